@@ -1,0 +1,234 @@
+"""Every write to the registry. Keyword-only, typed, atomic, audited.
+
+``person_change_status`` is the only writer of status events: it keeps each event's ``until``
+(the next event's start) and the person's ``current_*`` cache consistent with the history.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from jiuye.audit.services import audit_record
+from jiuye.lib import idcard
+from jiuye.lib.retirement import add_months
+from jiuye.registry.derive import person_derived_fields
+from jiuye.registry.models import (
+    DifficultyCategory,
+    DifficultyRecognition,
+    Household,
+    HukouType,
+    Person,
+    Sex,
+    Status,
+    StatusEvent,
+)
+from jiuye.units.models import Level, Unit
+
+PERSON_EDITABLE = (
+    "name", "relation", "hukou_type", "phone", "able", "willing", "female_base", "education",
+    "skill_level", "disabled", "veteran", "migrant_worker", "landless", "poverty_labor",
+    "graduate_year",
+)
+
+
+def _community_and_grid(unit: Unit) -> tuple[Unit, Unit | None]:
+    if unit.level == Level.GRID:
+        assert unit.parent is not None
+        return unit.parent, unit
+    if unit.level in (Level.COMMUNITY, Level.VILLAGE):
+        return unit, None
+    raise ValidationError(f"户只能属于社区、村或网格，{unit} 是{Level(unit.level).label}")
+
+
+@transaction.atomic
+def household_create(*, actor: Any, number: str, unit: Unit, hukou_type: str,
+                     address: str = "", dibao: bool = False) -> Household:
+    """A household in a community or village; ``unit`` may be one of its grids."""
+    if Household.objects.filter(number=number).exists():
+        raise ValidationError(f"户编号 {number} 已存在")
+    HukouType(hukou_type)
+    community, grid = _community_and_grid(unit)
+    household = Household.objects.create(
+        number=number, community=community, grid=grid, hukou_type=hukou_type,
+        address=address, dibao=dibao,
+    )
+    audit_record(actor=actor, action="household.create", obj=household, unit=community,
+                 changes={"number": [None, number], "unit": [None, unit.code]})
+    return household
+
+
+@transaction.atomic
+def person_create(*, actor: Any, id_number: str, name: str, household: Household,
+                  hukou_type: str | None = None, today: date | None = None,
+                  **fields: Any) -> Person:
+    """Register a person; birth date and sex come from the ID number, never typed."""
+    unknown = set(fields) - set(PERSON_EDITABLE)
+    if unknown:
+        raise TypeError(f"unknown person fields: {sorted(unknown)}")
+    try:
+        derived = person_derived_fields(id_number, fields.get("female_base"), today=today)
+    except idcard.IdNumberError as error:
+        raise ValidationError(error.message, code=error.code) from None
+    if Person.objects.filter(id_number=derived["id_number"]).exists():
+        raise ValidationError("该身份证号码已登记", code="duplicate")
+    if fields.get("female_base") is not None and derived["sex"] != Sex.FEMALE:
+        raise ValidationError("女性退休基准只适用于女性", code="female_base")
+    person = Person.objects.create(
+        name=name, household=household, community_id=household.community_id,
+        grid_id=household.grid_id, hukou_type=hukou_type or household.hukou_type,
+        **derived, **fields,
+    )
+    audit_record(actor=actor, action="person.create", obj=person, unit=household.community,
+                 changes={"id_number": [None, person.id_number], "name": [None, name],
+                          "household": [None, household.number]})
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
+    """Change editable attributes; the audit row holds each changed field's old and new value."""
+    unknown = set(fields) - set(PERSON_EDITABLE)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    changes = {k: [getattr(person, k), v] for k, v in fields.items() if getattr(person, k) != v}
+    if not changes:
+        return person
+    for key, value in fields.items():
+        setattr(person, key, value)
+    if "female_base" in changes:
+        if person.sex != Sex.FEMALE and person.female_base is not None:
+            raise ValidationError("女性退休基准只适用于女性", code="female_base")
+        person.retire_on = person_derived_fields(person.id_number, person.female_base)["retire_on"]
+    person.save()
+    audit_record(actor=actor, action="person.update", obj=person, unit=person.community,
+                 changes=changes)
+    return person
+
+
+@transaction.atomic
+def person_move(*, actor: Any, person: Person, household: Household) -> Person:
+    """Move a person to another household (and so its community and grid)."""
+    old = person.household.number
+    person.household = household
+    person.community_id = household.community_id
+    person.grid_id = household.grid_id
+    person.save(update_fields=["household", "community", "grid"])
+    audit_record(actor=actor, action="person.move", obj=person, unit=household.community,
+                 changes={"household": [old, household.number]})
+    return person
+
+
+def refresh_current_status(person: Person) -> None:
+    """Re-derive the ``current_*`` cache from the latest event."""
+    latest = person.status_events.order_by("-since").first()
+    person.current_status = latest.status if latest else ""
+    person.current_since = latest.since if latest else None
+    person.current_registered = bool(latest and latest.registered)
+    person.save(update_fields=["current_status", "current_since", "current_registered"])
+
+
+def _relink(person: Person) -> None:
+    """Set every event's ``until`` to the next event's ``since`` (the last one stays open)."""
+    events = list(person.status_events.order_by("since"))
+    for event, following in zip(events, [*events[1:], None], strict=True):
+        until = following.since if following else None
+        if event.until != until:
+            event.until = until
+            event.save(update_fields=["until"])
+
+
+@transaction.atomic
+def person_change_status(*, actor: Any, person: Person, status: str, since: date,
+                         registered: bool = False, employer: str = "",
+                         cause: str = "") -> StatusEvent:
+    """Record that ``person`` has ``status`` from ``since`` on (one status a day: a second
+    change on the same day replaces the first). Events may be back-dated."""
+    Status(status)
+    if registered and status != Status.UNEMPLOYED:
+        raise ValidationError("只有失业状态可以登记失业", code="registered")
+    if since < person.birth_date:
+        raise ValidationError("状态起始日期早于出生日期", code="before_birth")
+    existing = StatusEvent.objects.filter(person=person, since=since).first()
+    old = [existing.status, existing.registered] if existing else None
+    if existing:
+        existing.status, existing.registered = status, registered
+        existing.employer, existing.cause = employer, cause
+        existing.save()
+        event = existing
+    else:
+        event = StatusEvent.objects.create(person=person, status=status, since=since,
+                                           registered=registered, employer=employer, cause=cause)
+    _relink(person)
+    refresh_current_status(person)
+    event.refresh_from_db()
+    audit_record(actor=actor, action="person.status", obj=person, unit=person.community,
+                 changes={"since": [None, since.isoformat()],
+                          "status": [old, [status, registered]]})
+    return event
+
+
+@transaction.atomic
+def status_event_delete(*, actor: Any, event: StatusEvent) -> None:
+    """Remove a mistaken event; the history around it closes up again."""
+    person = event.person
+    old = [event.since.isoformat(), event.status, event.registered]
+    event.delete()
+    _relink(person)
+    refresh_current_status(person)
+    audit_record(actor=actor, action="person.status_delete", obj=person, unit=person.community,
+                 changes={"event": [old, None]})
+
+
+def status_on(person: Person, on: date) -> StatusEvent | None:
+    """The event in force on ``on`` (None before the first event)."""
+    return person.status_events.filter(since__lte=on).order_by("-since").first()
+
+
+def is_4050(person: Person, on: date) -> bool:
+    """4050: unemployed women aged 40+ and men aged 50+ on ``on`` (DOMAIN §3)."""
+    event = status_on(person, on)
+    if event is None or event.status != Status.UNEMPLOYED:
+        return False
+    years = 40 if person.sex == Sex.FEMALE else 50
+    return add_months(person.birth_date, years * 12) <= on
+
+
+@transaction.atomic
+def recognition_create(*, actor: Any, person: Person, category: str, recognized_on: date,
+                       ended_on: date | None = None, note: str = "") -> DifficultyRecognition:
+    """Recognise a person as employment-difficult (认定) in a category, from a date."""
+    DifficultyCategory(category)
+    if ended_on is not None and ended_on < recognized_on:
+        raise ValidationError("退出日期早于认定日期", code="end_before_start")
+    if recognized_on < person.birth_date:
+        raise ValidationError("认定日期早于出生日期", code="before_birth")
+    if category == DifficultyCategory.C4050 and not is_4050(person, recognized_on):
+        raise ValidationError("认定日不符合4050条件（女40周岁、男50周岁以上且失业）",
+                              code="not_4050")
+    recognition = DifficultyRecognition.objects.create(
+        person=person, category=category, recognized_on=recognized_on, ended_on=ended_on,
+        note=note,
+    )
+    audit_record(actor=actor, action="recognition.create", obj=person, unit=person.community,
+                 changes={"category": [None, category],
+                          "recognized_on": [None, recognized_on.isoformat()],
+                          "ended_on": [None, ended_on.isoformat() if ended_on else None]})
+    return recognition
+
+
+@transaction.atomic
+def recognition_end(*, actor: Any, recognition: DifficultyRecognition,
+                    ended_on: date) -> DifficultyRecognition:
+    if ended_on < recognition.recognized_on:
+        raise ValidationError("退出日期早于认定日期", code="end_before_start")
+    old = recognition.ended_on
+    recognition.ended_on = ended_on
+    recognition.save(update_fields=["ended_on"])
+    audit_record(actor=actor, action="recognition.end", obj=recognition.person,
+                 unit=recognition.person.community,
+                 changes={"ended_on": [old.isoformat() if old else None, ended_on.isoformat()]})
+    return recognition

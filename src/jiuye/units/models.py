@@ -1,0 +1,65 @@
+"""The unit tree: city → district → street/town → community/village → grid.
+
+``path`` is a materialised path of unit codes ("/110108/110108001/…/"), kept by the services,
+so "this unit and everything below" is one indexed prefix match on every database.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.TextChoices):
+    CITY = "city", _("市")
+    DISTRICT = "district", _("区")
+    STREET = "street", _("街道")
+    TOWN = "town", _("镇")
+    COMMUNITY = "community", _("社区")
+    VILLAGE = "village", _("村")
+    GRID = "grid", _("网格")
+
+
+# The tier of each level in the tree; street/town and community/village share a tier.
+TIER = {
+    Level.CITY: 0,
+    Level.DISTRICT: 1,
+    Level.STREET: 2,
+    Level.TOWN: 2,
+    Level.COMMUNITY: 3,
+    Level.VILLAGE: 3,
+    Level.GRID: 4,
+}
+LEVEL_BY_LABEL = {str(label): value for value, label in Level.choices}
+
+
+class Unit(models.Model):
+    code = models.CharField(_("代码"), max_length=20, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.CharField(_("层级"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False)
+
+    JURISDICTION_PATH = "path"
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    @property
+    def tier(self) -> int:
+        return TIER[Level(self.level)]
+
+    @property
+    def is_community(self) -> bool:
+        return self.level in (Level.COMMUNITY, Level.VILLAGE)
+
+    def is_within(self, other: Unit) -> bool:
+        """True if this unit is ``other`` or lies below it."""
+        return self.path.startswith(other.path)

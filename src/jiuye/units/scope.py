@@ -1,0 +1,61 @@
+"""The one jurisdiction scope. Every selector, view, API endpoint, export and job goes through it.
+
+A model opts in by naming, in ``JURISDICTION_PATH``, the lookup that reaches a unit's ``path``
+(``Person.JURISDICTION_PATH = "community__path"``). A user sees the objects under any unit they
+are a member of. It fails closed: an anonymous or inactive user, a user with no unit, or a role
+that may not read residents' personal data gets no rows.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+from typing import Any, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from jiuye.units.models import Unit
+
+M = TypeVar("M", bound=Model)
+
+
+def jurisdiction_paths(user: Any) -> list[str]:
+    """The paths of the units a user is a member of (empty if they may see nothing)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_jurisdiction_paths", None)
+    if cached is None:
+        cached = list(
+            Unit.objects.filter(memberships__user=user).values_list("path", flat=True)
+        )
+        user._jurisdiction_paths = cached
+    return cached
+
+
+def scope_to_jurisdiction(queryset: QuerySet[M], user: Any, *, personal: bool = True) -> QuerySet[M]:
+    """Restrict ``queryset`` to the user's jurisdiction; ``personal`` rows need a data role."""
+    model = queryset.model
+    lookup = getattr(model, "JURISDICTION_PATH", None)
+    if lookup is None:
+        raise TypeError(f"{model.__name__} declares no JURISDICTION_PATH")
+    if personal and not getattr(user, "sees_personal_data", False):
+        return queryset.none()
+    paths = jurisdiction_paths(user)
+    if not paths:
+        return queryset.none()
+    condition = reduce(or_, (Q(**{f"{lookup}__startswith": p}) for p in _outermost(paths)))
+    return queryset.filter(condition)
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    """Drop paths that lie under another of the user's paths (fewer OR terms, same rows)."""
+    kept: list[str] = []
+    for path in sorted(paths, key=len):
+        if not any(path.startswith(k) for k in kept):
+            kept.append(path)
+    return kept
+
+
+def units_visible(user: Any) -> QuerySet[Unit]:
+    """Units a user may see: their own and everything below (not personal data)."""
+    return scope_to_jurisdiction(Unit.objects.all(), user, personal=False)

@@ -1,0 +1,66 @@
+"""Status history: the one writer keeps ``until`` and the current-status cache consistent."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from jiuye.registry import services
+from jiuye.registry.models import Status, StatusEvent
+from tests.conftest import make_id
+
+
+@pytest.fixture
+def person(tree):
+    hh = services.household_create(actor=None, number="H001", unit=tree["a1"], hukou_type="urban")
+    return services.person_create(actor=None, id_number=make_id(date(1980, 5, 6)), name="张三",
+                                  household=hh)
+
+
+def test_person_lands_in_household_community_and_grid(person, tree):
+    assert person.community == tree["a"] and person.grid == tree["a1"]
+    assert person.birth_date == date(1980, 5, 6) and person.sex == "M"
+    assert person.work_from == date(1996, 5, 6)
+
+
+def test_back_dated_event_relinks_history(person):
+    services.person_change_status(actor=None, person=person, status=Status.UNIT,
+                                  since=date(2024, 1, 1))
+    services.person_change_status(actor=None, person=person, status=Status.UNEMPLOYED,
+                                  since=date(2025, 6, 1), registered=True)
+    services.person_change_status(actor=None, person=person, status=Status.FLEXIBLE,
+                                  since=date(2024, 9, 1))
+    spans = list(StatusEvent.objects.filter(person=person).values_list("status", "since", "until"))
+    assert spans == [
+        ("unit", date(2024, 1, 1), date(2024, 9, 1)),
+        ("flexible", date(2024, 9, 1), date(2025, 6, 1)),
+        ("unemployed", date(2025, 6, 1), None),
+    ]
+    person.refresh_from_db()
+    assert (person.current_status, person.current_registered) == ("unemployed", True)
+    assert services.status_on(person, date(2024, 8, 31)).status == "unit"
+    assert services.status_on(person, date(2023, 12, 31)) is None
+
+
+def test_same_day_change_replaces(person):
+    services.person_change_status(actor=None, person=person, status=Status.UNIT,
+                                  since=date(2024, 1, 1))
+    services.person_change_status(actor=None, person=person, status=Status.SELF,
+                                  since=date(2024, 1, 1))
+    assert StatusEvent.objects.filter(person=person).count() == 1
+    person.refresh_from_db()
+    assert person.current_status == "self"
+
+
+def test_status_before_birth_is_refused(person):
+    with pytest.raises(ValidationError):
+        services.person_change_status(actor=None, person=person, status=Status.UNIT,
+                                      since=date(1980, 5, 5))
+
+
+def test_registered_only_for_unemployed(person):
+    with pytest.raises(ValidationError):
+        services.person_change_status(actor=None, person=person, status=Status.UNIT,
+                                      since=date(2024, 1, 1), registered=True)

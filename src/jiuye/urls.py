@@ -1,11 +1,10 @@
-from django.contrib.auth import views as auth_views
+"""Root URL conf: each app mounts its own module; the API is one django-ninja instance."""
+
 from django.urls import include, path
 
-from jiuye.web import views as web_views
-
 urlpatterns = [
-    path("", web_views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("jiuye.web.urls")),
+    path("accounts/", include("jiuye.accounts.urls")),
+    path("api/", include("jiuye.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

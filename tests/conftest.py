@@ -18,6 +18,13 @@ from jiuye.lib import idcard
 _order = count(1)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(request: pytest.FixtureRequest, settings: Any) -> None:
+    """Argon2 is deliberately slow; tests that check hashing itself are marked ``argon2``."""
+    if "argon2" not in request.keywords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_id(birth: date, *, male: bool = True, region: str = "110108") -> str:
     """A fresh valid synthetic ID number (no real person's number is ever in the repo)."""
     n = next(_order) % 500

@@ -67,6 +67,7 @@ class Household(models.Model):
     dibao = models.BooleanField(_("低保户"), default=False)
 
     JURISDICTION_PATH = "community__path"
+    JURISDICTION_GRID_PATH = "grid__path"
 
     class Meta:
         ordering = ["number"]
@@ -120,6 +121,7 @@ class Person(models.Model):
     current_registered = models.BooleanField(default=False, editable=False)
 
     JURISDICTION_PATH = "community__path"
+    JURISDICTION_GRID_PATH = "grid__path"
 
     class Meta:
         ordering = ["id"]
@@ -143,6 +145,7 @@ class StatusEvent(models.Model):
     cause = models.CharField(_("失业原因"), max_length=200, blank=True)
 
     JURISDICTION_PATH = "person__community__path"
+    JURISDICTION_GRID_PATH = "person__grid__path"
 
     class Meta:
         ordering = ["person_id", "since"]
@@ -169,6 +172,7 @@ class DifficultyRecognition(models.Model):
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
     JURISDICTION_PATH = "person__community__path"
+    JURISDICTION_GRID_PATH = "person__grid__path"
 
     class Meta:
         ordering = ["person_id", "recognized_on"]

@@ -1,8 +1,9 @@
 """The one jurisdiction scope. Every selector, view, API endpoint, export and job goes through it.
 
 A model opts in by naming, in ``JURISDICTION_PATH``, the lookup that reaches a unit's ``path``
-(``Person.JURISDICTION_PATH = "community__path"``). A user sees the objects under any unit they
-are a member of. It fails closed: an anonymous or inactive user, a user with no unit, or a role
+(``Person.JURISDICTION_PATH = "community__path"``), and, if its rows can sit in a grid,
+``JURISDICTION_GRID_PATH`` (``"grid__path"``) for users who are members of a grid. A user sees the
+objects under any unit they are a member of. It fails closed: an anonymous or inactive user, a user with no unit, or a role
 that may not read residents' personal data gets no rows.
 """
 
@@ -14,22 +15,27 @@ from typing import Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 
-from jiuye.units.models import Unit
+from jiuye.units.models import Level, Unit
 
 M = TypeVar("M", bound=Model)
 
 
-def jurisdiction_paths(user: Any) -> list[str]:
-    """The paths of the units a user is a member of (empty if they may see nothing)."""
+def jurisdiction_units(user: Any) -> list[tuple[str, str]]:
+    """(path, level) of the units a user is a member of (empty if they may see nothing)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
-    cached = getattr(user, "_jurisdiction_paths", None)
+    cached = getattr(user, "_jurisdiction_units", None)
     if cached is None:
         cached = list(
-            Unit.objects.filter(memberships__user=user).values_list("path", flat=True)
+            Unit.objects.filter(memberships__user=user).values_list("path", "level")
         )
-        user._jurisdiction_paths = cached
+        user._jurisdiction_units = cached
     return cached
+
+
+def jurisdiction_paths(user: Any) -> list[str]:
+    """The paths of the units a user is a member of (empty if they may see nothing)."""
+    return [path for path, _level in jurisdiction_units(user)]
 
 
 def scope_to_jurisdiction(queryset: QuerySet[M], user: Any, *, personal: bool = True) -> QuerySet[M]:
@@ -40,11 +46,17 @@ def scope_to_jurisdiction(queryset: QuerySet[M], user: Any, *, personal: bool = 
         raise TypeError(f"{model.__name__} declares no JURISDICTION_PATH")
     if personal and not getattr(user, "sees_personal_data", False):
         return queryset.none()
-    paths = jurisdiction_paths(user)
-    if not paths:
+    units = jurisdiction_units(user)
+    if not units:
         return queryset.none()
-    condition = reduce(or_, (Q(**{f"{lookup}__startswith": p}) for p in _outermost(paths)))
-    return queryset.filter(condition)
+    grid_lookup = getattr(model, "JURISDICTION_GRID_PATH", None)
+    grid_paths = {path for path, level in units if level == Level.GRID}
+    terms = []
+    for path in _outermost([path for path, _level in units]):
+        # A grid member sees the rows placed in that grid; everyone else, rows under the unit.
+        use = grid_lookup if grid_lookup and path in grid_paths else lookup
+        terms.append(Q(**{f"{use}__startswith": path}))
+    return queryset.filter(reduce(or_, terms))
 
 
 def _outermost(paths: list[str]) -> list[str]:

@@ -1,0 +1,49 @@
+# jiuye — the two commands a new user needs are `make demo` and `make test`.
+VENV   ?= .venv
+PYTHON ?= python3
+BIN     = $(VENV)/bin
+DEMO_PERSONS ?= 20000
+HOST   ?= 127.0.0.1:8000
+
+.PHONY: install demo serve test test-pg lint bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+## make demo: install, create the embedded SQLite database, load a synthetic district, serve it
+demo: install
+	$(BIN)/jiuye migrate --noinput
+	$(BIN)/jiuye demo --persons $(DEMO_PERSONS)
+	@echo "serving on http://$(HOST)/  (Ctrl-C to stop)"
+	$(BIN)/jiuye runserver --noreload $(HOST)
+
+serve: install
+	$(BIN)/jiuye runserver $(HOST)
+
+## make test: install and run the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
+test: install
+	scripts/ensure-system-deps.sh
+	$(BIN)/pytest
+
+## the suite against a throw-away PostgreSQL 15 server on a loopback port
+test-pg: install
+	scripts/ensure-system-deps.sh
+	scripts/with-pg.sh $(MAKE) test
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## make bench: synthetic data at the issues' sizes on PostgreSQL; writes bench/RESULTS.md
+bench: install
+	scripts/ensure-system-deps.sh
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf var bench/work .pytest_cache .mypy_cache .ruff_cache

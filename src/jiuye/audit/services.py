@@ -51,8 +51,12 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, str):
         return mask_text(value)  # no full ID or phone number ever lands in the log
-    if value is None or isinstance(value, bool | int | float):
+    if value is None or isinstance(value, bool | float):
         return value
+    if isinstance(value, int):
+        # An ID or phone number typed as a number must be masked like the text form.
+        masked = mask_text(str(value))
+        return value if masked == str(value) else masked
     return mask_text(str(value))
 
 
@@ -100,3 +104,23 @@ def verify_chain() -> list[str]:
             problems.append(f"entry {entry.pk}: content does not match its hash (row altered)")
         previous = entry.hash
     return problems
+
+
+def audit_export(
+    *,
+    actor: Any | None,
+    what: str,
+    filters: dict[str, Any],
+    rows: int,
+    unit: Any | None = None,
+) -> AuditEntry:
+    """Record an export of personal data: what was exported, with which filter, how many rows.
+
+    Call it in the same transaction that reads the rows, before the file leaves the server.
+    """
+    return audit_record(
+        actor=actor,
+        action="export",
+        unit=unit,
+        changes={"what": what, "filters": filters, "rows": rows},
+    )

@@ -7,6 +7,8 @@ by inserting the century "19" and computing the ISO 7064 MOD 11-2 check digit.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -37,6 +39,13 @@ class IdNumber:
     region: str  # the 6-digit administrative division code
 
 
+# ASCII only: str.isdigit() also accepts "²" and other Unicode digits that int() then rejects.
+_DIGITS_15 = re.compile(r"[0-9]{15}")
+_FORMAT_18 = re.compile(r"[0-9]{17}[0-9X]")
+# Separators people paste with (spaces, hyphens); stdnum's compact() only strips the ends.
+_SEPARATORS = re.compile(r"[\s\-]+")
+
+
 def _convert_15(number: str) -> str:
     body = number[:6] + "19" + number[6:]
     return body + ric.calc_check_digit(body + "0")
@@ -44,16 +53,17 @@ def _convert_15(number: str) -> str:
 
 def parse(raw: str, *, today: date | None = None) -> IdNumber:
     """Validate and parse an ID number, raising :class:`IdNumberError` with a clear reason."""
-    number = ric.compact(str(raw or ""))
+    # NFKC folds full-width digits and Ｘ (typed with a Chinese IME) to ASCII.
+    number = _SEPARATORS.sub("", ric.compact(unicodedata.normalize("NFKC", str(raw or ""))))
     if not number:
         raise IdNumberError("empty", "身份证号码为空")
     if len(number) == 15:
-        if not number.isdigit():
+        if not _DIGITS_15.fullmatch(number):
             raise IdNumberError("format", "15位身份证号码只能包含数字")
         number = _convert_15(number)
     if len(number) != 18:
         raise IdNumberError("length", f"身份证号码应为18位，实际为{len(number)}位")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _FORMAT_18.fullmatch(number):
         raise IdNumberError("format", "身份证号码前17位须为数字，末位为数字或X")
     if number[-1] != ric.calc_check_digit(number):
         raise IdNumberError("checksum", "身份证号码校验位错误")
@@ -67,7 +77,8 @@ def parse(raw: str, *, today: date | None = None) -> IdNumber:
         raise IdNumberError("birth_date", "身份证号码中的出生日期早于1900年")
     try:
         ric.get_birth_place(number)
-    except stdnum_errors.ValidationError:
+    except (stdnum_errors.ValidationError, KeyError):
+        # stdnum raises KeyError for a known province with an unknown county (e.g. 123456).
         raise IdNumberError("region", "身份证号码中的地区代码不存在") from None
     sex = Sex.MALE if int(number[16]) % 2 == 1 else Sex.FEMALE
     return IdNumber(number=number, birth_date=birth, sex=sex, region=number[:6])

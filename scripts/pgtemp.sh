@@ -40,6 +40,7 @@ shared_buffers = 1GB
 work_mem = 64MB
 maintenance_work_mem = 512MB
 max_wal_size = 4GB
+jit = off
 CONF
     fi
     as_pg "$bindir/pg_ctl" -D "$dir" -l "$dir/server.log" -w start >/dev/null

@@ -18,6 +18,14 @@ from jiuye.lib import idcard
 _order = count(1)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _audit_flushable() -> None:
+    """Transactional tests end with a flush, which the append-only audit triggers reject."""
+    from jiuye.audit.testing import allow_flush_in_tests
+
+    allow_flush_in_tests()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(request: pytest.FixtureRequest, settings: Any) -> None:
     """Argon2 is deliberately slow; tests that check hashing itself are marked ``argon2``."""

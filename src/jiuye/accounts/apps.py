@@ -5,3 +5,6 @@ class AccountsConfig(AppConfig):
     name = "jiuye.accounts"
     label = "accounts"
     verbose_name = "用户与权限"
+
+    def ready(self) -> None:
+        from jiuye.accounts import checks, signals  # noqa: F401  (registers receivers, checks)

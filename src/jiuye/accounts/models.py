@@ -6,9 +6,15 @@ and auditor at once, or hold any two of them.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from jiuye.units.models import Unit
 
 
 class Role(models.TextChoices):
@@ -27,11 +33,30 @@ DATA_ROLES = frozenset({Role.WORKER, Role.GRID, Role.STREET, Role.DISTRICT})
 TWO_FACTOR_ROLES = frozenset({Role.DISTRICT, Role.SYSADMIN, Role.SECADMIN})
 
 
+class JiuyeUserManager(UserManager["User"]):
+    def _create_user_object(
+        self, username: str, email: str | None, password: str | None, **extra_fields: Any
+    ) -> User:
+        user: User = super()._create_user_object(  # type: ignore[misc]
+            username, email, password, **extra_fields
+        )
+        if password is not None and user.password_changed_at is None:
+            user.password_changed_at = timezone.now()
+        return user
+
+
 class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=12, choices=Role.choices, default=Role.WORKER)
     full_name = models.CharField(_("姓名"), max_length=60, blank=True)
-    password_changed_at = models.DateTimeField(null=True, blank=True)
-    units = models.ManyToManyField("units.Unit", through="Membership", related_name="members")
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    # Seeing a full ID or phone number ("reveal") needs a data role AND this grant, which only a
+    # security administrator gives (accounts.services.user_set_reveal). Off by default.
+    can_reveal = models.BooleanField(_("可查看完整证件号和电话"), default=False)
+    units: models.ManyToManyField[Unit, Membership] = models.ManyToManyField(
+        "units.Unit", through="Membership", related_name="members"
+    )
+
+    objects: ClassVar[JiuyeUserManager] = JiuyeUserManager()
 
     class Meta:
         verbose_name = _("用户")
@@ -45,6 +70,23 @@ class User(AbstractUser):
     def needs_second_factor(self) -> bool:
         return self.role in TWO_FACTOR_ROLES
 
+    @property
+    def may_reveal(self) -> bool:
+        """May see full ID and phone numbers (inside the jurisdiction, with a reason)."""
+        return self.sees_personal_data and self.can_reveal
+
+    def set_password(self, raw_password: str | None) -> None:
+        """Every new password restarts the 90-day clock (a temporary one clears it afterwards)."""
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    def check_password(self, raw_password: str) -> bool:
+        # A hasher upgrade re-sets the same password: that is not a password change.
+        stamp = self.password_changed_at
+        ok = super().check_password(raw_password)
+        self.password_changed_at = stamp
+        return ok
+
 
 class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
@@ -54,3 +96,6 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "unit"], name="membership_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.unit_id}"

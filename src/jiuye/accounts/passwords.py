@@ -23,9 +23,12 @@ class CharacterClassValidator:
         ]
         if sum(classes) < self.min_classes:
             raise ValidationError(
-                _("密码须包含大写字母、小写字母、数字、符号中的至少%(n)d类。") % {"n": self.min_classes},
+                _("密码须包含大写字母、小写字母、数字、符号中的至少%(n)d类。")
+                % {"n": self.min_classes},
                 code="password_classes",
             )
 
     def get_help_text(self) -> str:
-        return _("密码须包含大写字母、小写字母、数字、符号中的至少%(n)d类。") % {"n": self.min_classes}
+        return _("密码须包含大写字母、小写字母、数字、符号中的至少%(n)d类。") % {
+            "n": self.min_classes
+        }

@@ -1,8 +1,14 @@
 """The append-only, hash-chained audit log.
 
 Each entry stores the hash of the previous one, so removing or editing any row breaks the chain
-(``jiuye audit verify``). The application never updates or deletes entries; on PostgreSQL a
-trigger rejects UPDATE and DELETE outright (see the migration).
+(``jiuye audit verify``). The application never updates or deletes entries: the model and its
+queryset refuse to, and the database rejects UPDATE, DELETE (and on PostgreSQL TRUNCATE) with
+triggers (see migration 0002), whatever the client.
+
+Retention: entries are kept at least 6 months — in fact for the life of the database; there is
+no purge command and no deletion path at all. Moving old entries to an archive, if ever needed,
+is a database-administrator operation done outside the application after an export that
+``jiuye audit verify`` has checked.
 """
 
 from __future__ import annotations
@@ -14,11 +20,26 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class AppendOnlyQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("audit entries are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("audit entries are append-only")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise PermissionError("audit entries are append-only")
+
+
 class AuditEntry(models.Model):
     at = models.DateTimeField(_("时间"), db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
-        db_constraint=False, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_name = models.CharField(_("操作人"), max_length=150)
     action = models.CharField(_("操作"), max_length=60, db_index=True)
@@ -31,10 +52,15 @@ class AuditEntry(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         ordering = ["id"]
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.actor_name}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

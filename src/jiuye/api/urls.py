@@ -1,3 +1,9 @@
+"""Mounted by the root URL conf at ``api/``."""
+
 from django.urls import path
 
-urlpatterns: list = []
+from jiuye.api.api import api
+
+urlpatterns = [
+    path("", api.urls),
+]

@@ -26,6 +26,7 @@ from jiuye.registry.models import (
     Status,
     StatusEvent,
 )
+from jiuye.registry.signals import statuses_changed
 from jiuye.units.models import Level, Unit
 
 PERSON_EDITABLE = (
@@ -168,6 +169,7 @@ def person_change_status(*, actor: Any, person: Person, status: str, since: date
     audit_record(actor=actor, action="person.status", obj=person, unit=person.community,
                  changes={"since": [None, since.isoformat()],
                           "status": [old, [status, registered]]})
+    statuses_changed.send(Person, household_ids={person.household_id}, on=since, actor=actor)
     return event
 
 
@@ -181,6 +183,7 @@ def status_event_delete(*, actor: Any, event: StatusEvent) -> None:
     refresh_current_status(person)
     audit_record(actor=actor, action="person.status_delete", obj=person, unit=person.community,
                  changes={"event": [old, None]})
+    statuses_changed.send(Person, household_ids={person.household_id}, on=event.since, actor=actor)
 
 
 def status_on(person: Person, on: date) -> StatusEvent | None:

@@ -1,0 +1,132 @@
+"""Forms of the casework pages; the services do the real validation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jiuye.casework.models import (
+    AssistanceStepKind,
+    ServiceKind,
+    SurveyOutcome,
+    TrainingMode,
+)
+from jiuye.registry.models import EMPLOYED, Status
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+EMPLOYED_CHOICES = [(s.value, s.label) for s in Status if s in EMPLOYED]
+
+
+class _Form(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+
+
+class ServiceRecordForm(_Form):
+    kind = forms.ChoiceField(label=_("服务类型"), choices=ServiceKind.choices)
+    on = forms.DateField(label=_("服务日期"), widget=DATE_WIDGET)
+    training_mode = forms.ChoiceField(
+        label=_("培训模式"), required=False, choices=[("", "—"), *TrainingMode.choices]
+    )
+    enrolled = forms.BooleanField(label=_("已参训"), required=False, initial=True)
+    completed = forms.BooleanField(label=_("已结业"), required=False)
+    certified = forms.BooleanField(label=_("已取证"), required=False)
+    outcome = forms.ChoiceField(
+        label=_("测评结果"), required=False, choices=[("", "—"), *SurveyOutcome.choices]
+    )
+    valid = forms.ChoiceField(
+        label=_("有效投诉"),
+        required=False,
+        choices=[("", "—"), ("yes", _("有效")), ("no", _("无效"))],
+    )
+    policy_name = forms.CharField(label=_("政策名称"), required=False, max_length=100)
+    amount = forms.DecimalField(
+        label=_("金额（元）"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    note = forms.CharField(
+        label=_("备注"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def service_kwargs(self) -> dict[str, Any]:
+        """The cleaned data as ``service_record_create`` keywords for the chosen kind."""
+        data = self.cleaned_data
+        kind = data["kind"]
+        kwargs: dict[str, Any] = {"kind": kind, "on": data["on"], "note": data["note"]}
+        if kind == ServiceKind.TRAINING:
+            kwargs.update(
+                training_mode=data["training_mode"],
+                enrolled=data["enrolled"],
+                completed=data["completed"],
+                certified=data["certified"],
+            )
+        if kind == ServiceKind.SURVEY:
+            kwargs["outcome"] = data["outcome"]
+        if kind == ServiceKind.COMPLAINT:
+            kwargs["valid"] = {"yes": True, "no": False}.get(data["valid"])
+        if kind == ServiceKind.POLICY:
+            kwargs.update(policy_name=data["policy_name"], amount=data["amount"])
+        return kwargs
+
+
+class ProfileForm(_Form):
+    family_situation = forms.CharField(label=_("家庭状况"), required=False, max_length=300)
+    training_need = forms.CharField(label=_("培训要求"), required=False, max_length=300)
+    destination = forms.CharField(label=_("就业去向"), required=False, max_length=300)
+    policies = forms.CharField(
+        label=_("政策享受"),
+        required=False,
+        max_length=300,
+        help_text=_("有政策落实记录即视为已填；未享受任何政策时请填写“未享受”。"),
+    )
+    social_insurance = forms.CharField(label=_("社会保险关系"), required=False, max_length=300)
+
+
+class AssistanceOpenForm(_Form):
+    on = forms.DateField(label=_("申请日期"), widget=DATE_WIDGET)
+    accepts_any_post = forms.BooleanField(label=_("不挑不拣（接受任何合适岗位）"), required=False)
+    note = forms.CharField(label=_("备注"), required=False, max_length=500)
+
+
+class AssistanceStepForm(_Form):
+    on = forms.DateField(label=_("日期"), widget=DATE_WIDGET)
+    accepts_any_post = forms.ChoiceField(
+        label=_("不挑不拣"),
+        required=False,
+        choices=[("", _("不变")), ("yes", _("是")), ("no", _("否"))],
+    )
+    employer = forms.CharField(label=_("上岗单位或岗位"), required=False, max_length=200)
+    status = forms.ChoiceField(
+        label=_("同时登记就业状态"), required=False, choices=[("", "—"), *EMPLOYED_CHOICES]
+    )
+    note = forms.CharField(label=_("备注"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, step: AssistanceStepKind, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if step not in (AssistanceStepKind.VERIFICATION, AssistanceStepKind.COMMITMENT):
+            del self.fields["accepts_any_post"]
+        if step != AssistanceStepKind.PLACEMENT:
+            del self.fields["employer"]
+            del self.fields["status"]
+
+
+class EmploymentForm(_Form):
+    status = forms.ChoiceField(label=_("就业状态"), choices=EMPLOYED_CHOICES)
+    since = forms.DateField(label=_("起始日期"), widget=DATE_WIDGET)
+    employer = forms.CharField(label=_("单位或去向"), required=False, max_length=200)
+
+    def clean_since(self) -> Any:
+        since = self.cleaned_data["since"]
+        if since > timezone.localdate():
+            raise forms.ValidationError(_("起始日期不能晚于今天"))
+        return since

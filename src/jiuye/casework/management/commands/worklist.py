@@ -1,0 +1,87 @@
+"""``jiuye worklist UNIT_CODE [--date D] [--all] [--sync]``: a unit's worklist as a table."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from jiuye.casework import deadlines
+from jiuye.casework.services import zero_family_sync_unit
+from jiuye.lib.workdays import WorkdayCalendarError
+from jiuye.units.models import Unit
+
+
+def _width(text: str) -> int:
+    """Display width in a terminal: CJK characters take two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(_pad(c, w) for c, w in zip(header, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = "列出单位的待办事项（已逾期和5个工作日内到期），最紧急的在前。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("unit", help="单位代码")
+        parser.add_argument("--date", help="日期 YYYY-MM-DD（默认今天）")
+        parser.add_argument(
+            "--all", action="store_true", help="列出全部期限事项（含已完成和未到期）"
+        )
+        parser.add_argument(
+            "--sync", action="store_true", help="先按当前数据重新核对该单位的零就业家庭"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        unit = Unit.objects.filter(code=options["unit"]).first()
+        if unit is None:
+            raise CommandError(f"单位代码不存在：{options['unit']}")
+        try:
+            on = date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
+        except ValueError:
+            raise CommandError(f"日期格式应为 YYYY-MM-DD：{options['date']}") from None
+        if options["sync"]:
+            zero_family_sync_unit(unit=unit)
+        try:
+            if options["all"]:
+                items = sorted(deadlines.deadline_items(unit, on), key=lambda i: i.urgent_key)
+            else:
+                items = deadlines.worklist(unit, on)
+        except WorkdayCalendarError as error:
+            raise CommandError(str(error)) from None
+        names = dict(
+            Unit.objects.filter(
+                pk__in={i for item in items for i in (item.community_id, item.grid_id) if i}
+            ).values_list("pk", "name")
+        )
+        header = ["期限", "状态", "规则", "对象", "说明", "社区/网格", "待办"]
+        rows = [
+            [
+                item.due.isoformat(),
+                item.state.label,
+                item.base_rule,
+                item.name,
+                item.detail,
+                "/".join(names[i] for i in (item.community_id, item.grid_id) if i in names),
+                item.action.label
+                if item.actionable and item.state not in (deadlines.State.MET, deadlines.State.LATE)
+                else "—",
+            ]
+            for item in items
+        ]
+        self.stdout.write(f"{unit.name}（{unit.code}） {on.isoformat()}：{len(rows)} 项")
+        if rows:
+            self.stdout.write(table(header, rows))

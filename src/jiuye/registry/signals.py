@@ -1,0 +1,18 @@
+"""Signals the registry sends; higher layers (casework) listen, the registry never imports them.
+
+``statuses_changed`` is sent, inside the writing transaction, after employment statuses changed:
+
+- ``household_ids``: ``set[int]``, the households whose members' statuses changed;
+- ``on``: ``date | None``, the earliest date from which the history changed (None: unknown, so
+  re-evaluate the whole history);
+- ``actor``: the user who made the change (None for system jobs and imports).
+
+``person_change_status`` and ``status_event_delete`` send it; a bulk loader that writes status
+events without those services must send it once for what it wrote.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+statuses_changed = Signal()

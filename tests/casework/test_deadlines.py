@@ -1,0 +1,402 @@
+"""Each deadline rule on the database, table-driven with real 2026 dates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from jiuye.casework import deadlines as d
+from jiuye.casework import services
+from jiuye.casework.deadlines import State
+from jiuye.registry import services as registry
+
+D = date
+
+
+def serve(p: Any, kind: str, on: date) -> None:
+    services.service_record_create(actor=None, person=p, kind=kind, on=on)
+
+
+def items_for(rule: str, unit: Any, on: date, p: Any = None) -> list[d.Item]:
+    found = d.RULE_FUNCTIONS[rule](unit, on)
+    return [i for i in found if p is None or i.person_id == p.pk]
+
+
+# ---- CQ-4 ----------------------------------------------------------------------------------
+
+CQ4 = {
+    "04-30 guided 05-08 (May Day): on time": (
+        D(2026, 4, 30),
+        D(2026, 5, 8),
+        D(2026, 5, 20),
+        State.MET,
+    ),
+    "05-07 guided 05-12 (Saturday 05-09 worked): late": (
+        D(2026, 5, 7),
+        D(2026, 5, 12),
+        D(2026, 5, 20),
+        State.LATE,
+    ),
+    "05-07 guided 05-11: on time": (D(2026, 5, 7), D(2026, 5, 11), D(2026, 5, 20), State.MET),
+    "05-07 no guidance yet, 05-11 is the last day": (
+        D(2026, 5, 7),
+        None,
+        D(2026, 5, 11),
+        State.DUE_SOON,
+    ),
+    "05-07 no guidance on 05-12": (D(2026, 5, 7), None, D(2026, 5, 12), State.OVERDUE),
+    "Friday 02-13 before Spring Festival, guided 02-25": (
+        D(2026, 2, 13),
+        D(2026, 2, 25),
+        D(2026, 3, 2),
+        State.MET,
+    ),
+    "Friday 02-13 before Spring Festival, guided 02-26": (
+        D(2026, 2, 13),
+        D(2026, 2, 26),
+        D(2026, 3, 2),
+        State.LATE,
+    ),
+    "guidance after the date looked at does not count yet": (
+        D(2026, 5, 7),
+        D(2026, 5, 12),
+        D(2026, 5, 11),
+        State.DUE_SOON,
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("registered_on", "guided_on", "on", "state"), CQ4.values(), ids=CQ4.keys()
+)
+def test_cq4(
+    registered: Callable[..., Any],
+    tree: dict[str, Any],
+    registered_on: date,
+    guided_on: date | None,
+    on: date,
+    state: State,
+) -> None:
+    p = registered(registered_on)
+    if guided_on:
+        serve(p, "guidance", guided_on)
+    [item] = items_for("CQ-4", tree["a"], on, p)
+    assert (item.due, item.state, item.done_on) == (
+        d.guidance_due(registered_on),
+        state,
+        guided_on if guided_on and guided_on <= on else None,
+    )
+
+
+def test_cq4_guidance_before_registration_does_not_count(
+    registered: Callable[..., Any], tree: dict[str, Any]
+) -> None:
+    p = registered(D(2026, 5, 7))
+    serve(p, "guidance", D(2026, 5, 6))
+    [item] = items_for("CQ-4", tree["a"], D(2026, 5, 12), p)
+    assert item.state == State.OVERDUE
+
+
+def test_cq4_a_change_of_cause_is_not_a_new_registration(
+    person: Callable[..., Any], tree: dict[str, Any]
+) -> None:
+    p = person(statuses=((D(2026, 3, 2), "unemployed", True),))
+    registry.person_change_status(
+        actor=None,
+        person=p,
+        status="unemployed",
+        since=D(2026, 4, 1),
+        registered=True,
+        cause="合同到期",
+    )
+    serve(p, "guidance", D(2026, 3, 3))
+    [item] = items_for("CQ-4", tree["a"], D(2026, 5, 1), p)
+    assert item.state == State.MET and item.detail.endswith("2026-03-02")
+
+
+def test_cq4_unregistered_unemployment_owes_no_guidance(
+    person: Callable[..., Any], tree: dict[str, Any]
+) -> None:
+    p = person(statuses=((D(2026, 3, 2), "unemployed"),))
+    assert items_for("CQ-4", tree["a"], D(2026, 5, 1), p) == []
+
+
+def test_cq4_employed_before_guidance_is_overdue_but_not_actionable(
+    registered: Callable[..., Any], tree: dict[str, Any]
+) -> None:
+    p = registered(D(2026, 5, 7))
+    registry.person_change_status(actor=None, person=p, status="flexible", since=D(2026, 5, 8))
+    [item] = items_for("CQ-4", tree["a"], D(2026, 5, 20), p)
+    assert item.state == State.OVERDUE and not item.actionable
+    assert all(i.person_id != p.pk for i in d.worklist(tree["a"], D(2026, 5, 20)))
+
+
+def test_cq4_registrations_before_the_holiday_calendar_are_left_alone(
+    person: Callable[..., Any], tree: dict[str, Any]
+) -> None:
+    # Registered in 2003 (before chinesecalendar's first year) and still registered: CQ-4 has
+    # nothing to say about it this year, so the worklist must not fail on it; CQ-5 still does.
+    p = person(statuses=((D(2003, 5, 6), "unemployed", True),))
+    assert items_for("CQ-4", tree["a"], D(2026, 5, 1), p) == []
+    assert [i.state for i in items_for("CQ-5", tree["a"], D(2026, 5, 1), p)] == [State.OVERDUE]
+    assert d.worklist(tree["a"], D(2026, 5, 1))
+
+
+def test_cq4_last_years_registration_due_this_year_is_listed(
+    registered: Callable[..., Any], tree: dict[str, Any]
+) -> None:
+    p = registered(D(2025, 12, 31))  # due the 3rd working day after: 2026-01-06
+    [item] = items_for("CQ-4", tree["a"], D(2026, 1, 5), p)
+    assert item.due == D(2026, 1, 6) and item.state == State.DUE_SOON
+
+
+# ---- CQ-2 ----------------------------------------------------------------------------------
+
+CQ2 = {
+    "open on 02-28, the last day": (None, D(2026, 2, 28), State.DUE_SOON),
+    "open on 03-01": (None, D(2026, 3, 1), State.OVERDUE),
+    "open on 02-10 (not within 5 working days)": (None, D(2026, 2, 10), State.PENDING),
+    "eliminated 02-28": (D(2026, 2, 28), D(2026, 3, 10), State.MET),
+    "eliminated 03-01": (D(2026, 3, 1), D(2026, 3, 10), State.LATE),
+}
+
+
+@pytest.mark.parametrize(("employed_on", "on", "state"), CQ2.values(), ids=CQ2.keys())
+def test_cq2_zero_family_emerging_on_01_31(
+    person: Callable[..., Any],
+    tree: dict[str, Any],
+    employed_on: date | None,
+    on: date,
+    state: State,
+) -> None:
+    p = person(statuses=((D(2020, 1, 1), "unit"), (D(2026, 1, 31), "unemployed", True)))
+    if employed_on:
+        registry.person_change_status(actor=None, person=p, status="flexible", since=employed_on)
+    [item] = items_for("CQ-2", tree["a"], on)
+    assert (item.household_id, item.due, item.state) == (p.household_id, D(2026, 2, 28), state)
+
+
+# ---- QG-6 ----------------------------------------------------------------------------------
+
+QUARTERS = {
+    "contact 03-31 counts for Q1": (
+        D(2026, 3, 31),
+        "contact",
+        {(1, State.MET), (2, State.PENDING)},
+    ),
+    "contact 04-01 counts for Q2": (D(2026, 4, 1), "contact", {(1, State.OVERDUE), (2, State.MET)}),
+    "a visit counts as a contact": (D(2026, 2, 10), "visit", {(1, State.MET), (2, State.PENDING)}),
+    "guidance does not": (D(2026, 2, 10), "guidance", {(1, State.OVERDUE), (2, State.PENDING)}),
+}
+
+
+@pytest.mark.parametrize(("contact_on", "kind", "expected"), QUARTERS.values(), ids=QUARTERS.keys())
+def test_qg6_quarterly_contact(
+    person: Callable[..., Any],
+    tree: dict[str, Any],
+    contact_on: date,
+    kind: str,
+    expected: set[tuple[int, State]],
+) -> None:
+    p = person(statuses=((D(2025, 6, 1), "unemployed", True),))
+    registry.recognition_create(
+        actor=None, person=p, category="dibao", recognized_on=D(2025, 12, 1)
+    )
+    serve(p, kind, contact_on)
+    found = items_for("QG-6-contact", tree["a"], D(2026, 4, 15), p)
+    assert {(i.due.month // 3, i.state) for i in found} == expected
+    q1 = next(i for i in found if i.due == D(2026, 3, 31))
+    assert not q1.actionable  # an ended quarter cannot be made good
+
+
+def test_qg6_quarter_end_is_due_soon_and_ended_recognition_drops_out(
+    person: Callable[..., Any], tree: dict[str, Any]
+) -> None:
+    p = person(statuses=((D(2025, 6, 1), "unemployed", True),))
+    rec = registry.recognition_create(
+        actor=None, person=p, category="dibao", recognized_on=D(2026, 1, 5)
+    )
+    [item] = items_for("QG-6-contact", tree["a"], D(2026, 3, 27), p)
+    assert item.state == State.DUE_SOON and item.due == D(2026, 3, 31)
+    registry.recognition_end(actor=None, recognition=rec, ended_on=D(2026, 4, 1))
+    found = items_for("QG-6-contact", tree["a"], D(2026, 5, 1), p)
+    assert [i.due for i in found] == [D(2026, 3, 31)]  # difficult up to 03-31 only
+
+
+VISITS = {
+    "visited 04-01": (D(2026, 4, 1), D(2026, 4, 20), State.MET),
+    "visited 04-11, a day late": (D(2026, 4, 11), D(2026, 4, 20), State.LATE),
+    "not visited by 04-11": (None, D(2026, 4, 11), State.OVERDUE),
+    "not visited, due 04-10": (None, D(2026, 4, 8), State.DUE_SOON),
+}
+
+
+@pytest.mark.parametrize(("visit_on", "on", "state"), VISITS.values(), ids=VISITS.keys())
+def test_qg6_visit(
+    registered: Callable[..., Any],
+    tree: dict[str, Any],
+    visit_on: date | None,
+    on: date,
+    state: State,
+) -> None:
+    p = registered(D(2026, 3, 10))
+    if visit_on:
+        serve(p, "visit", visit_on)
+    [item] = items_for("QG-6-visit", tree["a"], on, p)
+    assert (item.due, item.state) == (D(2026, 4, 10), state)
+
+
+# ---- QG-3 ----------------------------------------------------------------------------------
+
+REFERRALS = {
+    "none": ([], State.OVERDUE, 0),
+    "once": ([D(2026, 2, 10)], State.OVERDUE, 1),
+    "twice by 03-01": ([D(2026, 2, 10), D(2026, 3, 1)], State.MET, 2),
+    "twice, the second late": ([D(2026, 2, 10), D(2026, 3, 2)], State.LATE, 2),
+    "last year's referral does not count": ([D(2025, 12, 20), D(2026, 2, 20)], State.OVERDUE, 1),
+}
+
+
+@pytest.mark.parametrize(("referred", "state", "count"), REFERRALS.values(), ids=REFERRALS.keys())
+def test_qg3_referred_twice(
+    person: Callable[..., Any], tree: dict[str, Any], referred: list[date], state: State, count: int
+) -> None:
+    p = person(statuses=((D(2025, 12, 1), "unemployed", True),))
+    for day in referred:
+        serve(p, "referral", day)
+    [item] = items_for("QG-3", tree["a"], D(2026, 6, 1), p)
+    assert (item.due, item.state, item.progress["count"]) == (D(2026, 3, 1), state, count)
+
+
+def test_qg3_only_able_willing_working_age(
+    person: Callable[..., Any], tree: dict[str, Any]
+) -> None:
+    reg = ((D(2026, 1, 5), "unemployed", True),)
+    unable = person(statuses=reg, able=False)
+    unwilling = person(statuses=reg, willing=False)
+    retired_age = person(statuses=reg, birth=D(1960, 1, 1))
+    able = person(statuses=reg)
+    found = {i.person_id for i in items_for("QG-3", tree["a"], D(2026, 6, 1))}
+    assert found == {able.pk}
+    assert {unable.pk, unwilling.pk, retired_age.pk} & found == set()
+
+
+# ---- CQ-5 ----------------------------------------------------------------------------------
+
+LONG_TERM = {
+    "on 2026-11-20: due in the next 5 working days": (None, D(2026, 11, 20), State.DUE_SOON),
+    "on 2026-11-22 it can still be cleared that day": (None, D(2026, 11, 22), State.DUE_SOON),
+    "on 2026-11-23": (None, D(2026, 11, 23), State.OVERDUE),
+    "on 2026-06-01": (None, D(2026, 6, 1), State.PENDING),
+    "employed 2026-11-22": (D(2026, 11, 22), D(2026, 11, 23), State.MET),
+    "employed 2026-11-23": (D(2026, 11, 23), D(2026, 11, 23), State.LATE),
+}
+
+
+@pytest.mark.parametrize(("employed_on", "on", "state"), LONG_TERM.values(), ids=LONG_TERM.keys())
+def test_cq5_continuous_year(
+    person: Callable[..., Any],
+    tree: dict[str, Any],
+    employed_on: date | None,
+    on: date,
+    state: State,
+) -> None:
+    p = person(statuses=((D(2025, 11, 22), "unemployed", True),))
+    # A change of the cause on the same registration keeps it continuous.
+    registry.person_change_status(
+        actor=None,
+        person=p,
+        status="unemployed",
+        since=D(2026, 3, 1),
+        registered=True,
+        cause="企业裁员",
+    )
+    if employed_on:
+        registry.person_change_status(actor=None, person=p, status="unit", since=employed_on)
+    [item] = items_for("CQ-5", tree["a"], on, p)
+    assert (item.due, item.state) == (D(2026, 11, 22), state)
+
+
+def test_cq5_registration_broken_by_employment_restarts(
+    person: Callable[..., Any], tree: dict[str, Any]
+) -> None:
+    p = person(
+        statuses=(
+            (D(2025, 1, 5), "unemployed", True),
+            (D(2025, 6, 1), "flexible"),
+            (D(2025, 9, 1), "unemployed", True),
+        )
+    )
+    [item] = items_for("CQ-5", tree["a"], D(2026, 6, 1), p)
+    assert item.due == D(2026, 9, 1) and item.state == State.PENDING
+
+
+# ---- AS-1 ----------------------------------------------------------------------------------
+
+
+def _committed(
+    person: Callable[..., Any], committed_on: date, *, difficult: bool = True, accepts: bool = True
+) -> tuple[Any, Any]:
+    p = person(statuses=((D(2025, 6, 1), "unemployed", True),))
+    if difficult:
+        registry.recognition_create(
+            actor=None, person=p, category="dibao", recognized_on=D(2025, 7, 1)
+        )
+    case = services.assistance_open(actor=None, person=p, on=committed_on, accepts_any_post=accepts)
+    services.assistance_step_record(actor=None, case=case, kind="verification", on=committed_on)
+    services.assistance_step_record(actor=None, case=case, kind="commitment", on=committed_on)
+    case.refresh_from_db()
+    return p, case
+
+
+PLACEMENTS = {
+    "committed Friday 05-08, placed Monday 05-11": (D(2026, 5, 8), D(2026, 5, 11), State.MET),
+    "committed Friday 05-08, placed 05-12": (D(2026, 5, 8), D(2026, 5, 12), State.LATE),
+    "committed 04-30, not placed by 05-07": (D(2026, 4, 30), None, State.DUE_SOON),
+}
+
+
+@pytest.mark.parametrize(
+    ("committed_on", "placed_on", "state"), PLACEMENTS.values(), ids=PLACEMENTS.keys()
+)
+def test_as1_placement(
+    person: Callable[..., Any],
+    tree: dict[str, Any],
+    committed_on: date,
+    placed_on: date | None,
+    state: State,
+) -> None:
+    p, case = _committed(person, committed_on)
+    if placed_on:
+        services.assistance_step_record(actor=None, case=case, kind="placement", on=placed_on)
+    [item] = items_for("AS-1", tree["a"], placed_on or D(2026, 5, 7), p)
+    assert (item.due, item.state, item.case_id) == (case.placement_due, state, case.pk)
+
+
+def test_as1_no_deadline_without_difficulty_or_without_accepting_any_post(
+    person: Callable[..., Any], tree: dict[str, Any]
+) -> None:
+    _committed(person, D(2026, 5, 8), difficult=False)
+    _committed(person, D(2026, 5, 8), accepts=False)
+    assert items_for("AS-1", tree["a"], D(2026, 5, 12)) == []
+
+
+# ---- units ---------------------------------------------------------------------------------
+
+
+def test_rules_are_scoped_to_the_unit(registered: Callable[..., Any], tree: dict[str, Any]) -> None:
+    in_a1 = registered(D(2026, 5, 7), unit="a1")
+    in_a2 = registered(D(2026, 5, 7), unit="a2")
+    in_b = registered(D(2026, 5, 7), unit="b")
+    on = D(2026, 5, 12)
+
+    def people(unit: str) -> set[int]:
+        return {i.person_id for i in items_for("CQ-4", tree[unit], on)}
+
+    assert people("a") == {in_a1.pk, in_a2.pk}
+    assert people("a1") == {in_a1.pk}
+    assert people("s1") == {in_a1.pk, in_a2.pk, in_b.pk}
+    assert people("c") == set()

@@ -4,4 +4,10 @@ from jiuye.web import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("stats/", views.home_stats, name="home_stats"),
+    path("persons/", views.person_list, name="person_list"),
+    path("persons/<int:pk>/", views.person_detail, name="person_detail"),
+    path("households/", views.household_list, name="household_list"),
+    path("households/<int:pk>/", views.household_detail, name="household_detail"),
+    path("units/", views.unit_tree, name="unit_tree"),
 ]

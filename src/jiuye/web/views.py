@@ -1,10 +1,264 @@
+"""The server-rendered pages. Thin: every read goes through the registry selectors or the unit
+scope, so a foreign person or household is simply not found (404)."""
+
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+
+from jiuye.lib.masking import mask_id_number
+from jiuye.registry.selectors import (
+    household_get,
+    households_visible,
+    person_get,
+    persons_visible,
+    recognitions,
+    status_history,
+)
+from jiuye.units.models import Level, Unit
+from jiuye.units.scope import units_visible
+from jiuye.web.dashboard import jurisdiction_counts
+from jiuye.web.forms import FILTER_LEVELS, HouseholdFilterForm, PersonFilterForm
+from jiuye.web.paging import CappedPaginator
+
+PAGE_SIZE = 50
+COMMUNITY_LEVELS = (Level.COMMUNITY, Level.VILLAGE)
+
+
+def _partial(request: HttpRequest, target: str) -> bool:
+    """True when HTMX asks for just the results region (not a history restore)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Target") == target
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def _render_page_or_fragment(
+    request: HttpRequest, page: str, partial: str, target: str, context: dict[str, Any]
+) -> HttpResponse:
+    response = render(request, partial if _partial(request, target) else page, context)
+    # The same URL answers a page or a fragment: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+def _sees_counts(user: Any) -> bool:
+    return bool(getattr(user, "sees_personal_data", False)) and bool(
+        units_visible(user).filter(memberships__user_id=user.pk).exists()
+    )
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")
+    """Welcome, the user's units, and a region that loads the numbers (``home_stats``) after
+    the page: over a whole district they take a moment, the page itself must not."""
+    user: Any = request.user
+    my_units = list(units_visible(user).filter(memberships__user_id=user.pk).order_by("path"))
+    context: dict[str, Any] = {
+        "today": timezone.localdate(),
+        "my_units": my_units,
+        "sees_counts": bool(my_units) and bool(getattr(user, "sees_personal_data", False)),
+    }
+    if settings.DEMO_MODE:
+        # The demo's accounts, so a visitor can try each role (never shown outside the demo).
+        context["demo_accounts"] = (
+            get_user_model()
+            .objects.filter(is_active=True)
+            .prefetch_related("units")
+            .order_by("role", "username")[:20]
+        )
+    return render(request, "web/home.html", context)
+
+
+@login_required
+def home_stats(request: HttpRequest) -> HttpResponse:
+    """The jurisdiction's numbers: a fragment for the home page, a page of its own without JS."""
+    user: Any = request.user
+    today = timezone.localdate()
+    counts = jurisdiction_counts(user=user, on=today) if _sees_counts(user) else None
+    rate = None
+    if counts and counts["labor_force"]:
+        rate = round(100 * counts["employed"] / counts["labor_force"], 1)
+    context = {"counts": counts, "rate": rate, "today": today}
+    return _render_page_or_fragment(request, "web/stats.html", "web/_stats.html", "stats", context)
+
+
+def _find_by_full_id(request: HttpRequest, full_id: str) -> HttpResponse:
+    """A search by a full ID number never comes back in a page (or a pushed URL): it opens the
+    person (inside the jurisdiction) or goes back to the list with a masked "not found"."""
+    pk = (
+        persons_visible(user=request.user)
+        .filter(id_number=full_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if pk is None:
+        messages.info(
+            request,
+            _("在你的管辖范围内没有公民身份号码为 %(number)s 的人员。")
+            % {"number": mask_id_number(full_id)},
+        )
+        url = reverse("person_list")
+    else:
+        url = reverse("person_detail", args=[pk])
+    if request.headers.get("HX-Request") == "true":
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@login_required
+def person_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = PersonFilterForm(request.GET or None, user=request.user)
+    full_id = form.full_id()
+    if full_id:
+        return _find_by_full_id(request, full_id)
+    persons = form.apply(persons_visible(user=request.user), on=today).select_related(
+        "community", "grid", "household"
+    )
+    paginator = CappedPaginator(persons, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return _render_page_or_fragment(
+        request,
+        "web/persons/list.html",
+        "web/persons/_results.html",
+        "person-results",
+        {"form": form, "page": page, "paginator": paginator, "today": today},
+    )
+
+
+@login_required
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = person_get(user=request.user, pk=pk)
+    members = (
+        persons_visible(user=request.user)
+        .filter(household_id=person.household_id)
+        .select_related("grid")
+        .order_by("pk")
+    )
+    return render(
+        request,
+        "web/persons/detail.html",
+        {
+            "person": person,
+            "members": members,
+            "history": status_history(user=request.user, person=person),
+            "recognitions": recognitions(user=request.user, person=person),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def household_list(request: HttpRequest) -> HttpResponse:
+    form = HouseholdFilterForm(request.GET or None, user=request.user)
+    households = form.apply(households_visible(user=request.user)).select_related(
+        "community", "grid"
+    )
+    paginator = CappedPaginator(households, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    # Member counts for this page only (a GROUP BY over 50 households, not over all of them).
+    ids = [h.pk for h in page.object_list]
+    sizes = dict(
+        persons_visible(user=request.user)
+        .filter(household_id__in=ids)
+        .order_by()
+        .values_list("household_id")
+        .annotate(n=Count("pk"))
+    )
+    for household in page.object_list:
+        household.size = sizes.get(household.pk, 0)
+    return _render_page_or_fragment(
+        request,
+        "web/households/list.html",
+        "web/households/_results.html",
+        "household-results",
+        {"form": form, "page": page, "paginator": paginator},
+    )
+
+
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = household_get(user=request.user, pk=pk)
+    members = (
+        persons_visible(user=request.user)
+        .filter(household_id=household.pk)
+        .select_related("grid")
+        .order_by("pk")
+    )
+    return render(
+        request,
+        "web/households/detail.html",
+        {
+            "household": household,
+            "members": members,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+# Per-grid counts need a GROUP BY over (community, grid), which no index covers: only when the
+# jurisdiction is a few communities; above that, communities and what contains them.
+GRID_DETAIL_MAX_COMMUNITIES = 10
+
+
+def _unit_counts(user: Any, units: list[Unit]) -> tuple[dict[int, int], dict[int, int]]:
+    """Persons and households per visible unit (by pk), rolled up the tree."""
+    by_pk = {u.pk: u for u in units}
+    by_code = {u.code: u.pk for u in units}
+    communities = sum(1 for u in units if u.level in COMMUNITY_LEVELS)
+    per_grid = communities <= GRID_DETAIL_MAX_COMMUNITIES
+    fields = ("community_id", "grid_id") if per_grid else ("community_id",)
+    persons: dict[int, int] = defaultdict(int)
+    households: dict[int, int] = defaultdict(int)
+    sources: list[tuple[QuerySet[Any], dict[int, int]]] = [
+        (persons_visible(user=user), persons),
+        (households_visible(user=user), households),
+    ]
+    for queryset, totals in sources:
+        for row in queryset.order_by().values_list(*fields).annotate(n=Count("pk")):
+            community_id, grid_id, n = row if per_grid else (row[0], None, row[1])
+            community = by_pk.get(community_id)
+            if community is not None:
+                for code in community.path.strip("/").split("/"):
+                    if code in by_code:
+                        totals[by_code[code]] += n
+            if grid_id is not None and grid_id in by_pk:
+                totals[grid_id] += n
+    return persons, households
+
+
+@login_required
+def unit_tree(request: HttpRequest) -> HttpResponse:
+    """The user's visible units, indented, with person and household counts rolled up."""
+    user: Any = request.user
+    units = list(units_visible(user).order_by("path"))
+    sees = bool(getattr(user, "sees_personal_data", False))
+    persons, households = _unit_counts(user, units) if sees and units else ({}, {})
+    top = min((u.tier for u in units), default=0)
+    rows = [
+        {
+            "unit": u,
+            "depth": u.tier - top,
+            "persons": persons.get(u.pk, 0),
+            "households": households.get(u.pk, 0),
+            "filterable": u.level in FILTER_LEVELS,
+        }
+        for u in units
+    ]
+    return render(request, "web/units.html", {"rows": rows, "sees_personal_data": sees})

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,8 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from jiuye.lib.masking import mask_id_number
+from jiuye.accounts.reveal import REVEALABLE, reveal_personal
+from jiuye.lib.masking import mask_id_number, mask_phone
 from jiuye.registry.selectors import (
     household_get,
     households_visible,
@@ -162,6 +165,34 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "today": timezone.localdate(),
         },
     )
+
+
+@login_required
+@require_POST
+def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one full number after the audited checks of ``accounts.reveal`` (an HTMX fragment;
+    without JS the same fragment is a page of its own)."""
+    person = person_get(user=request.user, pk=pk)
+    field = request.POST.get("field", "")
+    if field not in REVEALABLE:
+        return HttpResponse(status=400)
+    masked = mask_phone(person.phone) if field == "phone" else mask_id_number(person.id_number)
+    context: dict[str, Any] = {"person": person, "value": None, "masked": masked}
+    status = 200
+    try:
+        # The service checks permission and reason and audits refusals as well as reveals.
+        context["value"] = reveal_personal(
+            actor=request.user, person=person, field=field, reason=request.POST.get("reason", "")
+        )
+    except PermissionDenied as error:
+        context["error"], status = str(error), 403
+    except ValidationError as error:
+        context["error"], status = " ".join(error.messages), 400
+    if request.headers.get("HX-Request"):
+        status = 200  # htmx swaps only 2xx responses; the fragment itself carries the error
+    response = render(request, "web/persons/_revealed.html", context, status=status)
+    response["Cache-Control"] = "no-store"  # a revealed number must not stay in any cache
+    return response
 
 
 @login_required

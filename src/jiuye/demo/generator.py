@@ -1,0 +1,1053 @@
+"""A synthetic district, generated deterministically from (persons, seed, today).
+
+Everything comes from one random generator seeded with ``seed`` and consumed in a fixed order,
+so the same inputs always give the same rows, ids included; nothing reads the wall clock. Rows
+are plain tuples in the column order of ``*_FIELDS`` so the loader can stream them with
+PostgreSQL COPY (or ``executemany`` on SQLite) without building model instances.
+
+The data is shaped so the standards have something realistic to find, and so the rare cases stay
+rare and controllable:
+
+- the unit tree: district → ~20 communities per street/town → grids of ~400 persons;
+- households of 1–6 (mean ~2.6) built as families (head, spouse, children, parents, a third
+  generation), hence a plausible age pyramid;
+- a person's ID number is built from region, birth date and a per-(region, day) sequence, so it
+  is valid and unique; derived columns come from ``lib.retirement`` exactly as
+  ``registry.derive.person_derived_fields`` computes them;
+- statuses are planned per household: unemployment (now or in the past) only happens beside an
+  *anchor*, a member holding a non-farming job throughout, so zero-employment and pure-farming
+  families exist only where a community is deliberately given one (most communities have none);
+- each household's records open on a day before the last two years; from then on every member
+  of working age has a status on record (no "no status yet" gaps), and the history changes
+  within the last two years: jobs lost and found, registrations, graduations, retirements.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+from stdnum.cn import ric
+
+from jiuye.lib import idcard, retirement
+from jiuye.lib.idcard import Sex
+from jiuye.registry.classification import MemberTimeline, zero_family_episodes
+
+DEFAULT_TODAY = date(2026, 11, 22)
+DEFAULT_DISTRICT = "110108"
+HISTORY_DAYS = 730  # statuses change over the last two years; earlier history is one event
+
+Row = tuple[Any, ...]
+
+UNIT_FIELDS = ("id", "code", "name", "level", "parent_id", "path")
+HOUSEHOLD_FIELDS = ("id", "number", "community_id", "grid_id", "hukou_type", "address", "dibao")
+PERSON_FIELDS = (
+    "id",
+    "id_number",
+    "name",
+    "birth_date",
+    "sex",
+    "household_id",
+    "relation",
+    "hukou_type",
+    "phone",
+    "community_id",
+    "grid_id",
+    "able",
+    "willing",
+    "female_base",
+    "education",
+    "skill_level",
+    "disabled",
+    "veteran",
+    "migrant_worker",
+    "landless",
+    "poverty_labor",
+    "graduate_year",
+    "work_from",
+    "retire_on",
+    "current_status",
+    "current_since",
+    "current_registered",
+)
+EVENT_FIELDS = ("id", "person_id", "status", "since", "until", "registered", "employer", "cause")
+RECOGNITION_FIELDS = ("id", "person_id", "category", "recognized_on", "ended_on", "note")
+
+# Real county codes valid for every birth year in python-stdnum's table (no "[from-to]" range),
+# used as the birthplace of migrant households.
+MIGRANT_REGIONS = (
+    "140121",
+    "210421",
+    "340121",
+    "360121",
+    "430121",
+    "510121",
+    "610326",
+    "620123",
+    "222401",
+)
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
+    "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴孔汤"
+)
+MALE_CHARS = (
+    "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林阳建国志海峰永庆东文博晨睿轩"
+)
+FEMALE_CHARS = "芳娜敏静丽艳娟霞秀英玲桂兰燕萍红婷雪琳晶颖慧倩洁丹蕾薇月梅莉欣怡佳悦琪雅馨彤璐瑶"
+PLACE_FIRST = "翠青紫金银玉龙凤明光和平安康兴华新永长文德福春秋桃柳松竹梅兰泉溪云星朝阳景瑞宁丰"
+PLACE_SECOND = "园苑湖山河桥林坊庄岭台湾源泉屯营里门塘洲"
+PLACE_EXTRA = ("", "东", "西", "南", "北", "中", "上", "下")
+
+UNIT_EMPLOYERS = (
+    "科技",
+    "信息技术",
+    "商贸",
+    "物业管理",
+    "餐饮管理",
+    "建筑工程",
+    "教育咨询",
+    "医药",
+    "文化传媒",
+    "物流",
+)
+EMPLOYERS = {
+    "flexible": ("外卖配送", "网约车司机", "家政服务", "快递配送", "自由职业", "直播电商"),
+    "self": ("个体工商户（餐饮）", "个体工商户（零售）", "网店经营", "小微企业主"),
+    "transfer": ("外省务工", "本市其他区企业", "建筑工地"),
+    "public_post": ("社区保洁员", "治安巡逻员", "社区协管员", "绿化养护员"),
+    "farming": ("承包地种植", "果园", "大棚蔬菜", "养殖"),
+}
+LOSS_CAUSES = ("合同到期", "单位裁员", "个人辞职", "企业关停", "家庭原因")
+NEVER_EMPLOYED_CAUSE = "毕业未就业"
+
+EMPLOYED_STATUSES = ("unit", "flexible", "self", "transfer", "public_post", "farming")
+EDUCATION_GRAD_AGE = {
+    "初中": 16,
+    "高中": 19,
+    "中专": 19,
+    "大专": 21,
+    "本科": 22,
+    "硕士": 25,
+    "博士": 28,
+}
+TERTIARY = ("大专", "本科", "硕士", "博士")
+
+
+class SeedRandom(random.Random):
+    """``random.Random`` plus integer helpers several times faster than ``randrange``/``randint``
+    (which go through ``getrandbits`` rejection sampling); the bias of ``int(random() * n)`` is
+    far below anything a demo could show, and the results are the same on every platform."""
+
+    def below(self, n: int) -> int:
+        return int(self.random() * n)
+
+    def between(self, a: int, b: int) -> int:
+        """An integer in [a, b], both ends included."""
+        return a + int(self.random() * (b - a + 1))
+
+    def one_of(self, items: Sequence[Any]) -> Any:
+        return items[int(self.random() * len(items))]
+
+
+class _Picker:
+    """Weighted choice by bisecting cumulative weights: ~5x faster than ``rng.choices``."""
+
+    def __init__(self, items: Sequence[Any], weights: Sequence[float]) -> None:
+        self.items = tuple(items)
+        self.cum = list(itertools.accumulate(weights))
+        self.total = self.cum[-1]
+
+    def pick(self, rng: SeedRandom) -> Any:
+        return self.items[bisect.bisect(self.cum, rng.random() * self.total)]
+
+
+HOUSEHOLD_SIZE = _Picker((1, 2, 3, 4, 5, 6), (0.20, 0.30, 0.28, 0.12, 0.06, 0.04))
+COMMUNITY_JOBS = _Picker(EMPLOYED_STATUSES, (0.66, 0.15, 0.10, 0.03, 0.025, 0.005))
+VILLAGE_JOBS = _Picker(EMPLOYED_STATUSES, (0.38, 0.17, 0.09, 0.12, 0.04, 0.20))
+NON_FARMING_JOBS = _Picker(EMPLOYED_STATUSES[:5], (0.60, 0.18, 0.10, 0.08, 0.04))
+TERTIARY_LEVEL = _Picker(TERTIARY, (0.25, 0.55, 0.16, 0.04))
+SECONDARY_LEVEL = _Picker(("小学", "初中", "高中", "中专"), (0.08, 0.40, 0.32, 0.20))
+SKILL = _Picker(
+    ("", "初级工", "中级工", "高级工", "技师", "高级技师"), (0.75, 0.10, 0.08, 0.05, 0.015, 0.005)
+)
+ZERO_FAMILIES_PER_COMMUNITY = _Picker((0, 1, 2), (0.85, 0.12, 0.03))
+PURE_FARMING_PER_VILLAGE = _Picker((0, 1, 2), (0.60, 0.30, 0.10))
+
+# Target shares; tests check the generated data lands near them.
+UNEMPLOYED_IN_HOUSEHOLD = 0.145  # chance per labor-force member beside an anchor
+UNEMPLOYED_IN_DIBAO = 0.25
+OUT_OF_LABOR_FORCE = 0.21
+MULTI_EVENT_EMPLOYED = 0.10
+
+
+@dataclass(frozen=True)
+class SeedConfig:
+    persons: int
+    seed: int
+    district_code: str = DEFAULT_DISTRICT
+    district_name: str = "海淀区"
+    today: date = DEFAULT_TODAY
+
+
+@dataclass
+class Batch:
+    """Rows for one slice of the district; parents always come in an earlier or the same batch,
+    and within a batch in the order units, households, persons, events, recognitions."""
+
+    units: list[Row] = field(default_factory=list)
+    households: list[Row] = field(default_factory=list)
+    persons: list[Row] = field(default_factory=list)
+    events: list[Row] = field(default_factory=list)
+    recognitions: list[Row] = field(default_factory=list)
+    # Households that were a zero-employment family at some time since their records began:
+    # the ones a listener of ``statuses_changed`` keeping zero-family cases must look at.
+    zero_households: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UnitPlan:
+    id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+    path: str
+    persons: int = 0  # communities/villages: how many persons to generate
+
+    def row(self) -> Row:
+        return (self.id, self.code, self.name, self.level, self.parent_id, self.path)
+
+
+@dataclass(slots=True)
+class Member:
+    """One person while their household is being planned (before becoming rows)."""
+
+    relation: str
+    age: int
+    sex: str
+    surname: str
+    id: int = 0
+    birth: date = DEFAULT_TODAY
+    id_number: str = ""
+    work_from: date = DEFAULT_TODAY
+    retire_on: date = DEFAULT_TODAY
+    female_base: int | None = None
+    education: str = ""
+    role: str = "none"  # none, student, out, retired, late_worker, labor
+    final: str = ""  # planned status at today for labor-force members
+    spells: bool = False  # may have an unemployment spell in the history
+    zero: bool = False  # member of a deliberate zero-employment family
+    able: bool = True
+    willing: bool = True
+    disabled: bool = False
+    landless: bool = False
+    events: list[list[Any]] = field(default_factory=list)  # [status, since, registered, ...]
+
+
+@dataclass(slots=True)
+class HouseholdPlan:
+    id: int
+    number: str
+    grid_id: int
+    hukou: str
+    address: str
+    dibao: bool
+    region: str
+    migrant: bool
+    landless: bool
+    opened: date  # the day the household's records begin (real-name registration)
+    members: list[Member]
+
+
+@lru_cache(maxsize=200_000)
+def derived_dates(birth: date, sex: str, female_base: int | None) -> tuple[date, date]:
+    """``work_from`` and ``retire_on`` as ``registry.derive`` computes them (cached: many
+    persons share a birthday)."""
+    return (
+        retirement.working_age_from(birth),
+        retirement.retirement_date(birth, Sex(sex), female_base),
+    )
+
+
+def id_number(region: str, birth: date, order: int) -> str:
+    """Same result as ``lib.idcard.make``, without its per-call ``strftime`` (hot path)."""
+    body = f"{region}{birth.year:04d}{birth.month:02d}{birth.day:02d}{order:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def district_name(code: str) -> str | None:
+    """The county's current name from python-stdnum's division table (e.g. 110108 → 海淀区)."""
+    from stdnum import numdb
+
+    info = {k: v for _, props in numdb.get("cn/loc").info(code) for k, v in props.items()}
+    county = info.get("county")
+    if not county:
+        return None
+    return county.split(",")[-1].split("]")[-1] or None
+
+
+def region_problem(code: str, today: date) -> str | None:
+    """Why ``code`` cannot be the birthplace region of generated ID numbers, or None."""
+    if len(code) != 6 or not code.isdigit():
+        return f"区县代码须为6位数字：{code!r}"
+    for birth in (date(1925, 1, 1), today - timedelta(days=1)):
+        try:
+            idcard.parse(id_number(code, birth, 1), today=today)
+        except idcard.IdNumberError as error:
+            return f"区县代码 {code} 不能用于生成{birth.year}年出生者的身份证号码：{error.message}"
+    return None
+
+
+def spell_start(events: Sequence[Sequence[Any]]) -> date:
+    """The first day of the unemployment spell the history ends in (consecutive unemployed
+    events, e.g. unregistered then registered, are one spell)."""
+    i = len(events) - 1
+    while i > 0 and events[i - 1][0] == "unemployed":
+        i -= 1
+    return events[i][1]  # type: ignore[no-any-return]
+
+
+def school_start(birth: date) -> date:
+    """1 September of the year the child is six by 31 August."""
+    return date(birth.year + 6 + (1 if birth.month > 8 else 0), 9, 1)
+
+
+def split_sizes(rng: SeedRandom, total: int, parts: int) -> list[int]:
+    """``total`` split into ``parts`` positive sizes varying ±50% around the mean."""
+    weights = [rng.uniform(0.5, 1.5) for _ in range(parts)]
+    scale = total / sum(weights)
+    sizes = [max(1, int(w * scale)) for w in weights]
+    sizes[-1] += total - sum(sizes)
+    while sizes[-1] < 1:  # rounding pushed the last part below one: take from the largest
+        largest = max(range(parts - 1), key=sizes.__getitem__)
+        sizes[largest] -= 1
+        sizes[-1] += 1
+    return sizes
+
+
+class DistrictGenerator:
+    """Stateful generator; iterate :meth:`batches` once."""
+
+    def __init__(self, config: SeedConfig) -> None:
+        if config.persons < 1:
+            raise ValueError("persons must be at least 1")
+        self.config = config
+        self.rng = SeedRandom(config.seed)
+        self.today = config.today
+        self.window_start = config.today - timedelta(days=HISTORY_DAYS)
+        self.next_id = {"unit": 1, "household": 1, "person": 1, "event": 1, "recognition": 1}
+        self.id_orders: dict[tuple[str, date, str], int] = {}
+        self._names = self._place_names()
+
+    # --- ids and names ---------------------------------------------------------------------
+
+    def _id(self, kind: str) -> int:
+        value = self.next_id[kind]
+        self.next_id[kind] = value + 1
+        return value
+
+    def _place_names(self) -> Iterator[str]:
+        """Unique two- or three-character place names in a seeded order."""
+        for extra in PLACE_EXTRA:
+            names = [a + b + extra for a in PLACE_FIRST for b in PLACE_SECOND]
+            self.rng.shuffle(names)
+            yield from names
+        for n in itertools.count(1):
+            yield f"{PLACE_FIRST[n % len(PLACE_FIRST)]}{PLACE_SECOND[n % len(PLACE_SECOND)]}{n}"
+
+    def surname(self) -> str:
+        # Zipf-like: the first surnames of the list are by far the most common.
+        index = int(len(SURNAMES) * self.rng.random() ** 2.2)
+        return SURNAMES[index]
+
+    def given_name(self, sex: str) -> str:
+        chars = MALE_CHARS if sex == "M" else FEMALE_CHARS
+        rng = self.rng
+        first = chars[rng.below(len(chars))]
+        if rng.random() < 0.25:
+            return first
+        return first + chars[rng.below(len(chars))]
+
+    # --- the unit tree ---------------------------------------------------------------------
+
+    def plan_units(self) -> list[UnitPlan]:
+        """District, streets and towns, communities and villages (with their person quotas);
+        grids are planned with each community's households."""
+        cfg, rng = self.config, self.rng
+        n_communities = community_count(cfg.persons)
+        n_parents = max(1, round(n_communities / 20))
+        if n_communities >= 2:
+            n_parents = max(2, n_parents)
+        n_towns = max(1, round(n_parents * 0.24)) if n_parents >= 2 else 0
+        district = UnitPlan(
+            self._id("unit"),
+            cfg.district_code,
+            cfg.district_name,
+            "district",
+            None,
+            f"/{cfg.district_code}/",
+        )
+        plans = [district]
+        sizes = split_sizes(rng, cfg.persons, n_communities)
+        per_parent = split_sizes(rng, n_communities, n_parents)
+        size_iter = iter(sizes)
+        n_streets = n_parents - n_towns
+        first_town = max(101, n_streets + 1)  # towns are numbered 1xx, streets 0xx
+        for p in range(n_parents):
+            is_town = p >= n_streets
+            number = first_town + p - n_streets if is_town else p + 1
+            code = f"{cfg.district_code}{number:03d}"
+            parent = UnitPlan(
+                self._id("unit"),
+                code,
+                next(self._names) + ("镇" if is_town else "街道"),
+                "town" if is_town else "street",
+                district.id,
+                f"{district.path}{code}/",
+            )
+            plans.append(parent)
+            plans.extend(self._plan_communities(parent, is_town, per_parent[p], size_iter))
+        return plans
+
+    def _plan_communities(
+        self, parent: UnitPlan, is_town: bool, count: int, sizes: Iterator[int]
+    ) -> list[UnitPlan]:
+        plans: list[UnitPlan] = []
+        communities = villages = 0
+        for i in range(count):
+            village = is_town and (i == 0 or self.rng.random() < 0.7)
+            if village:
+                villages += 1
+                code, level, suffix = f"{parent.code}{200 + villages:03d}", "village", "村"
+            else:
+                communities += 1
+                code, level, suffix = f"{parent.code}{communities:03d}", "community", "社区"
+            plans.append(
+                UnitPlan(
+                    self._id("unit"),
+                    code,
+                    next(self._names) + suffix,
+                    level,
+                    parent.id,
+                    f"{parent.path}{code}/",
+                    next(sizes),
+                )
+            )
+        return plans
+
+    # --- batches ---------------------------------------------------------------------------
+
+    def batches(self) -> Iterator[Batch]:
+        """The unit tree first, then one batch per street/town with everything inside it."""
+        plans = self.plan_units()
+        yield Batch(units=[p.row() for p in plans])
+        by_parent: dict[int, list[UnitPlan]] = {}
+        for plan in plans:
+            if plan.level in ("community", "village"):
+                assert plan.parent_id is not None
+                by_parent.setdefault(plan.parent_id, []).append(plan)
+        for plan in plans:
+            if plan.level in ("street", "town"):
+                batch = Batch()
+                for community in by_parent.get(plan.id, []):
+                    self._community(community, batch)
+                yield batch
+
+    def _community(self, unit: UnitPlan, batch: Batch) -> None:
+        village = unit.level == "village"
+        n_grids = max(1, round(unit.persons / 400))
+        grids: list[int] = []
+        for g in range(1, n_grids + 1):
+            gid = self._id("unit")
+            code = f"{unit.code}{g:02d}"
+            batch.units.append((gid, code, f"第{g}网格", "grid", unit.id, f"{unit.path}{code}/"))
+            grids.append(gid)
+        households = self._households(unit, grids, village)
+        self._plan_statuses(households, village)
+        for household in households:
+            batch.households.append(
+                (
+                    household.id,
+                    household.number,
+                    unit.id,
+                    household.grid_id,
+                    household.hukou,
+                    household.address,
+                    household.dibao,
+                )
+            )
+            for member in household.members:
+                self._histories(member, village, household.opened)
+            emerged = max(
+                (spell_start(m.events) for m in household.members if m.zero), default=None
+            )
+            if self._ever_zero(household):
+                batch.zero_households.append(household.id)
+            for member in household.members:
+                self._emit_person(member, household, unit, village, batch)
+                self._recognitions(member, household, emerged, batch)
+
+    # --- households and members ------------------------------------------------------------
+
+    def _households(self, unit: UnitPlan, grids: list[int], village: bool) -> list[HouseholdPlan]:
+        rng = self.rng
+        remaining = unit.persons
+        expected = max(1, round(unit.persons / 2.66))
+        result: list[HouseholdPlan] = []
+        index = 0
+        while remaining > 0:
+            size = min(HOUSEHOLD_SIZE.pick(rng), remaining)
+            remaining -= size
+            members = self._family(size)
+            migrant = (not village) and rng.random() < 0.06
+            region = (
+                MIGRANT_REGIONS[rng.below(len(MIGRANT_REGIONS))]
+                if migrant
+                else (self.config.district_code)
+            )
+            hukou = self._hukou(village, migrant)
+            grid = grids[min(len(grids) - 1, index * len(grids) // expected)]
+            household = HouseholdPlan(
+                id=self._id("household"),
+                number=f"{unit.code}-{index + 1:04d}",
+                grid_id=grid,
+                hukou=hukou,
+                address=self._address(unit, index, village),
+                dibao=rng.random() < (0.05 if village else 0.025),
+                region=region,
+                migrant=migrant,
+                landless=village and rng.random() < 0.3,
+                opened=self.window_start - timedelta(days=rng.between(30, 8 * 365)),
+                members=members,
+            )
+            for member in members:
+                self._person_basics(member, household, village)
+            result.append(household)
+            index += 1
+        return result
+
+    def _hukou(self, village: bool, migrant: bool) -> str:
+        r = self.rng.random()
+        if migrant:
+            return "agricultural" if r < 0.8 else "urban"
+        if village:
+            return "agricultural" if r < 0.75 else ("converted" if r < 0.95 else "urban")
+        return "urban" if r < 0.87 else ("converted" if r < 0.97 else "agricultural")
+
+    def _address(self, unit: UnitPlan, index: int, village: bool) -> str:
+        district = self.config.district_name
+        base = unit.name.removesuffix("社区").removesuffix("村")
+        if village:
+            return f"{district}{unit.name}{index + 1}号"
+        building, flat = divmod(index, 36)
+        return (
+            f"{district}{base}路{(building // 10) + 1}号院{building % 10 + 1}号楼"
+            f"{flat // 18 + 1}单元{(flat % 18) // 3 + 1}0{flat % 3 + 1}室"
+        )
+
+    def _family(self, size: int) -> list[Member]:
+        """Relations and ages of a household: a couple, their children, the head's parents or
+        a third generation, depending on size."""
+        rng = self.rng
+        s_head = self.surname()
+        if size == 1:
+            r = rng.random()
+            age = (
+                rng.between(22, 35)
+                if r < 0.35
+                else (rng.between(36, 59) if r < 0.55 else rng.between(60, 93))
+            )
+            sex = "F" if (age >= 60 and rng.random() < 0.62) else rng.one_of("MF")
+            return [Member("户主", age, sex, s_head)]
+        shape = rng.random()
+        if size >= 5 and shape < 0.5:
+            return self._three_generations(size, s_head)
+        head_age = int(rng.triangular(24, 88, 40)) if size == 2 else rng.between(28, 58)
+        head_sex = "M" if rng.random() < 0.62 else "F"
+        head = Member("户主", head_age, head_sex, s_head)
+        out = [head]
+        if size == 2 and shape < 0.25 and head_age >= 42:
+            out.append(self._child(head, None))
+            return out
+        if size == 2 and shape > 0.85 and head_age <= 50:
+            out.append(self._parent(head, rng.one_of("MF")))
+            return out
+        spouse = self._spouse(head)
+        out.append(spouse)
+        slots = size - 2
+        parents = 0
+        if slots >= 1 and (size >= 5 or (size in (3, 4) and rng.random() < 0.3)) and head_age <= 62:
+            parents = 2 if (slots >= 3 or (slots == 2 and size == 4 and rng.random() < 0.2)) else 1
+            parents = min(parents, slots)
+        for _ in range(slots - parents):
+            out.append(self._child(head, spouse))
+        for sex in ("M", "F") if parents == 2 else (rng.one_of("MF"),) * parents:
+            out.append(self._parent(head, sex))
+        return out
+
+    def _spouse(self, head: Member) -> Member:
+        age = min(95, max(18, head.age + int(self.rng.gauss(-2 if head.sex == "M" else 2, 3))))
+        return Member("配偶", age, "F" if head.sex == "M" else "M", self.surname())
+
+    def _child(self, head: Member, spouse: Member | None) -> Member:
+        rng = self.rng
+        mother_age = head.age if head.sex == "F" else (spouse.age if spouse else head.age - 2)
+        age = max(0, mother_age - rng.between(23, 36))
+        sex = rng.one_of("MF")
+        father = head if head.sex == "M" else spouse
+        surname = father.surname if father is not None else head.surname
+        return Member("子" if sex == "M" else "女", age, sex, surname)
+
+    def _parent(self, head: Member, sex: str) -> Member:
+        age = min(95, head.age + self.rng.between(24, 33))
+        surname = head.surname if sex == "M" else self.surname()
+        return Member("父亲" if sex == "M" else "母亲", age, sex, surname)
+
+    def _three_generations(self, size: int, s_head: str) -> list[Member]:
+        """Older couple, an adult child with spouse, and grandchildren."""
+        rng = self.rng
+        head = Member("户主", rng.between(55, 78), "M" if rng.random() < 0.65 else "F", s_head)
+        spouse = self._spouse(head)
+        child_age = max(22, min(head.age, spouse.age) - rng.between(24, 32))
+        child_sex = rng.one_of("MF")
+        father = head if head.sex == "M" else spouse
+        child = Member("子" if child_sex == "M" else "女", child_age, child_sex, father.surname)
+        in_law_sex = "F" if child_sex == "M" else "M"
+        in_law = Member(
+            "儿媳" if child_sex == "M" else "女婿",
+            max(20, child_age + rng.between(-3, 3)),
+            in_law_sex,
+            self.surname(),
+        )
+        line = child.surname if child_sex == "M" else in_law.surname
+        mother_age = child_age if child_sex == "F" else in_law.age
+        out = [head, spouse, child, in_law]
+        for _ in range(size - 4):
+            sex = rng.one_of("MF")
+            age = max(0, mother_age - rng.between(23, 36))
+            out.append(Member("孙子" if sex == "M" else "孙女", age, sex, line))
+        return out
+
+    def _person_basics(self, member: Member, household: HouseholdPlan, village: bool) -> None:
+        """Birth date, ID number, derived dates, education, role and fixed flags."""
+        rng, today = self.rng, self.today
+        days = member.age * 365 + rng.below(365) + member.age // 4
+        birth = today - timedelta(days=max(1, days))
+        member.id = self._id("person")
+        member.id_number, member.birth = self._unique_id(household.region, birth, member.sex)
+        if member.sex == "F":
+            r = rng.random()
+            member.female_base = 50 if r < 0.4 else (55 if r < 0.6 else None)
+        member.work_from, member.retire_on = derived_dates(
+            member.birth, member.sex, member.female_base
+        )
+        member.disabled = rng.random() < (
+            0.008 if member.age < 40 else (0.025 if member.age < 60 else 0.045)
+        )
+        member.landless = household.landless and member.age >= 16
+        self._role(member)
+        member.education = self._education(member, village)
+
+    def _unique_id(self, region: str, birth: date, sex: str) -> tuple[str, date]:
+        """Next free sequence number of that region, day and sex; a full day (499 numbers)
+        moves the birth date back by one day."""
+        while True:
+            key = (region, birth, sex)
+            n = self.id_orders.get(key, 0)
+            if n < 499:
+                self.id_orders[key] = n + 1
+                order = 2 * n + (1 if sex == "M" else 2)
+                return id_number(region, birth, order), birth
+            birth -= timedelta(days=1)
+
+    def _role(self, member: Member) -> None:
+        """Where the person stands today: none (pre-school), student, out, retired,
+        late_worker (working past retirement age) or labor (the labor force, of working age,
+        able and willing)."""
+        rng, today, age = self.rng, self.today, member.age
+        if school_start(member.birth) > today:
+            member.role = "none"
+        elif today < member.work_from:
+            member.role = "student"
+        elif member.retire_on <= today:
+            r = rng.random()
+            member.role = "retired" if r < 0.88 else ("out" if r < 0.97 else "late_worker")
+        elif rng.random() < (
+            0.92 if age <= 18 else 0.5 if age <= 22 else 0.12 if age <= 25 else 0.0
+        ):
+            member.role = "student"
+        else:
+            p_out = OUT_OF_LABOR_FORCE * (1.8 if (member.sex == "F" and age >= 40) else 1.0)
+            member.role = "out" if rng.random() < (0.5 if member.disabled else p_out) else "labor"
+        if member.role == "labor":
+            member.able = member.willing = True
+        elif today < member.work_from:
+            member.able = member.willing = False
+        elif member.role == "out" and member.retire_on > today:
+            member.able = rng.random() >= 0.35  # not able, or able but not wanting a job
+            member.willing = False
+        else:
+            member.able = rng.random() < (0.95 if member.role == "student" else 0.6)
+            member.willing = rng.random() < 0.05
+
+    def _education(self, member: Member, village: bool) -> str:
+        rng, age = self.rng, member.age
+        if member.role == "none":
+            return ""
+        if member.role == "student":
+            if age < 12:
+                return "小学"
+            if age < 15:
+                return "初中"
+            if age < 18:
+                return "高中"
+            return "本科" if age < 23 else "硕士"
+        p_tertiary = 0.65 if age < 45 else (0.45 if age < 60 else 0.22)
+        if village:
+            p_tertiary /= 2.5
+        if age >= 21 and rng.random() < p_tertiary:
+            level: str = TERTIARY_LEVEL.pick(rng)
+            if EDUCATION_GRAD_AGE[level] <= age:
+                return level
+            return "本科" if age >= 22 else "大专"
+        if age < 19:
+            return "初中"
+        level = SECONDARY_LEVEL.pick(rng)
+        return "初中" if (level == "小学" and age < 45) else level
+
+    # --- statuses ----------------------------------------------------------------------------
+
+    def _plan_statuses(self, households: list[HouseholdPlan], village: bool) -> None:
+        """Final status of every labor-force member, household by household, keeping zero and
+        pure-farming families to the few deliberately chosen ones."""
+        rng = self.rng
+        with_labor = [h for h in households if any(m.role == "labor" for m in h.members)]
+        zero_count = ZERO_FAMILIES_PER_COMMUNITY.pick(rng)
+        small = [h for h in with_labor if sum(m.role == "labor" for m in h.members) <= 2]
+        zero_ids = {h.id for h in rng.sample(small, min(zero_count, len(small)))}
+        farm_count = PURE_FARMING_PER_VILLAGE.pick(rng) if village else 0
+        rest = [h for h in with_labor if h.id not in zero_ids]
+        farm_ids = {h.id for h in rng.sample(rest, min(farm_count, len(rest)))}
+        jobs = VILLAGE_JOBS if village else COMMUNITY_JOBS
+        for household in with_labor:
+            labor = [m for m in household.members if m.role == "labor"]
+            if household.id in zero_ids:
+                for m in labor:
+                    m.final, m.zero = "unemployed", True
+            elif household.id in farm_ids:
+                for m in labor:
+                    m.final = "farming"
+            else:
+                self._plan_ordinary(labor, jobs, household)
+
+    def _plan_ordinary(self, labor: list[Member], jobs: _Picker, household: HouseholdPlan) -> None:
+        """Jobs from the community's mix. Unemployment, now or as a past spell, only beside an
+        *anchor*: a member in a non-farming job since the household's records were opened, who
+        keeps it. So the household is never a zero or pure-farming family by accident."""
+        rng = self.rng
+        for m in labor:
+            m.final = jobs.pick(rng)
+        if all(m.final == "farming" for m in labor):
+            labor[rng.below(len(labor))].final = NON_FARMING_JOBS.pick(rng)
+        anchor = next(
+            (m for m in labor if m.final != "farming" and self._entry_date(m) <= household.opened),
+            None,
+        )
+        others = [m for m in labor if m is not anchor]
+        if anchor is None or not others:
+            return
+        p_unemployed = UNEMPLOYED_IN_DIBAO if household.dibao else UNEMPLOYED_IN_HOUSEHOLD
+        for m in others:
+            if rng.random() < p_unemployed:
+                m.final = "unemployed"
+        if not any(m.final == "unemployed" for m in others):
+            others[rng.below(len(others))].spells = True
+
+    # --- histories ---------------------------------------------------------------------------
+
+    def _histories(self, member: Member, village: bool, opened: date) -> None:
+        """The member's dated events as [status, since, registered, employer, cause], recorded
+        from the day the household's records were opened (``opened``), or from school start or
+        the 16th birthday when later: so whoever is of working age has a status on record from
+        then on, and no "no status yet" gap makes a zero family the data did not intend."""
+        rng = self.rng
+        role = member.role
+        if role == "none":
+            return
+        if role == "student":
+            member.events = [["student", max(opened, school_start(member.birth)), False, "", ""]]
+        elif role == "retired":
+            if member.retire_on > opened:
+                member.events = [
+                    self._job_event(NON_FARMING_JOBS.pick(rng), opened, village),
+                    ["retired", member.retire_on, False, "", ""],
+                ]
+            else:
+                member.events = [["retired", opened, False, "", ""]]
+        elif role == "out":
+            member.events = [["out", max(opened, member.work_from), False, "", ""]]
+        elif role == "late_worker":
+            member.events = [self._job_event(NON_FARMING_JOBS.pick(rng), opened, village)]
+        else:
+            member.events = self._labor_history(member, village, opened)
+
+    def _date_between(self, lo: date, hi: date) -> date:
+        if hi <= lo:
+            return lo
+        return lo + timedelta(days=self.rng.between(0, (hi - lo).days))
+
+    def _job_event(self, status: str, since: date, village: bool) -> list[Any]:
+        rng = self.rng
+        if status == "unit":
+            employer = (
+                f"北京{PLACE_FIRST[rng.below(len(PLACE_FIRST))]}"
+                f"{PLACE_SECOND[rng.below(len(PLACE_SECOND))]}"
+                f"{UNIT_EMPLOYERS[rng.below(len(UNIT_EMPLOYERS))]}有限公司"
+            )
+        else:
+            options = EMPLOYERS[status]
+            employer = options[rng.below(len(options))]
+            if status == "farming" and village:
+                employer = "本村" + employer
+        return [status, since, False, employer, ""]
+
+    def _entry_date(self, member: Member) -> date:
+        """The day the member entered the labor market: July after finishing school."""
+        grad_age = EDUCATION_GRAD_AGE.get(member.education, 16)
+        entry = date(member.birth.year + grad_age, 7, 1)
+        return min(max(entry, member.work_from), self.today)
+
+    def _labor_history(self, member: Member, village: bool, opened: date) -> list[list[Any]]:
+        rng, today = self.rng, self.today
+        entry = self._entry_date(member)
+        events: list[list[Any]] = []
+        if entry > opened:
+            events.append(["student", max(opened, school_start(member.birth)), False, "", ""])
+            first = entry
+        else:
+            first = opened
+        jobs = VILLAGE_JOBS if village else COMMUNITY_JOBS
+        if member.final == "unemployed":
+            if member.zero:
+                days = rng.between(3, 120)
+            else:
+                days = min(HISTORY_DAYS - 10, 1 + int(rng.expovariate(1 / 150)))
+            lost = today - timedelta(days=days)
+            registered = rng.random() < (0.9 if member.zero else 0.8)
+            if lost <= first:
+                cause = NEVER_EMPLOYED_CAUSE if first == entry else LOSS_CAUSES[0]
+                events.append(["unemployed", first, registered, "", cause])
+            else:
+                previous = NON_FARMING_JOBS.pick(rng) if member.zero else jobs.pick(rng)
+                events.append(self._job_event(previous, first, village))
+                events.extend(self._unemployment(lost, registered))
+            return events
+        changes = 0
+        if rng.random() < MULTI_EVENT_EMPLOYED:
+            changes = (1, 1, 2, 2, 3)[rng.below(5)]
+        low = max(first, self.window_start)
+        changes = min(changes, (today - low).days)
+        dates = sorted(rng.sample(range(1, (today - low).days + 1), changes)) if changes else []
+        statuses = [member.final]
+        for _ in range(changes):
+            following = statuses[0]
+            if following == "unemployed":
+                statuses.insert(0, NON_FARMING_JOBS.pick(rng))
+            elif member.spells and rng.random() < 0.7:
+                statuses.insert(0, "unemployed")
+            else:
+                other = NON_FARMING_JOBS.pick(rng)
+                if other == following:
+                    other = "flexible" if following == "unit" else "unit"
+                statuses.insert(0, other)
+        starts = [first, *(low + timedelta(days=d) for d in dates)]
+        for status, since in zip(statuses, starts, strict=True):
+            if status == "unemployed":
+                cause = LOSS_CAUSES[rng.below(len(LOSS_CAUSES))]
+                events.append(["unemployed", since, rng.random() < 0.75, "", cause])
+            else:
+                events.append(self._job_event(status, since, village))
+        return events
+
+    def _unemployment(self, lost: date, registered: bool) -> list[list[Any]]:
+        """Losing a job: registered the same day, or some days later (two events)."""
+        rng = self.rng
+        cause = LOSS_CAUSES[rng.below(len(LOSS_CAUSES))]
+        if registered and rng.random() < 0.15:
+            later = lost + timedelta(days=rng.between(3, 45))
+            if later <= self.today:
+                return [
+                    ["unemployed", lost, False, "", cause],
+                    ["unemployed", later, True, "", cause],
+                ]
+        return [["unemployed", lost, registered, "", cause]]
+
+    def _ever_zero(self, household: HouseholdPlan) -> bool:
+        """Whether the household was a zero family on any day since its first recorded status,
+        by the registry's own sweep. Without an unemployed event it cannot have been: every
+        member of working age has a status on record from the first recorded day on."""
+        members = household.members
+        if not any(e[0] == "unemployed" for m in members for e in m.events):
+            return False
+        first = min(m.events[0][1] for m in members if m.events)
+        timelines = [
+            MemberTimeline(
+                work_from=m.work_from,
+                retire_on=m.retire_on,
+                able=m.able,
+                willing=m.willing,
+                events=[(e[1], e[0]) for e in m.events],
+            )
+            for m in members
+        ]
+        episodes = zero_family_episodes(timelines, until=self.today)
+        return any(e.ended_on is None or e.ended_on > first for e in episodes)
+
+    # --- rows --------------------------------------------------------------------------------
+
+    def _emit_person(
+        self, member: Member, household: HouseholdPlan, unit: UnitPlan, village: bool, batch: Batch
+    ) -> None:
+        rng = self.rng
+        events = member.events
+        for i, event in enumerate(events):
+            until = events[i + 1][1] if i + 1 < len(events) else None
+            batch.events.append(
+                (
+                    self._id("event"),
+                    member.id,
+                    event[0],
+                    event[1],
+                    until,
+                    event[2],
+                    event[3],
+                    event[4],
+                )
+            )
+        last = events[-1] if events else None
+        in_labor = member.role == "labor"
+        age = member.age
+        graduate_year = None
+        if member.education in TERTIARY and member.role != "student":
+            year = member.birth.year + EDUCATION_GRAD_AGE[member.education]
+            graduate_year = year if year <= self.today.year else None
+        veteran = age >= 20 and rng.random() < (0.034 if member.sex == "M" else 0.003)
+        migrant_worker = in_labor and (
+            household.migrant
+            or (
+                village
+                and household.hukou != "urban"
+                and member.final in ("transfer", "unit")
+                and rng.random() < 0.4
+            )
+        )
+        phone = ""
+        if age >= 14:
+            phone = f"1{3 + rng.below(7)}{rng.below(10**9):09d}"
+        batch.persons.append(
+            (
+                member.id,
+                member.id_number,
+                member.surname + self.given_name(member.sex),
+                member.birth,
+                member.sex,
+                household.id,
+                member.relation,
+                "urban"
+                if (household.hukou == "agricultural" and rng.random() < 0.03)
+                else household.hukou,
+                phone,
+                unit.id,
+                household.grid_id,
+                member.able,
+                member.willing,
+                member.female_base,
+                member.education,
+                SKILL.pick(rng) if in_labor else "",
+                member.disabled,
+                veteran,
+                migrant_worker,
+                member.landless,
+                village and in_labor and household.hukou == "agricultural" and rng.random() < 0.02,
+                graduate_year,
+                member.work_from,
+                member.retire_on,
+                last[0] if last else "",
+                last[1] if last else None,
+                bool(last and last[2]),
+            )
+        )
+
+    def _recognitions(
+        self, member: Member, household: HouseholdPlan, emerged: date | None, batch: Batch
+    ) -> None:
+        """Employment-difficult recognitions consistent with the history (4050 only while
+        unemployed and old enough, long_term after a year registered, ...)."""
+        rng, today = self.rng, self.today
+        rows: dict[str, tuple[date, date | None]] = {}
+        events = member.events
+        working_age = member.work_from <= today < member.retire_on
+        for i, event in enumerate(events):
+            if event[0] != "unemployed" or (i > 0 and events[i - 1][0] == "unemployed"):
+                continue
+            start = event[1]
+            j = i
+            while j + 1 < len(events) and events[j + 1][0] == "unemployed":
+                j += 1
+            end = events[j + 1][1] if j + 1 < len(events) else None  # first day employed again
+            last_day = min(today, end - timedelta(days=1)) if end else today
+            self._recognize_4050(member, start, last_day, end, rows)
+            registered_from = next((e[1] for e in events[i : j + 1] if e[2]), None)
+            if registered_from is not None and rng.random() < 0.9:
+                on = registered_from + timedelta(days=365)
+                if on <= last_day:
+                    rows.setdefault("long_term", (on, end))
+        if household.dibao and working_age and member.able:
+            on = self._date_between(max(member.work_from, today - timedelta(days=1800)), today)
+            ended = self._date_between(on, today) if rng.random() < 0.1 else None
+            rows["dibao"] = (on, ended)
+        if member.disabled and working_age and rng.random() < 0.5:
+            rows["disabled"] = (
+                self._date_between(max(member.work_from, today - timedelta(days=2200)), today),
+                None,
+            )
+        if member.landless and member.role == "labor" and rng.random() < 0.25:
+            on = self._date_between(max(member.work_from, today - timedelta(days=2500)), today)
+            rows["landless"] = (on, self._date_between(on, today) if rng.random() < 0.2 else None)
+        if member.zero and emerged is not None:
+            rows["zero_family"] = (min(today, emerged + timedelta(days=rng.between(1, 10))), None)
+        for category, (on, ended) in rows.items():
+            batch.recognitions.append((self._id("recognition"), member.id, category, on, ended, ""))
+
+    def _recognize_4050(
+        self,
+        member: Member,
+        start: date,
+        last_day: date,
+        end: date | None,
+        rows: dict[str, tuple[date, date | None]],
+    ) -> None:
+        """4050 (women 40+, men 50+, unemployed) for 60% of those eligible during the spell."""
+        rng = self.rng
+        threshold = retirement.add_months(member.birth, (40 if member.sex == "F" else 50) * 12)
+        on = start + timedelta(days=rng.between(0, 30))
+        on = max(on, threshold)
+        if on <= last_day and rng.random() < 0.6:
+            rows.setdefault("4050", (on, end))
+
+
+def generate(config: SeedConfig) -> Iterator[Batch]:
+    """The district as batches of rows (see :class:`Batch`)."""
+    return DistrictGenerator(config).batches()
+
+
+def community_count(persons: int) -> int:
+    """How many communities/villages a district of ``persons`` gets (~2,000 persons each)."""
+    return max(1, round(persons / 2000))

@@ -24,11 +24,13 @@ def test_schema_lists_every_endpoint(db: Any) -> None:
     assert response.status_code == 200
     schema = response.json()
     assert schema["info"]["title"] == "jiuye API" and schema["info"]["version"] == "1"
-    assert {p: op["get"]["operationId"] for p, op in schema["paths"].items()} == OPERATIONS
+    # Other apps mount their routers too (standards, …): these are the registry's and units'.
+    operations = {p: op["get"]["operationId"] for p, op in schema["paths"].items() if "get" in op}
+    assert OPERATIONS.items() <= operations.items()
     schemes = schema["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
-    for path, item in schema["paths"].items():
-        operation = item["get"]
+    for path in OPERATIONS:
+        operation = schema["paths"][path]["get"]
         assert operation["security"], path
         codes = set(operation["responses"])
         assert {"200", "401"} <= codes, path

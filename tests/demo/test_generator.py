@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
 from jiuye.demo.generator import (
     DEFAULT_TODAY,
     PERSON_FIELDS,
+    SERVICE_FIELDS,
     Batch,
     SeedConfig,
     SeedRandom,
@@ -22,6 +24,7 @@ from jiuye.demo.generator import (
 from jiuye.lib import idcard
 
 P = {name: i for i, name in enumerate(PERSON_FIELDS)}
+S = {name: i for i, name in enumerate(SERVICE_FIELDS)}
 
 
 def _all(config: SeedConfig) -> Batch:
@@ -32,6 +35,7 @@ def _all(config: SeedConfig) -> Batch:
         out.persons += batch.persons
         out.events += batch.events
         out.recognitions += batch.recognitions
+        out.services += batch.services
         out.zero_households += batch.zero_households
     return out
 
@@ -129,3 +133,101 @@ def test_recognition_categories_present(district: Batch) -> None:
     for category in ("4050", "dibao", "disabled", "long_term", "landless"):
         assert categories[category] > 0, category
     assert any(r[4] is not None for r in district.recognitions)  # some ended
+
+
+def test_recognitions_outlast_reemployment(district: Batch) -> None:
+    """A recognition stays valid after placement: most recognised difficult persons in the
+    labor force are employed today, and those recognised during a spell that has ended are
+    mostly still recognised."""
+    today = DEFAULT_TODAY
+    persons = {p[0]: p for p in district.persons}
+    current = {
+        r[1] for r in district.recognitions if r[3] <= today and (r[4] is None or r[4] > today)
+    }
+    labor = [
+        persons[i]
+        for i in current
+        if persons[i][P["work_from"]] <= today < persons[i][P["retire_on"]]
+        and persons[i][P["able"]]
+        and persons[i][P["willing"]]
+        and persons[i][P["current_status"]] not in ("student", "retired", "out")
+    ]
+    employed = [p for p in labor if p[P["current_status"]] not in ("unemployed", "")]
+    assert 0.8 < len(employed) / len(labor) < 0.97
+    reemployed_4050 = [
+        r
+        for r in district.recognitions
+        if r[2] == "4050" and persons[r[1]][P["current_status"]] != "unemployed"
+    ]
+    assert reemployed_4050
+    assert sum(r[4] is None for r in reemployed_4050) / len(reemployed_4050) > 0.7
+    for r in district.recognitions:
+        assert r[4] is None or r[3] <= r[4] <= min(today, persons[r[1]][P["retire_on"]])
+
+
+def test_service_rows_consistent(district: Batch) -> None:
+    """Every service row keeps the casework model's check constraints, is dated between the
+    person's birth and today, and the kinds carry the details they should."""
+    today = DEFAULT_TODAY
+    births = {p[0]: p[P["birth_date"]] for p in district.persons}
+    ids = [s[S["id"]] for s in district.services]
+    assert len(set(ids)) == len(ids)
+    kinds = Counter(s[S["kind"]] for s in district.services)
+    for kind in ("guidance", "referral", "visit", "contact", "training", "survey", "policy"):
+        assert kinds[kind] > 0, kind
+    for s in district.services:
+        kind, on = s[S["kind"]], s[S["on"]]
+        assert births[s[S["person_id"]]] <= on <= today
+        assert s[S["created_at"]].date() == on and s[S["by_name"]]
+        if kind == "training":
+            assert s[S["training_mode"]] in ("post", "order", "directed", "other")
+            assert not s[S["certified"]] or s[S["completed"]]
+            assert not s[S["completed"]] or s[S["enrolled"]]
+        else:
+            assert s[S["training_mode"]] == ""
+            assert not (s[S["enrolled"]] or s[S["completed"]] or s[S["certified"]])
+        assert (s[S["outcome"]] != "") == (kind == "survey")
+        if kind == "survey":
+            assert s[S["outcome"]] in ("very_satisfied", "satisfied", "neutral", "dissatisfied")
+            assert on.year == today.year
+        assert (s[S["valid"]] is not None) == (kind == "complaint")
+        assert (s[S["amount"]] is not None) == (kind == "policy") == (s[S["policy_name"]] != "")
+        if kind == "policy":
+            assert s[S["amount"]] > 0
+    trainings = [s for s in district.services if s[S["kind"]] == "training"]
+    three = sum(s[S["training_mode"]] in ("post", "order", "directed") for s in trainings)
+    assert three / len(trainings) >= 0.5
+    complaints = [s for s in district.services if s[S["kind"]] == "complaint"]
+    assert sum(bool(s[S["valid"]]) for s in complaints) <= max(1, len(complaints) // 2)
+
+
+def test_guidance_mostly_within_three_workdays(district: Batch) -> None:
+    """CQ-4: about 90% of the registrations since two years ago get guidance on time."""
+    from jiuye.lib.workdays import add_workdays
+
+    guidance: dict[int, list[date]] = {}
+    for s in district.services:
+        if s[S["kind"]] == "guidance":
+            guidance.setdefault(s[S["person_id"]], []).append(s[S["on"]])
+    registrations = []
+    by_person: dict[int, list[tuple[Any, ...]]] = {}
+    for e in district.events:
+        by_person.setdefault(e[1], []).append(e)
+    for events in by_person.values():
+        for i, e in enumerate(events):
+            previous = events[i - 1] if i else None
+            first = not (previous and previous[2] == "unemployed" and previous[5])
+            if (
+                e[2] == "unemployed"
+                and e[5]
+                and first
+                and e[3] >= date(DEFAULT_TODAY.year - 2, 1, 1)
+                and add_workdays(e[3], 3) < DEFAULT_TODAY
+            ):
+                registrations.append((e[1], e[3], e[4]))
+    assert len(registrations) > 50
+    on_time = sum(
+        any(start <= g <= add_workdays(start, 3) for g in guidance.get(pid, []))
+        for pid, start, _until in registrations
+    )
+    assert 0.8 < on_time / len(registrations) < 0.97

@@ -19,7 +19,15 @@ rare and controllable:
   families exist only where a community is deliberately given one (most communities have none);
 - each household's records open on a day before the last two years; from then on every member
   of working age has a status on record (no "no status yet" gaps), and the history changes
-  within the last two years: jobs lost and found, registrations, graduations, retirements.
+  within the last two years: jobs lost and found, registrations, graduations, retirements;
+- HD-2012's community criteria are met by about 85% of communities: the reasons to fail (a
+  current zero family, a pure-farming family in a village, a low difficult-person employment
+  rate, low satisfaction) are dealt to shares of the communities; elsewhere past zero families
+  were eliminated (mostly within a month), and difficult persons placed in the last three years
+  keep their recognition (valid about three years), so ~90% of them are employed;
+- casework service records follow the histories: guidance, visits and referrals after each
+  registration, quarterly contacts while recognised difficult, trainings, policy payments,
+  this year's satisfaction surveys and the rare complaint, mostly on time.
 """
 
 from __future__ import annotations
@@ -29,13 +37,14 @@ import itertools
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from stdnum.cn import ric
 
-from jiuye.lib import idcard, retirement
+from jiuye.lib import idcard, retirement, workdays
 from jiuye.lib.idcard import Sex
 from jiuye.registry.classification import MemberTimeline, zero_family_episodes
 
@@ -78,6 +87,23 @@ PERSON_FIELDS = (
 )
 EVENT_FIELDS = ("id", "person_id", "status", "since", "until", "registered", "employer", "cause")
 RECOGNITION_FIELDS = ("id", "person_id", "category", "recognized_on", "ended_on", "note")
+SERVICE_FIELDS = (
+    "id",
+    "person_id",
+    "kind",
+    "on",
+    "by_name",
+    "training_mode",
+    "enrolled",
+    "completed",
+    "certified",
+    "outcome",
+    "valid",
+    "policy_name",
+    "amount",
+    "note",
+    "created_at",
+)
 
 # Real county codes valid for every birth year in python-stdnum's table (no "[from-to]" range),
 # used as the birthplace of migrant households.
@@ -177,8 +203,47 @@ SECONDARY_LEVEL = _Picker(("小学", "初中", "高中", "中专"), (0.08, 0.40,
 SKILL = _Picker(
     ("", "初级工", "中级工", "高级工", "技师", "高级技师"), (0.75, 0.10, 0.08, 0.05, 0.015, 0.005)
 )
-ZERO_FAMILIES_PER_COMMUNITY = _Picker((0, 1, 2), (0.85, 0.12, 0.03))
-PURE_FARMING_PER_VILLAGE = _Picker((0, 1, 2), (0.60, 0.30, 0.10))
+# HD-2012's community criteria are met by about 85% of communities (the resettlement report in
+# policy/ counts 87%); the others fail for varied reasons, each dealt to a share of the
+# communities (``DistrictGenerator._deal_profiles``), so the mix is stable across seeds and sizes.
+ZERO_FAMILY_SHARE = 0.055  # communities with a current zero-employment family
+PURE_FARMING_SHARE = 0.025  # communities (villages only) with a pure-farming family
+WEAK_DIFFICULT_SHARE = 0.035  # communities with a low difficult-person employment rate
+LOW_SATISFACTION_SHARE = 0.03  # communities whose surveys come out ~75-85% satisfied
+CURRENT_ZERO_FAMILIES = _Picker((1, 2), (0.9, 0.1))  # in a community dealt "zero"
+PAST_ZERO_FAMILIES = _Picker((0, 1, 2, 3), (0.35, 0.35, 0.2, 0.1))  # eliminated ones, anywhere
+PURE_FARMING_FAMILIES = _Picker((1, 2), (0.85, 0.15))
+ZERO_ELIMINATION_DAYS = _Picker(((2, 30), (31, 75), (76, 200)), (0.8, 0.15, 0.05))
+
+# A recognition (认定) stays valid after placement: about three years, or up to retirement.
+RECOGNITION_DAYS = 3 * 365
+RECOGNITION_EARLY_END = 0.12  # ended earlier (a stable job, moved away, ...)
+# Chance that an employed 4050-aged member beside an anchor had an unemployment spell in the
+# last three years that ended in a job (so was recognised, and still is): normal vs. weak.
+REEMPLOYED_DIFFICULT = 0.8
+REEMPLOYED_DIFFICULT_WEAK = 0.04
+# Chance that a public-welfare post (公益性岗位, meant for difficult persons) beside an anchor was
+# a placement after a recent spell (recognised 4050 or "other").
+PUBLIC_POST_PLACEMENT = 0.9
+# Chance a spell is recognised 4050 when eligible: a planned re-employment spell (whoever was
+# placed had applied), any other spell (normal and weak communities).
+RECOGNIZE_4050_PLACED = 0.8
+RECOGNIZE_4050 = 0.4
+RECOGNIZE_4050_WEAK = 0.9
+RECOGNIZE_LONG_TERM = 0.7
+
+# Services (casework.ServiceRecord).
+CST = timezone(timedelta(hours=8))
+ONE_DAY = timedelta(days=1)
+GUIDANCE_LAGS = (0, 0, 1, 1, 2, 3)  # working days after the registration day: on time (CQ-4)
+TRAINING_MODES = _Picker(("post", "order", "directed", "other"), (0.25, 0.18, 0.15, 0.42))
+DEFAULT_POLICY = ("就业困难人员岗位补贴", Decimal("1200.00"))
+POLICIES = {
+    "public_post": ("公益性岗位补贴", Decimal("2400.00")),
+    "flexible": ("灵活就业社会保险补贴", Decimal("1560.00")),
+    "unit": ("用人单位社会保险补贴", Decimal("1850.40")),
+    "self": ("一次性创业补贴", Decimal("5000.00")),
+}
 
 # Target shares; tests check the generated data lands near them.
 UNEMPLOYED_IN_HOUSEHOLD = 0.145  # chance per labor-force member beside an anchor
@@ -206,6 +271,7 @@ class Batch:
     persons: list[Row] = field(default_factory=list)
     events: list[Row] = field(default_factory=list)
     recognitions: list[Row] = field(default_factory=list)
+    services: list[Row] = field(default_factory=list)
     # Households that were a zero-employment family at some time since their records began:
     # the ones a listener of ``statuses_changed`` keeping zero-family cases must look at.
     zero_households: list[int] = field(default_factory=list)
@@ -244,6 +310,9 @@ class Member:
     final: str = ""  # planned status at today for labor-force members
     spells: bool = False  # may have an unemployment spell in the history
     zero: bool = False  # member of a deliberate zero-employment family
+    # A planned unemployment spell (lost, back): back is the first day employed again, None
+    # when still unemployed today (members of a past zero family, re-employed difficult persons).
+    spell: tuple[date, date | None] | None = None
     able: bool = True
     willing: bool = True
     disabled: bool = False
@@ -264,6 +333,19 @@ class HouseholdPlan:
     landless: bool
     opened: date  # the day the household's records begin (real-name registration)
     members: list[Member]
+    past_zero: date | None = None  # emerged on, for a planned zero family since eliminated
+
+
+def _guidance_day(registered: date, lag: int) -> date:
+    """``lag`` working days after the registration day (calendar days outside the years the
+    holiday calendar knows)."""
+    try:
+        return _add_workdays(registered, lag)
+    except workdays.WorkdayCalendarError:
+        return registered + timedelta(days=lag)
+
+
+_add_workdays = lru_cache(maxsize=8192)(workdays.add_workdays)
 
 
 @lru_cache(maxsize=200_000)
@@ -342,8 +424,17 @@ class DistrictGenerator:
         self.rng = SeedRandom(config.seed)
         self.today = config.today
         self.window_start = config.today - timedelta(days=HISTORY_DAYS)
-        self.next_id = {"unit": 1, "household": 1, "person": 1, "event": 1, "recognition": 1}
+        self.next_id = {
+            "unit": 1,
+            "household": 1,
+            "person": 1,
+            "event": 1,
+            "recognition": 1,
+            "service": 1,
+        }
         self.id_orders: dict[tuple[str, date, str], int] = {}
+        self.profiles: dict[int, set[str]] = {}  # community id → the reasons it is dealt to fail
+        self.year_start = date(config.today.year, 1, 1)
         self._names = self._place_names()
 
     # --- ids and names ---------------------------------------------------------------------
@@ -414,7 +505,27 @@ class DistrictGenerator:
             )
             plans.append(parent)
             plans.extend(self._plan_communities(parent, is_town, per_parent[p], size_iter))
+        self._deal_profiles(plans)
         return plans
+
+    def _deal_profiles(self, plans: list[UnitPlan]) -> None:
+        """Deal the deliberate failures of HD-2012's community criteria: each reason to its share
+        of the communities (a fractional count rounded at random), independently, so a few
+        communities fail for two reasons. Pure-farming families only go to villages."""
+        rng = self.rng
+        communities = [p.id for p in plans if p.level in ("community", "village")]
+        villages = [p.id for p in plans if p.level == "village"]
+        self.profiles = {c: set() for c in communities}
+        for reason, share, pool in (
+            ("zero", ZERO_FAMILY_SHARE, communities),
+            ("farming", PURE_FARMING_SHARE, villages),
+            ("weak", WEAK_DIFFICULT_SHARE, communities),
+            ("unsatisfied", LOW_SATISFACTION_SHARE, communities),
+        ):
+            exact = share * len(communities)
+            count = int(exact) + (1 if rng.random() < exact - int(exact) else 0)
+            for unit_id in rng.sample(pool, min(count, len(pool))):
+                self.profiles[unit_id].add(reason)
 
     def _plan_communities(
         self, parent: UnitPlan, is_town: bool, count: int, sizes: Iterator[int]
@@ -470,7 +581,10 @@ class DistrictGenerator:
             batch.units.append((gid, code, f"第{g}网格", "grid", unit.id, f"{unit.path}{code}/"))
             grids.append(gid)
         households = self._households(unit, grids, village)
-        self._plan_statuses(households, village)
+        profile = self.profiles.get(unit.id, set())
+        weak = "weak" in profile
+        self._plan_statuses(households, village, profile)
+        staff = [self.surname() + self.given_name(self.rng.one_of("MF")) for _ in range(3)]
         for household in households:
             batch.households.append(
                 (
@@ -488,11 +602,15 @@ class DistrictGenerator:
             emerged = max(
                 (spell_start(m.events) for m in household.members if m.zero), default=None
             )
+            if household.past_zero is not None:
+                emerged = household.past_zero
             if self._ever_zero(household):
                 batch.zero_households.append(household.id)
             for member in household.members:
                 self._emit_person(member, household, unit, village, batch)
-                self._recognitions(member, household, emerged, batch)
+                recognized = self._recognitions(member, household, emerged, weak, batch)
+                self._services(member, recognized, staff, batch)
+        self._community_services(households, "unsatisfied" in profile, staff, batch)
 
     # --- households and members ------------------------------------------------------------
 
@@ -724,18 +842,27 @@ class DistrictGenerator:
 
     # --- statuses ----------------------------------------------------------------------------
 
-    def _plan_statuses(self, households: list[HouseholdPlan], village: bool) -> None:
-        """Final status of every labor-force member, household by household, keeping zero and
-        pure-farming families to the few deliberately chosen ones."""
+    def _plan_statuses(
+        self, households: list[HouseholdPlan], village: bool, profile: set[str]
+    ) -> None:
+        """Final status of every labor-force member, household by household, keeping current
+        zero and pure-farming families to the communities dealt one (``profile``); past zero
+        families, eliminated since, go anywhere."""
         rng = self.rng
         with_labor = [h for h in households if any(m.role == "labor" for m in h.members)]
-        zero_count = ZERO_FAMILIES_PER_COMMUNITY.pick(rng)
+        zero_count = CURRENT_ZERO_FAMILIES.pick(rng) if "zero" in profile else 0
         small = [h for h in with_labor if sum(m.role == "labor" for m in h.members) <= 2]
         zero_ids = {h.id for h in rng.sample(small, min(zero_count, len(small)))}
-        farm_count = PURE_FARMING_PER_VILLAGE.pick(rng) if village else 0
+        farm_count = PURE_FARMING_FAMILIES.pick(rng) if "farming" in profile else 0
         rest = [h for h in with_labor if h.id not in zero_ids]
         farm_ids = {h.id for h in rng.sample(rest, min(farm_count, len(rest)))}
+        past_count = PAST_ZERO_FAMILIES.pick(rng)
+        candidates = [
+            h for h in small if h.id not in zero_ids and h.id not in farm_ids and self._clean(h)
+        ]
+        past_ids = {h.id for h in rng.sample(candidates, min(past_count, len(candidates)))}
         jobs = VILLAGE_JOBS if village else COMMUNITY_JOBS
+        weak = "weak" in profile
         for household in with_labor:
             labor = [m for m in household.members if m.role == "labor"]
             if household.id in zero_ids:
@@ -744,10 +871,51 @@ class DistrictGenerator:
             elif household.id in farm_ids:
                 for m in labor:
                     m.final = "farming"
+            elif household.id in past_ids:
+                self._plan_past_zero(labor, household)
             else:
-                self._plan_ordinary(labor, jobs, household)
+                self._plan_ordinary(labor, jobs, household, weak)
 
-    def _plan_ordinary(self, labor: list[Member], jobs: _Picker, household: HouseholdPlan) -> None:
+    def _clean(self, household: HouseholdPlan) -> bool:
+        """Whether the household's labor-force members alone decide if it is a zero family over
+        the window: they all worked before it, and nobody else was of working age in a job."""
+        start = self.window_start
+        for m in household.members:
+            if m.role == "labor" and self._entry_date(m) > start - timedelta(days=30):
+                return False
+            if m.role == "retired" and m.retire_on > start:
+                return False
+        return True
+
+    def _plan_past_zero(self, labor: list[Member], household: HouseholdPlan) -> None:
+        """A zero family that emerged in the window (the last labor member losing a job) and was
+        eliminated (one finding a job): mostly within a month, a few late."""
+        rng, today = self.rng, self.today
+        lo, hi = ZERO_ELIMINATION_DAYS.pick(rng)
+        days = rng.between(lo, hi)
+        emerged = self._date_between(
+            self.window_start + timedelta(days=100), today - timedelta(days=days + 1)
+        )
+        back = emerged + timedelta(days=days)
+        household.past_zero = emerged
+        order = list(labor)
+        rng.shuffle(order)
+        for i, m in enumerate(order):
+            # The first to lose a job made the family a zero family; the others lost theirs before.
+            lost = emerged if i == 0 else emerged - timedelta(days=rng.between(0, 90))
+            if i == len(order) - 1:  # the one whose job eliminated it
+                m.spell, m.final = (lost, back), NON_FARMING_JOBS.pick(rng)
+            else:
+                later = back + timedelta(days=rng.between(0, 400))
+                if later <= today:
+                    m.spell, m.final = (lost, later), NON_FARMING_JOBS.pick(rng)
+                else:
+                    m.spell, m.final = (lost, None), "unemployed"
+            m.zero = True
+
+    def _plan_ordinary(
+        self, labor: list[Member], jobs: _Picker, household: HouseholdPlan, weak: bool = False
+    ) -> None:
         """Jobs from the community's mix. Unemployment, now or as a past spell, only beside an
         *anchor*: a member in a non-farming job since the household's records were opened, who
         keeps it. So the household is never a zero or pure-farming family by accident."""
@@ -769,6 +937,41 @@ class DistrictGenerator:
                 m.final = "unemployed"
         if not any(m.final == "unemployed" for m in others):
             others[rng.below(len(others))].spells = True
+        p_back = REEMPLOYED_DIFFICULT_WEAK if weak else REEMPLOYED_DIFFICULT
+        for m in others:
+            if m.final == "unemployed":
+                continue
+            if rng.random() < p_back:
+                self._plan_reemployed(m, household, aged=True)
+            if (
+                m.spell is None
+                and m.final == "public_post"
+                and not weak
+                and rng.random() < PUBLIC_POST_PLACEMENT
+            ):
+                self._plan_reemployed(m, household, aged=False)
+
+    def _plan_reemployed(self, member: Member, household: HouseholdPlan, aged: bool) -> None:
+        """A spell of unemployment in the last three years that ended in a job: begun at 4050
+        age (``aged``; a third of them placed in a public-welfare post, 公益性岗位), or ending in
+        the member's public-welfare post."""
+        rng, today = self.rng, self.today
+        threshold = retirement.add_months(member.birth, (40 if member.sex == "F" else 50) * 12)
+        first = max(self._entry_date(member), household.opened)
+        lo = max(first + timedelta(days=30), today - timedelta(days=RECOGNITION_DAYS))
+        if aged:
+            lo = max(lo, threshold)
+        hi = today - timedelta(days=40)
+        if lo >= hi or member.retire_on <= today:
+            return
+        lost = self._date_between(lo, hi)
+        back = lost + timedelta(days=15 + int(rng.expovariate(1 / 110)))
+        back = min(back, today - timedelta(days=1))
+        if back <= lost:
+            return
+        if aged and rng.random() < 0.33:
+            member.final = "public_post"
+        member.spell = (lost, back)
 
     # --- histories ---------------------------------------------------------------------------
 
@@ -834,6 +1037,14 @@ class DistrictGenerator:
         else:
             first = opened
         jobs = VILLAGE_JOBS if village else COMMUNITY_JOBS
+        if member.spell is not None:
+            lost, back = member.spell
+            registered = rng.random() < 0.85
+            events.append(self._job_event(NON_FARMING_JOBS.pick(rng), first, village))
+            events.extend(self._unemployment(lost, registered, back))
+            if back is not None:
+                events.append(self._job_event(member.final, back, village))
+            return events
         if member.final == "unemployed":
             if member.zero:
                 days = rng.between(3, 120)
@@ -876,13 +1087,16 @@ class DistrictGenerator:
                 events.append(self._job_event(status, since, village))
         return events
 
-    def _unemployment(self, lost: date, registered: bool) -> list[list[Any]]:
-        """Losing a job: registered the same day, or some days later (two events)."""
+    def _unemployment(
+        self, lost: date, registered: bool, back: date | None = None
+    ) -> list[list[Any]]:
+        """Losing a job: registered the same day, or some days later (two events), before
+        ``back`` (the first day employed again) when there is one."""
         rng = self.rng
         cause = LOSS_CAUSES[rng.below(len(LOSS_CAUSES))]
         if registered and rng.random() < 0.15:
             later = lost + timedelta(days=rng.between(3, 45))
-            if later <= self.today:
+            if later <= self.today and (back is None or later < back):
                 return [
                     ["unemployed", lost, False, "", cause],
                     ["unemployed", later, True, "", cause],
@@ -986,14 +1200,26 @@ class DistrictGenerator:
         )
 
     def _recognitions(
-        self, member: Member, household: HouseholdPlan, emerged: date | None, batch: Batch
-    ) -> None:
+        self,
+        member: Member,
+        household: HouseholdPlan,
+        emerged: date | None,
+        weak: bool,
+        batch: Batch,
+    ) -> list[tuple[date, date | None]]:
         """Employment-difficult recognitions consistent with the history (4050 only while
-        unemployed and old enough, long_term after a year registered, ...)."""
+        unemployed and old enough, long_term after a year registered, zero_family while the
+        family is one, ...). A recognition from a spell stays valid after re-employment, for
+        about three years or up to retirement, unless ended earlier (in a weak community: on
+        the day of placement). Returns the (recognised, ended) intervals."""
         rng, today = self.rng, self.today
         rows: dict[str, tuple[date, date | None]] = {}
         events = member.events
         working_age = member.work_from <= today < member.retire_on
+        if weak:
+            p4050 = RECOGNIZE_4050_WEAK
+        else:
+            p4050 = RECOGNIZE_4050_PLACED if member.spell else RECOGNIZE_4050
         for i, event in enumerate(events):
             if event[0] != "unemployed" or (i > 0 and events[i - 1][0] == "unemployed"):
                 continue
@@ -1003,12 +1229,22 @@ class DistrictGenerator:
                 j += 1
             end = events[j + 1][1] if j + 1 < len(events) else None  # first day employed again
             last_day = min(today, end - timedelta(days=1)) if end else today
-            self._recognize_4050(member, start, last_day, end, rows)
+            threshold = retirement.add_months(member.birth, (40 if member.sex == "F" else 50) * 12)
+            on = max(start + timedelta(days=rng.between(0, 30)), threshold)
+            if on <= last_day and rng.random() < p4050:
+                rows.setdefault("4050", (on, self._valid_until(member, on, end, weak)))
             registered_from = next((e[1] for e in events[i : j + 1] if e[2]), None)
-            if registered_from is not None and rng.random() < 0.9:
+            if registered_from is not None and rng.random() < RECOGNIZE_LONG_TERM:
                 on = registered_from + timedelta(days=365)
                 if on <= last_day:
-                    rows.setdefault("long_term", (on, end))
+                    rows.setdefault("long_term", (on, self._valid_until(member, on, end, weak)))
+            if member.zero and emerged is not None and start <= emerged <= last_day:
+                on = min(last_day, emerged + timedelta(days=rng.between(1, 10)))
+                rows.setdefault("zero_family", (on, self._valid_until(member, on, end, weak)))
+            if end is not None and member.final == "public_post" and not rows:
+                # placed in a public-welfare post: recognised during the spell
+                on = min(last_day, start + timedelta(days=rng.between(0, 30)))
+                rows["other"] = (on, self._valid_until(member, on, end, weak))
         if household.dibao and working_age and member.able:
             on = self._date_between(max(member.work_from, today - timedelta(days=1800)), today)
             ended = self._date_between(on, today) if rng.random() < 0.1 else None
@@ -1021,26 +1257,210 @@ class DistrictGenerator:
         if member.landless and member.role == "labor" and rng.random() < 0.25:
             on = self._date_between(max(member.work_from, today - timedelta(days=2500)), today)
             rows["landless"] = (on, self._date_between(on, today) if rng.random() < 0.2 else None)
-        if member.zero and emerged is not None:
-            rows["zero_family"] = (min(today, emerged + timedelta(days=rng.between(1, 10))), None)
         for category, (on, ended) in rows.items():
             batch.recognitions.append((self._id("recognition"), member.id, category, on, ended, ""))
+        return list(rows.values())
 
-    def _recognize_4050(
+    def _valid_until(self, member: Member, on: date, back: date | None, weak: bool) -> date | None:
+        """The end of a recognition made on ``on`` during a spell that ended on ``back``: about
+        three years on, at retirement, or earlier for some; None while still in force today."""
+        rng = self.rng
+        end = on + timedelta(days=RECOGNITION_DAYS + rng.between(-20, 20))
+        if back is not None:
+            if weak:
+                end = back
+            elif rng.random() < RECOGNITION_EARLY_END:
+                end = min(end, back + timedelta(days=rng.between(30, 365)))
+        end = max(on, min(end, member.retire_on))
+        return end if end <= self.today else None
+
+    # --- services (casework) -----------------------------------------------------------------
+
+    def _service(
+        self,
+        batch: Batch,
+        person_id: int,
+        kind: str,
+        on: date,
+        staff: Sequence[str],
+        *,
+        mode: str = "",
+        progress: tuple[bool, bool, bool] = (False, False, False),
+        outcome: str = "",
+        valid: bool | None = None,
+        policy: tuple[str, Decimal] | None = None,
+    ) -> None:
+        row_id = self._id("service")
+        created = datetime(on.year, on.month, on.day, 9 + row_id % 8, row_id * 7 % 60, tzinfo=CST)
+        batch.services.append(
+            (
+                row_id,
+                person_id,
+                kind,
+                on,
+                staff[row_id % len(staff)],
+                mode,
+                progress[0],
+                progress[1],
+                progress[2],
+                outcome,
+                valid,
+                policy[0] if policy else "",
+                policy[1] if policy else None,
+                "",
+                created,
+            )
+        )
+
+    def _services(
         self,
         member: Member,
-        start: date,
-        last_day: date,
-        end: date | None,
-        rows: dict[str, tuple[date, date | None]],
+        recognized: list[tuple[date, date | None]],
+        staff: Sequence[str],
+        batch: Batch,
     ) -> None:
-        """4050 (women 40+, men 50+, unemployed) for 60% of those eligible during the spell."""
-        rng = self.rng
-        threshold = retirement.add_months(member.birth, (40 if member.sex == "F" else 50) * 12)
-        on = start + timedelta(days=rng.between(0, 30))
-        on = max(on, threshold)
-        if on <= last_day and rng.random() < 0.6:
-            rows.setdefault("4050", (on, end))
+        """The casework a member's history calls for: guidance, visits and referrals after each
+        registration, quarterly contacts while recognised difficult, some trainings, policy
+        payments and start-up services. Mostly on time, a realistic few late or missing."""
+        events = member.events
+        if not events or member.role in ("none", "student"):
+            return
+        rng, today = self.rng, self.today
+        pid = member.id
+        history_from = date(today.year - 2, 1, 1)
+        for i, event in enumerate(events):
+            if event[0] != "unemployed" or not event[2]:
+                continue
+            if i > 0 and events[i - 1][0] == "unemployed" and events[i - 1][2]:
+                continue  # not the first registered event of the registration
+            j = i
+            while j + 1 < len(events) and events[j + 1][0] == "unemployed":
+                j += 1
+            end = events[j + 1][1] if j + 1 < len(events) else None
+            stop = min(today, end - ONE_DAY) if end else today
+            start = event[1]
+            bases = []
+            if start >= history_from:
+                bases.append(start)
+                r = rng.random()
+                if r < 0.97:
+                    lag = (
+                        GUIDANCE_LAGS[rng.below(len(GUIDANCE_LAGS))]
+                        if r < 0.9
+                        else 4 + rng.below(9)
+                    )
+                    day = _guidance_day(start, lag)
+                    if day <= stop:
+                        self._service(batch, pid, "guidance", day, staff)
+            if start < self.year_start and (end is None or end > self.year_start):
+                bases.append(self.year_start)
+            for base in bases:
+                r = rng.random()
+                if r < 0.95:
+                    day = base + timedelta(
+                        days=rng.between(0, 28) if r < 0.85 else rng.between(31, 100)
+                    )
+                    if day <= stop:
+                        self._service(batch, pid, "visit", day, staff)
+                r = rng.random()
+                count = rng.between(2, 4) if r < 0.85 else (1 if r < 0.95 else 0)
+                span = max(0, (stop - base).days)
+                for k in range(count):
+                    day = base + timedelta(
+                        days=rng.between(0, 55) if k < 2 else rng.between(0, span)
+                    )
+                    if day <= stop:
+                        self._service(batch, pid, "referral", day, staff)
+        if recognized:
+            self._quarterly_contacts(pid, recognized, staff, batch)
+        last = events[-1]
+        in_labor = member.role == "labor"
+        if in_labor and rng.random() < (0.12 if last[0] == "unemployed" else 0.025):
+            day = self._date_between(max(member.work_from, today - timedelta(days=700)), today)
+            mode = TRAINING_MODES.pick(rng)
+            enrolled = rng.random() < 0.95
+            completed = enrolled and rng.random() < (0.85 if (today - day).days > 60 else 0.3)
+            certified = completed and rng.random() < 0.6
+            self._service(
+                batch,
+                pid,
+                "training",
+                day,
+                staff,
+                mode=mode,
+                progress=(enrolled, completed, certified),
+            )
+        employed = last[0] in EMPLOYED_STATUSES
+        if recognized and employed and rng.random() < (0.6 if last[0] == "public_post" else 0.12):
+            lo = max(self.year_start, max(on for on, _ in recognized), last[1])
+            if lo <= today:
+                self._service(
+                    batch,
+                    pid,
+                    "policy",
+                    self._date_between(lo, today),
+                    staff,
+                    policy=POLICIES.get(last[0], DEFAULT_POLICY),
+                )
+        if recognized and rng.random() < 0.2:
+            on = min(today, min(on for on, _ in recognized) + timedelta(days=rng.between(0, 10)))
+            self._service(batch, pid, "assistance", on, staff)
+        if last[0] == "self" and (today - last[1]).days < 730 and rng.random() < 0.3:
+            day = self._date_between(max(member.work_from, last[1] - timedelta(days=60)), last[1])
+            self._service(batch, pid, "startup", day, staff)
+
+    def _quarterly_contacts(
+        self,
+        pid: int,
+        recognized: list[tuple[date, date | None]],
+        staff: Sequence[str],
+        batch: Batch,
+    ) -> None:
+        """A phone contact or a visit in each quarter of this year the person is recognised
+        difficult on some day of (the current quarter: done by today or still to come)."""
+        rng, today = self.rng, self.today
+        for q in range(4):
+            first = date(today.year, 3 * q + 1, 1)
+            if first > today:
+                break
+            last = date(today.year, 3 * q + 4, 1) - ONE_DAY if q < 3 else date(today.year, 12, 31)
+            lo = hi = None
+            for on, ended in recognized:
+                if on <= last and (ended is None or ended > first):
+                    a = max(first, on)
+                    b = min(last, ended - ONE_DAY) if ended else last
+                    lo = a if lo is None else min(lo, a)
+                    hi = b if hi is None else max(hi, b)
+            if lo is None or hi is None or rng.random() >= 0.94:
+                continue
+            day = self._date_between(lo, hi)
+            if day <= today:
+                self._service(batch, pid, "contact" if rng.random() < 0.7 else "visit", day, staff)
+
+    def _community_services(
+        self, households: list[HouseholdPlan], unsatisfied: bool, staff: Sequence[str], batch: Batch
+    ) -> None:
+        """Satisfaction surveys of this year (20-40 a year; ~75-85% satisfied where the
+        community is dealt "unsatisfied", 93-100% elsewhere) and the rare complaint."""
+        rng, today = self.rng, self.today
+        adults = [m.id for h in households for m in h.members if m.age >= 18]
+        if not adults:
+            return
+        elapsed = ((today - self.year_start).days + 1) / 365
+        count = max(5, round(rng.between(20, 40) * elapsed))
+        bad_share = rng.uniform(0.15, 0.25) if unsatisfied else rng.uniform(0.0, 0.07)
+        bad = round(count * bad_share)
+        for k in range(count):
+            if k < bad:
+                outcome = "neutral" if rng.random() < 0.7 else "dissatisfied"
+            else:
+                outcome = "very_satisfied" if rng.random() < 0.45 else "satisfied"
+            day = self._date_between(self.year_start, today)
+            self._service(batch, rng.one_of(adults), "survey", day, staff, outcome=outcome)
+        if rng.random() < 0.25:
+            day = self._date_between(today - timedelta(days=364), today)
+            valid = rng.random() < 0.15
+            self._service(batch, rng.one_of(adults), "complaint", day, staff, valid=valid)
 
 
 def generate(config: SeedConfig) -> Iterator[Batch]:

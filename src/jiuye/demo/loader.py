@@ -1,7 +1,7 @@
 """Writing a generated district into the database, fast, in one transaction.
 
 On PostgreSQL rows are streamed with ``COPY … FROM STDIN`` (psycopg 3) while the foreign keys,
-unique constraints and secondary indexes of the five tables are lifted, then put back exactly as
+unique constraints and secondary indexes of the six tables are lifted, then put back exactly as
 the catalog had them (one validating pass each instead of a check per row): a million persons
 in about a minute. Elsewhere (SQLite) ``executemany`` in large batches. Ids are explicit (the
 generator numbers rows from 1 in an empty registry), so no round trip is needed for foreign
@@ -25,18 +25,21 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
 from jiuye.audit.services import audit_record
+from jiuye.casework.models import ServiceRecord
 from jiuye.demo.generator import (
     EVENT_FIELDS,
     HOUSEHOLD_FIELDS,
     PERSON_FIELDS,
     RECOGNITION_FIELDS,
+    SERVICE_FIELDS,
     UNIT_FIELDS,
     Batch,
     Row,
@@ -54,6 +57,7 @@ TABLES: tuple[tuple[type[models.Model], tuple[str, ...], str], ...] = (
     (Person, PERSON_FIELDS, "persons"),
     (StatusEvent, EVENT_FIELDS, "events"),
     (DifficultyRecognition, RECOGNITION_FIELDS, "recognitions"),
+    (ServiceRecord, SERVICE_FIELDS, "services"),
 )
 CORE_MODELS: tuple[type[models.Model], ...] = tuple(model for model, _, _ in TABLES)
 SQLITE_BATCH = 5000
@@ -70,6 +74,7 @@ class SeedSummary:
     persons: int
     events: int
     recognitions: int
+    services: int
     zero_households: int  # households that were a zero family at some time (see Batch)
     seconds: float
     replaced: bool
@@ -81,6 +86,7 @@ class SeedSummary:
             "persons": self.persons,
             "events": self.events,
             "recognitions": self.recognitions,
+            "services": self.services,
             "zero_households": self.zero_households,
         }
 
@@ -112,6 +118,10 @@ def _copy_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[
 
 
 def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):  # as Django stores an aware datetime on SQLite: naive UTC
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+    if isinstance(value, Decimal):
+        return str(value)
     return value.isoformat() if isinstance(value, date) else value
 
 

@@ -4,7 +4,7 @@ scope, so a foreign person or household is simply not found (404)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,7 +20,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiuye.accounts.reveal import REVEALABLE, reveal_personal
+from jiuye.accounts.reveal import REVEALABLE, RevealField, reveal_personal
 from jiuye.lib.masking import mask_id_number, mask_phone
 from jiuye.registry.selectors import (
     household_get,
@@ -176,6 +176,7 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     field = request.POST.get("field", "")
     if field not in REVEALABLE:
         return HttpResponse(status=400)
+    field = cast(RevealField, field)
     masked = mask_phone(person.phone) if field == "phone" else mask_id_number(person.id_number)
     context: dict[str, Any] = {"person": person, "value": None, "masked": masked}
     status = 200

@@ -78,5 +78,6 @@ class Command(BaseCommand):
             f"  persons       {summary.persons:>10,}\n"
             f"  events        {summary.events:>10,}\n"
             f"  recognitions  {summary.recognitions:>10,}\n"
+            f"  services      {summary.services:>10,}\n"
             f"  elapsed       {summary.seconds:>10.1f} s"
         )

@@ -47,20 +47,27 @@ def tree(db: Any) -> dict[str, Any]:
 
     u: dict[str, Any] = {}
     u["district"] = unit_create(actor=None, code="110108", name="海淀区", level=Level.DISTRICT)
-    u["s1"] = unit_create(actor=None, code="110108001", name="万寿路街道", level=Level.STREET,
-                          parent=u["district"])
-    u["s2"] = unit_create(actor=None, code="110108002", name="永定路街道", level=Level.STREET,
-                          parent=u["district"])
-    u["a"] = unit_create(actor=None, code="110108001001", name="翠微社区", level=Level.COMMUNITY,
-                         parent=u["s1"])
-    u["b"] = unit_create(actor=None, code="110108001002", name="复兴社区", level=Level.COMMUNITY,
-                         parent=u["s1"])
-    u["c"] = unit_create(actor=None, code="110108002001", name="永定社区", level=Level.COMMUNITY,
-                         parent=u["s2"])
-    u["a1"] = unit_create(actor=None, code="110108001001A1", name="翠微一网格",
-                          level=Level.GRID, parent=u["a"])
-    u["a2"] = unit_create(actor=None, code="110108001001A2", name="翠微二网格",
-                          level=Level.GRID, parent=u["a"])
+    u["s1"] = unit_create(
+        actor=None, code="110108001", name="万寿路街道", level=Level.STREET, parent=u["district"]
+    )
+    u["s2"] = unit_create(
+        actor=None, code="110108002", name="永定路街道", level=Level.STREET, parent=u["district"]
+    )
+    u["a"] = unit_create(
+        actor=None, code="110108001001", name="翠微社区", level=Level.COMMUNITY, parent=u["s1"]
+    )
+    u["b"] = unit_create(
+        actor=None, code="110108001002", name="复兴社区", level=Level.COMMUNITY, parent=u["s1"]
+    )
+    u["c"] = unit_create(
+        actor=None, code="110108002001", name="永定社区", level=Level.COMMUNITY, parent=u["s2"]
+    )
+    u["a1"] = unit_create(
+        actor=None, code="110108001001A1", name="翠微一网格", level=Level.GRID, parent=u["a"]
+    )
+    u["a2"] = unit_create(
+        actor=None, code="110108001001A2", name="翠微二网格", level=Level.GRID, parent=u["a"]
+    )
     return u
 
 

@@ -13,10 +13,12 @@ from tests.conftest import make_id
 
 
 def _person(tree, birth, *, male):
-    hh = services.household_create(actor=None, number=f"H{birth:%Y%m%d}{int(male)}",
-                                   unit=tree["a"], hukou_type="urban")
-    return services.person_create(actor=None, id_number=make_id(birth, male=male), name="困难",
-                                  household=hh)
+    hh = services.household_create(
+        actor=None, number=f"H{birth:%Y%m%d}{int(male)}", unit=tree["a"], hukou_type="urban"
+    )
+    return services.person_create(
+        actor=None, id_number=make_id(birth, male=male), name="困难", household=hh
+    )
 
 
 CASES_4050 = [
@@ -32,26 +34,33 @@ CASES_4050 = [
 @pytest.mark.parametrize(("birth", "male", "status", "day", "eligible"), CASES_4050)
 def test_4050_follows_from_age_and_status(tree, birth, male, status, day, eligible):
     person = _person(tree, birth, male=male)
-    services.person_change_status(actor=None, person=person, status=status,
-                                  since=date(2025, 1, 1))
+    services.person_change_status(actor=None, person=person, status=status, since=date(2025, 1, 1))
     assert services.is_4050(person, day) is eligible
     if eligible:
-        rec = services.recognition_create(actor=None, person=person, category="4050",
-                                          recognized_on=day)
+        rec = services.recognition_create(
+            actor=None, person=person, category="4050", recognized_on=day
+        )
         assert rec.ended_on is None
     else:
         with pytest.raises(ValidationError):
-            services.recognition_create(actor=None, person=person, category="4050",
-                                        recognized_on=day)
+            services.recognition_create(
+                actor=None, person=person, category="4050", recognized_on=day
+            )
 
 
 def test_recognition_end_before_start_is_refused(tree):
     person = _person(tree, date(1990, 1, 1), male=True)
     with pytest.raises(ValidationError):
-        services.recognition_create(actor=None, person=person, category="disabled",
-                                    recognized_on=date(2026, 1, 5), ended_on=date(2026, 1, 4))
-    rec = services.recognition_create(actor=None, person=person, category="disabled",
-                                      recognized_on=date(2026, 1, 5))
+        services.recognition_create(
+            actor=None,
+            person=person,
+            category="disabled",
+            recognized_on=date(2026, 1, 5),
+            ended_on=date(2026, 1, 4),
+        )
+    rec = services.recognition_create(
+        actor=None, person=person, category="disabled", recognized_on=date(2026, 1, 5)
+    )
     with pytest.raises(ValidationError):
         services.recognition_end(actor=None, recognition=rec, ended_on=date(2026, 1, 4))
     services.recognition_end(actor=None, recognition=rec, ended_on=date(2026, 1, 5))

@@ -15,8 +15,9 @@ from tests.conftest import make_id
 @pytest.fixture
 def person(tree):
     hh = services.household_create(actor=None, number="H001", unit=tree["a1"], hukou_type="urban")
-    return services.person_create(actor=None, id_number=make_id(date(1980, 5, 6)), name="张三",
-                                  household=hh)
+    return services.person_create(
+        actor=None, id_number=make_id(date(1980, 5, 6)), name="张三", household=hh
+    )
 
 
 def test_person_lands_in_household_community_and_grid(person, tree):
@@ -26,12 +27,15 @@ def test_person_lands_in_household_community_and_grid(person, tree):
 
 
 def test_back_dated_event_relinks_history(person):
-    services.person_change_status(actor=None, person=person, status=Status.UNIT,
-                                  since=date(2024, 1, 1))
-    services.person_change_status(actor=None, person=person, status=Status.UNEMPLOYED,
-                                  since=date(2025, 6, 1), registered=True)
-    services.person_change_status(actor=None, person=person, status=Status.FLEXIBLE,
-                                  since=date(2024, 9, 1))
+    services.person_change_status(
+        actor=None, person=person, status=Status.UNIT, since=date(2024, 1, 1)
+    )
+    services.person_change_status(
+        actor=None, person=person, status=Status.UNEMPLOYED, since=date(2025, 6, 1), registered=True
+    )
+    services.person_change_status(
+        actor=None, person=person, status=Status.FLEXIBLE, since=date(2024, 9, 1)
+    )
     spans = list(StatusEvent.objects.filter(person=person).values_list("status", "since", "until"))
     assert spans == [
         ("unit", date(2024, 1, 1), date(2024, 9, 1)),
@@ -45,10 +49,12 @@ def test_back_dated_event_relinks_history(person):
 
 
 def test_same_day_change_replaces(person):
-    services.person_change_status(actor=None, person=person, status=Status.UNIT,
-                                  since=date(2024, 1, 1))
-    services.person_change_status(actor=None, person=person, status=Status.SELF,
-                                  since=date(2024, 1, 1))
+    services.person_change_status(
+        actor=None, person=person, status=Status.UNIT, since=date(2024, 1, 1)
+    )
+    services.person_change_status(
+        actor=None, person=person, status=Status.SELF, since=date(2024, 1, 1)
+    )
     assert StatusEvent.objects.filter(person=person).count() == 1
     person.refresh_from_db()
     assert person.current_status == "self"
@@ -56,11 +62,22 @@ def test_same_day_change_replaces(person):
 
 def test_status_before_birth_is_refused(person):
     with pytest.raises(ValidationError):
-        services.person_change_status(actor=None, person=person, status=Status.UNIT,
-                                      since=date(1980, 5, 5))
+        services.person_change_status(
+            actor=None, person=person, status=Status.UNIT, since=date(1980, 5, 5)
+        )
 
 
 def test_registered_only_for_unemployed(person):
     with pytest.raises(ValidationError):
-        services.person_change_status(actor=None, person=person, status=Status.UNIT,
-                                      since=date(2024, 1, 1), registered=True)
+        services.person_change_status(
+            actor=None, person=person, status=Status.UNIT, since=date(2024, 1, 1), registered=True
+        )
+
+
+def test_deleting_the_only_event_clears_the_current_status(person):
+    event = services.person_change_status(
+        actor=None, person=person, status=Status.UNIT, since=date(2024, 1, 1)
+    )
+    services.status_event_delete(actor=None, event=event)
+    person.refresh_from_db()
+    assert (person.current_status, person.current_since) == ("", None)

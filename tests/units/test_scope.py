@@ -16,10 +16,10 @@ from tests.conftest import make_id
 def people(tree):
     out = {}
     for key, unit in (("a1", tree["a1"]), ("a", tree["a"]), ("b", tree["b"]), ("c", tree["c"])):
-        hh = services.household_create(actor=None, number=f"H-{key}", unit=unit,
-                                       hukou_type="urban")
-        out[key] = services.person_create(actor=None, id_number=make_id(date(1985, 1, 2)),
-                                          name=f"居民{key}", household=hh)
+        hh = services.household_create(actor=None, number=f"H-{key}", unit=unit, hukou_type="urban")
+        out[key] = services.person_create(
+            actor=None, id_number=make_id(date(1985, 1, 2)), name=f"居民{key}", household=hh
+        )
     return out
 
 
@@ -68,8 +68,13 @@ def test_anonymous_and_inactive_see_nothing(personas, people):
 
 def test_units_visible_is_not_personal(personas, tree):
     codes = set(units_visible(personas["street"]).values_list("code", flat=True))
-    assert codes == {"110108001", "110108001001", "110108001002", "110108001001A1",
-                     "110108001001A2"}
+    assert codes == {
+        "110108001",
+        "110108001001",
+        "110108001002",
+        "110108001001A1",
+        "110108001001A2",
+    }
     assert units_visible(personas["sysadmin"]).count() == 8
     assert not units_visible(personas["nobody"]).exists()
 
@@ -79,9 +84,11 @@ def test_prefix_codes_do_not_leak(tree, personas):
     from jiuye.units.models import Level
     from jiuye.units.services import unit_create
 
-    twin = unit_create(actor=None, code="1101080010011", name="孪生社区", level=Level.COMMUNITY,
-                       parent=tree["s1"])
+    twin = unit_create(
+        actor=None, code="1101080010011", name="孪生社区", level=Level.COMMUNITY, parent=tree["s1"]
+    )
     hh = services.household_create(actor=None, number="H-twin", unit=twin, hukou_type="urban")
-    services.person_create(actor=None, id_number=make_id(date(1990, 3, 3)), name="孪生",
-                           household=hh)
+    services.person_create(
+        actor=None, id_number=make_id(date(1990, 3, 3)), name="孪生", household=hh
+    )
     assert not selectors.persons_visible(user=personas["worker_a"]).filter(name="孪生").exists()

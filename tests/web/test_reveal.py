@@ -56,7 +56,9 @@ def test_reveal_with_reason_shows_the_number_and_audits_it(people, revealer):
     assert zhang.id_number not in str(entry.changes)
 
 
-@pytest.mark.parametrize(("reason", "status"), [("", 400), ("查看", 400), ("abc", 400), ("核对材料", 200)])
+@pytest.mark.parametrize(
+    ("reason", "status"), [("", 400), ("查看", 400), ("abc", 400), ("核对材料", 200)]
+)
 def test_reason_is_required(people, revealer, reason, status):
     response = _reveal(_client(revealer), people["zhang"], "phone", reason)
     assert response.status_code == status

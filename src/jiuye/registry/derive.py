@@ -9,8 +9,9 @@ from typing import Any
 from jiuye.lib import idcard, retirement
 
 
-def person_derived_fields(id_number: str, female_base: int | None, *,
-                          today: date | None = None) -> dict[str, Any]:
+def person_derived_fields(
+    id_number: str, female_base: int | None, *, today: date | None = None
+) -> dict[str, Any]:
     """Normalised ID number, birth date, sex, 16th birthday and retirement day."""
     parsed = idcard.parse(id_number, today=today)
     return {

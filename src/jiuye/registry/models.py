@@ -59,7 +59,11 @@ class Household(models.Model):
         "units.Unit", on_delete=models.PROTECT, related_name="households", verbose_name=_("社区")
     )
     grid = models.ForeignKey(
-        "units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "units.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("网格"),
     )
     hukou_type = models.CharField(_("户籍性质"), max_length=12, choices=HukouType.choices)
@@ -93,7 +97,11 @@ class Person(models.Model):
         "units.Unit", on_delete=models.PROTECT, related_name="persons", verbose_name=_("社区")
     )
     grid = models.ForeignKey(
-        "units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "units.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("网格"),
     )
     able = models.BooleanField(_("劳动能力"), default=True)
@@ -163,6 +171,9 @@ class StatusEvent(models.Model):
         ]
         indexes = [models.Index(fields=["since", "until"])]
 
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} {self.since:%Y-%m-%d}"
+
 
 class DifficultyRecognition(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="recognitions")
@@ -187,3 +198,6 @@ class DifficultyRecognition(models.Model):
                 name="recognition_end_after_start",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} {self.recognized_on:%Y-%m-%d}"

@@ -16,8 +16,9 @@ def persons_visible(*, user: Any) -> QuerySet[Person]:
 
 
 def person_get(*, user: Any, pk: int) -> Person:
-    return get_object_or_404(persons_visible(user=user).select_related("household", "community",
-                                                                        "grid"), pk=pk)
+    return get_object_or_404(
+        persons_visible(user=user).select_related("household", "community", "grid"), pk=pk
+    )
 
 
 def households_visible(*, user: Any) -> QuerySet[Household]:
@@ -25,8 +26,9 @@ def households_visible(*, user: Any) -> QuerySet[Household]:
 
 
 def household_get(*, user: Any, pk: int) -> Household:
-    return get_object_or_404(households_visible(user=user).select_related("community", "grid"),
-                             pk=pk)
+    return get_object_or_404(
+        households_visible(user=user).select_related("community", "grid"), pk=pk
+    )
 
 
 def status_history(*, user: Any, person: Person) -> QuerySet[StatusEvent]:

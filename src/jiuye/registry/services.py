@@ -30,8 +30,20 @@ from jiuye.registry.signals import statuses_changed
 from jiuye.units.models import Level, Unit
 
 PERSON_EDITABLE = (
-    "name", "relation", "hukou_type", "phone", "able", "willing", "female_base", "education",
-    "skill_level", "disabled", "veteran", "migrant_worker", "landless", "poverty_labor",
+    "name",
+    "relation",
+    "hukou_type",
+    "phone",
+    "able",
+    "willing",
+    "female_base",
+    "education",
+    "skill_level",
+    "disabled",
+    "veteran",
+    "migrant_worker",
+    "landless",
+    "poverty_labor",
     "graduate_year",
 )
 
@@ -46,26 +58,43 @@ def _community_and_grid(unit: Unit) -> tuple[Unit, Unit | None]:
 
 
 @transaction.atomic
-def household_create(*, actor: Any, number: str, unit: Unit, hukou_type: str,
-                     address: str = "", dibao: bool = False) -> Household:
+def household_create(
+    *, actor: Any, number: str, unit: Unit, hukou_type: str, address: str = "", dibao: bool = False
+) -> Household:
     """A household in a community or village; ``unit`` may be one of its grids."""
     if Household.objects.filter(number=number).exists():
         raise ValidationError(f"户编号 {number} 已存在")
     HukouType(hukou_type)
     community, grid = _community_and_grid(unit)
     household = Household.objects.create(
-        number=number, community=community, grid=grid, hukou_type=hukou_type,
-        address=address, dibao=dibao,
+        number=number,
+        community=community,
+        grid=grid,
+        hukou_type=hukou_type,
+        address=address,
+        dibao=dibao,
     )
-    audit_record(actor=actor, action="household.create", obj=household, unit=community,
-                 changes={"number": [None, number], "unit": [None, unit.code]})
+    audit_record(
+        actor=actor,
+        action="household.create",
+        obj=household,
+        unit=community,
+        changes={"number": [None, number], "unit": [None, unit.code]},
+    )
     return household
 
 
 @transaction.atomic
-def person_create(*, actor: Any, id_number: str, name: str, household: Household,
-                  hukou_type: str | None = None, today: date | None = None,
-                  **fields: Any) -> Person:
+def person_create(
+    *,
+    actor: Any,
+    id_number: str,
+    name: str,
+    household: Household,
+    hukou_type: str | None = None,
+    today: date | None = None,
+    **fields: Any,
+) -> Person:
     """Register a person; birth date and sex come from the ID number, never typed."""
     unknown = set(fields) - set(PERSON_EDITABLE)
     if unknown:
@@ -79,13 +108,25 @@ def person_create(*, actor: Any, id_number: str, name: str, household: Household
     if fields.get("female_base") is not None and derived["sex"] != Sex.FEMALE:
         raise ValidationError("女性退休基准只适用于女性", code="female_base")
     person = Person.objects.create(
-        name=name, household=household, community_id=household.community_id,
-        grid_id=household.grid_id, hukou_type=hukou_type or household.hukou_type,
-        **derived, **fields,
+        name=name,
+        household=household,
+        community_id=household.community_id,
+        grid_id=household.grid_id,
+        hukou_type=hukou_type or household.hukou_type,
+        **derived,
+        **fields,
     )
-    audit_record(actor=actor, action="person.create", obj=person, unit=household.community,
-                 changes={"id_number": [None, person.id_number], "name": [None, name],
-                          "household": [None, household.number]})
+    audit_record(
+        actor=actor,
+        action="person.create",
+        obj=person,
+        unit=household.community,
+        changes={
+            "id_number": [None, person.id_number],
+            "name": [None, name],
+            "household": [None, household.number],
+        },
+    )
     return person
 
 
@@ -105,8 +146,9 @@ def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
             raise ValidationError("女性退休基准只适用于女性", code="female_base")
         person.retire_on = person_derived_fields(person.id_number, person.female_base)["retire_on"]
     person.save()
-    audit_record(actor=actor, action="person.update", obj=person, unit=person.community,
-                 changes=changes)
+    audit_record(
+        actor=actor, action="person.update", obj=person, unit=person.community, changes=changes
+    )
     return person
 
 
@@ -118,8 +160,13 @@ def person_move(*, actor: Any, person: Person, household: Household) -> Person:
     person.community_id = household.community_id
     person.grid_id = household.grid_id
     person.save(update_fields=["household", "community", "grid"])
-    audit_record(actor=actor, action="person.move", obj=person, unit=household.community,
-                 changes={"household": [old, household.number]})
+    audit_record(
+        actor=actor,
+        action="person.move",
+        obj=person,
+        unit=household.community,
+        changes={"household": [old, household.number]},
+    )
     return person
 
 
@@ -135,6 +182,8 @@ def refresh_current_status(person: Person) -> None:
 def _relink(person: Person) -> None:
     """Set every event's ``until`` to the next event's ``since`` (the last one stays open)."""
     events = list(person.status_events.order_by("since"))
+    if not events:  # the last event was deleted: nothing left to link
+        return
     for event, following in zip(events, [*events[1:], None], strict=True):
         until = following.since if following else None
         if event.until != until:
@@ -143,9 +192,16 @@ def _relink(person: Person) -> None:
 
 
 @transaction.atomic
-def person_change_status(*, actor: Any, person: Person, status: str, since: date,
-                         registered: bool = False, employer: str = "",
-                         cause: str = "") -> StatusEvent:
+def person_change_status(
+    *,
+    actor: Any,
+    person: Person,
+    status: str,
+    since: date,
+    registered: bool = False,
+    employer: str = "",
+    cause: str = "",
+) -> StatusEvent:
     """Record that ``person`` has ``status`` from ``since`` on (one status a day: a second
     change on the same day replaces the first). Events may be back-dated."""
     Status(status)
@@ -161,14 +217,24 @@ def person_change_status(*, actor: Any, person: Person, status: str, since: date
         existing.save()
         event = existing
     else:
-        event = StatusEvent.objects.create(person=person, status=status, since=since,
-                                           registered=registered, employer=employer, cause=cause)
+        event = StatusEvent.objects.create(
+            person=person,
+            status=status,
+            since=since,
+            registered=registered,
+            employer=employer,
+            cause=cause,
+        )
     _relink(person)
     refresh_current_status(person)
     event.refresh_from_db()
-    audit_record(actor=actor, action="person.status", obj=person, unit=person.community,
-                 changes={"since": [None, since.isoformat()],
-                          "status": [old, [status, registered]]})
+    audit_record(
+        actor=actor,
+        action="person.status",
+        obj=person,
+        unit=person.community,
+        changes={"since": [None, since.isoformat()], "status": [old, [status, registered]]},
+    )
     statuses_changed.send(Person, household_ids={person.household_id}, on=since, actor=actor)
     return event
 
@@ -181,8 +247,13 @@ def status_event_delete(*, actor: Any, event: StatusEvent) -> None:
     event.delete()
     _relink(person)
     refresh_current_status(person)
-    audit_record(actor=actor, action="person.status_delete", obj=person, unit=person.community,
-                 changes={"event": [old, None]})
+    audit_record(
+        actor=actor,
+        action="person.status_delete",
+        obj=person,
+        unit=person.community,
+        changes={"event": [old, None]},
+    )
     statuses_changed.send(Person, household_ids={person.household_id}, on=event.since, actor=actor)
 
 
@@ -201,8 +272,15 @@ def is_4050(person: Person, on: date) -> bool:
 
 
 @transaction.atomic
-def recognition_create(*, actor: Any, person: Person, category: str, recognized_on: date,
-                       ended_on: date | None = None, note: str = "") -> DifficultyRecognition:
+def recognition_create(
+    *,
+    actor: Any,
+    person: Person,
+    category: str,
+    recognized_on: date,
+    ended_on: date | None = None,
+    note: str = "",
+) -> DifficultyRecognition:
     """Recognise a person as employment-difficult (认定) in a category, from a date."""
     DifficultyCategory(category)
     if ended_on is not None and ended_on < recognized_on:
@@ -210,28 +288,44 @@ def recognition_create(*, actor: Any, person: Person, category: str, recognized_
     if recognized_on < person.birth_date:
         raise ValidationError("认定日期早于出生日期", code="before_birth")
     if category == DifficultyCategory.C4050 and not is_4050(person, recognized_on):
-        raise ValidationError("认定日不符合4050条件（女40周岁、男50周岁以上且失业）",
-                              code="not_4050")
+        raise ValidationError(
+            "认定日不符合4050条件（女40周岁、男50周岁以上且失业）", code="not_4050"
+        )
     recognition = DifficultyRecognition.objects.create(
-        person=person, category=category, recognized_on=recognized_on, ended_on=ended_on,
+        person=person,
+        category=category,
+        recognized_on=recognized_on,
+        ended_on=ended_on,
         note=note,
     )
-    audit_record(actor=actor, action="recognition.create", obj=person, unit=person.community,
-                 changes={"category": [None, category],
-                          "recognized_on": [None, recognized_on.isoformat()],
-                          "ended_on": [None, ended_on.isoformat() if ended_on else None]})
+    audit_record(
+        actor=actor,
+        action="recognition.create",
+        obj=person,
+        unit=person.community,
+        changes={
+            "category": [None, category],
+            "recognized_on": [None, recognized_on.isoformat()],
+            "ended_on": [None, ended_on.isoformat() if ended_on else None],
+        },
+    )
     return recognition
 
 
 @transaction.atomic
-def recognition_end(*, actor: Any, recognition: DifficultyRecognition,
-                    ended_on: date) -> DifficultyRecognition:
+def recognition_end(
+    *, actor: Any, recognition: DifficultyRecognition, ended_on: date
+) -> DifficultyRecognition:
     if ended_on < recognition.recognized_on:
         raise ValidationError("退出日期早于认定日期", code="end_before_start")
     old = recognition.ended_on
     recognition.ended_on = ended_on
     recognition.save(update_fields=["ended_on"])
-    audit_record(actor=actor, action="recognition.end", obj=recognition.person,
-                 unit=recognition.person.community,
-                 changes={"ended_on": [old.isoformat() if old else None, ended_on.isoformat()]})
+    audit_record(
+        actor=actor,
+        action="recognition.end",
+        obj=recognition.person,
+        unit=recognition.person.community,
+        changes={"ended_on": [old.isoformat() if old else None, ended_on.isoformat()]},
+    )
     return recognition

@@ -2,9 +2,9 @@
 
 A model opts in by naming, in ``JURISDICTION_PATH``, the lookup that reaches a unit's ``path``
 (``Person.JURISDICTION_PATH = "community__path"``), and, if its rows can sit in a grid,
-``JURISDICTION_GRID_PATH`` (``"grid__path"``) for users who are members of a grid. A user sees the
-objects under any unit they are a member of. It fails closed: an anonymous or inactive user, a user with no unit, or a role
-that may not read residents' personal data gets no rows.
+``JURISDICTION_GRID_PATH`` (``"grid__path"``) for users who are members of a grid. A user sees
+the objects under any unit they are a member of. It fails closed: an anonymous or inactive user,
+a user with no unit, or a role that may not read residents' personal data gets no rows.
 """
 
 from __future__ import annotations
@@ -26,9 +26,7 @@ def jurisdiction_units(user: Any) -> list[tuple[str, str]]:
         return []
     cached = getattr(user, "_jurisdiction_units", None)
     if cached is None:
-        cached = list(
-            Unit.objects.filter(memberships__user=user).values_list("path", "level")
-        )
+        cached = list(Unit.objects.filter(memberships__user=user).values_list("path", "level"))
         user._jurisdiction_units = cached
     return cached
 
@@ -38,7 +36,9 @@ def jurisdiction_paths(user: Any) -> list[str]:
     return [path for path, _level in jurisdiction_units(user)]
 
 
-def scope_to_jurisdiction(queryset: QuerySet[M], user: Any, *, personal: bool = True) -> QuerySet[M]:
+def scope_to_jurisdiction(
+    queryset: QuerySet[M], user: Any, *, personal: bool = True
+) -> QuerySet[M]:
     """Restrict ``queryset`` to the user's jurisdiction; ``personal`` rows need a data role."""
     model = queryset.model
     lookup = getattr(model, "JURISDICTION_PATH", None)

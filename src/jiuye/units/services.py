@@ -27,12 +27,18 @@ def validate_unit_placement(*, code: str, level: str, parent: Unit | None) -> No
 
 
 @transaction.atomic
-def unit_create(*, actor: object | None, code: str, name: str, level: str,
-                parent: Unit | None = None) -> Unit:
+def unit_create(
+    *, actor: object | None, code: str, name: str, level: str, parent: Unit | None = None
+) -> Unit:
     validate_unit_placement(code=code, level=level, parent=parent)
     unit = Unit.objects.create(
         code=code, name=name, level=level, parent=parent, path=unit_path(code=code, parent=parent)
     )
-    audit_record(actor=actor, action="unit.create", obj=unit, unit=unit,
-                 changes={"code": [None, code], "name": [None, name], "level": [None, level]})
+    audit_record(
+        actor=actor,
+        action="unit.create",
+        obj=unit,
+        unit=unit,
+        changes={"code": [None, code], "name": [None, name], "level": [None, level]},
+    )
     return unit

@@ -1,0 +1,321 @@
+"""Standards API: rule sets, a unit's evaluation (the ``jiuye evaluate --json`` object of
+DESIGN.md), every evaluation under a unit, and the persons or households behind an indicator.
+
+Reads go through the jurisdiction scope: a unit the caller may not see is 404. Evaluations are
+aggregate numbers; the lists behind an indicator are personal data (data roles only, names
+only: no ID or phone numbers).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from ninja import Field, Path, Query, Router, Schema
+
+from jiuye.api.schemas import AUTH_ERRORS, DETAIL_ERRORS, Code, caller
+from jiuye.standards import selectors
+from jiuye.standards.catalog import INDICATORS
+from jiuye.standards.evaluation import UnitEvaluation
+from jiuye.standards.rules import Op
+from jiuye.standards.rulesets import RuleSet, RuleSetError, rulesets
+
+router = Router(tags=["standards"])
+
+MIN_DATE = date(1950, 1, 1)
+MAX_DATE = date(2100, 12, 31)
+
+
+class CriterionDefOut(Schema):
+    id: str
+    rule: str
+    indicator: str
+    op: Op
+    threshold: float
+    text: str
+
+
+class ChecklistDefOut(Schema):
+    id: str
+    rule: str
+    text: str
+
+
+class LevelOut(Schema):
+    key: str
+    name: str
+    units: list[str]
+    criteria: list[CriterionDefOut]
+    checklist: list[ChecklistDefOut]
+    scored: bool
+
+
+class RuleSetOut(Schema):
+    id: str
+    name: str
+    issuer: str
+    source: str
+    levels: list[LevelOut]
+
+
+class RuleSetListOut(Schema):
+    items: list[RuleSetOut]
+    count: int
+
+
+class CriterionOut(Schema):
+    id: str
+    rule: str
+    indicator: str
+    op: Op
+    threshold: float
+    value: float | None
+    numerator: int | None
+    denominator: int | None
+    passed: bool | None
+    gap: int | None
+    note: str
+    text: str
+
+
+class TickOut(Schema):
+    ticked: bool
+    note: str
+    evidence: str
+    by: str
+    at: str
+
+
+class ChecklistOut(Schema):
+    id: str
+    rule: str
+    text: str
+    self: TickOut | None
+    assessor: TickOut | None
+    satisfied: bool
+
+
+class DeductionOut(Schema):
+    id: str
+    text: str
+    kind: str
+    points: int
+    data: bool
+    self: int
+    assessor: int
+    detail: str
+    value: float | None
+
+
+class ScoreItemOut(Schema):
+    no: int
+    id: str
+    name: str
+    points: int
+    self: int
+    assessor: int
+    deductions: list[DeductionOut]
+
+
+class ScoreOut(Schema):
+    total_points: int
+    self_total: int
+    assessor_total: int
+    pass_mark: int | None
+    passed: bool | None
+    items: list[ScoreItemOut]
+
+
+class PeriodOut(Schema):
+    start: date
+    end: date
+
+
+class EvaluationOut(Schema):
+    unit: str
+    unit_name: str
+    unit_level: str
+    ruleset: str
+    level: str
+    level_name: str
+    date: date
+    period: PeriodOut
+    passed: bool
+    criteria_passed: bool
+    checklist_complete: bool
+    source: str
+    criteria: list[CriterionOut]
+    checklist: list[ChecklistOut]
+    score: ScoreOut | None = None
+
+
+class EvaluationListOut(Schema):
+    items: list[EvaluationOut]
+    count: int
+
+
+class BehindRowOut(Schema):
+    kind: str
+    name: str
+    detail: str
+    community_id: int | None
+    on: date | None
+
+
+class BehindOut(Schema):
+    indicator: str
+    title: str
+    total: int
+    rows: list[BehindRowOut]
+
+
+def _ruleset_json(r: RuleSet) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "name": r.name,
+        "issuer": r.issuer,
+        "source": r.source,
+        "levels": [
+            {
+                "key": lv.key,
+                "name": lv.name,
+                "units": list(lv.units),
+                "criteria": [
+                    {
+                        "id": c.id,
+                        "rule": c.rule,
+                        "indicator": c.indicator,
+                        "op": c.op,
+                        "threshold": c.threshold_number,
+                        "text": c.text,
+                    }
+                    for c in lv.criteria
+                ],
+                "checklist": [{"id": i.id, "rule": i.rule, "text": i.text} for i in lv.checklist],
+                "scored": lv.score is not None,
+            }
+            for lv in r.levels.values()
+        ],
+    }
+
+
+@router.get(
+    "/rulesets/",
+    response={200: RuleSetListOut, **AUTH_ERRORS},
+    operation_id="standards_rulesets",
+    summary="The rule sets (shipped and the district's own)",
+)
+def list_rulesets(request: HttpRequest) -> dict[str, Any]:
+    items = [_ruleset_json(r) for r in rulesets().values()]
+    return {"items": items, "count": len(items)}
+
+
+class EvaluationQuery(Schema):
+    ruleset: str
+    on: date | None = Field(None, alias="date")
+    start: date | None = Field(None, alias="from")
+    level: str | None = None
+
+
+def _dates(on: date | None, start: date | None) -> tuple[date, date | None]:
+    from django.utils import timezone
+
+    on = on or timezone.localdate()
+    for day in (on, start):
+        if day is not None and not MIN_DATE <= day <= MAX_DATE:
+            raise Http404("date out of range (1950–2100)")
+    if start is not None and start > on:
+        raise Http404("the period starts after the date")
+    return on, start
+
+
+@router.get(
+    "/units/{code}/evaluation",
+    response={200: EvaluationOut, **DETAIL_ERRORS},
+    operation_id="standards_evaluation",
+    summary="A unit's evaluation under a rule set at a date (the `jiuye evaluate --json` shape)",
+)
+def unit_evaluation(
+    request: HttpRequest, code: Path[Code], q: Query[EvaluationQuery]
+) -> dict[str, Any]:
+    user = caller(request)
+    unit = selectors.unit_get(user=user, code=code)
+    ruleset = selectors.ruleset_or_404(q.ruleset)
+    on, start = _dates(q.on, q.start)
+    try:
+        result: UnitEvaluation = selectors.evaluation(
+            user=user, unit=unit, ruleset=ruleset, on=on, start=start, level_key=q.level
+        )
+    except RuleSetError as error:
+        raise Http404(str(error)) from None
+    return result.as_json()
+
+
+class EvaluationsQuery(Schema):
+    ruleset: str
+    on: date | None = Field(None, alias="date")
+    start: date | None = Field(None, alias="from")
+
+
+@router.get(
+    "/units/{code}/evaluations",
+    response={200: EvaluationListOut, **DETAIL_ERRORS},
+    operation_id="standards_evaluations",
+    summary="Evaluations of a unit and of every unit under it the rule set applies to",
+)
+def unit_evaluations(
+    request: HttpRequest, code: Path[Code], q: Query[EvaluationsQuery]
+) -> dict[str, Any]:
+    user = caller(request)
+    unit = selectors.unit_get(user=user, code=code)
+    ruleset = selectors.ruleset_or_404(q.ruleset)
+    on, start = _dates(q.on, q.start)
+    items = [
+        r.as_json()
+        for r in selectors.evaluations_below(
+            user=user, unit=unit, ruleset=ruleset, on=on, start=start
+        )
+    ]
+    return {"items": items, "count": len(items)}
+
+
+class BehindQuery(Schema):
+    on: date | None = Field(None, alias="date")
+    start: date | None = Field(None, alias="from")
+    ruleset: str = ""
+
+
+@router.get(
+    "/units/{code}/indicators/{indicator}/behind",
+    response={200: BehindOut, **DETAIL_ERRORS},
+    operation_id="standards_behind",
+    summary="The persons, households or records behind an indicator (data roles only)",
+)
+def indicator_behind(
+    request: HttpRequest, code: Path[Code], indicator: str, q: Query[BehindQuery]
+) -> dict[str, Any]:
+    if indicator not in INDICATORS:
+        raise Http404("indicator")
+    user = caller(request)
+    unit = selectors.unit_get(user=user, code=code)
+    on, start = _dates(q.on, q.start)
+    ruleset = selectors.ruleset_or_404(q.ruleset).id if q.ruleset else ""
+    found = selectors.indicator_behind(
+        user=user, unit=unit, indicator=indicator, on=on, start=start, ruleset=ruleset
+    )
+    return {
+        "indicator": found.indicator,
+        "title": found.title,
+        "total": found.total,
+        "rows": [
+            {
+                "kind": r.kind,
+                "name": r.name,
+                "detail": r.detail,
+                "community_id": r.community_id,
+                "on": r.on,
+            }
+            for r in found.rows
+        ],
+    }

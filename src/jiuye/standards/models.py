@@ -1,0 +1,237 @@
+"""Standards (DOMAIN §5–7): certification status, reviewers' checklist ticks, and the incremental
+aggregates the indicators are read from.
+
+- :class:`Certification`: a unit certified under a rule set level in a year (the minimal record
+  ``certified_children_share`` needs; DOMAIN §7's workflow is a later issue).
+- :class:`ChecklistTick`: what data cannot decide, ticked by the self-assessor (自评) and the
+  assessor (审核/验收) separately, each with a note and evidence.
+- :class:`HouseholdTimeline`, :class:`CommunityTimeline`, :class:`ServiceDay` and
+  :class:`AggregateState`: the per-household and per-community aggregates kept up to date as
+  events are written (see ``standards.aggregates``). Their household and community columns are
+  plain integers, not foreign keys: the aggregates are a cache the bulk loaders must not have to
+  know about (a reload marks them stale instead, see ``AggregateState``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Certification(models.Model):
+    """A unit certified (认定) under one level of a rule set, for a year; ``revoked_on`` set
+    when it lost the title (yearly re-check). Certified on a date D: ``certified_on <= D`` and
+    not revoked by then."""
+
+    unit = models.ForeignKey(
+        "units.Unit",
+        on_delete=models.PROTECT,
+        related_name="certifications",
+        verbose_name=_("单位"),
+    )
+    ruleset = models.CharField(_("标准"), max_length=40)
+    level = models.CharField(_("层级"), max_length=40)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    certified_on = models.DateField(_("认定日期"))
+    revoked_on = models.DateField(_("撤销日期"), null=True, blank=True)
+
+    JURISDICTION_PATH = "unit__path"
+
+    class Meta:
+        ordering = ["unit_id", "-year"]
+        verbose_name = _("达标认定")
+        verbose_name_plural = _("达标认定")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "ruleset", "level", "year"], name="certification_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_on__isnull=True) | Q(revoked_on__gte=F("certified_on")),
+                name="certification_revoked_after",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.ruleset}/{self.level} {self.year}"
+
+
+class TickRole(models.TextChoices):
+    SELF = "self", _("自评")
+    ASSESSOR = "assessor", _("考核")
+
+
+class ChecklistTick(models.Model):
+    """One reviewer's answer to one checklist item of a rule set, for a unit and year."""
+
+    unit = models.ForeignKey(
+        "units.Unit",
+        on_delete=models.CASCADE,
+        related_name="checklist_ticks",
+        verbose_name=_("单位"),
+    )
+    ruleset = models.CharField(_("标准"), max_length=40)
+    item = models.CharField(_("检查项"), max_length=40)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    role = models.CharField(_("角色"), max_length=10, choices=TickRole.choices)
+    ticked = models.BooleanField(_("符合"), default=False)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    evidence = models.CharField(_("佐证材料"), max_length=500, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("填写人"),
+    )
+    by_name = models.CharField(_("填写人姓名"), max_length=150, blank=True)
+    updated_at = models.DateTimeField(_("填写时间"), auto_now=True)
+
+    JURISDICTION_PATH = "unit__path"
+
+    class Meta:
+        ordering = ["unit_id", "ruleset", "item", "role"]
+        verbose_name = _("检查项勾选")
+        verbose_name_plural = _("检查项勾选")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "ruleset", "item", "year", "role"], name="checklist_tick_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.ruleset} {self.item} {self.year} {self.role}"
+
+
+# The counts a household (and, summed, a community) holds from a day on. All are over the
+# labor force at that day (DOMAIN §3), as ``registry.classification`` defines it.
+VECTOR_FIELDS = (
+    "labor_force",
+    "employed",
+    "farming",
+    "unemployed",
+    "registered",
+    "urban_employed",  # urban hukou of the *person* (registered_unemployment_rate)
+    "urban_registered",
+    "difficult",  # recognised employment-difficult that day
+    "difficult_employed",
+    "zero",  # zero-employment families (a household: 0 or 1)
+    "zero_urban",  # of urban hukou (the *household's*, as CQ counts them)
+    "pure_farming",
+    "dibao_labor_force",  # members of dibao households
+    "dibao_not_employed",
+)
+
+
+class _Timeline(models.Model):
+    """A piecewise-constant count vector: this row holds from ``valid_from`` up to the day
+    before ``valid_until`` (NULL: open-ended). The columns are :data:`VECTOR_FIELDS`."""
+
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+    labor_force = models.IntegerField(default=0)
+    employed = models.IntegerField(default=0)
+    farming = models.IntegerField(default=0)
+    unemployed = models.IntegerField(default=0)
+    registered = models.IntegerField(default=0)
+    urban_employed = models.IntegerField(default=0)
+    urban_registered = models.IntegerField(default=0)
+    difficult = models.IntegerField(default=0)
+    difficult_employed = models.IntegerField(default=0)
+    zero = models.IntegerField(default=0)
+    zero_urban = models.IntegerField(default=0)
+    pure_farming = models.IntegerField(default=0)
+    dibao_labor_force = models.IntegerField(default=0)
+    dibao_not_employed = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class HouseholdTimeline(_Timeline):
+    """A household's counts over time: one row per change (the per-household aggregate)."""
+
+    household_id = models.BigIntegerField()
+    community_id = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["household_id", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household_id", "valid_from"], name="household_timeline_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["community_id"], name="household_timeline_comm"),
+            # The zero-family episodes of a period (CQ-2): few rows, found without a scan.
+            models.Index(
+                fields=["valid_until"], condition=Q(zero=1), name="household_timeline_zero"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"household {self.household_id} from {self.valid_from}"
+
+
+class CommunityTimeline(_Timeline):
+    """The sum of a community's household timelines (the per-unit aggregate). Rows may repeat
+    the previous row's counts after incremental updates; a rebuild compacts them."""
+
+    community_id = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["community_id", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community_id", "valid_from"], name="community_timeline_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"community {self.community_id} from {self.valid_from}"
+
+
+class ServiceDay(models.Model):
+    """Per community (the person's) and day: the service counts of the period indicators."""
+
+    community_id = models.BigIntegerField()
+    day = models.DateField()
+    surveys = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)  # very satisfied or satisfied
+    trainings = models.IntegerField(default=0)
+    trainings_three_modes = models.IntegerField(default=0)
+    complaints_valid = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["community_id", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["community_id", "day"], name="service_day_once")
+        ]
+        indexes = [models.Index(fields=["day"], name="service_day_day")]
+
+    def __str__(self) -> str:
+        return f"community {self.community_id} on {self.day}"
+
+
+class AggregateState(models.Model):
+    """Whether the aggregates can be trusted (one row, id 1; none: not built).
+
+    ``max_*`` are the highest ids the aggregates have seen of each source table: a writer that
+    bypasses the services (a bulk load) leaves rows above them, which makes the aggregates stale
+    until ``aggregates_rebuild``. ``audit_id`` is the last audit entry at the build: a bulk load
+    that reuses ids (a replaced seed) is found by its audit entry.
+    """
+
+    built = models.BooleanField(default=False)
+    built_at = models.DateTimeField(null=True, blank=True)
+    audit_id = models.BigIntegerField(default=0)
+    max_household = models.BigIntegerField(default=0)
+    max_person = models.BigIntegerField(default=0)
+    max_event = models.BigIntegerField(default=0)
+    max_recognition = models.BigIntegerField(default=0)
+    max_service = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"aggregates built={self.built} at {self.built_at}"

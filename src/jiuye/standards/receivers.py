@@ -1,0 +1,153 @@
+"""Keep the aggregates (``standards.aggregates``) in line with every write, in the writer's
+transaction. The registry and casework never import standards: we listen to the registry's
+``statuses_changed`` and to the model signals of the rows the aggregates read.
+
+- statuses: ``statuses_changed`` (sent by ``person_change_status``, ``status_event_delete`` and
+  bulk loaders) names the households to recompute;
+- persons: created, moved to another household, ability / desire / hukou / dates changed, or
+  deleted (saves that only refresh the ``current_*`` cache are skipped: ``statuses_changed``
+  follows them);
+- households: hukou or dibao changed, deleted; recognitions: created, ended, deleted;
+- service records: created, changed, deleted (the per-day survey / training / complaint counts).
+
+All of it is a no-op until the aggregates have been built (``aggregates_rebuild``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+from jiuye.casework.models import ServiceRecord
+from jiuye.registry.models import DifficultyRecognition, Household, Person
+from jiuye.registry.signals import statuses_changed
+from jiuye.standards import aggregates
+
+# Saves of only these columns are the status cache that ``statuses_changed`` accompanies.
+_STATUS_CACHE = frozenset({"current_status", "current_since", "current_registered"})
+
+
+@receiver(statuses_changed, dispatch_uid="standards.statuses_changed")
+def on_statuses_changed(
+    sender: Any, *, household_ids: set[int], on: date | None = None, **kwargs: Any
+) -> None:
+    aggregates.households_changed(household_ids)
+
+
+def _cache_only(update_fields: Any) -> bool:
+    return bool(update_fields) and set(update_fields) <= _STATUS_CACHE
+
+
+@receiver(pre_save, sender=Person, dispatch_uid="standards.person_pre_save")
+def on_person_pre_save(sender: Any, instance: Person, update_fields: Any = None, **kwargs: Any):
+    if instance.pk is None or _cache_only(update_fields) or not aggregates.is_built():
+        return
+    instance._standards_before = (  # type: ignore[attr-defined]
+        Person.objects.filter(pk=instance.pk).values_list("household_id", "community_id").first()
+    )
+
+
+@receiver(post_save, sender=Person, dispatch_uid="standards.person_post_save")
+def on_person_post_save(
+    sender: Any, instance: Person, update_fields: Any = None, **kwargs: Any
+) -> None:
+    if _cache_only(update_fields):
+        return
+    before = getattr(instance, "_standards_before", None)
+    households = {instance.household_id}
+    if before is not None:
+        households.add(before[0])
+        aggregates.person_moved(instance.pk, before[1], instance.community_id)
+        instance._standards_before = None  # type: ignore[attr-defined]
+    aggregates.households_changed(households)
+
+
+@receiver(post_delete, sender=Person, dispatch_uid="standards.person_post_delete")
+def on_person_post_delete(sender: Any, instance: Person, **kwargs: Any) -> None:
+    aggregates.households_changed({instance.household_id})
+
+
+@receiver(post_save, sender=Household, dispatch_uid="standards.household_post_save")
+def on_household_post_save(
+    sender: Any, instance: Household, created: bool = False, **kwargs: Any
+) -> None:
+    if created:  # no members yet: nothing to count, but its id is accounted for
+        aggregates.seen("household", instance.pk)
+    else:
+        aggregates.households_changed({instance.pk})
+
+
+@receiver(post_delete, sender=Household, dispatch_uid="standards.household_post_delete")
+def on_household_post_delete(sender: Any, instance: Household, **kwargs: Any) -> None:
+    aggregates.households_changed({instance.pk})
+
+
+def _household_of(person_id: int) -> int | None:
+    return Person.objects.filter(pk=person_id).values_list("household_id", flat=True).first()
+
+
+@receiver(post_save, sender=DifficultyRecognition, dispatch_uid="standards.recognition_save")
+@receiver(post_delete, sender=DifficultyRecognition, dispatch_uid="standards.recognition_del")
+def on_recognition_changed(sender: Any, instance: DifficultyRecognition, **kwargs: Any) -> None:
+    if not aggregates.is_built():
+        return
+    household = _household_of(instance.person_id)
+    if household is not None:
+        aggregates.households_changed({household})
+
+
+def _service_key(values: tuple[Any, ...]) -> tuple[int, date, tuple[int, ...]] | None:
+    community_id, day, kind, outcome, mode, valid = values
+    counts = aggregates.service_contribution(kind, outcome, mode, valid)
+    return (community_id, day, counts) if any(counts) else None
+
+
+def _service_values(record: ServiceRecord) -> tuple[Any, ...] | None:
+    community = (
+        Person.objects.filter(pk=record.person_id).values_list("community_id", flat=True).first()
+    )
+    if community is None:
+        return None
+    return (community, record.on, record.kind, record.outcome, record.training_mode, record.valid)
+
+
+@receiver(pre_save, sender=ServiceRecord, dispatch_uid="standards.service_pre_save")
+def on_service_pre_save(sender: Any, instance: ServiceRecord, **kwargs: Any) -> None:
+    if instance.pk is None or not aggregates.is_built():
+        return
+    old = ServiceRecord.objects.filter(pk=instance.pk).first()
+    instance._standards_before = (  # type: ignore[attr-defined]
+        _service_values(old) if old is not None else None
+    )
+
+
+@receiver(post_save, sender=ServiceRecord, dispatch_uid="standards.service_post_save")
+def on_service_post_save(sender: Any, instance: ServiceRecord, **kwargs: Any) -> None:
+    if not aggregates.is_built():
+        return
+    before = getattr(instance, "_standards_before", None)
+    if before is not None:
+        key = _service_key(before)
+        if key is not None:
+            aggregates.service_day_add(key[0], key[1], key[2], -1)
+        instance._standards_before = None  # type: ignore[attr-defined]
+    values = _service_values(instance)
+    if values is not None:
+        key = _service_key(values)
+        if key is not None:
+            aggregates.service_day_add(key[0], key[1], key[2], 1)
+    aggregates.seen("service", instance.pk)
+
+
+@receiver(post_delete, sender=ServiceRecord, dispatch_uid="standards.service_post_delete")
+def on_service_post_delete(sender: Any, instance: ServiceRecord, **kwargs: Any) -> None:
+    if not aggregates.is_built():
+        return
+    values = _service_values(instance)
+    if values is not None:
+        key = _service_key(values)
+        if key is not None:
+            aggregates.service_day_add(key[0], key[1], key[2], -1)

@@ -1,0 +1,110 @@
+"""Every read of standards goes through the jurisdiction scope: a foreign unit is 404.
+
+Evaluations are for the data roles (worker, grid, street, district) inside their jurisdiction:
+an evaluation is built from residents' records and links to them, so the administrators and the
+auditor, who hold no data role, get 404 like for any personal page (the permission matrix in
+``tests/security``). The persons behind an indicator are read through the same scope
+(``standards.behind``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from jiuye.standards import behind as behind_module
+from jiuye.standards.evaluation import UnitEvaluation, evaluate_unit, evaluate_units
+from jiuye.standards.indicators import period_of
+from jiuye.standards.models import Certification, ChecklistTick
+from jiuye.standards.rulesets import RuleSet, RuleSetError, ruleset_get, rulesets
+from jiuye.units.models import Level, Unit
+from jiuye.units.scope import scope_to_jurisdiction
+
+EVALUATED_LEVELS = (
+    Level.CITY,
+    Level.DISTRICT,
+    Level.STREET,
+    Level.TOWN,
+    Level.COMMUNITY,
+    Level.VILLAGE,
+)
+
+
+def units_evaluable(user: Any) -> QuerySet[Unit]:
+    """Units whose evaluation the user may see: inside their jurisdiction, data roles only."""
+    return scope_to_jurisdiction(Unit.objects.all(), user, personal=True)
+
+
+def unit_get(*, user: Any, code: str) -> Unit:
+    """A unit the user may evaluate, else 404."""
+    return get_object_or_404(units_evaluable(user), code=code)
+
+
+def user_units(*, user: Any) -> QuerySet[Unit]:
+    """The units the user is a member of (their starting points)."""
+    return units_evaluable(user).filter(memberships__user=user).order_by("path").distinct()
+
+
+def ruleset_or_404(ruleset_id: str) -> RuleSet:
+    try:
+        return ruleset_get(ruleset_id)
+    except RuleSetError as error:
+        raise Http404(str(error)) from None
+
+
+def rulesets_for(unit: Unit) -> list[RuleSet]:
+    """The rule sets with a level for this unit."""
+    return [r for r in rulesets().values() if r.levels_for(unit.level)]
+
+
+def evaluation(
+    *,
+    user: Any,
+    unit: Unit,
+    ruleset: RuleSet,
+    on: date,
+    start: date | None = None,
+    level_key: str | None = None,
+) -> UnitEvaluation:
+    if not units_evaluable(user).filter(pk=unit.pk).exists():
+        raise Http404("unit")
+    return evaluate_unit(unit=unit, ruleset=ruleset, on=on, start=start, level_key=level_key)
+
+
+def evaluations_below(
+    *, user: Any, unit: Unit, ruleset: RuleSet, on: date, start: date | None = None
+) -> list[UnitEvaluation]:
+    """The unit and every unit under it that the rule set applies to (one fact sheet)."""
+    if not units_evaluable(user).filter(pk=unit.pk).exists():
+        raise Http404("unit")
+    return evaluate_units(root=unit, ruleset=ruleset, on=on, start=start)
+
+
+def indicator_behind(
+    *,
+    user: Any,
+    unit: Unit,
+    indicator: str,
+    on: date,
+    start: date | None = None,
+    ruleset: str = "",
+) -> behind_module.Behind:
+    """The persons, households or records behind an indicator (data roles only, scoped)."""
+    if not units_evaluable(user).filter(pk=unit.pk).exists():
+        raise Http404("unit")
+    return behind_module.behind(
+        indicator=indicator, unit=unit, period=period_of(on, start), user=user, ruleset=ruleset
+    )
+
+
+def ticks(*, user: Any, unit: Unit, ruleset: str, year: int) -> QuerySet[ChecklistTick]:
+    qs = ChecklistTick.objects.filter(unit=unit, ruleset=ruleset, year=year)
+    return scope_to_jurisdiction(qs, user)
+
+
+def certifications(*, user: Any) -> QuerySet[Certification]:
+    return scope_to_jurisdiction(Certification.objects.all(), user)

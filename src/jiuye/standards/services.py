@@ -1,0 +1,174 @@
+"""Every write of standards: checklist ticks, certification records, the aggregates rebuild.
+
+Keyword-only, typed, atomic, audited, like the other apps' services.
+
+Who may tick (DOMAIN §6–7): the **self-assessment** (自评) is entered by a member of the unit
+itself; the **assessor's** column (初核/验收) by a street or district user whose unit lies above
+it. A unit outside the user's jurisdiction is not found (404 in the views).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from jiuye.accounts.models import Role
+from jiuye.audit.services import audit_record
+from jiuye.standards import aggregates
+from jiuye.standards.models import Certification, ChecklistTick, TickRole
+from jiuye.standards.rulesets import RuleSet
+from jiuye.units.models import Unit
+from jiuye.units.scope import jurisdiction_units
+
+ASSESSOR_ROLES = frozenset({Role.STREET, Role.DISTRICT})
+
+
+def checklist_ids(ruleset: RuleSet, unit: Unit) -> dict[str, str]:
+    """Item id → text of every checklist item (and score checklist deduction) that applies to
+    the unit under ``ruleset``."""
+    found: dict[str, str] = {}
+    for level in ruleset.levels_for(unit.level):
+        for item in level.checklist:
+            found[item.id] = item.text
+        if level.score is not None:
+            for score_item in level.score.items:
+                for d in score_item.deductions:
+                    if d.kind == "checklist":
+                        found[d.id] = d.text
+    return found
+
+
+def may_tick(user: Any, unit: Unit, role: str) -> bool:
+    """Self column: a member of the unit itself. Assessor column: a street or district user
+    whose unit lies strictly above it."""
+    if user is None or not getattr(user, "sees_personal_data", False):
+        return False
+    paths = [path for path, _level in jurisdiction_units(user)]
+    if role == TickRole.SELF:
+        return unit.path in paths
+    if role == TickRole.ASSESSOR:
+        return user.role in ASSESSOR_ROLES and any(
+            unit.path.startswith(p) and unit.path != p for p in paths
+        )
+    return False
+
+
+@transaction.atomic
+def checklist_tick_set(
+    *,
+    actor: Any,
+    unit: Unit,
+    ruleset: RuleSet,
+    item: str,
+    year: int,
+    role: str,
+    ticked: bool,
+    note: str = "",
+    evidence: str = "",
+) -> ChecklistTick:
+    """Answer one checklist item for a unit and year in one column (self or assessor).
+    ``actor`` None: the command line or a job (no permission check)."""
+    if role not in TickRole.values:
+        raise ValidationError(_("未知的角色：{role}").format(role=role), code="role")
+    items = checklist_ids(ruleset, unit)
+    if item not in items:
+        raise ValidationError(
+            _("{ruleset} 没有适用于该单位的检查项 {item}").format(ruleset=ruleset.id, item=item),
+            code="item",
+        )
+    if actor is not None and not may_tick(actor, unit, role):
+        raise PermissionDenied(_("无权填写该栏"))
+    note, evidence = note.strip(), evidence.strip()
+    if ticked and role == TickRole.ASSESSOR and not note and not evidence:
+        raise ValidationError(_("考核确认须填写说明或佐证材料"), code="evidence")
+    tick, created = ChecklistTick.objects.get_or_create(
+        unit=unit, ruleset=ruleset.id, item=item, year=year, role=role
+    )
+    old = [tick.ticked, tick.note, tick.evidence] if not created else None
+    tick.ticked, tick.note, tick.evidence = ticked, note, evidence
+    tick.by = actor if getattr(actor, "pk", None) else None
+    tick.by_name = (
+        (getattr(actor, "full_name", "") or getattr(actor, "username", "")) if actor else ""
+    )
+    tick.save()
+    audit_record(
+        actor=actor,
+        action="standards.tick",
+        obj=tick,
+        unit=unit,
+        changes={
+            "item": [None, f"{ruleset.id}/{item}/{year}/{role}"],
+            "tick": [old, [ticked, note, evidence]],
+        },
+    )
+    return tick
+
+
+@transaction.atomic
+def certification_create(
+    *,
+    actor: Any,
+    unit: Unit,
+    ruleset: RuleSet,
+    level: str,
+    year: int,
+    certified_on: date,
+) -> Certification:
+    """Record that ``unit`` is certified under ``level`` of ``ruleset`` (the minimal record
+    ``certified_children_share`` needs; the application/review workflow is a later issue)."""
+    found = ruleset.levels.get(level)
+    if found is None or unit.level not in found.units:
+        raise ValidationError(
+            _("{ruleset} 的层级 {level} 不适用于该单位").format(ruleset=ruleset.id, level=level),
+            code="level",
+        )
+    if actor is not None and getattr(actor, "role", None) != Role.DISTRICT:
+        raise PermissionDenied(_("只有区级管理员可以认定"))
+    certification = Certification.objects.create(
+        unit=unit, ruleset=ruleset.id, level=level, year=year, certified_on=certified_on
+    )
+    audit_record(
+        actor=actor,
+        action="standards.certify",
+        obj=certification,
+        unit=unit,
+        changes={"certified": [None, f"{ruleset.id}/{level}/{year} {certified_on.isoformat()}"]},
+    )
+    return certification
+
+
+@transaction.atomic
+def certification_revoke(
+    *, actor: Any, certification: Certification, revoked_on: date
+) -> Certification:
+    """The unit lost the title (yearly re-check) from ``revoked_on`` on."""
+    if revoked_on < certification.certified_on:
+        raise ValidationError(_("撤销日期早于认定日期"), code="revoked_before")
+    if actor is not None and getattr(actor, "role", None) != Role.DISTRICT:
+        raise PermissionDenied(_("只有区级管理员可以撤销认定"))
+    old = certification.revoked_on
+    certification.revoked_on = revoked_on
+    certification.save(update_fields=["revoked_on"])
+    audit_record(
+        actor=actor,
+        action="standards.revoke",
+        obj=certification,
+        unit=certification.unit,
+        changes={"revoked_on": [old.isoformat() if old else None, revoked_on.isoformat()]},
+    )
+    return certification
+
+
+def aggregates_rebuild(*, actor: Any = None) -> aggregates.RebuildSummary:
+    """Recompute the aggregates from scratch (after a bulk load), audited."""
+    summary = aggregates.aggregates_rebuild()
+    audit_record(
+        actor=actor,
+        action="standards.aggregates_rebuild",
+        changes={"households": [None, summary.households], "seconds": [None, summary.seconds]},
+    )
+    return summary

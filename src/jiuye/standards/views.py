@@ -1,0 +1,232 @@
+"""Standards pages: a unit's evaluation under a rule set (each criterion green or red with value,
+threshold, gap and a link to the persons behind it), the checklist ticks, the QG-2016 score,
+the child units' standing; the persons behind one indicator. Thin: reads through
+``standards.selectors`` (a foreign unit is 404), writes through ``standards.services``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiuye.standards import selectors, services
+from jiuye.standards.catalog import INDICATORS
+from jiuye.standards.evaluation import UnitEvaluation
+from jiuye.standards.models import TickRole
+from jiuye.standards.rules import CriterionResult
+from jiuye.standards.rulesets import RuleSetError
+from jiuye.units.models import Unit
+
+
+def _date(request: HttpRequest, name: str, default: date | None) -> date | None:
+    raw = request.GET.get(name) or request.POST.get(name)
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return default
+
+
+def _params(request: HttpRequest, unit: Unit) -> dict[str, Any]:
+    """Rule set (default: the first that applies to the unit), level, date and period start."""
+    choices = selectors.rulesets_for(unit)
+    wanted = request.GET.get("ruleset") or request.POST.get("ruleset")
+    if wanted:
+        ruleset = selectors.ruleset_or_404(wanted)
+    elif choices:
+        ruleset = choices[0]
+    else:
+        raise Http404("no rule set applies")
+    on = _date(request, "date", timezone.localdate())
+    assert on is not None
+    start = _date(request, "from", None)
+    if start is not None and start > on:
+        start = None
+    level = request.GET.get("level") or None
+    return {"ruleset": ruleset, "choices": choices, "on": on, "start": start, "level": level}
+
+
+def _query(p: dict[str, Any], **extra: Any) -> str:
+    params = {"ruleset": p["ruleset"].id, "date": p["on"].isoformat()}
+    if p["start"]:
+        params["from"] = p["start"].isoformat()
+    if p.get("level"):
+        params["level"] = p["level"]
+    params.update({k: v for k, v in extra.items() if v})
+    return urlencode(params)
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    units = list(selectors.user_units(user=request.user))
+    if len(units) == 1:
+        return redirect(reverse("standards:unit", args=[units[0].code]))
+    return render(request, "standards/index.html", {"units": units})
+
+
+def percent(value: float | int | None) -> str:
+    return "—" if value is None else f"{value * 100:.2f}".rstrip("0").rstrip(".") + "%"
+
+
+def value_text(value: float | int | None, kind: str) -> str:
+    if value is None:
+        return "—"
+    return percent(value) if kind == "ratio" else str(value)
+
+
+def _row(result: CriterionResult, unit: Unit, p: dict[str, Any]) -> dict[str, Any]:
+    info = result.criterion.info
+    threshold = result.criterion.threshold_number
+    return {
+        "r": result,
+        "info": info,
+        "value": value_text(result.value, info.kind),
+        "threshold": f"{result.criterion.op} {value_text(threshold, info.kind)}",
+        "gap": f"{result.gap} {info.gap_label}" if result.gap else "",
+        "behind_url": reverse("standards:behind", args=[unit.code, result.criterion.indicator])
+        + "?"
+        + _query(p),
+    }
+
+
+def _children(results: list[UnitEvaluation], unit: Unit, p: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for e in results:
+        if e.unit.parent_id != unit.pk:
+            continue
+        rows.append(
+            {
+                "e": e,
+                "failed": [r.criterion.id for r in e.evaluation.failed],
+                "url": reverse("standards:unit", args=[e.unit.code]) + "?" + _query(p, level=None),
+            }
+        )
+    return rows
+
+
+@login_required
+def unit_evaluation(request: HttpRequest, code: str) -> HttpResponse:
+    unit = selectors.unit_get(user=request.user, code=code)
+    p = _params(request, unit)
+    try:
+        if unit.is_community:
+            results = [
+                selectors.evaluation(
+                    user=request.user,
+                    unit=unit,
+                    ruleset=p["ruleset"],
+                    on=p["on"],
+                    start=p["start"],
+                    level_key=p["level"],
+                )
+            ]
+        else:
+            results = selectors.evaluations_below(
+                user=request.user, unit=unit, ruleset=p["ruleset"], on=p["on"], start=p["start"]
+            )
+    except RuleSetError as error:
+        raise Http404(str(error)) from None
+    own = next((e for e in results if e.unit.pk == unit.pk), None)
+    children = _children(results, unit, p)
+    levels = p["ruleset"].levels_for(unit.level)
+    context = {
+        "unit": unit,
+        "p": p,
+        "e": own,
+        "levels": levels,
+        "rows": [_row(r, unit, p) for r in own.results] if own else [],
+        "children": children,
+        "children_passed": sum(1 for c in children if c["e"].passed),
+        "criteria_children_passed": sum(1 for c in children if c["e"].criteria_passed),
+        "may_self": services.may_tick(request.user, unit, TickRole.SELF),
+        "may_assess": services.may_tick(request.user, unit, TickRole.ASSESSOR),
+        "score_checklist": _score_checklist(own),
+        "sees_personal": bool(getattr(request.user, "sees_personal_data", False)),
+    }
+    return render(request, "standards/unit.html", context)
+
+
+def _score_checklist(e: UnitEvaluation | None) -> list[dict[str, Any]]:
+    """The score table's checklist deductions, with each column's tick, for the tick forms."""
+    if e is None or e.score is None:
+        return []
+    rows = []
+    for item in e.score.items:
+        for d in item.deductions:
+            if d.deduction.kind == "checklist":
+                rows.append(
+                    {
+                        "id": d.deduction.id,
+                        "text": f"{item.item.no}. {d.deduction.text}",
+                        "self": e.ticks.get((d.deduction.id, TickRole.SELF)),
+                        "assessor": e.ticks.get((d.deduction.id, TickRole.ASSESSOR)),
+                    }
+                )
+    return rows
+
+
+@login_required
+def indicator_behind(request: HttpRequest, code: str, indicator: str) -> HttpResponse:
+    if indicator not in INDICATORS:
+        raise Http404("indicator")
+    unit = selectors.unit_get(user=request.user, code=code)
+    p = _params(request, unit)
+    found = selectors.indicator_behind(
+        user=request.user,
+        unit=unit,
+        indicator=indicator,
+        on=p["on"],
+        start=p["start"],
+        ruleset=p["ruleset"].id,
+    )
+    names = dict(
+        Unit.objects.filter(
+            pk__in={r.community_id for r in found.rows if r.community_id}
+        ).values_list("pk", "name")
+    )
+    context = {
+        "unit": unit,
+        "p": p,
+        "info": INDICATORS[indicator],
+        "behind": found,
+        "back_url": reverse("standards:unit", args=[unit.code]) + "?" + _query(p),
+        "rows": [{"row": r, "community": names.get(r.community_id or 0, "")} for r in found.rows],
+    }
+    return render(request, "standards/behind.html", context)
+
+
+@login_required
+@require_POST
+def tick(request: HttpRequest, code: str) -> HttpResponse:
+    unit = selectors.unit_get(user=request.user, code=code)
+    p = _params(request, unit)
+    try:
+        services.checklist_tick_set(
+            actor=request.user,
+            unit=unit,
+            ruleset=p["ruleset"],
+            item=request.POST.get("item", ""),
+            year=p["on"].year,
+            role=request.POST.get("role", ""),
+            ticked=request.POST.get("ticked") == "on",
+            note=request.POST.get("note", "")[:500],
+            evidence=request.POST.get("evidence", "")[:500],
+        )
+    except PermissionDenied:
+        raise Http404("tick") from None
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, _("已保存检查项 {item}").format(item=request.POST.get("item")))
+    return redirect(reverse("standards:unit", args=[unit.code]) + "?" + _query(p) + "#checklist")

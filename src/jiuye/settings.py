@@ -43,12 +43,16 @@ JIUYE_ENV = env_str("JIUYE_ENV", "development")
 PRODUCTION = JIUYE_ENV == "production"
 # The demo relaxes second-factor enforcement and says so on screen.
 DEMO_MODE = env_bool("JIUYE_DEMO", not PRODUCTION)
+# Extra rule-set files (*.toml) a district adds without code (jiuye.standards.rulesets).
+JIUYE_RULESETS_DIR = os.environ.get("JIUYE_RULESETS_DIR", "")
 
 if PRODUCTION:
     SECRET_KEY = env_str("JIUYE_SECRET_KEY")
     DEBUG = False
 else:
-    SECRET_KEY = env_str("JIUYE_SECRET_KEY", "dev-only-insecure-key-not-for-production-use-0123456789")
+    SECRET_KEY = env_str(
+        "JIUYE_SECRET_KEY", "dev-only-insecure-key-not-for-production-use-0123456789"
+    )
     DEBUG = env_bool("JIUYE_DEBUG", True)
 
 ALLOWED_HOSTS = env_list("JIUYE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
@@ -64,10 +68,16 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "ninja",  # serves Swagger UI for /api/docs from local static files, no CDN
     "jiuye.audit",
     "jiuye.units",
     "jiuye.accounts",
     "jiuye.registry",
+    "jiuye.demo",
+    "jiuye.casework",
+    "jiuye.ledger",
+    "jiuye.standards",
+    "jiuye.api",
     "jiuye.web",
 ]
 
@@ -80,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "jiuye.accounts.middleware.SessionLimitsMiddleware",
+    "jiuye.accounts.middleware.AccountPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -119,6 +130,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # JIT compilation costs 0.15-0.8 s per indicator query over a district and saves nothing
+    # at these sizes (measured in the classification work; see docs/decisions.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -142,6 +157,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "jiuye.accounts.passwords.CharacterClassValidator"},
 ]
 PASSWORD_MAX_AGE_DAYS = 90
+# The label authenticator apps show for the TOTP second factor.
+OTP_TOTP_ISSUER = "jiuye"
 
 # Sessions: idle timeout 30 minutes (sliding), absolute 12 hours (SessionLimitsMiddleware).
 SESSION_COOKIE_AGE = 30 * 60

@@ -5,6 +5,9 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("jiuye.web.urls")),
     path("accounts/", include("jiuye.accounts.urls")),
+    path("work/", include("jiuye.casework.urls")),
+    path("ledger/", include("jiuye.ledger.urls")),
+    path("standards/", include("jiuye.standards.urls")),
     path("api/", include("jiuye.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

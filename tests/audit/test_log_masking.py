@@ -9,7 +9,7 @@ from datetime import date
 from django.conf import settings
 
 from jiuye.lib.masking import MaskingLogFilter, mask_id_number
-from tests.conftest import make_id
+from tests.conftest import FAKE_PHONE, make_id
 
 
 def test_every_configured_handler_masks():
@@ -31,7 +31,7 @@ def test_log_output_is_masked():
     stream = io.StringIO()
     old_stream = handler.setStream(stream)  # type: ignore[attr-defined]
     try:
-        logging.getLogger("jiuye.test").warning("身份证 %s 电话 %s", id_number, "13912345678")
+        logging.getLogger("jiuye.test").warning("身份证 %s 电话 %s", id_number, FAKE_PHONE)
         try:
             raise ValueError(f"duplicate key {id_number}")
         except ValueError:
@@ -39,7 +39,7 @@ def test_log_output_is_masked():
     finally:
         handler.setStream(old_stream)  # type: ignore[attr-defined]
     output = stream.getvalue()
-    assert id_number not in output and "13912345678" not in output
+    assert id_number not in output and FAKE_PHONE not in output
     assert mask_id_number(id_number) in output and "139****5678" in output
 
 
@@ -51,7 +51,7 @@ def test_audit_rows_never_hold_a_full_number(db):
     audit_record(
         actor=None,
         action="test.mask",
-        changes={"id_number": [None, id_number], "note": "电话13912345678"},
+        changes={"id_number": [None, id_number], "note": f"电话{FAKE_PHONE}"},
     )
     row = AuditEntry.objects.get(action="test.mask")
-    assert id_number not in str(row.changes) and "13912345678" not in str(row.changes)
+    assert id_number not in str(row.changes) and FAKE_PHONE not in str(row.changes)

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from jiuye.registry import services
 from jiuye.registry.models import Status
-from tests.conftest import make_id
+from tests.conftest import FAKE_PHONE, make_id
 
 
 def _person(tree, birth, *, male):
@@ -72,7 +72,7 @@ def test_every_write_is_audited_without_full_numbers(tree):
     from jiuye.audit.models import AuditEntry
 
     person = _person(tree, date(1990, 1, 1), male=True)
-    services.person_update(actor=None, person=person, phone="13912345678")
+    services.person_update(actor=None, person=person, phone=FAKE_PHONE)
     entry = AuditEntry.objects.filter(action="person.update").get()
     assert entry.changes["phone"][1] == "139****5678"
     created = AuditEntry.objects.filter(action="person.create").get()

@@ -45,6 +45,8 @@ PRODUCTION = JIUYE_ENV == "production"
 DEMO_MODE = env_bool("JIUYE_DEMO", not PRODUCTION)
 # Extra rule-set files (*.toml) a district adds without code (jiuye.standards.rulesets).
 JIUYE_RULESETS_DIR = os.environ.get("JIUYE_RULESETS_DIR", "")
+# Holiday files (YEAR.toml) for years chinesecalendar lacks (jiuye.lib.workdays).
+JIUYE_HOLIDAYS_DIR = os.environ.get("JIUYE_HOLIDAYS_DIR", "")
 
 if PRODUCTION:
     SECRET_KEY = env_str("JIUYE_SECRET_KEY")
@@ -59,6 +61,8 @@ ALLOWED_HOSTS = env_list("JIUYE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver"
 CSRF_TRUSTED_ORIGINS = env_list("JIUYE_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Before django.contrib.auth: its commands (createsuperuser) give way to jiuye's.
+    "jiuye.accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -71,7 +75,6 @@ INSTALLED_APPS = [
     "ninja",  # serves Swagger UI for /api/docs from local static files, no CDN
     "jiuye.audit",
     "jiuye.units",
-    "jiuye.accounts",
     "jiuye.registry",
     "jiuye.demo",
     "jiuye.casework",

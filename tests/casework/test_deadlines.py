@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -288,11 +288,17 @@ def test_qg3_only_able_willing_working_age(
 
 LONG_TERM = {
     "on 2026-11-20: due in the next 5 working days": (None, D(2026, 11, 20), State.DUE_SOON),
-    "on 2026-11-22 it can still be cleared that day": (None, D(2026, 11, 22), State.DUE_SOON),
+    "on 2026-11-21, the day before: not yet long-term": (None, D(2026, 11, 21), State.DUE_SOON),
+    "on 2026-11-22, the anniversary: long-term, overdue": (None, D(2026, 11, 22), State.OVERDUE),
     "on 2026-11-23": (None, D(2026, 11, 23), State.OVERDUE),
     "on 2026-06-01": (None, D(2026, 6, 1), State.PENDING),
-    "employed 2026-11-22": (D(2026, 11, 22), D(2026, 11, 23), State.MET),
-    "employed 2026-11-23": (D(2026, 11, 23), D(2026, 11, 23), State.LATE),
+    "employed from the anniversary: never long-term": (
+        D(2026, 11, 22),
+        D(2026, 11, 23),
+        State.MET,
+    ),
+    "employed from the anniversary, seen that day": (D(2026, 11, 22), D(2026, 11, 22), State.MET),
+    "employed 2026-11-23: long-term for a day": (D(2026, 11, 23), D(2026, 11, 23), State.LATE),
 }
 
 
@@ -318,6 +324,82 @@ def test_cq5_continuous_year(
         registry.person_change_status(actor=None, person=p, status="unit", since=employed_on)
     [item] = items_for("CQ-5", tree["a"], on, p)
     assert (item.due, item.state) == (D(2026, 11, 22), state)
+
+
+# The anniversary day (docs/decisions.md "Long-term unemployed: the anniversary day"): the
+# worklist's CQ-5 state and ``is_long_term`` (which the standards count) agree on every day.
+ANNIVERSARY = {
+    "registered 2025-03-01: the day before": (D(2025, 3, 1), D(2026, 2, 28), False),
+    "registered 2025-03-01: the anniversary": (D(2025, 3, 1), D(2026, 3, 1), True),
+    "registered 2025-03-01: the day after": (D(2025, 3, 1), D(2026, 3, 2), True),
+    "registered 2024-02-29: 2025-02-27": (D(2024, 2, 29), D(2025, 2, 27), False),
+    "registered 2024-02-29: 2025-02-28 (no 29th)": (D(2024, 2, 29), D(2025, 2, 28), True),
+    "registered 2024-02-29: 2025-03-01": (D(2024, 2, 29), D(2025, 3, 1), True),
+    "registered 2024-02-28: 2025-02-28": (D(2024, 2, 28), D(2025, 2, 28), True),
+    "registered 2023-03-01, across 2024-02-29: 2024-02-29": (D(2023, 3, 1), D(2024, 2, 29), False),
+    "registered 2023-03-01, across 2024-02-29: 2024-03-01": (D(2023, 3, 1), D(2024, 3, 1), True),
+    "registered 2023-02-28, into a leap year: 2024-02-27": (D(2023, 2, 28), D(2024, 2, 27), False),
+    "registered 2023-02-28, into a leap year: 2024-02-28": (D(2023, 2, 28), D(2024, 2, 28), True),
+}
+
+
+@pytest.mark.parametrize(("start", "on", "long_term"), ANNIVERSARY.values(), ids=ANNIVERSARY.keys())
+def test_is_long_term_anniversary(start: date, on: date, long_term: bool) -> None:
+    assert d.is_long_term(start, on) is long_term
+    # Ended that very day: not registered on it, so not long-term (the day before: as before).
+    assert d.is_long_term(start, on, spell_end=on) is False
+    assert d.is_long_term(start, on, spell_end=on + timedelta(days=1)) is long_term
+
+
+@pytest.mark.parametrize(
+    ("start", "anniversary"),
+    [
+        (D(2025, 3, 1), D(2026, 3, 1)),
+        (D(2025, 11, 22), D(2026, 11, 22)),
+        (D(2024, 2, 29), D(2025, 2, 28)),
+        (D(2028, 2, 29), D(2029, 2, 28)),
+        (D(2027, 2, 28), D(2028, 2, 28)),
+        (D(2025, 12, 31), D(2026, 12, 31)),
+    ],
+)
+def test_long_term_from_is_the_first_long_term_day(start: date, anniversary: date) -> None:
+    assert d.long_term_from(start) == anniversary
+    assert d.is_long_term(start, anniversary)
+    assert not d.is_long_term(start, anniversary - timedelta(days=1))
+
+
+@pytest.mark.parametrize(("start", "on", "long_term"), ANNIVERSARY.values(), ids=ANNIVERSARY.keys())
+def test_cq5_worklist_follows_is_long_term(
+    person: Callable[..., Any],
+    tree: dict[str, Any],
+    start: date,
+    on: date,
+    long_term: bool,
+) -> None:
+    p = person(statuses=((D(2020, 1, 1), "unit"), (start, "unemployed", True)))
+    [item] = items_for("CQ-5", tree["a"], on, p)
+    assert item.due == d.long_term_from(start)
+    assert (item.state == State.OVERDUE) is long_term
+    assert item.state == (State.OVERDUE if long_term else State.DUE_SOON)
+    assert item.actionable
+
+
+@pytest.mark.parametrize(("start", "on", "long_term"), ANNIVERSARY.values(), ids=ANNIVERSARY.keys())
+def test_cq5_employed_on_a_day_is_late_exactly_when_long_term_the_day_before(
+    person: Callable[..., Any],
+    tree: dict[str, Any],
+    start: date,
+    on: date,
+    long_term: bool,
+) -> None:
+    """Employed from ``on + 1``: registered up to ``on``, so late iff long-term on ``on``."""
+    employed = on + timedelta(days=1)
+    p = person(
+        statuses=((D(2020, 1, 1), "unit"), (start, "unemployed", True), (employed, "flexible"))
+    )
+    [item] = items_for("CQ-5", tree["a"], employed, p)
+    assert item.done_on == employed
+    assert item.state == (State.LATE if long_term else State.MET)
 
 
 def test_cq5_registration_broken_by_employment_restarts(

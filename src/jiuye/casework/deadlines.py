@@ -16,7 +16,8 @@ is the assessment period of DOMAIN §5.
   day;
 - QG-3 :func:`qg3_referral`: the 2nd referral in the period, within two months of the
   registration or of the period's start (our reading);
-- CQ-5 :func:`cq5_long_term`: out of registered unemployment before it is a continuous year old;
+- CQ-5 :func:`cq5_long_term`: out of registered unemployment before it is a continuous year old
+  (:func:`is_long_term`, the one definition the standards' ``long_term_unemployed`` also uses);
 - AS-1 :func:`as1_placement`: placement by the 2nd working day after the commitment (004; the ID
   is ours, DOMAIN.md gives this rule none).
 
@@ -44,6 +45,7 @@ from typing import Any, TypeVar
 from django.db import connection
 from django.db.models import BooleanField, Exists, F, Func, Model, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from jiuye.casework.models import (
     AssistanceCase,
@@ -245,14 +247,22 @@ def zero_family_due(emerged_on: date) -> date:
 
 
 def long_term_from(spell_start: date) -> date:
-    """CQ-5: the first day a registration that began on ``spell_start`` is a continuous year
-    old (registered 2025-11-22 → long-term on 2026-11-22, not on 2026-11-21). Leaving the
-    registration on that very day still avoids it, so it is also the due date."""
+    """CQ-5 / QG-3 / DOMAIN §5 ``long_term_unemployed``: the first day a registration that
+    began on ``spell_start`` is a continuous year old, the same month and day a year later
+    (registered 2025-03-01 → long-term on 2026-03-01, not on 2026-02-28). A registration of
+    29 February turns a year old on 28 February of a common year (the month's last day, as
+    every month-based deadline here: ``lib.retirement.add_months``). See docs/decisions.md,
+    "Long-term unemployed: the anniversary day"."""
     return add_months(spell_start, LONG_TERM_MONTHS)
 
 
-def is_long_term(spell_start: date, on: date) -> bool:
-    return on >= long_term_from(spell_start)
+def is_long_term(spell_start: date, on: date, spell_end: date | None = None) -> bool:
+    """Is a registration that began on ``spell_start`` long-term unemployment at ``on``: still
+    registered that day (``spell_end``, the first day no longer registered, is None or later)
+    and a continuous year old by then. The one predicate: the CQ-5 worklist's states and the
+    standards' long-term counts both follow it."""
+    registered = spell_end is None or spell_end > on
+    return registered and on >= long_term_from(spell_start)
 
 
 def visit_due(registered_on: date, period_start: date) -> date:
@@ -687,7 +697,7 @@ def qg3_referral(
                 state=classify(due=due, done_on=done, on=ctx.on, soon_until=ctx.soon_until),
                 action=Action.REFERRAL,
                 progress={"count": len(days), "needed": REFERRALS_NEEDED},
-                detail=str(_("已推荐 {n} 次")).format(n=len(days)),
+                detail=ngettext("已推荐 %(n)s 次", "已推荐 %(n)s 次", len(days)) % {"n": len(days)},
             )
         )
     return items
@@ -703,8 +713,11 @@ def cq5_long_term(
 ) -> list[Item]:
     """CQ-5 / QG-3: nobody registered unemployed for a continuous year or more.
 
-    Registrations in force at ``on`` (due: the day they would turn a year old) and those that
-    ended in the period (met if they ended before turning a year old).
+    Registrations in force at ``on`` and those that ended in the period. ``due`` is the day the
+    registration turns a year old (:func:`long_term_from`): a new status from that day on at the
+    latest ends it in time (the person is then not registered on that day), so ``done_on``
+    (the registration's end) ``<= due`` is met. An open registration is overdue from that day
+    itself, exactly when :func:`is_long_term` counts the person (not from the next day).
     """
     ctx = _context(unit, on, user=user, period_start=period_start, context=context)
     chosen = [s for s in ctx.registration_spells() if s.end is None or s.end >= ctx.period_start]
@@ -713,11 +726,14 @@ def cq5_long_term(
     for spell in chosen:
         due = long_term_from(spell.start)
         if spell.end is None:
-            # Still registered: on the due day itself it can still be cleared (an employment
-            # recorded from that day), from the next day on it is overdue.
-            state = classify(due=due, done_on=None, on=ctx.on, soon_until=ctx.soon_until)
+            if is_long_term(spell.start, ctx.on):
+                state = State.OVERDUE
+            else:
+                state = State.DUE_SOON if due <= ctx.soon_until else State.PENDING
         else:
-            state = State.MET if spell.end <= due else State.LATE
+            # Long-term on its last registered day?
+            last_day = spell.end - timedelta(days=1)
+            state = State.LATE if is_long_term(spell.start, last_day, spell.end) else State.MET
         items.append(
             ctx.person_item(
                 spell.person_id,
@@ -728,6 +744,7 @@ def cq5_long_term(
                 action=Action.EMPLOY,
                 actionable=spell.end is None,
                 detail=str(_("登记失业 {day}")).format(day=spell.start.isoformat()),
+                progress={"registered_on": spell.start},
             )
         )
     return items

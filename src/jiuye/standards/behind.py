@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jiuye.casework import deadlines, tenclears
 from jiuye.casework.deadlines import State
@@ -32,13 +33,14 @@ from jiuye.registry.models import (
     StatusEvent,
 )
 from jiuye.standards import indicators
-from jiuye.standards.catalog import INDICATORS
+from jiuye.standards.catalog import INDICATORS, join_list
 from jiuye.standards.indicators import (
     ASSISTANCE_KINDS,
     CHILD_LEVELS,
     Period,
     communities_under,
 )
+from jiuye.standards.models import Certification
 from jiuye.units.models import Level, Unit
 from jiuye.units.scope import scope_to_jurisdiction, units_visible
 
@@ -113,6 +115,13 @@ def _status_label(status: str | None) -> str:
     return str(Status(status).label) if status else _("无状态记录")
 
 
+def _emerged_text(emerged_on: date, days: int) -> str:
+    return ngettext("%(day)s 出现，已 %(days)s 天", "%(day)s 出现，已 %(days)s 天", days) % {
+        "day": emerged_on.isoformat(),
+        "days": days,
+    }
+
+
 def _not_employed(people: list[Any]) -> list[Row]:
     return [
         Row("person", p.name, _status_label(p.status_on), _person_url(p.pk), p.community_id)
@@ -132,7 +141,8 @@ def _items_rows(items: list[deadlines.Item]) -> list[Row]:
         Row(
             "person" if item.person_id else "household",
             item.name,
-            f"{item.detail} · {_('期限')} {item.due.isoformat()} · {item.state.label}",
+            _("%(detail)s · 期限 %(due)s · %(state)s")
+            % {"detail": item.detail, "due": item.due.isoformat(), "state": item.state.label},
             _person_url(item.person_id)
             if item.person_id
             else (_household_url(item.household_id) if item.household_id else ""),
@@ -232,10 +242,7 @@ def _zero(urban_only: bool) -> Callable[[Unit, Period, Any, str], list[Row]]:
         on = period.end
         families = classification.zero_families_as_of(on=on, communities=communities_under(unit))
         found = [
-            (
-                z.household_id,
-                _("{day} 出现，已 {days} 天").format(day=z.emerged_on.isoformat(), days=z.days(on)),
-            )
+            (z.household_id, _emerged_text(z.emerged_on, z.days(on)))
             for z in families
             if not urban_only or z.hukou_type == HukouType.URBAN
         ]
@@ -248,13 +255,18 @@ def _zero_period(unit: Unit, period: Period, user: Any, ruleset: str) -> list[Ro
     episodes = indicators.zero_episodes(period=period, root=unit, fresh=False)
     found = []
     for e in sorted(episodes, key=lambda e: -e.days(period.end)):
-        ended = _("{day} 消除").format(day=e.ended_on.isoformat()) if e.ended_on else _("未消除")
+        days = e.days(period.end)
+        ended = _("%(day)s 消除") % {"day": e.ended_on.isoformat()} if e.ended_on else _("未消除")
         late = _("超过1个月") if e.late(period.end) else _("1个月内")
         found.append(
             (
                 e.household_id,
-                f"{e.emerged_on.isoformat()} {_('出现')} · {ended} · "
-                f"{e.days(period.end)} {_('天')} · {late}",
+                ngettext(
+                    "%(day)s 出现 · %(ended)s · %(days)s 天 · %(late)s",
+                    "%(day)s 出现 · %(ended)s · %(days)s 天 · %(late)s",
+                    days,
+                )
+                % {"day": e.emerged_on.isoformat(), "ended": ended, "days": days, "late": late},
             )
         )
     return _household_rows(unit, user, found)
@@ -266,7 +278,11 @@ def _pure_farming(unit: Unit, period: Period, user: Any, ruleset: str) -> list[R
     )
     rows = classification.household_classification(on=period.end, households=households)
     found = [
-        (r.household_id, _("务农 {n} 人").format(n=r.farming_employed))
+        (
+            r.household_id,
+            ngettext("务农 %(n)s 人", "务农 %(n)s 人", r.farming_employed)
+            % {"n": r.farming_employed},
+        )
         for r in rows
         if r.is_pure_farming
     ]
@@ -324,7 +340,11 @@ def _contact(unit: Unit, period: Period, user: Any, ruleset: str) -> list[Row]:
 def _long_term(which: str) -> Callable[[Unit, Period, Any, str], list[Row]]:
     def build(unit: Unit, period: Period, user: Any, ruleset: str) -> list[Row]:
         on = period.end
-        items = [i for i in _rule("CQ-5", unit, period, user) if i.done_on is None and on >= i.due]
+        items = [
+            i
+            for i in _rule("CQ-5", unit, period, user)
+            if deadlines.is_long_term(i.progress["registered_on"], on, i.done_on)
+        ]
         if which == "urban":
             urban = set(
                 Person.objects.filter(
@@ -392,7 +412,7 @@ def _ledger(unit: Unit, period: Period, user: Any, ruleset: str) -> list[Row]:
         Row(
             "person",
             r.name,
-            _("缺少：") + "、".join(r.missing_labels),
+            _("缺少：%(fields)s") % {"fields": join_list(r.missing_labels)},
             _person_url(r.person_id) + "#ten-clears",
             r.community_id,
         )
@@ -406,12 +426,25 @@ def _certified(unit: Unit, period: Period, user: Any, ruleset: str) -> list[Row]
     certified = indicators.certified_units(
         on=period.end, ruleset=ruleset, unit_ids=[c.pk for c in children]
     )
+    # Why not: never certified, or the title lost by the date (the latest revocation).
+    revoked: dict[int, date] = {
+        unit_id: day
+        for unit_id, day in Certification.objects.filter(
+            ruleset=ruleset, unit__in=children, revoked_on__lte=period.end
+        )
+        .order_by("unit_id", "revoked_on")
+        .values_list("unit_id", "revoked_on")
+        if day is not None
+    }
     return [
         Row(
             "unit",
             c.name,
-            _("未认定"),
+            _("%(day)s 撤销认定") % {"day": revoked[c.pk].isoformat()}
+            if c.pk in revoked
+            else _("未认定"),
             reverse("standards:unit", args=[c.code]) + (f"?ruleset={ruleset}" if ruleset else ""),
+            on=revoked.get(c.pk),
         )
         for c in children
         if c.pk not in certified

@@ -5,7 +5,8 @@ Pure (no database): ``rules`` evaluates against it, ``indicators`` computes what
 ``kind``: ``ratio`` (numerator / denominator, no value when the denominator is 0), ``count``
 (an integer), ``days`` (an integer number of days, a maximum over families).
 
-``gap``: how a failing criterion's gap is counted, in ``gap_label`` units:
+``gap``: how a failing criterion's gap is counted; ``gap_label`` says it with the number
+(``"%(n)s 人需实现就业"``, a plural form per language: :meth:`IndicatorInfo.gap_text`):
 
 - ``convert``: members of the denominator change side (a person placed in a job, a family
   eliminated, a contact made): the denominator stays, the numerator moves by one per step;
@@ -17,10 +18,14 @@ Pure (no database): ``rules`` evaluates against it, ``indicators`` computes what
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 Kind = Literal["ratio", "count", "days"]
 GapMode = Literal["convert", "add", "count"]
@@ -33,7 +38,7 @@ class IndicatorInfo:
     label: Any  # a lazy translation
     kind: Kind
     gap: GapMode | None
-    gap_label: Any = ""
+    gap_label: Any = ""  # a lazy ngettext of "%(n)s …", the number keyed "n"
     # Does the indicator look at the assessment period (else only at the date)?
     period: bool = False
     # False: no data source yet (the value is always "no data").
@@ -43,6 +48,15 @@ class IndicatorInfo:
     rollup: Rollup = "sum"
     definition: Any = ""
 
+    def gap_text(self, gap: int | None) -> str:
+        """The gap in words: 5 人需实现就业 (English: 5 more people must find work); empty when
+        there is no gap."""
+        if not gap:
+            return ""
+        if not self.gap_label:
+            return str(gap)
+        return str(self.gap_label % {"n": gap})
+
 
 _INDICATORS = (
     IndicatorInfo(
@@ -50,7 +64,7 @@ _INDICATORS = (
         _("就业率"),
         "ratio",
         "convert",
-        _("人需实现就业"),
+        ngettext_lazy("%(n)s 人需实现就业", "%(n)s 人需实现就业", "n"),
         definition=_("劳动力中实现就业的人数 / 劳动力人数（时点）"),
     ),
     IndicatorInfo(
@@ -58,7 +72,7 @@ _INDICATORS = (
         _("就业困难人员就业率"),
         "ratio",
         "convert",
-        _("名困难人员需实现就业"),
+        ngettext_lazy("%(n)s 名困难人员需实现就业", "%(n)s 名困难人员需实现就业", "n"),
         definition=_("劳动力中已认定就业困难人员的就业人数 / 劳动力中已认定就业困难人员（时点）"),
     ),
     IndicatorInfo(
@@ -66,7 +80,7 @@ _INDICATORS = (
         _("零就业家庭数"),
         "count",
         "count",
-        _("户需消除"),
+        ngettext_lazy("%(n)s 户需消除", "%(n)s 户需消除", "n"),
         definition=_("时点的零就业家庭数（所有户籍）"),
     ),
     IndicatorInfo(
@@ -74,7 +88,7 @@ _INDICATORS = (
         _("城镇零就业家庭数"),
         "count",
         "count",
-        _("户需消除"),
+        ngettext_lazy("%(n)s 户需消除", "%(n)s 户需消除", "n"),
         definition=_("时点的城镇户籍零就业家庭数（重庆标准只计城镇）"),
     ),
     IndicatorInfo(
@@ -91,7 +105,7 @@ _INDICATORS = (
         _("超过1个月未消除的零就业家庭"),
         "count",
         "count",
-        _("户超期"),
+        ngettext_lazy("%(n)s 户超期", "%(n)s 户超期", "n"),
         period=True,
         definition=_("评估期内出现过的零就业家庭中，未在出现后1个月内（次月同日）消除的户数"),
     ),
@@ -100,7 +114,7 @@ _INDICATORS = (
         _("纯农就业家庭数"),
         "count",
         "count",
-        _("户需转移就业"),
+        ngettext_lazy("%(n)s 户需转移就业", "%(n)s 户需转移就业", "n"),
         definition=_("时点的纯农就业家庭数"),
     ),
     IndicatorInfo(
@@ -108,7 +122,7 @@ _INDICATORS = (
         _("满意度"),
         "ratio",
         "add",
-        _("份满意测评"),
+        ngettext_lazy("%(n)s 份满意测评", "%(n)s 份满意测评", "n"),
         period=True,
         definition=_("评估期内满意度测评中“非常满意”和“满意”的份数 / 测评份数"),
     ),
@@ -117,7 +131,7 @@ _INDICATORS = (
         _("城镇登记失业率"),
         "ratio",
         "convert",
-        _("名登记失业人员需实现就业"),
+        ngettext_lazy("%(n)s 名登记失业人员需实现就业", "%(n)s 名登记失业人员需实现就业", "n"),
         definition=_(
             "城镇户籍劳动力中的登记失业人数 / （城镇户籍就业人数 + 城镇户籍登记失业人数）"
         ),
@@ -127,7 +141,7 @@ _INDICATORS = (
         _("三类模式培训占比"),
         "ratio",
         "add",
-        _("人次三类模式培训"),
+        ngettext_lazy("%(n)s 人次三类模式培训", "%(n)s 人次三类模式培训", "n"),
         period=True,
         definition=_("评估期内定岗、订单、定向培训人次 / 全部培训人次"),
     ),
@@ -152,7 +166,7 @@ _INDICATORS = (
         _("下级单位达标率"),
         "ratio",
         "convert",
-        _("个下级单位需达标"),
+        ngettext_lazy("%(n)s 个下级单位需达标", "%(n)s 个下级单位需达标", "n"),
         rollup="own",
         definition=_("时点已认定达标的下级单位数 / 下级单位数"),
     ),
@@ -161,7 +175,7 @@ _INDICATORS = (
         _("低保有劳动能力未就业比例"),
         "ratio",
         "convert",
-        _("名低保家庭成员需实现就业"),
+        ngettext_lazy("%(n)s 名低保家庭成员需实现就业", "%(n)s 名低保家庭成员需实现就业", "n"),
         definition=_("低保户劳动力中未就业人数 / 低保户劳动力人数（时点）"),
     ),
     IndicatorInfo(
@@ -169,7 +183,7 @@ _INDICATORS = (
         _("3日内职业指导率"),
         "ratio",
         "convert",
-        _("次登记未及时指导"),
+        ngettext_lazy("%(n)s 次登记未及时指导", "%(n)s 次登记未及时指导", "n"),
         period=True,
         definition=_("评估期内已到期（或已指导）的失业登记中，3个工作日内职业指导的 / 这些登记"),
     ),
@@ -178,7 +192,7 @@ _INDICATORS = (
         _("长期失业人数"),
         "count",
         "count",
-        _("人需实现就业"),
+        ngettext_lazy("%(n)s 人需实现就业", "%(n)s 人需实现就业", "n"),
         definition=_("时点连续登记失业满1年的人数"),
     ),
     IndicatorInfo(
@@ -186,7 +200,7 @@ _INDICATORS = (
         _("城镇长期失业人数"),
         "count",
         "count",
-        _("人需实现就业"),
+        ngettext_lazy("%(n)s 人需实现就业", "%(n)s 人需实现就业", "n"),
         definition=_("时点连续登记失业满1年的城镇户籍人数"),
     ),
     IndicatorInfo(
@@ -194,7 +208,7 @@ _INDICATORS = (
         _("登记失业人员就业率"),
         "ratio",
         "convert",
-        _("人需实现就业"),
+        ngettext_lazy("%(n)s 人需实现就业", "%(n)s 人需实现就业", "n"),
         period=True,
         definition=_("评估期内任一天登记失业、时点已就业的人数 / 评估期内任一天登记失业的人数"),
     ),
@@ -203,7 +217,7 @@ _INDICATORS = (
         _("推荐就业两次以上比例"),
         "ratio",
         "convert",
-        _("人需推荐就业"),
+        ngettext_lazy("%(n)s 人需推荐就业", "%(n)s 人需推荐就业", "n"),
         period=True,
         definition=_("时点登记失业的劳动力中评估期内推荐就业2次以上的 / 时点登记失业的劳动力"),
     ),
@@ -212,7 +226,7 @@ _INDICATORS = (
         _("走访率"),
         "ratio",
         "convert",
-        _("人需走访"),
+        ngettext_lazy("%(n)s 人需走访", "%(n)s 人需走访", "n"),
         period=True,
         definition=_("时点登记失业人员中评估期内走访过的 / 时点登记失业人员"),
     ),
@@ -221,7 +235,7 @@ _INDICATORS = (
         _("困难人员季度联系缺失"),
         "count",
         "count",
-        _("人次未联系"),
+        ngettext_lazy("%(n)s 人次未联系", "%(n)s 人次未联系", "n"),
         period=True,
         definition=_("评估期内已结束的季度中，就业困难人员当季无电话联系或走访的人次"),
     ),
@@ -230,7 +244,7 @@ _INDICATORS = (
         _("积极就业准备率"),
         "ratio",
         "convert",
-        _("人需组织就业准备"),
+        ngettext_lazy("%(n)s 人需组织就业准备", "%(n)s 人需组织就业准备", "n"),
         period=True,
         definition=_(
             "时点失业的劳动力中评估期内接受过职业指导、职业介绍或培训的 / 时点失业的劳动力"
@@ -241,7 +255,7 @@ _INDICATORS = (
         _("有效投诉"),
         "count",
         "count",
-        _("件有效投诉"),
+        ngettext_lazy("%(n)s 件有效投诉", "%(n)s 件有效投诉", "n"),
         period=True,
         definition=_("评估期内有效投诉件数"),
     ),
@@ -250,7 +264,7 @@ _INDICATORS = (
         _("十清完整率"),
         "ratio",
         "convert",
-        _("份记录需补全"),
+        ngettext_lazy("%(n)s 份记录需补全", "%(n)s 份记录需补全", "n"),
         definition=_("时点失业人员中十清信息完整的 / 时点失业人员"),
     ),
     IndicatorInfo(
@@ -258,7 +272,7 @@ _INDICATORS = (
         _("援助对象长期失业人数"),
         "count",
         "count",
-        _("人需实现就业"),
+        ngettext_lazy("%(n)s 人需实现就业", "%(n)s 人需实现就业", "n"),
         definition=_("时点连续登记失业满1年、且为就业困难人员或有就业援助申请的人数"),
     ),
     IndicatorInfo(
@@ -266,7 +280,7 @@ _INDICATORS = (
         _("未开展的援助服务项数"),
         "count",
         "count",
-        _("项服务需开展"),
+        ngettext_lazy("%(n)s 项服务需开展", "%(n)s 项服务需开展", "n"),
         period=True,
         definition=_("职业指导、职业介绍、职业培训、就业援助四项中评估期内没有任何记录的项数"),
     ),
@@ -280,3 +294,17 @@ def indicator(indicator_id: str) -> IndicatorInfo:
         return INDICATORS[indicator_id]
     except KeyError:
         raise KeyError(f"unknown indicator: {indicator_id}") from None
+
+
+def list_separator(*, clauses: bool = False) -> str:
+    """The separator of an enumeration in the active language: 、 (clauses: ；) in Chinese,
+    ", " (clauses: "; ") otherwise."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    if language.lower().startswith("zh"):
+        return "；" if clauses else "、"
+    return "; " if clauses else ", "
+
+
+def join_list(items: Iterable[Any], *, clauses: bool = False) -> str:
+    """``items`` as one enumeration: "姓名、住址" in Chinese, "name, address" in English."""
+    return list_separator(clauses=clauses).join(str(item) for item in items)

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from jiuye.standards.indicators import Period, fact_sheet
-from jiuye.standards.models import ChecklistTick, TickRole
+from django.db.models import Q
+
+from jiuye.standards.indicators import CHILD_LEVELS, Period, fact_sheet
+from jiuye.standards.models import Certification, ChecklistTick, TickRole
 from jiuye.standards.rules import (
     ChecklistItem,
     CriterionResult,
@@ -311,6 +313,40 @@ def evaluate_unit(
         source=source,
         units=[unit],
     )[0]
+
+
+def certifications_in_force(
+    *, ruleset: str, on: date, unit_ids: Iterable[int]
+) -> dict[int, Certification]:
+    """Per unit, its certification under ``ruleset`` in force at ``on``: certified on or before
+    ``on`` and not revoked by then (revoked on ``on``: no longer in force that day), the same
+    reading as ``certified_children_share``. The latest when several are in force."""
+    found: dict[int, Certification] = {}
+    ids = list(unit_ids)
+    if not ids:
+        return found
+    rows = Certification.objects.filter(
+        Q(revoked_on__isnull=True) | Q(revoked_on__gt=on),
+        ruleset=ruleset,
+        certified_on__lte=on,
+        unit_id__in=ids,
+    ).order_by("certified_on", "pk")
+    for certification in rows:
+        found[certification.unit_id] = certification
+    return found
+
+
+def children_certifications(
+    *, unit: Unit, ruleset: str, on: date
+) -> list[tuple[Unit, Certification | None]]:
+    """The child units ``certified_children_share`` counts for ``unit`` (a street's communities,
+    a district's streets…), each with its certification in force at ``on`` or None."""
+    levels = CHILD_LEVELS.get(UnitLevel(unit.level), ())
+    if not levels:
+        return []
+    children = list(Unit.objects.filter(parent=unit, level__in=levels).order_by("code"))
+    certified = certifications_in_force(ruleset=ruleset, on=on, unit_ids=[c.pk for c in children])
+    return [(child, certified.get(child.pk)) for child in children]
 
 
 def ratio_text(fact: Fact) -> str:

@@ -17,6 +17,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from jiuye.standards import behind as behind_module
+from jiuye.standards import evaluation as evaluation_module
 from jiuye.standards.evaluation import UnitEvaluation, evaluate_unit, evaluate_units
 from jiuye.standards.indicators import period_of
 from jiuye.standards.models import Certification, ChecklistTick
@@ -108,3 +109,12 @@ def ticks(*, user: Any, unit: Unit, ruleset: str, year: int) -> QuerySet[Checkli
 
 def certifications(*, user: Any) -> QuerySet[Certification]:
     return scope_to_jurisdiction(Certification.objects.all(), user)
+
+
+def certifications_in_force(
+    *, user: Any, ruleset: str, on: date, unit_ids: list[int]
+) -> dict[int, Certification]:
+    """Per unit the user may evaluate, its certification under ``ruleset`` in force at ``on``
+    (the units' standing the unit page shows beside their evaluations)."""
+    visible = list(units_evaluable(user).filter(pk__in=unit_ids).values_list("pk", flat=True))
+    return evaluation_module.certifications_in_force(ruleset=ruleset, on=on, unit_ids=visible)

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiuye.standards import selectors, services
-from jiuye.standards.catalog import INDICATORS
+from jiuye.standards.catalog import INDICATORS, join_list
 from jiuye.standards.evaluation import UnitEvaluation
-from jiuye.standards.models import TickRole
+from jiuye.standards.models import Certification, TickRole
 from jiuye.standards.rules import CriterionResult
 from jiuye.standards.rulesets import RuleSetError
 from jiuye.units.models import Unit
@@ -93,22 +93,42 @@ def _row(result: CriterionResult, unit: Unit, p: dict[str, Any]) -> dict[str, An
         "info": info,
         "value": value_text(result.value, info.kind),
         "threshold": f"{result.criterion.op} {value_text(threshold, info.kind)}",
-        "gap": f"{result.gap} {info.gap_label}" if result.gap else "",
+        "gap": info.gap_text(result.gap),
         "behind_url": reverse("standards:behind", args=[unit.code, result.criterion.indicator])
         + "?"
         + _query(p),
     }
 
 
-def _children(results: list[UnitEvaluation], unit: Unit, p: dict[str, Any]) -> list[dict[str, Any]]:
+def _certification(certification: Certification | None, p: dict[str, Any]) -> dict[str, Any]:
+    """A certification in force for display: its level's name and date (None: not certified)."""
+    if certification is None:
+        return {}
+    level = p["ruleset"].levels.get(certification.level)
+    return {
+        "level": level.name if level else certification.level,
+        "year": certification.year,
+        "on": certification.certified_on,
+    }
+
+
+def _children(
+    results: list[UnitEvaluation],
+    unit: Unit,
+    p: dict[str, Any],
+    certified: dict[int, Certification],
+) -> list[dict[str, Any]]:
     rows = []
     for e in results:
         if e.unit.parent_id != unit.pk:
             continue
+        failed = [r.criterion.id for r in e.evaluation.failed]
         rows.append(
             {
                 "e": e,
-                "failed": [r.criterion.id for r in e.evaluation.failed],
+                "failed": failed,
+                "failed_text": join_list(failed),
+                "certified": _certification(certified.get(e.unit.pk), p),
                 "url": reverse("standards:unit", args=[e.unit.code]) + "?" + _query(p, level=None),
             }
         )
@@ -138,7 +158,15 @@ def unit_evaluation(request: HttpRequest, code: str) -> HttpResponse:
     except RuleSetError as error:
         raise Http404(str(error)) from None
     own = next((e for e in results if e.unit.pk == unit.pk), None)
-    children = _children(results, unit, p)
+    certified = selectors.certifications_in_force(
+        user=request.user,
+        ruleset=p["ruleset"].id,
+        on=p["on"],
+        unit_ids=[
+            e.unit.pk for e in results if e.unit.pk == unit.pk or e.unit.parent_id == unit.pk
+        ],
+    )
+    children = _children(results, unit, p, certified)
     levels = p["ruleset"].levels_for(unit.level)
     context = {
         "unit": unit,
@@ -149,6 +177,8 @@ def unit_evaluation(request: HttpRequest, code: str) -> HttpResponse:
         "children": children,
         "children_passed": sum(1 for c in children if c["e"].passed),
         "criteria_children_passed": sum(1 for c in children if c["e"].criteria_passed),
+        "children_certified": sum(1 for c in children if c["certified"]),
+        "certified": _certification(certified.get(unit.pk), p),
         "may_self": services.may_tick(request.user, unit, TickRole.SELF),
         "may_assess": services.may_tick(request.user, unit, TickRole.ASSESSOR),
         "score_checklist": _score_checklist(own),
@@ -226,7 +256,7 @@ def tick(request: HttpRequest, code: str) -> HttpResponse:
     except PermissionDenied:
         raise Http404("tick") from None
     except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
+        messages.error(request, join_list(error.messages, clauses=True))
     else:
         messages.success(request, _("已保存检查项 {item}").format(item=request.POST.get("item")))
     return redirect(reverse("standards:unit", args=[unit.code]) + "?" + _query(p) + "#checklist")

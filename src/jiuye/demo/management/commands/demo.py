@@ -1,17 +1,23 @@
 """``jiuye demo [--persons N] [--seed S]``: what ``make demo`` runs after migrating.
 
 Seeds a synthetic district if the database has none, creates (or resets) the demo accounts,
-builds the standards aggregates, and prints how to log in. Running it again keeps the data.
+builds the standards aggregates, certifies under HD-2012 the communities, then the streets,
+that the engine finds passing at the end of the year before the data's "today" (as a district
+would have at its year-end acceptance), and prints how to log in. Running it again keeps the
+data (and the certifications).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jiuye.audit.models import AuditEntry
+from jiuye.demo.generator import DEFAULT_TODAY
 from jiuye.demo.management.commands.demo_users import DEFAULT_PASSWORD
 from jiuye.registry.models import Person
 
@@ -34,6 +40,7 @@ class Command(BaseCommand):
             )
         call_command("demo_users", stdout=self.stdout)
         self._build_aggregates()
+        self._certify()
         self.stdout.write(
             "\n演示已就绪 / demo ready: http://127.0.0.1:8000/  "
             f"（所有演示账号的密码 / password for every demo account: {DEFAULT_PASSWORD}）\n"
@@ -48,3 +55,41 @@ class Command(BaseCommand):
             return
         summary = aggregates_rebuild()
         self.stdout.write(f"标准评估汇总已重建：{summary}")
+
+    def _certify(self) -> None:
+        """HD-2012 certifications as of the last year-end before the data's today: the
+        communities passing HD-C, then the streets passing HD-S given those."""
+        try:
+            from jiuye.standards.models import Certification
+            from jiuye.standards.rulesets import ruleset_get
+            from jiuye.standards.services import certify_passing
+        except ImportError:  # the standards engine is optional for the registry demo
+            return
+        on = date(data_today().year - 1, 12, 31)
+        ruleset = ruleset_get("HD-2012")
+        for level in ("community", "street"):
+            created = certify_passing(ruleset=ruleset, level=level, on=on, year=on.year)
+            total = Certification.objects.filter(
+                ruleset=ruleset.id, level=level, year=on.year
+            ).count()
+            name, day, new = ruleset.levels[level].name, on.isoformat(), len(created)
+            self.stdout.write(
+                f"{ruleset.id} {name}：截至 {day} 认定 {total} 个（本次新增 {new}）"
+                f" / {level}: {total} certified as of {day} ({new} new)"
+            )
+
+
+def data_today() -> date:
+    """The "today" of the seeded data (the last ``demo.seed`` audit entry), else the seed's
+    default."""
+    entry = (
+        AuditEntry.objects.filter(action="demo.seed")
+        .order_by("-id")
+        .values_list("changes", flat=True)
+        .first()
+    )
+    changes: dict[str, Any] = entry if isinstance(entry, dict) else {}
+    try:
+        return date.fromisoformat(changes["today"][1])
+    except (TypeError, KeyError, IndexError, ValueError):
+        return DEFAULT_TODAY

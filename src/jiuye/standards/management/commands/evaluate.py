@@ -17,7 +17,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiuye.standards.evaluation import UnitEvaluation, evaluate_unit, evaluate_units
+from jiuye.standards.evaluation import (
+    UnitEvaluation,
+    children_certifications,
+    evaluate_unit,
+    evaluate_units,
+)
 from jiuye.standards.rulesets import RuleSetError, ruleset_get
 from jiuye.units.models import Unit
 
@@ -58,7 +63,13 @@ def _mark(passed: bool | None) -> str:
 
 def render(result: UnitEvaluation) -> str:
     lines = [
-        f"{result.unit.name}（{result.unit.code}） {result.ruleset.id} · {result.level.name}",
+        _("%(name)s（%(code)s） %(ruleset)s · %(level)s")
+        % {
+            "name": result.unit.name,
+            "code": result.unit.code,
+            "ruleset": result.ruleset.id,
+            "level": result.level.name,
+        },
         _("日期 {date}，评估期 {start} 至 {end}，数据来源：{source}").format(
             date=result.period.end.isoformat(),
             start=result.period.start.isoformat(),
@@ -78,7 +89,7 @@ def render(result: UnitEvaluation) -> str:
                 _value(r.value, kind) + ratio,
                 f"{r.criterion.op} {_threshold(r.criterion.threshold_number, kind)}",
                 _mark(r.passed),
-                "" if r.gap in (None, 0) else f"{r.gap} {r.criterion.info.gap_label}",
+                r.criterion.info.gap_text(r.gap),
                 r.note,
             ]
         )
@@ -91,7 +102,11 @@ def render(result: UnitEvaluation) -> str:
         for c in result.checklist:
             own = "✓" if c.self_tick and c.self_tick.ticked else "·"
             mark = "✓" if c.satisfied else "✗"
-            lines.append(f"  [{_('自评')}{own} {_('考核')}{mark}] {c.item.id} {c.item.text}")
+            lines.append(
+                "  "
+                + _("[自评%(own)s 考核%(mark)s] %(id)s %(text)s")
+                % {"own": own, "mark": mark, "id": c.item.id, "text": c.item.text}
+            )
     if result.score is not None:
         s = result.score
         lines.append("")
@@ -105,6 +120,28 @@ def render(result: UnitEvaluation) -> str:
                 f"  {item.item.no}. {item.item.name} {item.item.points}: "
                 f"{item.self_score} / {item.assessor_score}"
             )
+    children = children_certifications(
+        unit=result.unit, ruleset=result.ruleset.id, on=result.period.end
+    )
+    if children:
+        certified = sum(1 for _child, c in children if c is not None)
+        lines.append("")
+        lines.append(
+            _("下级单位认定（%(date)s）：已认定 %(n)s / %(total)s")
+            % {"date": result.period.end.isoformat(), "n": certified, "total": len(children)}
+        )
+        for child, certification in children:
+            if certification is None:
+                standing = _("未认定")
+            else:
+                level = result.ruleset.levels.get(certification.level)
+                standing = _("%(level)s，%(on)s 认定") % {
+                    "level": level.name if level else certification.level,
+                    "on": certification.certified_on.isoformat(),
+                }
+            mark = "✓" if certification else "✗"
+            name = _("%(name)s（%(code)s）") % {"name": child.name, "code": child.code}
+            lines.append(f"  {mark} {name} {standing}")
     lines.append("")
     lines.append(_("结论：{result}").format(result=_mark(result.passed)))
     return "\n".join(lines)

@@ -6,7 +6,8 @@ the catalog had them (one validating pass each instead of a check per row): a mi
 in about a minute. Elsewhere (SQLite) ``executemany`` in large batches. Ids are explicit (the
 generator numbers rows from 1 in an empty registry), so no round trip is needed for foreign
 keys; the sequences are moved past them at the end. A background thread generates the next batch
-while the current one is written.
+while the current one is written. The writing helpers are ``jiuye.lib.bulkload``, shared with
+the ledger workbook import.
 
 The rows bypass the registry services on purpose (one audited service call per row would take
 hours); what those services guarantee is reproduced by the generator and checked by the tests
@@ -23,13 +24,10 @@ import gc
 import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
-from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
 from jiuye.audit.services import audit_record
@@ -46,6 +44,7 @@ from jiuye.demo.generator import (
     SeedConfig,
     generate,
 )
+from jiuye.lib import bulkload
 from jiuye.registry.models import DifficultyRecognition, Household, Person, StatusEvent
 from jiuye.registry.signals import statuses_changed
 from jiuye.units.models import Unit
@@ -60,7 +59,6 @@ TABLES: tuple[tuple[type[models.Model], tuple[str, ...], str], ...] = (
     (ServiceRecord, SERVICE_FIELDS, "services"),
 )
 CORE_MODELS: tuple[type[models.Model], ...] = tuple(model for model, _, _ in TABLES)
-SQLITE_BATCH = 5000
 
 
 class SeedRefused(Exception):
@@ -93,50 +91,6 @@ class SeedSummary:
 
 def has_registry_data() -> bool:
     return Person.objects.exists() or Household.objects.exists() or Unit.objects.exists()
-
-
-def _column(model: type[models.Model], name: str) -> str:
-    field = model._meta.get_field(name)  # also accepts a foreign key's attname ("parent_id")
-    assert isinstance(field, models.Field) and field.column
-    return field.column
-
-
-def _quoted_columns(model: type[models.Model], fields: Sequence[str]) -> str:
-    qn = connection.ops.quote_name
-    return ", ".join(qn(_column(model, name)) for name in fields)
-
-
-def _copy_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[Row]) -> None:
-    """PostgreSQL: stream rows with COPY (psycopg's C row writer formats dates and booleans)."""
-    sql = (
-        f"COPY {connection.ops.quote_name(model._meta.db_table)} "
-        f"({_quoted_columns(model, fields)}) FROM STDIN"
-    )
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, datetime):  # as Django stores an aware datetime on SQLite: naive UTC
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
-    if isinstance(value, Decimal):
-        return str(value)
-    return value.isoformat() if isinstance(value, date) else value
-
-
-def _insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence[Row]) -> None:
-    """Any other database: ``executemany`` in large batches (dates as ISO text, as Django
-    stores them on SQLite)."""
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = (
-        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} "
-        f"({_quoted_columns(model, fields)}) VALUES ({placeholders})"
-    )
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), SQLITE_BATCH):
-            chunk = rows[start : start + SQLITE_BATCH]
-            cursor.executemany(sql, [tuple(map(_sqlite_value, row)) for row in chunk])
 
 
 def _dependents() -> Iterator[tuple[type[models.Model], models.Field[Any, Any], Any]]:
@@ -173,7 +127,8 @@ def clear_dependents() -> None:
 
 def clear_core() -> None:
     """Empty the unit tree and registry tables (after :func:`clear_dependents`). PostgreSQL
-    truncates, which needs the foreign keys into them lifted first (:func:`_lift_constraints`);
+    truncates, which needs the foreign keys into them lifted first
+    (:func:`jiuye.lib.bulkload.lift_constraints`);
     elsewhere a plain DELETE, whose deferred checks pass at commit."""
     qn = connection.ops.quote_name
     tables = [qn(model._meta.db_table) for model in reversed(CORE_MODELS)]
@@ -183,79 +138,6 @@ def clear_core() -> None:
         else:
             for table in tables:
                 cursor.execute(f"DELETE FROM {table}")
-
-
-@dataclass(frozen=True)
-class _Lifted:
-    """Constraints and plain indexes lifted for a bulk load, with their exact definitions."""
-
-    constraints: list[tuple[str, str, str]]  # (table, name, definition): unique first, FKs last
-    indexes: list[tuple[str, str]]  # (name, CREATE INDEX statement)
-
-
-def _lift_constraints() -> _Lifted:
-    """PostgreSQL: drop the foreign keys from and into the core tables, their unique
-    constraints and secondary indexes (primary keys stay), keeping the definitions from the
-    catalog to put them back with :func:`_restore_constraints`.
-
-    Checking a million foreign keys row by row and inserting random keys into a dozen B-trees
-    costs more than the COPY itself; one validating pass per constraint and one sorted build per
-    index afterwards is several times cheaper, and without foreign keys into them the tables can
-    be truncated. It is all DDL inside the seed's transaction: a failure restores everything.
-    """
-    tables = [model._meta.db_table for model in CORE_MODELS]
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
-               FROM pg_constraint c
-               WHERE (c.conrelid = ANY(%s::regclass[]) AND c.contype IN ('f', 'u'))
-                  OR (c.confrelid = ANY(%s::regclass[]) AND c.contype = 'f')
-               ORDER BY c.contype DESC, 1, 2""",
-            [tables, tables],
-        )
-        constraints = [(t, n, d) for t, n, d in cursor.fetchall()]  # 'u' rows before 'f' rows
-        cursor.execute(
-            """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-               FROM pg_index i
-               WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
-                 AND NOT EXISTS (SELECT 1 FROM pg_constraint c
-                                 WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u'))
-               ORDER BY 1""",
-            [tables],
-        )
-        indexes = [(n, d) for n, d in cursor.fetchall()]
-        for table, name, _ in reversed(constraints):  # foreign keys first
-            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {qn(name)}")
-        for name, _ in indexes:
-            cursor.execute(f"DROP INDEX {name}")
-    return _Lifted(constraints=constraints, indexes=indexes)
-
-
-def _restore_constraints(lifted: _Lifted) -> None:
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for _, statement in lifted.indexes:
-            cursor.execute(statement)
-        for table, name, definition in lifted.constraints:
-            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {qn(name)} {definition}")
-
-
-def _reset_sequences() -> None:
-    statements = connection.ops.sequence_reset_sql(no_style(), list(CORE_MODELS))
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
-
-
-def _analyze() -> None:
-    """Fresh planner statistics, so the first as-of-date query after a seed plans well."""
-    if connection.vendor != "postgresql":
-        return
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for model in CORE_MODELS:
-            cursor.execute(f"ANALYZE {qn(model._meta.db_table)}")
 
 
 def prefetch(batches: Iterable[Batch], depth: int = 2) -> Iterator[Batch]:
@@ -306,7 +188,7 @@ def prefetch(batches: Iterable[Batch], depth: int = 2) -> Iterator[Batch]:
 
 def write_batches(batches: Iterable[Batch]) -> tuple[dict[str, int], set[int]]:
     """Write every batch; returns the row count per table and the ever-zero households."""
-    write = _copy_rows if connection.vendor == "postgresql" else _insert_rows
+    write = bulkload.copy_rows if connection.vendor == "postgresql" else bulkload.insert_rows
     counts = {attr: 0 for _, _, attr in TABLES}
     zero_households: set[int] = set()
     for batch in batches:
@@ -341,14 +223,14 @@ def seed(config: SeedConfig, *, replace: bool = False, actor: Any = None) -> See
                 raise SeedRefused("数据库中已有单位或人员数据；如需替换，请使用 --replace")
             if replaced:
                 clear_dependents()
-            lifted = _lift_constraints() if postgres else None
+            lifted = bulkload.lift_constraints(CORE_MODELS) if postgres else None
             if replaced:
                 clear_core()
             counts, zero_households = write_batches(prefetch(generate(config)))
             if lifted is not None:
-                _restore_constraints(lifted)
-            _reset_sequences()
-            _analyze()
+                bulkload.restore_constraints(lifted)
+            bulkload.reset_sequences(CORE_MODELS)
+            bulkload.analyze(CORE_MODELS)
             summary = SeedSummary(
                 **counts, zero_households=len(zero_households), seconds=0.0, replaced=replaced
             )

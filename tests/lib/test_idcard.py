@@ -189,3 +189,34 @@ def test_make_builds_numbers_parse_accepts(region: str, birth: date, order: int)
     parsed = idcard.parse(number, today=TODAY)
     assert (parsed.region, parsed.birth_date) == (region, birth)
     assert parsed.sex == (Sex.MALE if order % 2 else Sex.FEMALE)
+
+
+@pytest.mark.parametrize(
+    ("region", "birth", "code"),
+    [
+        ("110103", date(2010, 12, 31), None),  # 崇文区 until 2010
+        ("110103", date(2011, 1, 1), "region"),
+        ("110118", date(2014, 12, 31), "region"),  # 密云区 from 2015
+        ("110118", date(2015, 1, 1), None),
+        ("123456", date(2015, 1, 1), "region"),  # known province, unknown county
+    ],
+)
+def test_region_checked_for_the_birth_year_also_when_cached(
+    region: str, birth: date, code: str | None
+) -> None:
+    """The region lookup is cached per (code, birth year): the answer is python-stdnum's for
+    every number, the first time and the times after."""
+    for order in (1, 2, 3):  # the first parse fills the cache, the others read it
+        number = idcard.make(region, birth, order)
+        if code is None:
+            assert idcard.parse(number, today=TODAY).region == region
+        else:
+            with pytest.raises(IdNumberError) as info:
+                idcard.parse(number, today=TODAY)
+            assert info.value.code == code
+        try:
+            ric.validate(number)
+            stdnum_ok = True
+        except Exception:
+            stdnum_ok = False
+        assert stdnum_ok == (code is None)

@@ -141,3 +141,60 @@ def test_signal_from_a_bulk_loader_and_unit_sweep(
     ZeroFamilyCase.objects.all().delete()
     assert zero_family_sync_unit(unit=tree["a"]) >= 1
     assert cases(p.household) == [(D(2026, 1, 31), None, "open", "")]
+
+
+def test_many_households_at_once_as_one_by_one(
+    person: Callable[..., Any], personas: dict[str, Any], tree: dict[str, Any]
+) -> None:
+    """A bulk loader's signal for many households (more than one round of reads): every new
+    case is opened (and closed) as a single household's sync would, assigned to its grid's
+    coordinator (grid a1 has one, a2 none), audited open-then-close in household order."""
+    from jiuye.casework import services as casework
+    from jiuye.registry.models import Person
+
+    old_chunk = casework.SYNC_CHUNK
+    casework.SYNC_CHUNK = 2
+    try:
+        people = [
+            person(unit, statuses=statuses)
+            for unit, statuses in (
+                ("a1", ((D(2020, 1, 1), "unemployed"),)),  # open
+                ("a2", ((D(2020, 1, 1), "unemployed"), (D(2021, 3, 1), "unit"))),  # closed
+                ("a1", ((D(2020, 1, 1), "unit"),)),  # never a zero family
+                ("a1", ((D(2019, 5, 1), "unemployed"), (D(2019, 9, 1), "flexible"))),  # closed
+                ("a2", ((D(2022, 2, 2), "unemployed"),)),  # open
+            )
+        ]
+        ZeroFamilyCase.objects.all().delete()
+        last = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        households = sorted(p.household_id for p in people)
+        statuses_changed.send(sender=Person, household_ids=set(households), on=None, actor=None)
+    finally:
+        casework.SYNC_CHUNK = old_chunk
+    found = {
+        c.household_id: (c.emerged_on, c.eliminated_on, c.status, c.assigned_to_id)
+        for c in ZeroFamilyCase.objects.all()
+    }
+    grid = personas["grid_a1"].pk
+    hh = [p.household_id for p in people]
+    assert found == {
+        hh[0]: (D(2020, 1, 1), None, "open", grid),
+        hh[1]: (D(2020, 1, 1), D(2021, 3, 1), "closed", None),
+        hh[3]: (D(2019, 5, 1), D(2019, 9, 1), "closed", grid),
+        hh[4]: (D(2022, 2, 2), None, "open", None),
+    }
+    entries = list(
+        AuditEntry.objects.filter(action__startswith="zero_family.", id__gt=last)
+        .order_by("id")
+        .values_list("action", "object_id", "changes")
+    )
+    cases = {c.household_id: c.pk for c in ZeroFamilyCase.objects.all()}
+    expected = []
+    for household_id in households:
+        if household_id not in found:
+            continue
+        expected.append(("zero_family.open", str(household_id)))
+        if found[household_id][1] is not None:
+            expected.append(("zero_family.close", str(household_id)))
+    assert [(action, obj) for action, obj, _ in entries] == expected
+    assert all(changes["case"] == [None, cases[int(obj)]] for _, obj, changes in entries)

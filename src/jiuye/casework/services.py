@@ -20,7 +20,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from jiuye.accounts.models import Role, User
@@ -428,13 +428,23 @@ def _audit_case(actor: Any, action: str, case: ZeroFamilyCase, changes: dict[str
     )
 
 
+# An audit entry to write once the chunk's new cases have their ids: (action, case, changes,
+# whether the case is then deleted).
+_Pending = tuple[str, ZeroFamilyCase, dict[str, Any], bool]
+
+
 def _reconcile(
     household: Household,
     episodes: list[Episode],
     cases: list[ZeroFamilyCase],
-    actor: Any,
     coordinator: Callable[[Household], User | None],
+    created: list[ZeroFamilyCase],
+    audits: list[_Pending],
 ) -> None:
+    """Bring one household's cases in line with its episodes. New cases are only built (added
+    to ``created``, inserted in bulk by the caller); the audit entries (and the deletion of a
+    revoked case, after its entry) are queued on ``audits``, in order, for the caller to write
+    once the new cases have their ids."""
     unmatched = sorted(cases, key=lambda c: c.emerged_on)
     for episode in episodes:
         case = next((c for c in unmatched if c.emerged_on == episode.emerged_on), None)
@@ -449,28 +459,19 @@ def _reconcile(
             "close_reason": ZeroFamilyCloseReason(episode.end_reason) if episode.end_reason else "",
         }
         if case is None:
-            case = ZeroFamilyCase.objects.create(
-                household=household, assigned_to=coordinator(household), **wanted
-            )
-            _audit_case(
-                actor,
-                "zero_family.open",
-                case,
-                {
-                    "emerged_on": [None, episode.emerged_on.isoformat()],
-                    "assigned_to": [None, getattr(case.assigned_to, "username", None)],
-                },
-            )
+            case = ZeroFamilyCase(household=household, assigned_to=coordinator(household), **wanted)
+            created.append(case)
+            opened = {
+                "emerged_on": [None, episode.emerged_on.isoformat()],
+                "assigned_to": [None, getattr(case.assigned_to, "username", None)],
+            }
+            audits.append(("zero_family.open", case, opened, False))
             if episode.ended_on is not None:
-                _audit_case(
-                    actor,
-                    "zero_family.close",
-                    case,
-                    {
-                        "eliminated_on": [None, episode.ended_on.isoformat()],
-                        "close_reason": [None, wanted["close_reason"]],
-                    },
-                )
+                closed = {
+                    "eliminated_on": [None, episode.ended_on.isoformat()],
+                    "close_reason": [None, wanted["close_reason"]],
+                }
+                audits.append(("zero_family.close", case, closed, False))
             continue
         unmatched.remove(case)
         changes = {
@@ -485,26 +486,36 @@ def _reconcile(
                 case.assigned_to = coordinator(household)
             case.save()
             closing = "status" in changes and case.status == ZeroFamilyStatus.CLOSED
-            _audit_case(
-                actor, "zero_family.close" if closing else "zero_family.update", case, changes
-            )
+            action = "zero_family.close" if closing else "zero_family.update"
+            audits.append((action, case, changes, False))
     for case in unmatched:
         # No longer a zero family in any episode (a correction, or a household whose members'
         # statuses were still being entered): the case goes; the audit log keeps what it was.
-        _audit_case(
-            actor,
-            "zero_family.revoke",
-            case,
-            {
-                "emerged_on": [case.emerged_on.isoformat(), None],
-                "status": [case.status, None],
-            },
-        )
-        case.delete()
+        revoked = {
+            "emerged_on": [case.emerged_on.isoformat(), None],
+            "status": [case.status, None],
+        }
+        audits.append(("zero_family.revoke", case, revoked, True))
 
 
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
+
+
+def _grid_coordinators(grid_ids: Iterable[int]) -> dict[int, User | None]:
+    """:func:`grid_coordinator` for many grids at once (each grid's first coordinator by id)."""
+    found: dict[int, User | None] = {pk: None for pk in grid_ids}
+    if not found:
+        return found
+    users = (
+        User.objects.filter(role=Role.GRID, is_active=True, memberships__unit_id__in=list(found))
+        .annotate(_grid=F("memberships__unit_id"))
+        .order_by("id")
+    )
+    for user in users:
+        if found.get(user._grid) is None:  # type: ignore[attr-defined]
+            found[user._grid] = user  # type: ignore[attr-defined]
+    return found
 
 
 SYNC_CHUNK = 500  # households per round of reads (well under SQLite's parameter limit)
@@ -525,8 +536,9 @@ def zero_family_sync(
     labor force); a case whose episode disappeared after a correction is deleted. The history is
     judged with ``registry.classification``'s definitions up to today or the latest recorded
     status, whichever is later. ``on`` (the earliest changed date) only widens that horizon; the
-    whole history is reconciled. Reads are batched: four queries per 500 households, plus the
-    writes for the cases that change.
+    whole history is reconciled. Reads are batched (five queries per 500 households) and new
+    cases are inserted in one statement per 500 households; changed and revoked cases are saved
+    one by one, and every case change is audited, in household order.
     """
     today = today or timezone.localdate()
     ids = sorted(set(household_ids))
@@ -539,7 +551,7 @@ def zero_family_sync(
 
     for start in range(0, len(ids), SYNC_CHUNK):
         chunk = ids[start : start + SYNC_CHUNK]
-        households = Household.objects.filter(pk__in=chunk).select_related("community")
+        households = list(Household.objects.filter(pk__in=chunk).select_related("community"))
         persons = list(
             Person.objects.filter(household_id__in=chunk)
             .order_by()
@@ -566,17 +578,29 @@ def zero_family_sync(
         cases: dict[int, list[ZeroFamilyCase]] = defaultdict(list)
         for case in ZeroFamilyCase.objects.filter(household_id__in=chunk):
             cases[case.household_id].append(case)
+        plans = []
         for household in households:
             timelines = members.get(household.pk, [])
             latest = max((since for m in timelines for since, _ in m.events), default=today)
             until = max(today, on or today, latest)
+            episodes = known_episodes(timelines, until)
+            if episodes or cases.get(household.pk):
+                plans.append((household, episodes))
+        # The coordinators of the grids that may need one, in one query.
+        grids = {h.grid_id for h, _e in plans if h.grid_id is not None}
+        for grid_id, user in _grid_coordinators(grids - set(coordinators)).items():
+            coordinators[grid_id] = user
+        created: list[ZeroFamilyCase] = []
+        audits: list[_Pending] = []
+        for household, episodes in plans:
             _reconcile(
-                household,
-                known_episodes(timelines, until),
-                cases.get(household.pk, []),
-                actor,
-                coordinator,
+                household, episodes, cases.get(household.pk, []), coordinator, created, audits
             )
+        ZeroFamilyCase.objects.bulk_create(created)
+        for action, case, changes, delete in audits:
+            _audit_case(actor, action, case, changes)
+            if delete:
+                case.delete()
 
 
 @transaction.atomic

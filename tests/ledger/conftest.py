@@ -223,6 +223,13 @@ def _ledger_settings(settings: Any, tmp_path: Path) -> None:
     settings.LEDGER_UPLOAD_DIR = str(tmp_path / "uploads")
 
 
+@pytest.fixture(params=["here", "process"])
+def reading(request: pytest.FixtureRequest, settings: Any) -> str:
+    """Parse the files in the import's process, or in helper processes (as large files are)."""
+    settings.LEDGER_READ_PROCESS_MB = 10_000 if request.param == "here" else 0
+    return str(request.param)
+
+
 @pytest.fixture
 def run_import() -> Callable[..., Any]:
     """``run_import(path_or_paths, mode="all", user=None)`` → ImportResult (today = TODAY)."""

@@ -14,7 +14,8 @@ import openpyxl
 import pytest
 from tests.ledger.conftest import Book, codes, registry_counts, write_xlsx
 
-pytestmark = pytest.mark.django_db
+# every file problem is found the same way whichever process parses the file
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reading")]
 
 
 def _rejected(run_import: Any, path: Path, code: str) -> Any:

@@ -69,6 +69,7 @@ def _shuffled_english(rows: list[list[Any]]) -> list[list[Any]]:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("reading")  # parsed here and in a helper process
 def test_csv_per_sheet(tree: Any, book: Book, tmp_path: Path, run_import: Any) -> None:
     from jiuye.registry.models import Person, StatusEvent
 
@@ -81,6 +82,7 @@ def test_csv_per_sheet(tree: Any, book: Book, tmp_path: Path, run_import: Any) -
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("reading")  # parsed here and in a helper process
 def test_csv_in_gb18030_with_english_names(
     tree: Any, book: Book, tmp_path: Path, run_import: Any
 ) -> None:
@@ -97,6 +99,7 @@ def test_csv_in_gb18030_with_english_names(
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("reading")  # parsed here and in a helper process
 def test_csv_named_otherwise_needs_the_sheet(
     tree: Any, book: Book, tmp_path: Path, run_import: Any
 ) -> None:
@@ -106,6 +109,7 @@ def test_csv_named_otherwise_needs_the_sheet(
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("reading")  # parsed here and in a helper process
 def test_xlsx_with_english_aliases_and_shuffled_columns(
     tree: Any, book: Book, tmp_path: Path, run_import: Any
 ) -> None:
@@ -116,6 +120,7 @@ def test_xlsx_with_english_aliases_and_shuffled_columns(
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("reading")  # parsed here and in a helper process
 def test_serial_dates_and_text_dates_are_the_same(
     tree: Any, book: Book, tmp_path: Path, run_import: Any
 ) -> None:

@@ -4,8 +4,8 @@ Rows never go through the ORM one by one. New rows get their ids up front (Postg
 a block from the table's sequence with one query; SQLite, whose writer holds the database lock
 for the whole transaction, continues after the largest id), so foreign keys are resolved in
 Python and every table is written in one stream: ``COPY … FROM STDIN`` on PostgreSQL,
-``executemany`` elsewhere — the demo loader's writers, reused. Updates go through a temporary
-table and one ``UPDATE … FROM`` on PostgreSQL (``executemany`` elsewhere).
+``executemany`` elsewhere (``jiuye.lib.bulkload``, shared with ``jiuye seed``). Updates go
+through a temporary table and one ``UPDATE … FROM`` on PostgreSQL (``executemany`` elsewhere).
 
 A large load into tables that are small beside it (an initial import, the benchmark's million
 persons into an empty database) lifts the registry's foreign keys, unique constraints and
@@ -20,12 +20,14 @@ What the registry services guarantee is reproduced: derived person columns come 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import contextlib
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from itertools import count
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
 from jiuye.casework.models import ServiceRecord, UnemployedProfile
@@ -36,18 +38,22 @@ from jiuye.demo.generator import (
     RECOGNITION_FIELDS,
     UNIT_FIELDS,
 )
-from jiuye.demo.loader import (
-    _analyze,
-    _insert_rows,
-    _lift_constraints,
-    _quoted_columns,
-    _restore_constraints,
-    _sqlite_value,
-)
 from jiuye.ledger.validate import P, Plan, fetch_by
+from jiuye.lib import bulkload
 from jiuye.registry.models import DifficultyRecognition, Household, Person, StatusEvent
 from jiuye.units.models import Unit
 
+# The tables whose constraints and indexes a large load lifts (those ``jiuye seed`` lifts).
+LIFTED: tuple[type[models.Model], ...] = (
+    Unit,
+    Household,
+    Person,
+    StatusEvent,
+    DifficultyRecognition,
+    ServiceRecord,
+)
+# The lifted tables written in the second stage (after the validation of their sheets).
+DEPENDENT: tuple[type[models.Model], ...] = (DifficultyRecognition, ServiceRecord)
 # Lift constraints when at least this many registry rows are inserted and they outnumber the
 # rows already in the person table (rebuilding big indexes for a small addition would cost more).
 LIFT_ROWS = 200_000
@@ -90,8 +96,7 @@ _temp_names = count(1)
 Progress = Callable[[int], None]
 
 
-def _postgres() -> bool:
-    return connection.vendor == "postgresql"
+_postgres = bulkload.postgres
 
 
 def reserve_ids(model: type[models.Model], n: int) -> list[int]:
@@ -124,58 +129,27 @@ def reserve_ids(model: type[models.Model], n: int) -> list[int]:
     return list(range(top + 1, top + 1 + n))
 
 
-def _column_types(table: str, columns: Sequence[str]) -> list[str]:
-    """PostgreSQL type names of ``columns`` of ``table`` (for binary COPY)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """SELECT a.attname, t.typname FROM pg_attribute a
-               JOIN pg_type t ON t.oid = a.atttypid
-               WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped""",
-            [table],
-        )
-        types = dict(cursor.fetchall())
-    return [types[column] for column in columns]
-
-
-def copy_binary(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """``COPY … FROM STDIN (FORMAT BINARY)``: about four times less client CPU than the text
-    format (psycopg packs the values in C; no text to format here or to parse on the server),
-    which is most of an import's write time."""
-    qn = connection.ops.quote_name
-    types = _column_types(table, columns)
-    sql = f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN (FORMAT BINARY)"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        copy.set_types(types)
-        write = copy.write_row
-        for row in rows:
-            write(row)
-
-
-def _columns(model: type[models.Model], fields: Sequence[str]) -> list[str]:
-    out = []
-    for name in fields:
-        field = model._meta.get_field(name)
-        assert isinstance(field, models.Field) and field.column
-        out.append(field.column)
-    return out
-
-
 def insert(
     model: type[models.Model],
     fields: Sequence[str],
-    rows: Sequence[Sequence[Any]],
+    rows: Iterable[Sequence[Any]],
     progress: Progress | None = None,
+    *,
+    count: int | None = None,
 ) -> None:
-    """Rows in ``fields`` order: binary COPY on PostgreSQL (the demo loader's text COPY is
-    ``_copy_rows``), the demo loader's batched ``executemany`` elsewhere."""
-    if not rows:
+    """Rows in ``fields`` order (a sequence, or an iterable of ``count`` rows, built as they
+    are written): binary COPY on PostgreSQL, batched ``executemany`` elsewhere."""
+    if count is None:
+        rows = rows if isinstance(rows, Sequence) else list(rows)
+        count = len(rows)
+    if not count:
         return
     if _postgres():
-        copy_binary(model._meta.db_table, _columns(model, fields), rows)
+        bulkload.copy_binary(model._meta.db_table, bulkload.columns(model, fields), rows)
     else:
-        _insert_rows(model, fields, rows)  # type: ignore[arg-type]
+        bulkload.insert_rows(model, fields, rows if isinstance(rows, Sequence) else list(rows))
     if progress is not None:
-        progress(len(rows))
+        progress(count)
 
 
 def update(
@@ -189,15 +163,15 @@ def update(
         return
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
-    columns = _columns(model, fields)
+    columns = bulkload.columns(model, fields)
     with connection.cursor() as cursor:
         if _postgres():
             temp = f"ledger_update_{next(_temp_names)}"
             cursor.execute(
                 f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS "
-                f"SELECT {_quoted_columns(model, fields)} FROM {table} LIMIT 0"
+                f"SELECT {bulkload.quoted_columns(model, fields)} FROM {table} LIMIT 0"
             )
-            types = _column_types(model._meta.db_table, columns)
+            types = bulkload.column_types(model._meta.db_table, columns)
             with cursor.cursor.copy(
                 f"COPY {temp} ({', '.join(qn(c) for c in columns)}) FROM STDIN (FORMAT BINARY)"
             ) as copy:
@@ -210,7 +184,8 @@ def update(
         else:
             sets = ", ".join(f"{qn(c)} = %s" for c in columns[1:])
             sql = f"UPDATE {table} SET {sets} WHERE id = %s"
-            cursor.executemany(sql, [tuple(map(_sqlite_value, (*row[1:], row[0]))) for row in rows])
+            value = bulkload.sqlite_value
+            cursor.executemany(sql, [tuple(map(value, (*row[1:], row[0]))) for row in rows])
     if progress is not None:
         progress(len(rows))
 
@@ -256,6 +231,315 @@ def _map(rows: Iterable[tuple[Any, Any]]) -> dict[Any, Any]:
     return dict(rows)
 
 
+class Stopped(Exception):
+    """The import gave up while the writer was still at work (its transaction rolls back)."""
+
+
+class Writer:
+    """Writes a plan in two stages, each complete once validation has reached it:
+
+    - :meth:`write_registry`: units, households, persons (and their ten-clears profiles),
+      status events and the persons' ``current_*`` cache — all final once the status sheet is
+      validated;
+    - :meth:`write_dependents`: recognitions and service records;
+
+    then :meth:`finish` puts the lifted constraints back and names the households to announce.
+    The plan's rows are never modified (the validator still reads them while a background
+    writer runs: :class:`Pipeline`); the ids given to new rows are kept here."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        actor: Any = None,
+        today: date | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.plan = plan
+        self.actor_id = getattr(actor, "pk", None)
+        self.today = today or timezone.localdate()
+        self.progress = progress
+        self.unit_ids: dict[str, int] = {}
+        self.households: dict[str, tuple[int, int, int | None]] = {}
+        self.person_ids: dict[str, int] = {}
+        self.lifted: bulkload.Lifted | None = None
+        self.analyzed: set[type[models.Model]] = set()
+        self.stop = threading.Event()
+
+    def _check(self) -> None:
+        if self.stop.is_set():
+            raise Stopped
+
+    def _watch(self, rows: Iterable[Any]) -> Iterator[Any]:
+        """``rows``, checking every 10,000 whether the import gave up."""
+        stop = self.stop
+        for n, row in enumerate(rows):
+            if not n % 10_000 and stop.is_set():
+                raise Stopped
+            yield row
+
+    def lift_if_large(self) -> None:
+        """Lift the constraints and indexes of :data:`LIFTED` for a large load into small
+        tables (see :func:`_should_lift`)."""
+        if _should_lift(self.plan):
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            self.lifted = bulkload.lift_constraints(LIFTED)
+
+    # -- stage 1 -------------------------------------------------------------------------------
+
+    def write_registry(self) -> None:
+        plan, progress = self.plan, self.progress
+        self._check()
+        # -- units (parents before children: the plan's order) --
+        unit_ids = self.unit_ids
+        unit_ids.update(_map(Unit.objects.values_list("code", "id")))
+        if plan.units_insert:
+            ids = reserve_ids(Unit, len(plan.units_insert))
+            rows: list[Any] = []
+            for pk, (code, name, level, parent, path) in zip(ids, plan.units_insert, strict=True):
+                unit_ids[code] = pk
+                rows.append((pk, code, name, level, unit_ids[parent] if parent else None, path))
+            insert(Unit, UNIT_FIELDS, rows, progress)
+        update(Unit, ("id", "name"), plan.units_update, progress)
+        self._check()
+
+        # -- households --
+        households = self.households
+        if plan.households_insert:
+            ids = reserve_ids(Household, len(plan.households_insert))
+            rows = []
+            for pk, (number, community, grid, hukou, address, dibao) in zip(
+                ids, plan.households_insert, strict=True
+            ):
+                community_id = unit_ids[community]
+                grid_id = unit_ids[grid] if grid else None
+                households[number] = (pk, community_id, grid_id)
+                rows.append((pk, number, community_id, grid_id, hukou, address, dibao))
+            insert(Household, HOUSEHOLD_FIELDS, self._watch(rows), progress, count=len(rows))
+            del rows
+        if plan.households_update:
+            rows = [
+                (pk, unit_ids[community], unit_ids[grid] if grid else None, hukou, address, dibao)
+                for pk, community, grid, hukou, address, dibao in plan.households_update
+            ]
+            update(
+                Household,
+                ("id", "community_id", "grid_id", "hukou_type", "address", "dibao"),
+                rows,
+                progress,
+            )
+            for pk, community_id, grid_id, *_rest in rows:
+                if pk in plan.households_moved:
+                    Person.objects.filter(household_id=pk).update(
+                        community_id=community_id, grid_id=grid_id
+                    )
+        self._check()
+
+        # -- persons --
+        wanted = {row[P["household_id"]] for row in plan.persons_insert}
+        wanted.update(row[P["household_id"]] for row in plan.persons_update)
+        wanted.update(plan.announce_numbers)
+        wanted.difference_update(households)
+        for number, pk, community_id, grid_id in fetch_by(
+            Household, "number", wanted, ("number", "id", "community_id", "grid_id")
+        ):
+            households[number] = (pk, community_id, grid_id)
+        person_ids = self.person_ids
+        h = P["household_id"]
+        c, g = P["community_id"], P["grid_id"]
+        if plan.persons_insert:
+            ids = reserve_ids(Person, len(plan.persons_insert))
+
+            def new_persons() -> Iterator[list[Any]]:
+                for pk, row in zip(ids, plan.persons_insert, strict=True):
+                    out = row.copy()  # the validator's row stays as it is
+                    out[0] = pk
+                    person_ids[row[1]] = pk
+                    out[h], out[c], out[g] = households[row[h]]
+                    yield out
+
+            insert(
+                Person,
+                PERSON_FIELDS,
+                self._watch(new_persons()),
+                progress,
+                count=len(plan.persons_insert),
+            )
+        if plan.persons_update:
+            rows = []
+            for row in plan.persons_update:
+                out = row.copy()
+                out[h], out[c], out[g] = households[row[h]]
+                person_ids[row[1]] = row[0]
+                rows.append([out[P[name]] for name in PERSON_UPDATE_FIELDS])
+            update(Person, PERSON_UPDATE_FIELDS, rows, progress)
+        self._check()
+        # ID numbers of registry persons referred to by the events and profiles.
+        self._refer(number for number, *_ in plan.events_insert)
+        self._refer(number for number, *_ in plan.profiles_insert)
+
+        # -- ten-clears profiles --
+        today, actor_id = self.today, self.actor_id
+        if plan.profiles_insert:
+            ids = reserve_ids(UnemployedProfile, len(plan.profiles_insert))
+            insert(
+                UnemployedProfile,
+                PROFILE_FIELDS,
+                [
+                    (pk, person_ids[number], *values, today, actor_id)
+                    for pk, (number, *values) in zip(ids, plan.profiles_insert, strict=True)
+                ],
+                progress,
+            )
+        update(
+            UnemployedProfile,
+            PROFILE_FIELDS[:1] + PROFILE_FIELDS[2:],
+            [(*row, today, actor_id) for row in plan.profiles_update],
+            progress,
+        )
+        self._check()
+
+        # -- status events --
+        if plan.events_insert:
+            ids = reserve_ids(StatusEvent, len(plan.events_insert))
+            insert(
+                StatusEvent,
+                EVENT_FIELDS,
+                self._watch(
+                    (pk, person_ids[number], status, since, until, registered, employer, cause)
+                    for pk, (number, status, since, until, registered, employer, cause) in zip(
+                        ids, plan.events_insert, strict=True
+                    )
+                ),
+                progress,
+                count=len(plan.events_insert),
+            )
+        update(
+            StatusEvent,
+            ("id", "status", "since", "until", "registered", "employer", "cause"),
+            plan.events_update,
+            progress,
+        )
+        update(
+            Person,
+            ("id", "current_status", "current_since", "current_registered"),
+            plan.current_update,
+            progress,
+        )
+
+    def _refer(self, numbers: Iterable[str]) -> None:
+        """Look up the ids of the registry persons among ``numbers`` not known yet."""
+        referred = set(numbers)
+        referred.difference_update(self.person_ids)
+        self.person_ids.update(fetch_by(Person, "id_number", referred, ("id_number", "id")))
+
+    def restore_registry(self) -> None:
+        """With constraints lifted: put back those of the tables written so far (indexes,
+        unique constraints, and foreign keys among them or from tables this import does not
+        write), and refresh their statistics."""
+        self._check()
+        if self.lifted is None:
+            return
+        later = [model._meta.db_table for model in DEPENDENT]
+        self.lifted = bulkload.restore_constraints(self.lifted, keep=later)
+        self._check()
+        done = [model for model in LIFTED if model not in DEPENDENT]
+        bulkload.analyze(done)
+        self.analyzed.update(done)
+
+    # -- stage 2 -------------------------------------------------------------------------------
+
+    def write_dependents(self) -> None:
+        plan, progress, person_ids = self.plan, self.progress, self.person_ids
+        self._check()
+        self._refer(number for number, *_ in plan.recognitions_insert)
+        self._refer(number for number, *_ in plan.services_insert)
+        # -- recognitions --
+        if plan.recognitions_insert:
+            ids = reserve_ids(DifficultyRecognition, len(plan.recognitions_insert))
+            insert(
+                DifficultyRecognition,
+                RECOGNITION_FIELDS,
+                [
+                    (pk, person_ids[number], category, start, end, note)
+                    for pk, (number, category, start, end, note) in zip(
+                        ids, plan.recognitions_insert, strict=True
+                    )
+                ],
+                progress,
+            )
+        update(
+            DifficultyRecognition, ("id", "ended_on", "note"), plan.recognitions_update, progress
+        )
+        self._check()
+
+        # -- service records (imported rows have no recording user, only the recorder's name) --
+        if plan.services_insert:
+            ids = reserve_ids(ServiceRecord, len(plan.services_insert))
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
+            insert(
+                ServiceRecord,
+                SERVICE_INSERT_FIELDS,
+                self._watch(
+                    (
+                        pk,
+                        person_ids[number],
+                        kind,
+                        on,
+                        None,
+                        by_name,
+                        mode,
+                        enrolled,
+                        completed,
+                        certified,
+                        outcome,
+                        valid,
+                        policy,
+                        amount,
+                        note,
+                        now,
+                    )
+                    for pk, (
+                        number,
+                        kind,
+                        on,
+                        mode,
+                        enrolled,
+                        completed,
+                        certified,
+                        outcome,
+                        valid,
+                        policy,
+                        amount,
+                        note,
+                        by_name,
+                    ) in zip(ids, plan.services_insert, strict=True)
+                ),
+                progress,
+                count=len(plan.services_insert),
+            )
+
+    def finish(self) -> set[int]:
+        """Put back what is still lifted; the ids of the households to announce
+        (statuses_changed)."""
+        self._check()
+        if self.lifted is not None:
+            bulkload.restore_constraints(self.lifted)
+            bulkload.analyze([model for model in LIFTED if model not in self.analyzed])
+            self.lifted = None
+        plan, households = self.plan, self.households
+        announce = set(plan.announce_ids)
+        missing = plan.announce_numbers - households.keys()
+        if missing:  # new households whose number the persons stage did not look up
+            for number, pk, community_id, grid_id in fetch_by(
+                Household, "number", missing, ("number", "id", "community_id", "grid_id")
+            ):
+                households[number] = (pk, community_id, grid_id)
+        announce.update(households[n][0] for n in plan.announce_numbers if n in households)
+        return announce
+
+
 def write(
     plan: Plan, *, actor: Any = None, today: date | None = None, progress: Progress | None = None
 ) -> set[int]:
@@ -263,200 +547,113 @@ def write(
 
     Must run inside a transaction (``ledger.services`` opens it)."""
     assert connection.in_atomic_block, "ledger.load.write needs a transaction"
-    today = today or timezone.localdate()
-    actor_id = getattr(actor, "pk", None)
-    lifted = None
-    if _should_lift(plan):
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        lifted = _lift_constraints()
+    writer = Writer(plan, actor=actor, today=today, progress=progress)
+    writer.lift_if_large()
+    writer.write_registry()
+    writer.write_dependents()
+    return writer.finish()
 
-    # -- units (parents before children: the plan's order) --
-    unit_ids: dict[str, int] = _map(Unit.objects.values_list("code", "id"))
-    if plan.units_insert:
-        ids = reserve_ids(Unit, len(plan.units_insert))
-        rows: list[Any] = []
-        for pk, (code, name, level, parent, path) in zip(ids, plan.units_insert, strict=True):
-            unit_ids[code] = pk
-            rows.append((pk, code, name, level, unit_ids[parent] if parent else None, path))
-        insert(Unit, UNIT_FIELDS, rows, progress)
-    update(Unit, ("id", "name"), plan.units_update, progress)
 
-    # -- households --
-    households: dict[str, tuple[int, int, int | None]] = {}
-    if plan.households_insert:
-        ids = reserve_ids(Household, len(plan.households_insert))
-        rows = []
-        for pk, (number, community, grid, hukou, address, dibao) in zip(
-            ids, plan.households_insert, strict=True
-        ):
-            community_id = unit_ids[community]
-            grid_id = unit_ids[grid] if grid else None
-            households[number] = (pk, community_id, grid_id)
-            rows.append((pk, number, community_id, grid_id, hukou, address, dibao))
-        insert(Household, HOUSEHOLD_FIELDS, rows, progress)
-        del rows
-    if plan.households_update:
-        rows = [
-            (pk, unit_ids[community], unit_ids[grid] if grid else None, hukou, address, dibao)
-            for pk, community, grid, hukou, address, dibao in plan.households_update
-        ]
-        update(
-            Household,
-            ("id", "community_id", "grid_id", "hukou_type", "address", "dibao"),
-            rows,
-            progress,
-        )
-        for pk, community_id, grid_id, *_rest in rows:
-            if pk in plan.households_moved:
-                Person.objects.filter(household_id=pk).update(
-                    community_id=community_id, grid_id=grid_id
-                )
+class Pipeline:
+    """Writing while the validation goes on (PostgreSQL, a large load with its constraints
+    lifted: the initial import of a district).
 
-    # -- persons --
-    wanted = {row[P["household_id"]] for row in plan.persons_insert}
-    wanted.update(row[P["household_id"]] for row in plan.persons_update)
-    wanted.update(plan.announce_numbers)
-    wanted.difference_update(households)
-    for number, pk, community_id, grid_id in fetch_by(
-        Household, "number", wanted, ("number", "id", "community_id", "grid_id")
-    ):
-        households[number] = (pk, community_id, grid_id)
-    person_ids: dict[str, int] = {}
-    h = P["household_id"]
-    c, g = P["community_id"], P["grid_id"]
-    if plan.persons_insert:
-        ids = reserve_ids(Person, len(plan.persons_insert))
-        for pk, row in zip(ids, plan.persons_insert, strict=True):
-            row[0] = pk
-            person_ids[row[1]] = pk
-            row[h], row[c], row[g] = households[row[h]]
-        insert(Person, PERSON_FIELDS, plan.persons_insert, progress)
-    if plan.persons_update:
-        rows = []
-        for row in plan.persons_update:
-            row[h], row[c], row[g] = households[row[h]]
-            person_ids[row[1]] = row[0]
-            rows.append([row[P[name]] for name in PERSON_UPDATE_FIELDS])
-        update(Person, PERSON_UPDATE_FIELDS, rows, progress)
-    # ID numbers of registry persons referred to by the dependent sheets.
-    referred = {row[0] for row in plan.events_insert}
-    referred.update(row[0] for row in plan.recognitions_insert)
-    referred.update(row[0] for row in plan.services_insert)
-    referred.update(row[0] for row in plan.profiles_insert)
-    referred.difference_update(person_ids)
-    person_ids.update(fetch_by(Person, "id_number", referred, ("id_number", "id")))
+    Once the status sheet is validated, units, households, persons and status events are final
+    (:class:`Writer`'s first stage): they are written at once, and then a background thread
+    has PostgreSQL rebuild their indexes and constraints and refresh their statistics — work
+    done by the server, on the other core — while this thread validates the recognitions and
+    service records. The thread uses the import's own connection (shared with Django's
+    ``inc_thread_sharing``, as Django's live-server tests do; psycopg serialises the statements
+    of the two threads) and only sends DDL, so everything stays in the import's one
+    transaction: whatever fails, in either thread, rolls all of it back.
 
-    # -- ten-clears profiles --
-    if plan.profiles_insert:
-        ids = reserve_ids(UnemployedProfile, len(plan.profiles_insert))
-        insert(
-            UnemployedProfile,
-            PROFILE_FIELDS,
-            [
-                (pk, person_ids[number], *values, today, actor_id)
-                for pk, (number, *values) in zip(ids, plan.profiles_insert, strict=True)
-            ],
-            progress,
-        )
-    update(
-        UnemployedProfile,
-        PROFILE_FIELDS[:1] + PROFILE_FIELDS[2:],
-        [(*row, today, actor_id) for row in plan.profiles_update],
-        progress,
-    )
+    Without a background stage (SQLite, or a load too small to lift constraints for) the plan
+    is written at :meth:`finish`, all in this thread, as :func:`write` does.
+    """
 
-    # -- status events --
-    if plan.events_insert:
-        ids = reserve_ids(StatusEvent, len(plan.events_insert))
-        insert(
-            StatusEvent,
-            EVENT_FIELDS,
-            [
-                (pk, person_ids[number], status, since, until, registered, employer, cause)
-                for pk, (number, status, since, until, registered, employer, cause) in zip(
-                    ids, plan.events_insert, strict=True
-                )
-            ],
-            progress,
-        )
-    update(
-        StatusEvent,
-        ("id", "status", "since", "until", "registered", "employer", "cause"),
-        plan.events_update,
-        progress,
-    )
-    update(
-        Person,
-        ("id", "current_status", "current_since", "current_registered"),
-        plan.current_update,
-        progress,
-    )
+    def __init__(
+        self,
+        *,
+        actor: Any = None,
+        today: date | None = None,
+    ) -> None:
+        self.actor = actor
+        self.today = today
+        self.writer: Writer | None = None
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+        self.written = 0
+        self.report: Callable[[int], None] | None = None
 
-    # -- recognitions --
-    if plan.recognitions_insert:
-        ids = reserve_ids(DifficultyRecognition, len(plan.recognitions_insert))
-        insert(
-            DifficultyRecognition,
-            RECOGNITION_FIELDS,
-            [
-                (pk, person_ids[number], category, start, end, note)
-                for pk, (number, category, start, end, note) in zip(
-                    ids, plan.recognitions_insert, strict=True
-                )
-            ],
-            progress,
-        )
-    update(DifficultyRecognition, ("id", "ended_on", "note"), plan.recognitions_update, progress)
+    def _count(self, rows: int) -> None:
+        self.written += rows
+        if self.report is not None:
+            self.report(self.written)
 
-    # -- service records (imported rows have no recording user, only the recorder's name) --
-    if plan.services_insert:
-        ids = reserve_ids(ServiceRecord, len(plan.services_insert))
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        insert(
-            ServiceRecord,
-            SERVICE_INSERT_FIELDS,
-            [
-                (
-                    pk,
-                    person_ids[number],
-                    kind,
-                    on,
-                    None,
-                    by_name,
-                    mode,
-                    enrolled,
-                    completed,
-                    certified,
-                    outcome,
-                    valid,
-                    policy,
-                    amount,
-                    note,
-                    now,
-                )
-                for pk, (
-                    number,
-                    kind,
-                    on,
-                    mode,
-                    enrolled,
-                    completed,
-                    certified,
-                    outcome,
-                    valid,
-                    policy,
-                    amount,
-                    note,
-                    by_name,
-                ) in zip(ids, plan.services_insert, strict=True)
-            ],
-            progress,
-        )
+    def start(self, plan: Plan) -> None:
+        """Called by the validator once the status sheet is validated: write the first stage
+        and start the rebuild of its indexes, if the load is large enough to lift them (else
+        nothing happens until :meth:`finish`, which reports the progress of all writing)."""
+        if self.writer is not None or not _postgres():
+            return
+        writer = Writer(plan, actor=self.actor, today=self.today, progress=self._count)
+        writer.lift_if_large()
+        if writer.lifted is None:
+            return
+        self.writer = writer
+        writer.write_registry()
+        conn = connections[DEFAULT_DB_ALIAS]
+        conn.inc_thread_sharing()
 
-    if lifted is not None:
-        _restore_constraints(lifted)
-        _analyze()
-    announce = set(plan.announce_ids)
-    announce.update(households[n][0] for n in plan.announce_numbers if n in households)
-    return announce
+        def run() -> None:
+            connections[DEFAULT_DB_ALIAS] = conn  # this thread uses the import's connection
+            try:
+                writer.restore_registry()
+            except BaseException as error:  # handed over to the import's thread
+                self.error = error
+            finally:
+                del connections[DEFAULT_DB_ALIAS]
+
+        self.thread = threading.Thread(target=run, name="ledger-indexes", daemon=True)
+        self.thread.start()
+
+    def _join(self) -> None:
+        thread, self.thread = self.thread, None
+        if thread is None:
+            return
+        thread.join()
+        connections[DEFAULT_DB_ALIAS].dec_thread_sharing()
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def finish(self, plan: Plan, report: Callable[[int], None] | None = None) -> set[int]:
+        """Write what is left of ``plan`` (all of it when nothing was started); the households
+        to announce. ``report`` gets the rows written so far."""
+        assert connection.in_atomic_block, "ledger.load needs a transaction"
+        self.report = report
+        if report is not None and self.written:
+            report(self.written)
+        if self.writer is None:
+            return write(plan, actor=self.actor, today=self.today, progress=self._count)
+        self._join()
+        self.writer.write_dependents()
+        return self.writer.finish()
+
+    def stop(self) -> None:
+        """Stop the background thread if it is still running (the import is being abandoned):
+        it stops at its next check and its running statement is cancelled."""
+        thread = self.thread
+        if thread is None:
+            return
+        assert self.writer is not None
+        self.writer.stop.set()
+        if thread.is_alive():
+            raw = connections[DEFAULT_DB_ALIAS].connection
+            if raw is not None:
+                with contextlib.suppress(Exception):
+                    raw.cancel_safe()
+        thread.join()
+        self.thread = None
+        self.error = None
+        connections[DEFAULT_DB_ALIAS].dec_thread_sharing()

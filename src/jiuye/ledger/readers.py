@@ -7,24 +7,22 @@ bombs), and every imported worksheet's XML is streamed once looking for formulas
 value Excel computes: we import values only). A truncated or damaged zip fails its directory
 or CRC check. Each problem is a :class:`~jiuye.ledger.issues.LedgerFileError`.
 
-Worksheets are parsed by python-calamine (Rust), one after another in a helper thread so that
-parsing the next sheet overlaps validating the current one. Values come back as str, float,
-int, bool, date or datetime; "" is an empty cell. The header row may sit below a title row or
-two (the first row with known column names is the header); merged cells on it are refused.
+Worksheets are parsed by python-calamine (Rust) and CSV files by the csv module into grids of
+raw values (``ledger.grids``), lazily, in the contract's order: large files in a helper process
+that runs ahead of the validation (parsing the next sheet on the other core while the current
+one is validated), small ones here. Values come back as str, float, int, bool, date or
+datetime; "" is an empty cell. The header row may sit below a title row or two (the first row
+with known column names is the header); merged cells on it are refused.
 """
 
 from __future__ import annotations
 
 import bisect
-import codecs
-import contextlib
-import csv
-import io
+import dataclasses
 import os
-import queue
-import re
-import threading
+import sys
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,10 +42,11 @@ from jiuye.ledger.columns import (
     is_view_sheet,
     sheet_for,
 )
+from jiuye.ledger.grids import HEAD_ROWS, Grid, Item, Problem, ProcessReader, read_items
 from jiuye.ledger.issues import Issue, LedgerFileError, make_issue
 
 MB = 1024 * 1024
-HEADER_SEARCH_ROWS = 10
+HEADER_SEARCH_ROWS = HEAD_ROWS
 _SHEET_ORDER = ("units", "households", "persons", "statuses", "recognitions", "services")
 
 
@@ -57,6 +56,16 @@ def max_file_bytes() -> int:
     value = getattr(settings, "LEDGER_MAX_FILE_MB", None) or os.environ.get(
         "JIUYE_LEDGER_MAX_FILE_MB", "300"
     )
+    return int(float(value) * MB)
+
+
+def read_process_bytes() -> int:
+    """Files at least this large together are parsed in a helper process
+    (``LEDGER_READ_PROCESS_MB`` setting or ``JIUYE_LEDGER_READ_PROCESS_MB``, default 8 MB;
+    below it, starting the process would cost more than it saves)."""
+    value = getattr(settings, "LEDGER_READ_PROCESS_MB", None)
+    if value is None:
+        value = os.environ.get("JIUYE_LEDGER_READ_PROCESS_MB", "8")
     return int(float(value) * MB)
 
 
@@ -109,44 +118,44 @@ class RawSheet:
 class Source:
     """Everything read from the files of one import.
 
-    Worksheets are parsed lazily, in the contract's order: :meth:`get` parses up to the sheet
-    asked for, so validating one sheet overlaps parsing the next in the reader thread."""
+    Worksheets and CSV files are parsed lazily, in the contract's order: :meth:`get` takes
+    grids from the loader up to the sheet asked for (the helper process, when there is one, is
+    already parsing the next ones)."""
 
     sheets: dict[str, RawSheet] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     names: list[str] = field(default_factory=list)  # file names
     rows: int = 0
     weights: dict[str, int] = field(default_factory=dict)  # sheet key → bytes, for progress
-    # parsers of the .xlsx files, each yielding (sheet key, whether that was its last part)
-    loaders: list[Iterator[tuple[str, bool]]] = field(default_factory=list)
+    # yields each sheet's key once a part of it is added, and whether that was its last part
+    loader: Iterator[tuple[str, bool]] | None = None
     pending: set[str] = field(default_factory=set)  # sheet keys still to be parsed
 
     def get(self, key: str) -> RawSheet | None:
         """The sheet ``key`` (None if the files have none), parsing it first if need be."""
-        while key in self.pending and self.loaders:
+        while key in self.pending and self.loader is not None:
             try:
-                loaded, last = next(self.loaders[0])
+                loaded, last = next(self.loader)
             except StopIteration:
-                self.loaders.pop(0)
-                if not self.loaders:
-                    self.pending.clear()
-                continue
-            if last and len(self.loaders) == 1:
+                self.loader = None
+                self.pending.clear()
+                break
+            if last:
                 self.pending.discard(loaded)
         return self.sheets.get(key)
 
     def load_all(self) -> None:
-        while self.loaders:
-            for _item in self.loaders.pop(0):
+        if self.loader is not None:
+            for _item in self.loader:
                 pass
+            self.loader = None
         self.pending.clear()
 
     def close(self) -> None:
-        for loader in self.loaders:
-            close = getattr(loader, "close", None)
-            if close is not None:
-                close()
-        self.loaders.clear()
+        loader, self.loader = self.loader, None
+        close = getattr(loader, "close", None)
+        if close is not None:
+            close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -234,31 +243,37 @@ def _map_headers(
 # ---------------------------------------------------------------------------------------------
 
 
-def _add_part(
+def _add_grid(
     raw: RawSheet,
     name: str,
-    rows: list[Any],
+    grid: Grid,
     header_index: int,
-    first_row: int,
     found: dict[str, int],
     texts: dict[str, str],
 ) -> None:
-    """Append the data rows under the header (``first_row``: the worksheet row of rows[0])."""
-    data = rows[header_index + 1 :]
-    data_first = first_row + header_index + 1
-    keep = [i for i, row in enumerate(data) if any(row)]  # a row of "" (or 0) is blank
+    """Append the data rows under the header (blank rows skipped, their numbers kept)."""
+    start = header_index + 1
+    data_first = grid.first_row + start
+    n = max(grid.n - start, 0)
+    blank = {i - start for i in grid.blank if i >= start}
+    keep: list[int] | None = None
     rownums: list[int] | None = None
-    if len(keep) != len(data):
+    if blank:
+        keep = [i for i in range(n) if i not in blank]
         rownums = [data_first + i for i in keep]
-        data = [data[i] for i in keep]
-    width = max((len(r) for r in data), default=0)
-    if data and any(len(r) != width for r in data):
-        data = [list(r) + [""] * (width - len(r)) for r in data]
-    transposed = list(zip(*data, strict=True)) if data else []
-    n = len(data)
+        n = len(keep)
+
+    def data(index: int) -> Sequence[Any]:
+        if index >= len(grid.columns):
+            return ("",) * n
+        column = grid.columns[index]
+        if keep is not None:
+            return [column[start + i] for i in keep]
+        return column[start:] if start else column
+
     previous = raw.length
     for key, index in found.items():
-        values: Sequence[Any] = transposed[index] if index < len(transposed) else ("",) * n
+        values = data(index)
         if key in raw.columns:
             raw.columns[key] = [*raw.columns[key], *values]
         else:
@@ -281,8 +296,6 @@ _NS = {
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
 }
-_FORMULA = re.compile(rb"<(?:[A-Za-z][\w.-]*:)?f[\s>/]")
-_CELL_REF = re.compile(rb'<(?:[A-Za-z][\w.-]*:)?c\b[^>]*?\br="([A-Z]+)(\d+)"')
 
 
 def _col_index(letters: str) -> int:
@@ -347,48 +360,9 @@ def _workbook_sheets(archive: zipfile.ZipFile, name: str) -> list[tuple[str, str
     return out
 
 
-def _find_formula(data: bytes) -> re.Match[bytes] | None:
-    """A formula element in worksheet XML: ``<f>``, ``<f …>`` or a prefixed ``<x:f>``. Found
-    with ``bytes.find`` (memchr speed) and confirmed by the pattern; a regex scan of the whole
-    XML would cost more than the decompression."""
-    for needle in (b"<f", b":f"):
-        start = data.find(needle)
-        while start != -1:
-            begin = data.rfind(b"<", 0, start + 1)
-            match = _FORMULA.match(data, begin) if begin != -1 else None
-            if match:
-                return match
-            start = data.find(needle, start + 2)
-    return None
-
-
-def _scan_member(archive: zipfile.ZipFile, member: str, sheet_name: str) -> Issue | None:
-    """Stream one worksheet's XML: the first formula cell, or a damaged member (the zip CRC
-    is checked at the end of the stream)."""
-    tail = b""
-    try:
-        with archive.open(member) as stream:
-            while True:
-                chunk = stream.read(4 * MB)
-                if not chunk:
-                    return None
-                data = tail + chunk
-                match = _find_formula(data)
-                if match:
-                    cells = list(_CELL_REF.finditer(data, 0, match.start()))
-                    if cells:
-                        letters, row = cells[-1].group(1).decode(), int(cells[-1].group(2))
-                        return make_issue("formula", sheet=sheet_name, row=row, column=letters)
-                    return make_issue("formula", sheet=sheet_name)
-                tail = data[-512:]
-    except KeyError:
-        return make_issue("corrupt", sheet=sheet_name, detail=f"{member} missing")
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
-        return make_issue("corrupt", sheet=sheet_name, detail=str(error)[:100])
-
-
-def _plan_xlsx(path: Path, display: str, source: Source) -> list[tuple[Sheet, int, str, str]]:
-    """Check the archive; the worksheets to import as (sheet, part, name, zip member)."""
+def _plan_xlsx(path: Path, display: str, source: Source) -> list[tuple[Sheet, int, str, str, int]]:
+    """Check the archive; the worksheets to import as (sheet, part, name, zip member, its
+    unpacked size)."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
@@ -405,7 +379,7 @@ def _plan_xlsx(path: Path, display: str, source: Source) -> list[tuple[Sheet, in
                 )
             )
         listed = _workbook_sheets(archive, display)
-        wanted: list[tuple[Sheet, int, str, str]] = []
+        wanted: list[tuple[Sheet, int, str, str, int]] = []
         seen: dict[tuple[str, int], str] = {}
         for sheet_name, member, hidden in listed:
             sheet, part = sheet_for(sheet_name)
@@ -427,118 +401,18 @@ def _plan_xlsx(path: Path, display: str, source: Source) -> list[tuple[Sheet, in
                     make_issue("corrupt", sheet=sheet_name, detail=f"{member} missing")
                 ) from None
             source.weights[sheet.key] = source.weights.get(sheet.key, 0) + size
-            wanted.append((sheet, part, sheet_name, member))
+            wanted.append((sheet, part, sheet_name, member, size))
     wanted.sort(key=lambda w: (_SHEET_ORDER.index(w[0].key), w[1]))
     return wanted
 
 
-def _parse_sheets(
-    path: Path, wanted: list[tuple[Sheet, int, str, str]]
-) -> Iterator[tuple[Sheet, str, Any]]:
-    """Scan and parse the worksheets one ahead in a helper thread (zlib and calamine release
-    the interpreter lock for much of their work, so this overlaps the validation of the sheet
-    before); yields (sheet, name, calamine sheet, an Issue, or an exception)."""
-    import python_calamine
-
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as error:  # calamine raises its own error types for damaged files
-        yield wanted[0][0], wanted[0][2], error
-        return
-    slots: queue.Queue[Any] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            archive = zipfile.ZipFile(path)
-        except Exception as error:
-            slots.put((wanted[0][0], wanted[0][2], error))
-            slots.put(None)
-            return
-        with archive:
-            for sheet, _part, name, member in wanted:
-                if stop.is_set():
-                    return
-                item: Any = _scan_member(archive, member, name)
-                if item is None:
-                    try:
-                        item = workbook.get_sheet_by_name(name)
-                    except Exception as error:
-                        item = error
-                slots.put((sheet, name, item))
-        slots.put(None)
-
-    worker = threading.Thread(target=produce, name="ledger-xlsx-reader", daemon=True)
-    worker.start()
-    try:
-        while True:
-            got = slots.get()
-            if got is None:
-                return
-            yield got
-    finally:
-        stop.set()
-        while worker.is_alive():  # unblock a producer waiting on a full queue
-            with contextlib.suppress(queue.Empty):
-                slots.get(timeout=0.1)
-        workbook.close()
-
-
-def read_xlsx(path: Path, display: str, source: Source) -> Iterator[tuple[str, bool]]:
-    """Check the workbook now; return the loader that parses its sheets (yielding each sheet's
-    key once added, and whether it was that sheet's last part)."""
-    wanted = _plan_xlsx(path, display, source)
-    source.pending.update(w[0].key for w in wanted)
-    return _load_xlsx(path, wanted, source)
-
-
-def _load_xlsx(
-    path: Path, wanted: list[tuple[Sheet, int, str, str]], source: Source
-) -> Iterator[tuple[str, bool]]:
-    if not wanted:
-        return
-    remaining = [w[0].key for w in wanted]
-    for sheet, name, parsed in _parse_sheets(path, wanted):
-        remaining.pop(0)
-        last = sheet.key not in remaining
-        if isinstance(parsed, Issue):
-            if parsed.code == "corrupt":
-                raise LedgerFileError(parsed)
-            source.issues.append(parsed)
-            yield sheet.key, last
-            continue
-        if isinstance(parsed, BaseException):
-            raise LedgerFileError(make_issue("corrupt", sheet=name, detail=str(parsed)[:100]))
-        try:
-            rows = parsed.to_python(skip_empty_area=True)
-            start_row, start_col = parsed.start or (0, 0)
-            merged = parsed.merged_cell_ranges or []
-        except Exception as error:
-            raise LedgerFileError(
-                make_issue("corrupt", sheet=name, detail=str(error)[:100])
-            ) from None
-        if start_col:
-            rows = [[""] * start_col + list(r) for r in rows]
-        _take_rows(source, sheet, name, rows, first_row=start_row + 1, merged=merged)
-        del rows
-        yield sheet.key, last
-
-
-def _take_rows(
-    source: Source,
-    sheet: Sheet,
-    name: str,
-    rows: list[Any],
-    *,
-    first_row: int,
-    merged: Sequence[Any] = (),
-) -> None:
-    header_index = _header_row(rows, sheet)
+def _take_grid(source: Source, sheet: Sheet, name: str, grid: Grid) -> None:
+    header_index = _header_row(grid.head, sheet)
     if header_index is None:
         source.issues.append(make_issue("no_header", sheet=name))
         return
-    header_number = first_row + header_index
-    for (r0, c0), (r1, c1) in merged:
+    header_number = grid.first_row + header_index
+    for (r0, c0), (r1, c1) in grid.merged:
         if r0 <= header_number - 1 <= r1:
             from jiuye.ledger.xlsx import column_letter
 
@@ -555,9 +429,14 @@ def _take_rows(
             return
 
     def has_data(index: int) -> bool:
-        return any(index < len(r) and r[index] not in ("", None) for r in rows[header_index + 1 :])
+        if index >= len(grid.columns):
+            return False
+        column = grid.columns[index]
+        return any(column[i] not in ("", None) for i in range(header_index + 1, grid.n))
 
-    found, texts, issues = _map_headers(rows[header_index], sheet, name, header_number, has_data)
+    found, texts, issues = _map_headers(
+        grid.head[header_index], sheet, name, header_number, has_data
+    )
     source.issues.extend(issues)
     if issues:
         return
@@ -565,55 +444,152 @@ def _take_rows(
     if raw is None:
         raw = source.sheets[sheet.key] = RawSheet(sheet=sheet)
     before = raw.length
-    _add_part(raw, name, rows, header_index, first_row, found, texts)
+    _add_grid(raw, name, grid, header_index, found, texts)
     source.rows += raw.length - before
 
 
-# ---------------------------------------------------------------------------------------------
-# csv
-# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Entry:
+    """An item to parse and where it goes: the sheet, the name its rows are reported under,
+    the name its file-level problems are reported under."""
+
+    item: Item
+    sheet: Sheet
+    name: str
+    problem_name: str
+    size: int = 0  # a worksheet's unpacked XML
 
 
-def _decode(path: Path, name: str) -> str:
-    data = path.read_bytes()
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict")
-    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
-        return data.decode("utf-16")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise LedgerFileError(make_issue("csv_encoding", sheet=name))
+def _load(
+    source: Source,
+    entries: list[_Entry],
+    found: Iterator[Grid | Problem],
+    close: Callable[[], None],
+) -> Iterator[tuple[str, bool]]:
+    """Add each parsed item to its sheet; yields (sheet key, whether it was its last part)."""
+    remaining = Counter(entry.sheet.key for entry in entries)
+    pieces: list[Grid | Problem] = []
+    try:
+        for entry, got in zip(entries, found, strict=False):
+            key = entry.sheet.key
+            remaining[key] -= 1
+            if entry.item.parts > 1:  # a worksheet parsed in pieces: join them
+                pieces.append(got)
+                if entry.item.part < entry.item.parts:
+                    continue
+                got, pieces = _join(pieces), []
+            if isinstance(got, Problem):
+                issue = make_issue(got.code, sheet=entry.problem_name, **got.params)
+                if got.fatal:
+                    raise LedgerFileError(issue)
+                source.issues.append(issue)
+            else:
+                _take_grid(source, entry.sheet, entry.name, got)
+            del got
+            yield key, remaining[key] == 0
+    finally:
+        close()
 
 
-def read_csv(path: Path, display: str, source: Source, sheet_key: str | None = None) -> None:
-    sheet: Sheet | None
-    if sheet_key:
-        sheet = SHEET_BY_KEY[sheet_key]
+def _join(pieces: list[Grid | Problem]) -> Grid | Problem:
+    """A worksheet from the pieces it was parsed in (``grids._xlsx_piece``): the first piece's
+    problem if it has one (it checked the whole worksheet), else any other's; else the rows
+    of all, in order, as one grid parsed whole would have them (the rows between two pieces
+    that calamine skipped as empty put back as blank rows, every row as wide as the widest)."""
+    first = pieces[0]
+    if isinstance(first, Problem):
+        return first
+    grids_: list[Grid] = []
+    for piece in pieces:
+        if isinstance(piece, Problem):
+            return piece
+        if piece.n:
+            grids_.append(piece)
+    if len(grids_) <= 1:
+        return first
+    width = max(len(g.columns) for g in grids_)
+    columns: list[list[Any]] = [[] for _ in range(width)]
+    blank: list[int] = []
+    n = 0
+    origin = grids_[0].first_row
+    for grid in grids_:
+        gap = grid.first_row - (origin + n)
+        if gap < 0:
+            raise LedgerFileError(make_issue("corrupt", detail="rows out of order"))
+        if gap:
+            for column in columns:
+                column.extend([""] * gap)
+            blank.extend(range(n, n + gap))
+            n += gap
+        for index, column in enumerate(columns):
+            column.extend(grid.columns[index] if index < len(grid.columns) else [""] * grid.n)
+        blank.extend(n + i for i in grid.blank)
+        n += grid.n
+    head = [row + [""] * (width - len(row)) for row in grids_[0].head]
+    joined: list[Sequence[Any]] = list(columns)
+    return Grid(head=head, columns=joined, n=n, blank=blank, first_row=origin, merged=first.merged)
+
+
+# A worksheet whose XML is at least this large is parsed in two pieces by two processes.
+PIECE_BYTES = 64 * MB
+
+
+def _start(
+    entries: list[_Entry], total: int, weights: dict[str, int]
+) -> tuple[list[_Entry], Iterator[Grid | Problem], Callable[[], None]]:
+    """The grids of the entries, parsed here as they are asked for, or, for large files, by
+    helper processes: one parses the sheets up to the largest (the persons, in a district's
+    workbook), which the validation needs first, another the sheets after it meanwhile (the
+    validation mostly waits for the first: the two cores go to the two processes)."""
+    # (under an embedding server sys.executable may not be a Python to start the helper with)
+    if total < read_process_bytes() or "python" not in Path(sys.executable).name.lower():
+        here = read_items([entry.item for entry in entries])
+        return entries, here, here.close
+    largest = max(weights, key=weights.__getitem__) if weights else ""
+    big = [i for i, e in enumerate(entries) if e.sheet.key == largest]
+    if (
+        len(big) == 1
+        and entries[big[0]].item.kind == "xlsx"
+        and entries[big[0]].size >= PIECE_BYTES
+    ):
+        # one large worksheet: two pieces, one for each process
+        whole = entries[big[0]]
+        pieces = [
+            dataclasses.replace(whole, item=dataclasses.replace(whole.item, part=k, parts=2))
+            for k in (1, 2)
+        ]
+        entries = [*entries[: big[0]], *pieces, *entries[big[0] + 1 :]]
+        split = big[0] + 1
     else:
-        sheet, _part = sheet_for(Path(display).stem)
-    if sheet is None:
-        raise LedgerFileError(make_issue("csv_sheet", sheet=display, name=display))
+        split = max((i + 1 for i, e in enumerate(entries) if e.sheet.key == largest), default=0)
+    items = [entry.item for entry in entries]
+    if split == 0 or split == len(items):
+        split = len(items)
+    readers: list[ProcessReader] = []
     try:
-        text = _decode(path, display)
-    except UnicodeDecodeError:
-        raise LedgerFileError(make_issue("csv_encoding", sheet=display)) from None
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:8192], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
-    except csv.Error as error:
-        raise LedgerFileError(
-            make_issue("corrupt", sheet=display, detail=str(error)[:100])
-        ) from None
-    if not rows:
-        raise LedgerFileError(make_issue("file_empty", sheet=display))
-    source.weights[sheet.key] = source.weights.get(sheet.key, 0) + path.stat().st_size
-    _take_rows(source, sheet, Path(display).stem, rows, first_row=1)
+        readers.append(ProcessReader(items[:split]))
+        if split < len(items):
+            readers.append(ProcessReader(items[split:]))
+    except OSError:  # no process could be started: parse here
+        for reader in readers:
+            reader.close()
+        entries = [e for e in entries if e.item.part <= 1]
+        entries = [
+            dataclasses.replace(e, item=dataclasses.replace(e.item, part=0, parts=0))
+            for e in entries
+        ]
+        here = read_items([entry.item for entry in entries])
+        return entries, here, here.close
+
+    def close() -> None:
+        for reader in readers:
+            reader.close()
+
+    def found() -> Iterator[Grid | Problem]:
+        for reader in readers:
+            yield from reader
+
+    return entries, found(), close
 
 
 def read_files(
@@ -621,23 +597,41 @@ def read_files(
     *,
     sheet_key: str | None = None,
 ) -> Source:
-    """Check every file (path, display name) and read the CSV files; .xlsx worksheets are
-    parsed later, on demand (:meth:`Source.get`). Raises :class:`LedgerFileError` for a file
-    that cannot be read at all; sheet-level problems are collected in ``Source.issues``."""
+    """Check every file (path, display name); worksheets and CSV files are parsed later, on
+    demand (:meth:`Source.get`). Raises :class:`LedgerFileError` for a file that cannot be read
+    at all; sheet-level problems are collected in ``Source.issues``."""
     source = Source(names=[display for _path, display in files])
-    csv_files = []
+    csv_files: list[tuple[Path, str]] = []
+    xlsx_entries: list[_Entry] = []
+    total = 0
     for path, display in files:
         kind = _sniff(path, display)
+        total += path.stat().st_size
         if kind == "xlsx":
-            source.loaders.append(read_xlsx(path, display, source))
+            for planned, _part, name, member, size in _plan_xlsx(path, display, source):
+                item = Item("xlsx", str(path), name=name, member=member)
+                xlsx_entries.append(_Entry(item, planned, name, name, size))
         else:
             csv_files.append((path, display))
+    csv_entries: list[_Entry] = []
     for path, display in csv_files:
-        read_csv(path, display, source, sheet_key)
-    if len(source.loaders) > 1:  # several workbooks: parse them all now, in file order
-        source.load_all()
+        sheet: Sheet | None
+        if sheet_key:
+            sheet = SHEET_BY_KEY[sheet_key]
+        else:
+            sheet, _part = sheet_for(Path(display).stem)
+        if sheet is None:
+            raise LedgerFileError(make_issue("csv_sheet", sheet=display, name=display))
+        source.weights[sheet.key] = source.weights.get(sheet.key, 0) + path.stat().st_size
+        csv_entries.append(_Entry(Item("csv", str(path)), sheet, Path(display).stem, display))
     if not source.weights and not source.issues:
         raise LedgerFileError(
             make_issue("no_sheets", sheet=source.names[0] if source.names else "")
         )
+    # CSV files first, in the order given, then the workbooks' worksheets (as before).
+    entries = csv_entries + xlsx_entries
+    if entries:
+        source.pending.update(entry.sheet.key for entry in entries)
+        entries, found, close = _start(entries, total, source.weights)
+        source.loader = _load(source, entries, found, close)
     return source

@@ -38,7 +38,7 @@ from jiuye.audit.services import audit_record
 from jiuye.ledger import load
 from jiuye.ledger.issues import Issue, LedgerFileError, make_issue
 from jiuye.ledger.readers import read_files
-from jiuye.ledger.validate import Counts, validate
+from jiuye.ledger.validate import Counts, Plan, validate
 from jiuye.registry.models import Person
 from jiuye.registry.signals import statuses_changed
 
@@ -153,20 +153,34 @@ def ledger_import(
         # (which would stall every other request of the web process meanwhile).
         atomic = contextlib.nullcontext() if mode == "dry_run" else transaction.atomic()
         with atomic:
-            plan = validate(source, user=actor, today=today, progress=report)
-            result.counts = plan.counts
-            result.issues = plan.issues
-            if mode == "dry_run" or (plan.issues and mode == "all"):
-                raise _Abort
-            total = load.rows_to_write(plan)
-            written = 0
+            # Units to status events may be written while the rest is validated (a large load
+            # on PostgreSQL, see ``load.Pipeline``); in all-or-nothing mode only while no
+            # problem has been found (any later one rolls everything back all the same).
+            pipeline = None if mode == "dry_run" else load.Pipeline(actor=actor, today=today)
 
-            def wrote(rows: int) -> None:
-                nonlocal written
-                written += rows
-                report("write", written, total)
+            def registry_ready(plan: Plan) -> None:
+                if pipeline is not None and (mode == "partial" or not plan.issues):
+                    pipeline.start(plan)
 
-            households = load.write(plan, actor=actor, today=today, progress=wrote)
+            try:
+                plan = validate(
+                    source,
+                    user=actor,
+                    today=today,
+                    progress=report,
+                    registry_ready=registry_ready,
+                )
+                result.counts = plan.counts
+                result.issues = plan.issues
+                if pipeline is None or (plan.issues and mode == "all"):
+                    raise _Abort
+                total = load.rows_to_write(plan)
+                households = pipeline.finish(
+                    plan, report=lambda written: report("write", written, total)
+                )
+            finally:
+                if pipeline is not None:
+                    pipeline.stop()  # the import is abandoned: no writer may outlive it
             if households:
                 statuses_changed.send(
                     Person, household_ids=households, on=plan.announce_on, actor=actor

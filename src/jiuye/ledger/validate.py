@@ -384,8 +384,10 @@ class Validator:
         user: Any = None,
         today: date,
         progress: Callable[[str, int, int], None] | None = None,
+        registry_ready: Callable[[Plan], None] | None = None,
     ) -> None:
         self.source = source
+        self.registry_ready = registry_ready
         self.user = user
         self.today = today
         self.scope = Scope.of(user)
@@ -443,6 +445,10 @@ class Validator:
             self.progress("validate", done * 1000 // total, 1000)
             if raw is not None:
                 raw.columns.clear()  # the raw cells are no longer needed
+            if sheet is STATUSES and self.registry_ready is not None:
+                # Units, households, persons and events are final now (later sheets only read
+                # them): the caller may start writing them (``ledger.load.Pipeline``).
+                self.registry_ready(self.plan)
         self._finish_announcements()
         return self.plan
 
@@ -1602,8 +1608,13 @@ def validate(
     user: Any = None,
     today: date,
     progress: Callable[[str, int, int], None] | None = None,
+    registry_ready: Callable[[Plan], None] | None = None,
 ) -> Plan:
-    return Validator(source, user=user, today=today, progress=progress).run()
+    """The plan for ``source``. ``registry_ready(plan)`` is called once the plan's units,
+    households, persons, profiles and status events are final (after the status sheet)."""
+    return Validator(
+        source, user=user, today=today, progress=progress, registry_ready=registry_ready
+    ).run()
 
 
 __all__ = ["Column", "Counts", "Decimal", "Plan", "Scope", "Validator", "validate"]

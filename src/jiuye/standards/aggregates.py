@@ -12,8 +12,11 @@ D), instead of a scan of every person and event.
 - **Definitions**: one household's timeline is swept with ``registry.classification``'s own
   predicates (:func:`~jiuye.registry.classification.in_labor_force`, the employed statuses,
   the zero / pure-farming household rules), so there is no second definition of labor force or
-  zero family. Tests check the aggregates against the aggregated SQL of the classification at
-  every change day, after random sequences of writes.
+  zero family. The rebuild computes every household's timeline at once in SQL
+  (:func:`household_rows_sql`) from the classification's SQL form of the same definitions (its
+  status lists and household rules). Tests check the two forms give the same rows (on random
+  writes, edge cases and a seeded city) and the aggregates against the aggregated SQL of the
+  classification at every change day.
 - **Upkeep**: ``standards.receivers`` recomputes the timelines of the households a write
   touched (``registry.signals.statuses_changed``, saves of persons, households and
   recognitions) and applies the *difference* to the community timeline in place (rows from the
@@ -21,8 +24,12 @@ D), instead of a scan of every person and event.
   keep :class:`ServiceDay` (surveys, trainings, valid complaints per community and day).
 - **Trust**: :func:`aggregates_fresh` says whether the aggregates may be read. A bulk loader
   that bypasses the services (the demo seed) leaves rows the aggregates never saw (found by
-  their ids) or an audit entry of a bulk action; until :func:`aggregates_rebuild` runs, the
+  their ids) or an audit entry of a bulk action; until :func:`aggregates_rebuild` runs (or,
+  after a load that touched few households, :func:`aggregates_refresh` with their ids), the
   indicators fall back to direct SQL (slower, same numbers).
+- **Cost** (PostgreSQL, 1M persons): the rebuild is three INSERT … SELECT statements (household
+  timelines, community timelines, service days) with the timelines' indexes lifted and rebuilt
+  after; about 20 s of server CPU, no rows through Python.
 """
 
 from __future__ import annotations
@@ -41,6 +48,8 @@ from django.utils import timezone
 
 from jiuye.audit.models import AuditEntry
 from jiuye.casework.models import THREE_MODES, ServiceKind, ServiceRecord, SurveyOutcome
+from jiuye.lib import bulkload
+from jiuye.registry import classification
 from jiuye.registry.classification import in_labor_force
 from jiuye.registry.models import (
     EMPLOYED,
@@ -682,67 +691,167 @@ def _truncate(*models: Any) -> None:
                 cursor.execute(f"DELETE FROM {table}")
 
 
-def _household_id_ranges(size: int) -> Iterator[tuple[int, int]]:
-    """Household ids in ranges of about ``size`` households (ids need not be contiguous)."""
-    ids = list(Household.objects.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), size):
-        chunk = ids[start : start + size]
-        yield chunk[0], chunk[-1]
+# The member counts of VECTOR_FIELDS as bits of one integer per (person, day), so a person's
+# changes are found with one LAG instead of nine. Bit i is VECTOR_FIELDS[i]; the household rules
+# (zero, pure farming, dibao) are applied to the sums afterwards.
+_EMP_SQL = f"e.status IN ({classification._EMPLOYED_SQL})"
+_UNEMP_SQL = f"e.status = '{classification._UNEMPLOYED}'"
+_MEMBER_BITS = (
+    ("labor_force", "1 = 1"),
+    ("employed", _EMP_SQL),
+    ("farming", f"e.status = '{classification._FARMING}'"),
+    ("unemployed", _UNEMP_SQL),
+    ("registered", f"{_UNEMP_SQL} AND e.registered"),
+    ("urban_employed", f"m.urban AND {_EMP_SQL}"),
+    ("urban_registered", f"m.urban AND {_UNEMP_SQL} AND e.registered"),
+    ("difficult", None),  # bit 7 and 8: in the SQL below (one recognition probe per row)
+    ("difficult_employed", None),
+)
+assert tuple(name for name, _ in _MEMBER_BITS) == VECTOR_FIELDS[:_MEMBER_FIELDS]
 
 
-def _compute_range(lo: int, hi: int, seen: _Seen) -> dict[int, HouseholdResult]:
-    """All timelines of households with ids in [lo, hi] (4 range queries)."""
-    households = Household.objects.filter(pk__gte=lo, pk__lte=hi).values_list(
-        "pk", "community_id", "hukou_type", "dibao"
+def household_rows_sql(household_filter: str = "") -> str:
+    """``INSERT … SELECT`` of every household's timeline (those of the persons matching
+    ``household_filter``, a condition on ``p.household_id``), set-based, on SQLite and
+    PostgreSQL alike: the same rows :func:`household_timeline` computes one household at a time.
+
+    1. ``m``: members who can ever be in the labor force (able and willing: the others count
+       for nothing at any date);
+    2. ``pt``: each member's change days (16th birthday, retirement day, status events,
+       recognitions beginning and ending), kept within their working age: before it they count
+       for nothing, and from the retirement day on nothing either;
+    3. ``st``: the member's counts on each such day, as bits of one integer, with the status in
+       force (the ``until`` range, as ``registry.classification``'s SQL picks it) and the
+       classification's labor-force, employed, farming and unemployed lists;
+    4. the member's change from the day before (one LAG), summed per household and day;
+    5. the household's running sums, and the household rules (zero family, pure farming, dibao)
+       exactly as the classification writes them (``_ZERO_SQL``, ``_PURE_FARMING_SQL``).
+    """
+    person = Person._meta.db_table
+    event = StatusEvent._meta.db_table
+    recognition = DifficultyRecognition._meta.db_table
+    household = Household._meta.db_table
+    where = f"AND {household_filter}" if household_filter else ""
+    # Events and recognitions of a subset: by person (an index probe each); of everyone: all.
+    own = "WHERE person_id IN (SELECT id FROM m)" if household_filter else ""
+    own_ended = f"{own} AND" if own else "WHERE"
+    code = " + ".join(
+        f"CASE WHEN {cond} THEN {1 << bit} ELSE 0 END"
+        for bit, (_, cond) in enumerate(_MEMBER_BITS)
+        if cond is not None
     )
-    persons = Person.objects.filter(household_id__gte=lo, household_id__lte=hi).order_by()
-    events = StatusEvent.objects.filter(
-        person__household_id__gte=lo, person__household_id__lte=hi
-    ).order_by()
-    recognitions = DifficultyRecognition.objects.filter(
-        person__household_id__gte=lo, person__household_id__lte=hi
-    ).order_by()
-    return _timelines_from(
-        households.iterator(chunk_size=20000),
-        persons.values_list(
-            "pk", "household_id", "work_from", "retire_on", "able", "willing", "hukou_type"
-        ).iterator(chunk_size=20000),
-        events.values_list("pk", "person_id", "since", "status", "registered").iterator(
-            chunk_size=20000
-        ),
-        recognitions.values_list("pk", "person_id", "recognized_on", "ended_on").iterator(
-            chunk_size=20000
-        ),
-        seen,
+    difficult = (
+        f"m.recognised AND EXISTS (SELECT 1 FROM {recognition} r WHERE r.person_id = m.id "
+        "AND r.recognized_on <= pt.day AND (r.ended_on IS NULL OR r.ended_on > pt.day))"
     )
+    names = [name for name, _ in _MEMBER_BITS]
+    difficult_bit = 1 << names.index("difficult")
+    difficult_employed_bit = 1 << names.index("difficult_employed")
+    # The change of bit i: ((code & 2^i) - (prev & 2^i)) / 2^i is -1, 0 or 1.
+    deltas = ", ".join(
+        f"CAST(SUM(((code & {1 << bit}) - (prev & {1 << bit})) / {1 << bit}) AS INTEGER) AS {name}"
+        for bit, name in enumerate(names)
+    )
+    changed = " OR ".join(
+        f"CAST(SUM(((code & {1 << bit}) - (prev & {1 << bit})) / {1 << bit}) AS INTEGER) <> 0"
+        for bit in range(len(names))
+    )
+    # hh.farming_employed: the name the classification's pure-farming rule reads.
+    running = ", ".join(
+        f"SUM({name}) OVER w AS {'farming_employed' if name == 'farming' else name}"
+        for name in names
+    )
+    zero, pure = classification._ZERO_SQL, classification._PURE_FARMING_SQL
+    member_cols = ", ".join(
+        f"hh.{'farming_employed' if name == 'farming' else name}" for name in names
+    )
+    return f"""
+    INSERT INTO {_HT} ({", ".join(_HT_COLUMNS)})
+    WITH m AS (
+        SELECT p.id, p.household_id, p.work_from, p.retire_on,
+               p.hukou_type = '{_URBAN}' AS urban,
+               EXISTS (SELECT 1 FROM {recognition} r WHERE r.person_id = p.id) AS recognised
+        FROM {person} p
+        WHERE p.able AND p.willing {where}
+    ),
+    pt AS (
+        SELECT id AS person_id, work_from AS day FROM m
+        UNION ALL SELECT id, retire_on FROM m
+        UNION ALL SELECT person_id, since FROM {event} {own}
+        UNION ALL SELECT person_id, recognized_on FROM {recognition} {own}
+        UNION ALL SELECT person_id, ended_on FROM {recognition} {own_ended} ended_on IS NOT NULL
+    ),
+    st AS (
+        SELECT m.household_id, m.id AS person_id, pt.day,
+               CASE WHEN pt.day >= m.retire_on
+                         OR (e.status IS NOT NULL
+                             AND e.status IN ({classification._OUTSIDE_SQL})) THEN 0
+                    WHEN {difficult}
+                         THEN {code} + {difficult_bit}
+                              + CASE WHEN {_EMP_SQL} THEN {difficult_employed_bit} ELSE 0 END
+                    ELSE {code} END AS code
+        FROM pt
+        JOIN m ON m.id = pt.person_id AND pt.day >= m.work_from AND pt.day <= m.retire_on
+        LEFT JOIN {event} e
+               ON e.person_id = m.id AND e.since <= pt.day
+              AND (e.until IS NULL OR e.until > pt.day)
+    ),
+    md AS (
+        SELECT household_id, day, code,
+               COALESCE(LAG(code) OVER (PARTITION BY person_id ORDER BY day), 0) AS prev
+        FROM st
+    ),
+    hd AS (
+        SELECT household_id, day, {deltas}
+        FROM md WHERE code <> prev
+        GROUP BY household_id, day
+        HAVING {changed}
+    ),
+    hh AS (
+        SELECT household_id, day, LEAD(day) OVER w AS until, {running}
+        FROM hd
+        WINDOW w AS (PARTITION BY household_id ORDER BY day)
+    )
+    SELECT hh.household_id, h.community_id, hh.day, hh.until, {member_cols},
+           CASE WHEN {zero} THEN 1 ELSE 0 END,
+           CASE WHEN {zero} AND h.hukou_type = '{_URBAN}' THEN 1 ELSE 0 END,
+           CASE WHEN {pure} THEN 1 ELSE 0 END,
+           CASE WHEN h.dibao THEN hh.labor_force ELSE 0 END,
+           CASE WHEN h.dibao THEN hh.labor_force - hh.employed ELSE 0 END
+    FROM hh JOIN {household} h ON h.id = hh.household_id"""
 
 
 def community_rows_sql(where: str = "") -> str:
     """Every community's timeline (those matching ``where`` on the household rows) as the
-    running sum of its households' changes: one INSERT … SELECT with window functions, on
-    SQLite and PostgreSQL alike."""
+    running sum of its households' changes: one INSERT … SELECT, on SQLite and PostgreSQL alike.
+
+    A household row holding ``v`` from ``valid_from`` up to ``valid_until`` changes its
+    community's counts by ``+v`` on the first day and by ``-v`` on the second, so the changes
+    are a plain GROUP BY (no per-household LAG); days whose changes cancel out get no row."""
     cols = ", ".join(VECTOR_FIELDS)
-    deltas = ", ".join(
-        f"{f} - COALESCE(LAG({f}) OVER (PARTITION BY household_id ORDER BY valid_from), 0) AS {f}"
-        for f in VECTOR_FIELDS
-    )
-    sums = ", ".join(f"SUM({f}) AS {f}" for f in VECTOR_FIELDS)
-    running = ", ".join(
-        f"SUM({f}) OVER (PARTITION BY community_id ORDER BY valid_from) AS {f}"
-        for f in VECTOR_FIELDS
-    )
+    minus = ", ".join(f"-{f}" for f in VECTOR_FIELDS)
+    # CAST: a running SUM over bigint would be numeric on PostgreSQL (several times slower).
+    sums = ", ".join(f"CAST(SUM({f}) AS INTEGER) AS {f}" for f in VECTOR_FIELDS)
+    changed = " OR ".join(f"CAST(SUM({f}) AS INTEGER) <> 0" for f in VECTOR_FIELDS)
+    # One window for the running sums and LEAD: one sort, one pass (PostgreSQL evaluates
+    # differently framed windows in separate passes).
+    running = ", ".join(f"SUM({f}) OVER w AS {f}" for f in VECTOR_FIELDS)
+    until_where = f"{where} AND" if where else "WHERE"
     return f"""
     INSERT INTO {_CT} (community_id, valid_from, valid_until, {cols})
-    SELECT community_id, valid_from,
-           LEAD(valid_from) OVER (PARTITION BY community_id ORDER BY valid_from), {cols}
+    SELECT community_id, day, LEAD(day) OVER w, {running}
     FROM (
-        SELECT community_id, valid_from, {running}
+        SELECT community_id, day, {sums}
         FROM (
-            SELECT community_id, valid_from, {sums}
-            FROM (SELECT community_id, household_id, valid_from, {deltas} FROM {_HT} {where}) d
-            GROUP BY community_id, valid_from
-        ) g
-    ) r"""
+            SELECT community_id, valid_from AS day, {cols} FROM {_HT} {where}
+            UNION ALL
+            SELECT community_id, valid_until, {minus} FROM {_HT}
+            {until_where} valid_until IS NOT NULL
+        ) d
+        GROUP BY community_id, day
+        HAVING {changed}
+    ) g
+    WINDOW w AS (PARTITION BY community_id ORDER BY day ROWS UNBOUNDED PRECEDING)"""
 
 
 REBUILD_POINTS = 5000  # above this many (community, day) changes, recompute the communities
@@ -757,10 +866,13 @@ def rebuild_communities(community_ids: Sequence[int]) -> None:
         marks = ", ".join(["%s"] * len(chunk))
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {_CT} WHERE community_id IN ({marks})", chunk)
-            cursor.execute(community_rows_sql(f"WHERE community_id IN ({marks})"), chunk)
+            where = f"WHERE community_id IN ({marks})"
+            cursor.execute(community_rows_sql(where), chunk + chunk)  # the where is used twice
 
 
-def service_days_sql() -> tuple[str, list[Any]]:
+def service_days_sql(community_filter: str = "") -> tuple[str, list[Any]]:
+    """``INSERT … SELECT`` of the service days (of the persons matching ``community_filter``,
+    a condition on ``p.community_id``); its parameters come before the filter's."""
     person = Person._meta.db_table
     record = ServiceRecord._meta.db_table
     satisfied = ", ".join(f"'{v}'" for v in _SATISFIED)
@@ -779,17 +891,21 @@ def service_days_sql() -> tuple[str, list[Any]]:
            SUM(CASE WHEN s.kind = %s AND s.training_mode IN ({modes}) THEN 1 ELSE 0 END),
            SUM(CASE WHEN s.kind = %s AND s.valid THEN 1 ELSE 0 END)
     FROM {record} s JOIN {person} p ON p.id = s.person_id
-    WHERE s.kind IN (%s, %s, %s)
+    WHERE s.kind IN (%s, %s, %s) {f"AND {community_filter}" if community_filter else ""}
     GROUP BY p.community_id, s.{connection.ops.quote_name("on")}"""
     params = [survey, survey, training, training, complaint, survey, training, complaint]
     return sql, params
 
 
+_TIMELINES = (HouseholdTimeline, CommunityTimeline)
+_HOUSEHOLD = Household._meta.db_table
+
+
 @transaction.atomic
-def aggregates_rebuild(*, batch: int = 50_000, progress: Any = None) -> RebuildSummary:
+def aggregates_rebuild() -> RebuildSummary:
     """Recompute every aggregate from the registry and casework (in one transaction), and mark
-    them fresh. Household timelines in Python (the classification's predicates), community
-    timelines and service days in SQL."""
+    them fresh: household timelines (:func:`household_rows_sql`), community timelines and
+    service days, each one set-based SQL statement."""
     started = time.perf_counter()
     state = _state(for_update=True)
     if state is None:
@@ -797,37 +913,171 @@ def aggregates_rebuild(*, batch: int = 50_000, progress: Any = None) -> RebuildS
     current = _current_max()
     audit_id = AuditEntry.objects.aggregate(m=Max("pk"))["m"] or 0
     _truncate(HouseholdTimeline, CommunityTimeline, ServiceDay)
-    households = household_rows_written = 0
-    seen = _Seen()  # no floor: a rebuild records the maxima it started from
-    for lo, hi in _household_id_ranges(batch):
-        results = _compute_range(lo, hi, seen)
-        households += len(results)
-        household_rows_written += _write_rows(
-            _HT,
-            _HT_COLUMNS,
-            (row for hid in sorted(results) for row in household_rows(hid, results[hid])),
-        )
-        if progress is not None:
-            progress(households)
+    postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
+        if postgres:
+            cursor.execute("SHOW work_mem")
+            work_mem = cursor.fetchone()[0]
+            # The statements sort and hash a few million narrow rows: in memory, not on disk
+            # (for this transaction only; the setting is put back below).
+            cursor.execute("SELECT set_config('work_mem', '256MB', true)")
+        # One sorted build per index afterwards instead of upkeep row by row (PostgreSQL).
+        lifted = bulkload.lift_constraints(_TIMELINES) if postgres else None
+        cursor.execute(household_rows_sql())
+        household_rows_written = cursor.rowcount
         cursor.execute(community_rows_sql())
         community_rows = cursor.rowcount
+        if lifted is not None:
+            bulkload.restore_constraints(lifted)
         sql, params = service_days_sql()
         cursor.execute(sql, params)
         service_rows = cursor.rowcount
-        if connection.vendor == "postgresql":
+        if postgres:
             for model in (HouseholdTimeline, CommunityTimeline, ServiceDay):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
     AggregateState.objects.filter(pk=1).update(
         built=True, built_at=timezone.now(), audit_id=audit_id, **current
     )
     return RebuildSummary(
-        households,
+        Household.objects.count(),
         household_rows_written,
         community_rows,
         service_rows,
         time.perf_counter() - started,
     )
+
+
+# Bulk loads a refresh may cover; the others replace everything (a rebuild is needed).
+REFRESHABLE_ACTIONS = ("ledger.import",)
+
+
+@dataclass(frozen=True)
+class RefreshSummary:
+    households: int  # households named
+    household_rows: int  # their timeline rows now
+    communities: int  # communities whose timelines were recomputed
+    rebuilt: str  # why a full rebuild ran instead ("" when the refresh sufficed)
+    seconds: float
+
+
+def _refresh_refused(state: AggregateState | None, ids: set[int]) -> str:
+    """Why the aggregates cannot be brought up to date from these households alone ("" if they
+    can): not built, a bulk load that replaces everything, or rows above the recorded maxima
+    that belong to other households."""
+    if state is None or not state.built:
+        return "not built"
+    bulk = (
+        AuditEntry.objects.filter(pk__gt=state.audit_id, action__in=BULK_ACTIONS)
+        .exclude(action__in=REFRESHABLE_ACTIONS)
+        .values_list("action", flat=True)
+        .first()
+    )
+    if bulk is not None:
+        return f"a bulk load ({bulk}) since the last build"
+    floor = _floor(state)
+    owners: dict[str, Any] = {
+        "household": Household.objects.filter(pk__gt=floor["household"]).values_list("pk"),
+        "person": Person.objects.filter(pk__gt=floor["person"]).values_list("household_id"),
+        "event": StatusEvent.objects.filter(pk__gt=floor["event"]).values_list(
+            "person__household_id"
+        ),
+        "recognition": DifficultyRecognition.objects.filter(
+            pk__gt=floor["recognition"]
+        ).values_list("person__household_id"),
+        "service": ServiceRecord.objects.filter(pk__gt=floor["service"]).values_list(
+            "person__household_id"
+        ),
+    }
+    for key, rows in owners.items():
+        if any(owner not in ids for (owner,) in rows.order_by().distinct()):
+            return f"{key} rows of households not named"
+    return ""
+
+
+def _in_ids(column: str, values: Sequence[int]) -> tuple[str, list[Any]]:
+    """``column`` among ``values``: one array parameter on PostgreSQL (planned with index
+    probes however long), an IN list elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+@transaction.atomic
+def aggregates_refresh(*, household_ids: Iterable[int]) -> RefreshSummary:
+    """Bring the aggregates up to date after a bulk load that wrote, changed or deleted the rows
+    of these households only (the households themselves, their persons, status events,
+    recognitions and service records; a person who moved: both households), and mark them
+    fresh again, instead of a full :func:`aggregates_rebuild`.
+
+    Call it inside the load's transaction, after its rows *and* its audit entry are written,
+    and before ``statuses_changed`` is sent (the receivers then find nothing left to do). It
+    checks what it can: every row above the maxima the aggregates have seen must belong to a
+    named household, and no bulk load other than :data:`REFRESHABLE_ACTIONS` may have happened
+    since the last build; otherwise (or when the aggregates are not built) it rebuilds
+    everything and says why in ``rebuilt``. Changes to rows of households not named cannot be
+    detected: naming them all is the caller's part.
+
+    The named households' timelines are recomputed set-based (:func:`household_rows_sql`, a
+    few thousand households a statement), then their communities' timelines and service days.
+    On PostgreSQL, 1M persons: about 0.5 s for 500 households, 5 s for 50,000."""
+    started = time.perf_counter()
+    ids = sorted({int(i) for i in household_ids if i is not None})
+    state = _state(for_update=True)
+    current = _current_max()
+    audit_id = AuditEntry.objects.aggregate(m=Max("pk"))["m"] or 0
+    reason = _refresh_refused(state, set(ids))
+    if reason:
+        summary = aggregates_rebuild()
+        everything = Unit.objects.filter(level__in=_COMMUNITY_LEVELS).count()
+        return RefreshSummary(
+            len(ids), summary.household_rows, everything, reason, time.perf_counter() - started
+        )
+    assert state is not None
+    communities: set[int] = set()
+    unplaced = False  # an existing household without stored rows: its old community is unknown
+    rows_written = 0
+    # Households a statement: many on PostgreSQL (one array parameter; a statement's fixed
+    # cost, such as probing the recognitions, is spread wider), SQLite caps the parameters.
+    size = 20_000 if connection.vendor == "postgresql" else _CHUNK
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), size):
+            chunk = ids[start : start + size]
+            where, params = _in_ids("household_id", chunk)
+            cursor.execute(
+                f"SELECT DISTINCT household_id, community_id FROM {_HT} WHERE {where}", params
+            )
+            stored = dict(cursor.fetchall())
+            communities.update(stored.values())
+            where, params = _in_ids("id", chunk)
+            cursor.execute(f"SELECT DISTINCT community_id FROM {_HOUSEHOLD} WHERE {where}", params)
+            communities.update(row[0] for row in cursor.fetchall())
+            unplaced = unplaced or any(
+                hid not in stored and hid <= state.max_household for hid in chunk
+            )
+            where, params = _in_ids("household_id", chunk)
+            cursor.execute(f"DELETE FROM {_HT} WHERE {where}", params)
+            where, params = _in_ids("p.household_id", chunk)
+            cursor.execute(household_rows_sql(where), params)
+            rows_written += cursor.rowcount
+        affected = sorted(communities)
+        rebuild_communities(affected)
+        # Service records count for their person's community: recompute the service days of
+        # the communities involved, or all of them when a household's former community is not
+        # known (it had no timeline rows, and may have moved).
+        if unplaced:
+            cursor.execute(f"DELETE FROM {_SD}")
+            cursor.execute(*service_days_sql())
+        else:
+            for start in range(0, len(affected), _CHUNK):
+                chunk = affected[start : start + _CHUNK]
+                where, params = _in_ids("community_id", chunk)
+                cursor.execute(f"DELETE FROM {_SD} WHERE {where}", params)
+                where, params = _in_ids("p.community_id", chunk)
+                sql, kinds = service_days_sql(where)
+                cursor.execute(sql, kinds + params)
+    AggregateState.objects.filter(pk=1).update(audit_id=audit_id, **current)
+    return RefreshSummary(len(ids), rows_written, len(affected), "", time.perf_counter() - started)
 
 
 def aggregates_invalidate() -> None:

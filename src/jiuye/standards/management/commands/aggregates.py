@@ -1,7 +1,10 @@
-"""``jiuye aggregates status|rebuild|verify [--date D]``: the standards' incremental aggregates.
+"""``jiuye aggregates status|rebuild|refresh|verify [--date D] [--households IDS]``: the
+standards' incremental aggregates.
 
 - ``status``: built? fresh? (and why not);
 - ``rebuild``: recompute everything from the registry and casework (after a bulk load);
+- ``refresh --households 12,345``: after a bulk load that touched only these households,
+  recompute them and their communities (a rebuild when that cannot be vouched for);
 - ``verify``: compare the aggregates with a computation from scratch at a date (default today)
   for every community; exit status 1 on any difference.
 """
@@ -21,8 +24,9 @@ class Command(BaseCommand):
     help = "标准评估汇总表：status 查看状态，rebuild 全量重建，verify 与原始数据核对。"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["status", "rebuild", "verify"])
+        parser.add_argument("action", choices=["status", "rebuild", "refresh", "verify"])
         parser.add_argument("--date", help="verify 的时点 YYYY-MM-DD（默认今天）")
+        parser.add_argument("--households", default="", help="refresh 的户 id，逗号分隔")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -40,6 +44,18 @@ class Command(BaseCommand):
                 f"社区时间线 {summary.community_rows:,} 行，"
                 f"服务日计数 {summary.service_rows:,} 行，"
                 f"用时 {summary.seconds:.1f} 秒"
+            )
+            return
+        if action == "refresh":
+            try:
+                ids = [int(i) for i in options["households"].split(",") if i.strip()]
+            except ValueError:
+                raise CommandError("--households 应为逗号分隔的户 id") from None
+            result = aggregates.aggregates_refresh(household_ids=ids)
+            how = f"全量重建（{result.rebuilt}）" if result.rebuilt else "已刷新"
+            self.stdout.write(
+                f"{how}：{result.households:,} 户，户时间线 {result.household_rows:,} 行，"
+                f"{result.communities:,} 个社区，用时 {result.seconds:.1f} 秒"
             )
             return
         try:

@@ -1,4 +1,5 @@
-"""A synthetic district, generated deterministically from (persons, seed, today).
+"""A synthetic district, or a city of several districts, generated deterministically from
+(persons, seed, today, districts).
 
 Everything comes from one random generator seeded with ``seed`` and consumed in a fixed order,
 so the same inputs always give the same rows, ids included; nothing reads the wall clock. Rows
@@ -8,7 +9,9 @@ PostgreSQL COPY (or ``executemany`` on SQLite) without building model instances.
 The data is shaped so the standards have something realistic to find, and so the rare cases stay
 rare and controllable:
 
-- the unit tree: district → ~20 communities per street/town → grids of ~400 persons;
+- the unit tree: district → ~20 communities per street/town → grids of ~400 persons; a city is
+  several such districts of one city's county codes (Beijing's 1101xx for the default), each a
+  root unit of its own, generated one after the other with one random generator;
 - households of 1–6 (mean ~2.6) built as families (head, spouse, children, parents, a third
   generation), hence a plausible age pyramid;
 - a person's ID number is built from region, birth date and a per-(region, day) sequence, so it
@@ -33,6 +36,7 @@ rare and controllable:
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import random
 from collections.abc import Iterator, Sequence
@@ -254,11 +258,16 @@ MULTI_EVENT_EMPLOYED = 0.10
 
 @dataclass(frozen=True)
 class SeedConfig:
+    """What to generate. ``districts`` above 1 makes a city: that many districts of
+    ``district_code``'s city (:func:`city_districts`: ``district_code`` first, named
+    ``district_name``), each a root unit of its own, the persons split evenly between them."""
+
     persons: int
     seed: int
     district_code: str = DEFAULT_DISTRICT
     district_name: str = "海淀区"
     today: date = DEFAULT_TODAY
+    districts: int = 1
 
 
 @dataclass
@@ -415,24 +424,50 @@ def split_sizes(rng: SeedRandom, total: int, parts: int) -> list[int]:
 
 
 class DistrictGenerator:
-    """Stateful generator; iterate :meth:`batches` once."""
+    """Stateful generator; iterate :meth:`batches` once.
 
-    def __init__(self, config: SeedConfig) -> None:
+    The districts of a city share one random generator (consumed in order, so the first
+    district of a city is the district that ``persons`` of its own would be), the id counters
+    (ids continue from one district to the next) and the ID-number sequences (so numbers stay
+    unique across the city, migrants' regions included). ``birth_regions``: the city's codes
+    valid for every birth year, for persons born before their district's own code existed.
+    """
+
+    def __init__(
+        self,
+        config: SeedConfig,
+        *,
+        rng: SeedRandom | None = None,
+        next_id: dict[str, int] | None = None,
+        id_orders: dict[tuple[str, date, str], int] | None = None,
+        birth_regions: Sequence[str] = (),
+    ) -> None:
         if config.persons < 1:
             raise ValueError("persons must be at least 1")
         self.config = config
-        self.rng = SeedRandom(config.seed)
+        self.rng = rng if rng is not None else SeedRandom(config.seed)
         self.today = config.today
         self.window_start = config.today - timedelta(days=HISTORY_DAYS)
-        self.next_id = {
-            "unit": 1,
-            "household": 1,
-            "person": 1,
-            "event": 1,
-            "recognition": 1,
-            "service": 1,
-        }
-        self.id_orders: dict[tuple[str, date, str], int] = {}
+        self.next_id = (
+            next_id
+            if next_id is not None
+            else {
+                "unit": 1,
+                "household": 1,
+                "person": 1,
+                "event": 1,
+                "recognition": 1,
+                "service": 1,
+            }
+        )
+        self.id_orders: dict[tuple[str, date, str], int] = (
+            id_orders if id_orders is not None else {}
+        )
+        # Regions every birth year may use as they are (the others: see _birth_region).
+        self.any_year = {*MIGRANT_REGIONS, *birth_regions}
+        if region_problem(config.district_code, config.today) is None:
+            self.any_year.add(config.district_code)
+        self.birth_regions = tuple(birth_regions)
         self.profiles: dict[int, set[str]] = {}  # community id → the reasons it is dealt to fail
         self.year_start = date(config.today.year, 1, 1)
         self._names = self._place_names()
@@ -777,13 +812,24 @@ class DistrictGenerator:
         """Next free sequence number of that region, day and sex; a full day (499 numbers)
         moves the birth date back by one day."""
         while True:
-            key = (region, birth, sex)
+            place = region if region in self.any_year else self._birth_region(region, birth.year)
+            key = (place, birth, sex)
             n = self.id_orders.get(key, 0)
             if n < 499:
                 self.id_orders[key] = n + 1
                 order = 2 * n + (1 if sex == "M" else 2)
-                return id_number(region, birth, order), birth
+                return id_number(place, birth, order), birth
             birth -= timedelta(days=1)
+
+    def _birth_region(self, region: str, year: int) -> str:
+        """``region`` if it existed in ``year`` (a district created in 2001 cannot be the
+        birthplace of someone born in 1960), else the first of the city's codes that did."""
+        if region_known(region, year):
+            return region
+        for other in self.birth_regions:
+            if region_known(other, year):
+                return other
+        raise ValueError(f"区县代码 {region} 在 {year} 年不存在，且无可替代的出生地代码")
 
     def _role(self, member: Member) -> None:
         """Where the person stands today: none (pre-school), student, out, retired,
@@ -1464,8 +1510,70 @@ class DistrictGenerator:
 
 
 def generate(config: SeedConfig) -> Iterator[Batch]:
-    """The district as batches of rows (see :class:`Batch`)."""
-    return DistrictGenerator(config).batches()
+    """The district (or the city's districts, one after the other) as batches of rows (see
+    :class:`Batch`)."""
+    if config.districts == 1:
+        return DistrictGenerator(config).batches()
+    return _city(config)
+
+
+def _city(config: SeedConfig) -> Iterator[Batch]:
+    districts = city_districts(config.district_code, config.districts, config.today)
+    if config.persons < len(districts):
+        raise ValueError("persons must be at least the number of districts")
+    share, extra = divmod(config.persons, len(districts))
+    rng = SeedRandom(config.seed)
+    next_id: dict[str, int] = dict.fromkeys(
+        ("unit", "household", "person", "event", "recognition", "service"), 1
+    )
+    id_orders: dict[tuple[str, date, str], int] = {}
+    birth_regions = [code for code, _ in districts if region_problem(code, config.today) is None]
+    for index, (code, name) in enumerate(districts):
+        district = dataclasses.replace(
+            config,
+            persons=share + (1 if index < extra else 0),
+            district_code=code,
+            district_name=config.district_name if index == 0 else name,
+            districts=1,
+        )
+        yield from DistrictGenerator(
+            district,
+            rng=rng,
+            next_id=next_id,
+            id_orders=id_orders,
+            birth_regions=birth_regions,
+        ).batches()
+
+
+@lru_cache(maxsize=8192)
+def region_known(code: str, year: int) -> bool:
+    """Whether ``code`` is a county python-stdnum knows for persons born in ``year``."""
+    try:
+        idcard.parse(id_number(code, date(year, 1, 1), 1), today=date(year, 12, 31))
+    except idcard.IdNumberError as error:
+        if error.code == "region":
+            return False
+        raise
+    return True
+
+
+def city_districts(code: str, count: int, today: date = DEFAULT_TODAY) -> list[tuple[str, str]]:
+    """``count`` districts of ``code``'s city as (code, name): ``code`` first, then the other
+    counties of the city (same first four digits, e.g. Beijing's 1101xx) that exist today in
+    python-stdnum's division table, in code order. Raises ValueError when the city has fewer."""
+    if count < 1:
+        raise ValueError("districts must be at least 1")
+    found = [(code, district_name(code) or f"{code}区")]
+    for number in range(1, 100):
+        other = f"{code[:4]}{number:02d}"
+        if other == code or not region_known(other, today.year):
+            continue
+        name = district_name(other)
+        if name:
+            found.append((other, name))
+    if len(found) < count:
+        raise ValueError(f"城市 {code[:4]} 只有 {len(found)} 个区县代码可用（需要 {count} 个）")
+    return found[:count]
 
 
 def community_count(persons: int) -> int:

@@ -1,7 +1,10 @@
-"""``jiuye seed --persons N --seed S [--district-code 110108] [--today YYYY-MM-DD] [--replace]``
+"""``jiuye seed --persons N --seed S [--districts D] [--district-code 110108]
+[--today YYYY-MM-DD] [--replace]``
 
 Builds a synthetic district deterministically: the same persons, seed and today give the same
-rows. "today" defaults to a fixed date, not the wall clock, for the same reason.
+rows. "today" defaults to a fixed date, not the wall clock, for the same reason. ``--districts``
+above 1 builds a city instead: that many districts of the district code's city (Beijing's
+1101xx for the default), each its own root unit, the persons split evenly between them.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from jiuye.demo.generator import (
     DEFAULT_DISTRICT,
     DEFAULT_TODAY,
     SeedConfig,
+    city_districts,
     district_name,
     region_problem,
 )
@@ -34,6 +38,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--persons", type=int, default=20_000, help="persons (default 20000)")
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+        parser.add_argument(
+            "--districts",
+            type=int,
+            default=1,
+            help="districts of the district code's city (default 1: one district)",
+        )
         parser.add_argument(
             "--district-code",
             default=DEFAULT_DISTRICT,
@@ -59,19 +69,32 @@ class Command(BaseCommand):
         problem = region_problem(code, today)
         if problem:
             raise CommandError(problem)
+        districts: int = options["districts"]
+        if districts < 1 or districts > persons:
+            raise CommandError("--districts 须为正整数，且不多于 --persons")
+        try:
+            city = city_districts(code, districts, today)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         config = SeedConfig(
             persons=persons,
             seed=options["seed"],
             district_code=code,
             district_name=district_name(code) or f"{code}区",
             today=today,
+            districts=districts,
         )
         try:
             summary = seed(config, replace=options["replace"])
         except SeedRefused as refused:
             raise CommandError(str(refused)) from None
+        where = f"{config.district_name}（{code}）"
+        if districts > 1:
+            where = "、".join(
+                f"{name}（{c}）" for c, name in [(code, config.district_name), *city[1:]]
+            )
         self.stdout.write(
-            f"{config.district_name}（{code}），seed {config.seed}，today {today.isoformat()}"
+            f"{where}，seed {config.seed}，today {today.isoformat()}"
             f"{'，已替换原有数据' if summary.replaced else ''}\n"
             f"  units         {summary.units:>10,}\n"
             f"  households    {summary.households:>10,}\n"

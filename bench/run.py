@@ -1,15 +1,26 @@
 """Benchmarks on a throw-away PostgreSQL: ``.venv/bin/python bench/run.py [--persons N]
-[--repeat R]``.
+[--repeat R] [--city-persons N --city-districts D]``.
 
 Starts its own server with ``scripts/pgtemp.sh`` (data under ``bench/work/``, port 55434),
-migrates a template database once, and for every repeat clones a fresh database from it, seeds
-it and runs each registered benchmark on the result. Each measurement's runs and median go to
-``bench/RESULTS.md`` with the machine they ran on. The server is stopped whatever happens.
+migrates a template database once, and runs two scenarios, each on databases cloned fresh from
+the template:
+
+- **district**: for every repeat, seed one district of ``--persons`` and run every registered
+  benchmark on it;
+- **city**: then (unless ``--city-persons 0``) seed a city of ``--city-persons`` in
+  ``--city-districts`` districts (each its own root unit, see ``jiuye seed --districts``) and run
+  the benchmarks registered for it (``@benchmark(..., city=True)``: the seed and the standards
+  engine), ``--city-repeat`` times.
+
+Each measurement's runs and median go to ``bench/RESULTS.md`` with the machine they ran on,
+and the benchmarks of both scenarios side by side with their targets. The server is stopped
+whatever happens.
 
 A benchmark is a function ``(Context) -> Measurement`` registered with ``@benchmark(name,
 title)``; the first one, ``seed``, builds the data the later ones read. Other modules add theirs
 as plug-ins: every ``bench/bench_*.py`` with a ``register(benchmark)`` function is imported and
-registers after the ones here (``--only`` picks a subset; ``seed`` always runs).
+registers after the ones here (``--only`` picks a subset; ``seed`` always runs). A plug-in's
+benchmarks run in the district scenario unless registered with ``city=True``.
 """
 
 from __future__ import annotations
@@ -50,11 +61,16 @@ class Measurement:
     note: str = ""
 
 
+DISTRICT, CITY = "district", "city"
+
+
 @dataclass
 class Context:
     persons: int
     seed: int
     summary: Any = None  # the SeedSummary of this repeat
+    districts: int = 1  # the city scenario: more than one
+    scenario: str = DISTRICT
 
 
 @dataclass
@@ -62,17 +78,25 @@ class Benchmark:
     name: str
     title: str
     run: Callable[[Context], Measurement]
-    runs: list[Measurement] = field(default_factory=list)
+    scenarios: tuple[str, ...] = (DISTRICT,)
+    target: str = ""  # shown beside the medians of both scenarios
+    ratio_of: str = ""  # another benchmark's median ÷ this one's is reported too
+    runs: dict[str, list[Measurement]] = field(default_factory=dict)
     unavailable: str = ""
-    error: str = ""
+    error: dict[str, str] = field(default_factory=dict)
 
 
 BENCHMARKS: list[Benchmark] = []
 
 
-def benchmark(name: str, title: str) -> Callable[[Callable[[Context], Measurement]], Any]:
+def benchmark(
+    name: str, title: str, *, city: bool = False, target: str = "", ratio_of: str = ""
+) -> Callable[[Callable[[Context], Measurement]], Any]:
+    """Register ``fn(Context) -> Measurement``; ``city``: also in the city scenario."""
+
     def register(fn: Callable[[Context], Measurement]) -> Callable[[Context], Measurement]:
-        BENCHMARKS.append(Benchmark(name, title, fn))
+        scenarios = (DISTRICT, CITY) if city else (DISTRICT,)
+        BENCHMARKS.append(Benchmark(name, title, fn, scenarios, target, ratio_of))
         return fn
 
     return register
@@ -93,14 +117,16 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float, float]:
 # ---- the benchmarks -----------------------------------------------------------------------
 
 
-@benchmark("seed", "seed: generate and load the district (COPY, one transaction)")
+@benchmark("seed", "seed: generate and load the data (COPY, one transaction)", city=True)
 def bench_seed(ctx: Context) -> Measurement:
     from jiuye.demo.generator import SeedConfig
     from jiuye.demo.loader import seed
 
-    summary, wall, cpu = timed(lambda: seed(SeedConfig(persons=ctx.persons, seed=ctx.seed)))
+    config = SeedConfig(persons=ctx.persons, seed=ctx.seed, districts=ctx.districts)
+    summary, wall, cpu = timed(lambda: seed(config))
     ctx.summary = summary
-    return Measurement(wall, cpu, f"{summary.zero_households} households ever zero")
+    where = f"{ctx.districts} districts, " if ctx.districts > 1 else ""
+    return Measurement(wall, cpu, f"{where}{summary.zero_households} households ever zero")
 
 
 @benchmark(
@@ -232,15 +258,106 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def report(args: argparse.Namespace, info: dict[str, str], ctx: Context, loads: list[str]) -> str:
-    s = ctx.summary
+def _data_rows(label: str, s: Any) -> list[str]:
+    if s is None:
+        return []
+    return [
+        f"| {label} | {s.units:,} | {s.households:,} | {s.persons:,} | {s.events:,} | "
+        f"{s.recognitions:,} |"
+    ]
+
+
+def _median(runs: list[Measurement]) -> float:
+    return statistics.median(m.seconds for m in runs)
+
+
+def _measurements(scenario: str) -> list[str]:
+    lines = [
+        "| benchmark | runs (s) | median (s) | CPU median (s) | notes |",
+        "|---|---|---:|---:|---|",
+    ]
+    for b in BENCHMARKS:
+        if scenario not in b.scenarios:
+            continue
+        runs, error = b.runs.get(scenario, []), b.error.get(scenario, "")
+        if b.unavailable or (error and not runs):
+            lines.append(f"| {b.title} | — | — | — | {_cell(b.unavailable or error)} |")
+            continue
+        if not runs:
+            continue
+        times = ", ".join(f"{m.seconds:.2f}" for m in runs)
+        cpu = statistics.median(m.cpu_seconds for m in runs)
+        note = runs[-1].note + (f"; error: {error}" if error else "")
+        lines.append(f"| {b.title} | {times} | {_median(runs):.2f} | {cpu:.2f} | {_cell(note)} |")
+    return lines
+
+
+def _both_sizes(args: argparse.Namespace) -> list[str]:
+    """The benchmarks of both scenarios side by side, with their targets."""
+    both = [b for b in BENCHMARKS if CITY in b.scenarios and b.name != "seed" and b.runs]
+    if not both or args.city_persons <= 0:
+        return []
+    by_name = {b.name: b for b in BENCHMARKS}
+    district = f"{args.persons / 1e6:g}M-person district"
+    city = f"{args.city_persons / 1e6:g}M-person city ({args.city_districts} districts)"
+    lines = [
+        "## Both sizes",
+        "",
+        f"Medians in seconds: one {district}, then a {city}. A ratio row divides the first "
+        "benchmark's median by the second's.",
+        "",
+        f"| benchmark | {district} | {city} | target |",
+        "|---|---:|---:|---|",
+    ]
+
+    def cell(b: Benchmark, scenario: str) -> str:
+        runs = b.runs.get(scenario)
+        return f"{_median(runs):.2f}" if runs else "—"
+
+    for b in both:
+        lines.append(f"| {b.title} | {cell(b, DISTRICT)} | {cell(b, CITY)} | {b.target} |")
+        other = by_name.get(b.ratio_of)
+        if other is None:
+            continue
+        ratios = []
+        for scenario in (DISTRICT, CITY):
+            mine, theirs = b.runs.get(scenario), other.runs.get(scenario)
+            ratios.append(
+                f"{_median(theirs) / _median(mine):.2f}"
+                if mine and theirs and _median(mine) > 0
+                else "—"
+            )
+        lines.append(f"| ratio `{other.name}` ÷ `{b.name}` | {' | '.join(ratios)} | |")
+    return [*lines, ""]
+
+
+def report(
+    args: argparse.Namespace,
+    info: dict[str, str],
+    summaries: dict[str, Any],
+    loads: list[str],
+) -> str:
+    city = (
+        f" --city-persons {args.city_persons} --city-districts {args.city_districts}"
+        f" --city-repeat {args.city_repeat}"
+    )
     lines = [
         "# Benchmark results",
         "",
-        f"`.venv/bin/python bench/run.py --persons {args.persons} --repeat {args.repeat}`, "
-        f"run {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}. Each repeat clones a fresh "
-        f"database from a migrated template, seeds it (seed {args.seed}, today "
-        f"{ON.isoformat()}) and runs every benchmark on the result; the median is reported.",
+        f"`.venv/bin/python bench/run.py --persons {args.persons} --repeat {args.repeat}"
+        f"{city}`, run {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}. Each repeat clones "
+        f"a fresh database from a migrated template, seeds it (seed {args.seed}, today "
+        f"{ON.isoformat()}) and runs every benchmark of its scenario on the result; the median "
+        "is reported. The **district** scenario is one district of "
+        f"{args.persons:,} persons; the **city** scenario "
+        + (
+            f"{args.city_persons:,} persons in {args.city_districts} districts of one city "
+            "(`jiuye seed --districts`: each district its own root unit, the persons split "
+            "evenly), in a fresh database after the district scenario, running only the seed "
+            "and the standards benchmarks."
+            if args.city_persons > 0
+            else "was skipped (`--city-persons 0`)."
+        ),
         "",
         "- **seed** is `jiuye.demo.loader.seed` as `jiuye seed` runs it: generating the rows, "
         "COPY with constraints and indexes lifted, putting them back (validation, index "
@@ -263,34 +380,51 @@ def report(args: argparse.Namespace, info: dict[str, str], ctx: Context, loads: 
         "",
         "## Data",
         "",
-        "| units | households | persons | status events | recognitions |",
-        "|---:|---:|---:|---:|---:|",
-    ]
-    if s is not None:
-        lines.append(
-            f"| {s.units:,} | {s.households:,} | {s.persons:,} | {s.events:,} | "
-            f"{s.recognitions:,} |"
-        )
-    lines += [
+        "| scenario | units | households | persons | status events | recognitions |",
+        "|---|---:|---:|---:|---:|---:|",
+        *_data_rows("district", summaries.get(DISTRICT)),
+        *_data_rows(f"city ({args.city_districts} districts)", summaries.get(CITY)),
         "",
-        "## Measurements",
+        *_both_sizes(args),
+        "## Measurements: district",
         "",
         "Wall-clock seconds; CPU is this Python process's user+system time (the database "
         "server's work is in the wall time only).",
         "",
-        "| benchmark | runs (s) | median (s) | CPU median (s) | notes |",
-        "|---|---|---:|---:|---|",
+        *_measurements(DISTRICT),
     ]
-    for b in BENCHMARKS:
-        if b.unavailable or (b.error and not b.runs):
-            lines.append(f"| {b.title} | — | — | — | {_cell(b.unavailable or b.error)} |")
-            continue
-        runs = ", ".join(f"{m.seconds:.2f}" for m in b.runs)
-        median = statistics.median(m.seconds for m in b.runs)
-        cpu = statistics.median(m.cpu_seconds for m in b.runs)
-        note = b.runs[-1].note + (f"; error: {b.error}" if b.error else "")
-        lines.append(f"| {b.title} | {runs} | {median:.2f} | {cpu:.2f} | {_cell(note)} |")
+    if args.city_persons > 0:
+        lines += ["", "## Measurements: city", "", *_measurements(CITY)]
     return "\n".join(lines) + "\n"
+
+
+def run_scenario(ctx: Context, repeat: int) -> None:
+    """Seed a fresh database and run every benchmark of ``ctx.scenario`` on it."""
+    fresh_database()
+    label = f"{ctx.scenario} {repeat}"
+    for b in BENCHMARKS:
+        if b.unavailable or ctx.scenario not in b.scenarios:
+            continue
+        try:
+            measurement = b.run(ctx)
+        except NotAvailable as missing:
+            b.unavailable = str(missing)
+            print(f"[{label}] {b.name}: {missing}", flush=True)
+            continue
+        except Exception as error:  # recorded, and the other benchmarks still run
+            b.error[ctx.scenario] = f"{type(error).__name__}: {error}"
+            print(f"[{label}] {b.name}: FAILED {b.error[ctx.scenario]}", flush=True)
+            if b.name == "seed":
+                raise
+            continue
+        # The machine may be shared: the load average right after each run goes with it.
+        measurement.note = f"{measurement.note}; load {_load()}".lstrip("; ")
+        b.runs.setdefault(ctx.scenario, []).append(measurement)
+        print(
+            f"[{label}] {b.name}: {measurement.seconds:.2f} s "
+            f"(CPU {measurement.cpu_seconds:.2f} s) {measurement.note}",
+            flush=True,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -298,9 +432,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--city-persons",
+        type=int,
+        default=10_000_000,
+        help="persons of the city scenario (0: skip it)",
+    )
+    parser.add_argument("--city-districts", type=int, default=10)
+    parser.add_argument("--city-repeat", type=int, default=1)
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "RESULTS.md")
     parser.add_argument("--only", default="", help="comma-separated benchmark names")
     args = parser.parse_args(argv)
+    if args.city_persons > 0 and not 1 < args.city_districts <= args.city_persons:
+        parser.error("--city-districts must be at least 2 (and at most --city-persons)")
     for problem in load_plugins():
         print(f"plug-in not loaded: {problem}", flush=True)
     if args.only:
@@ -320,33 +464,24 @@ def main(argv: list[str] | None = None) -> int:
 
         call_command("migrate", verbosity=0)
         info = machine()
+        summaries: dict[str, Any] = {}
         ctx = Context(persons=args.persons, seed=args.seed)
         for repeat in range(1, args.repeat + 1):
-            fresh_database()
-            for b in BENCHMARKS:
-                if b.unavailable:
-                    continue
-                try:
-                    measurement = b.run(ctx)
-                except NotAvailable as missing:
-                    b.unavailable = str(missing)
-                    print(f"[{repeat}] {b.name}: {missing}", flush=True)
-                    continue
-                except Exception as error:  # recorded, and the other benchmarks still run
-                    b.error = f"{type(error).__name__}: {error}"
-                    print(f"[{repeat}] {b.name}: FAILED {b.error}", flush=True)
-                    if b.name == "seed":
-                        raise
-                    continue
-                b.runs.append(measurement)
-                print(
-                    f"[{repeat}] {b.name}: {measurement.seconds:.2f} s "
-                    f"(CPU {measurement.cpu_seconds:.2f} s) {measurement.note}",
-                    flush=True,
-                )
+            run_scenario(ctx, repeat)
+        summaries[DISTRICT] = ctx.summary
+        if args.city_persons > 0:
+            city = Context(
+                persons=args.city_persons,
+                seed=args.seed,
+                districts=args.city_districts,
+                scenario=CITY,
+            )
+            for repeat in range(1, args.city_repeat + 1):
+                run_scenario(city, repeat)
+            summaries[CITY] = city.summary
         loads.append(_load())
         use_database(TEMPLATE_DB)
-        text = report(args, info, ctx, loads)
+        text = report(args, info, summaries, loads)
         args.output.write_text(text, encoding="utf-8")
         print(f"\nwrote {args.output}\n\n{text}")
         return 0

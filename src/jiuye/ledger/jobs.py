@@ -30,7 +30,7 @@ from django.utils import timezone
 from jiuye.ledger.issues import LedgerFileError, make_issue
 from jiuye.ledger.models import ImportJob, JobMode, JobStatus
 from jiuye.ledger.readers import max_file_bytes
-from jiuye.ledger.services import Mode, ledger_import
+from jiuye.ledger.services import Mode, aggregates_after_import, ledger_import
 
 logger = logging.getLogger(__name__)
 STALE_SECONDS = 120
@@ -226,6 +226,11 @@ def run(job_id: int) -> None:
         job.save()
         with _lock:
             _live.pop(job_id, None)
+    if job.written:
+        try:  # the import is done and shown as such; the evaluations speed up once this ends
+            aggregates_after_import(actor=job.user)
+        except Exception:  # the aggregates stay stale: readers fall back to the registry
+            logger.exception("rebuilding the aggregates after ledger job %s failed", job_id)
 
 
 def live(job: ImportJob) -> tuple[str, int, str]:

@@ -181,9 +181,10 @@ def ledger_import(
             finally:
                 if pipeline is not None:
                     pipeline.stop()  # the import is abandoned: no writer may outlive it
-            if households:
+            if households or result.inserted or result.updated:
+                # Even with no household to name: the listeners learn rows were bulk-written.
                 statuses_changed.send(
-                    Person, household_ids=households, on=plan.announce_on, actor=actor
+                    Person, household_ids=households, on=plan.announce_on, actor=actor, bulk=True
                 )
             result.written = True
             result.seconds = time.perf_counter() - started
@@ -211,3 +212,16 @@ def ledger_import(
         if gc_was_enabled:
             gc.enable()
     return result
+
+
+def aggregates_after_import(*, actor: Any) -> float | None:
+    """Rebuild the standards aggregates if an import left them stale (see
+    ``standards.receivers``); the seconds it took, or None when they were fresh. Run after the
+    import's commit, in its own transaction: the import is never held up or undone by it, and
+    until it finishes the indicators read the registry directly (same numbers, slower)."""
+    from jiuye.standards.aggregates import aggregates_fresh
+    from jiuye.standards.services import aggregates_rebuild
+
+    if aggregates_fresh():
+        return None
+    return aggregates_rebuild(actor=actor).seconds

@@ -5,7 +5,10 @@
 - ``household_ids``: ``set[int]``, the households whose members' statuses changed;
 - ``on``: ``date | None``, the earliest date from which the history changed (None: unknown, so
   re-evaluate the whole history);
-- ``actor``: the user who made the change (None for system jobs and imports).
+- ``actor``: the user who made the change (None for system jobs and imports);
+- ``bulk``: ``True`` from a bulk loader that wrote rows without the services (optional, default
+  False): listeners that keep their own summaries of the registry should treat everything as
+  changed (``household_ids`` names only the households whose zero-family state may change).
 
 ``person_change_status`` and ``status_event_delete`` send it; a bulk loader that writes status
 events without those services must send it once for what it wrote.

@@ -82,7 +82,10 @@ _SATISFIED = (str(SurveyOutcome.VERY_SATISFIED), str(SurveyOutcome.SATISFIED))
 _THREE_MODES = tuple(sorted(str(m) for m in THREE_MODES))
 
 # Audit actions of writers that bypass the services (their rows make the aggregates stale).
-BULK_ACTIONS = ("demo.seed", "system.restore", "ledger.import")
+# (A ledger import says so itself: it sends ``statuses_changed(bulk=True)`` when it wrote
+# anything, and ``standards.receivers`` marks the aggregates stale; an import that changed
+# nothing leaves them fresh.)
+BULK_ACTIONS = ("demo.seed", "system.restore")
 
 _CHUNK = 500
 
@@ -1004,6 +1007,13 @@ def _in_ids(column: str, values: Sequence[int]) -> tuple[str, list[Any]]:
 
 
 @transaction.atomic
+def invalidate() -> None:
+    """Mark the aggregates stale until the next :func:`aggregates_rebuild` (a bulk load too
+    large to refresh in place). Readers fall back to the registry's own SQL meanwhile, and a
+    later refresh cannot declare them fresh again: it finds them "not built"."""
+    AggregateState.objects.filter(pk=1).update(built=False)
+
+
 def aggregates_refresh(*, household_ids: Iterable[int]) -> RefreshSummary:
     """Bring the aggregates up to date after a bulk load that wrote, changed or deleted the rows
     of these households only (the households themselves, their persons, status events,

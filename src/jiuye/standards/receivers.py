@@ -32,9 +32,22 @@ _STATUS_CACHE = frozenset({"current_status", "current_since", "current_registere
 
 @receiver(statuses_changed, dispatch_uid="standards.statuses_changed")
 def on_statuses_changed(
-    sender: Any, *, household_ids: set[int], on: date | None = None, **kwargs: Any
+    sender: Any,
+    *,
+    household_ids: set[int],
+    on: date | None = None,
+    bulk: bool = False,
+    **kwargs: Any,
 ) -> None:
-    aggregates.households_changed(household_ids)
+    if not bulk:
+        aggregates.households_changed(household_ids)
+        return
+    # A bulk load (the ledger import) wrote rows of more households than it announces (new
+    # households without a zero-family episode, service records, recognitions): recomputing the
+    # announced ones would be wasted (seconds per 100k households). Mark the aggregates stale
+    # instead; the indicators read the registry directly meanwhile (same numbers, slower) and
+    # the importer rebuilds them after its commit (``jiuye import``, the web import job).
+    aggregates.invalidate()
 
 
 def _cache_only(update_fields: Any) -> bool:

@@ -104,3 +104,9 @@ class Command(BaseCommand):
             f"  services      {summary.services:>10,}\n"
             f"  elapsed       {summary.seconds:>10.1f} s"
         )
+        # The load bypassed the services, so the standards aggregates are stale until rebuilt
+        # (evaluations would fall back to scanning the registry): rebuild them now.
+        from jiuye.standards.services import aggregates_rebuild
+
+        rebuilt = aggregates_rebuild()
+        self.stdout.write(f"  aggregates    {rebuilt.seconds:>10.1f} s")

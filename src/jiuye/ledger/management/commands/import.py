@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jiuye.ledger.columns import SHEET_BY_KEY, is_view_sheet, sheet_for
-from jiuye.ledger.services import Mode, ledger_import
+from jiuye.ledger.services import Mode, aggregates_after_import, ledger_import
 from jiuye.ledger.terminal import ProgressBar, report_lines, write_errors
 
 
@@ -125,6 +125,7 @@ class Command(BaseCommand):
             f"{result.updated:,}，未变 {result.unchanged:,}"
         )
         if result.issues:
+            self._rebuild_aggregates(actor, en)
             raise CommandError(
                 summary
                 + (
@@ -135,3 +136,13 @@ class Command(BaseCommand):
                 returncode=3,
             )
         self.stdout.write(self.style.SUCCESS(summary))
+        self._rebuild_aggregates(actor, en)
+
+    def _rebuild_aggregates(self, actor: Any, en: bool) -> None:
+        seconds = aggregates_after_import(actor=actor)
+        if seconds is not None:
+            self.stdout.write(
+                f"standards aggregates rebuilt in {seconds:.1f} s"
+                if en
+                else f"达标评估汇总已重建（{seconds:.1f} 秒）"
+            )

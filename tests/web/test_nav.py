@@ -63,18 +63,23 @@ def many_units(tree: dict[str, Any]) -> Any:
     return user
 
 
+@pytest.fixture
+def viewer(personas: dict[str, Any], many_units: Any, who: str) -> Any:
+    # A fixture, so the ORM runs before ``browser`` starts Playwright's event loop in this
+    # thread (an ORM call inside it leaves a connection open past the test database's teardown).
+    return ready_to_use(personas["district"] if who == "district" else many_units)
+
+
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 @pytest.mark.parametrize("who", ["district", "many"])
 def test_nav_fits_one_line(
     audit_flushable: None,
-    personas: dict[str, Any],
-    many_units: Any,
+    viewer: Any,
     live_server: Any,
     browser: Any,
     language: str,
     who: str,
 ) -> None:
-    ready_to_use(personas["district"] if who == "district" else many_units)
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(15_000)

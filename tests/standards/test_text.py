@@ -14,7 +14,8 @@ import pytest
 from django.utils import translation
 
 import jiuye
-from jiuye.standards.catalog import INDICATORS, indicator, join_list, list_separator
+from jiuye.lib.text import join_list, list_separator
+from jiuye.standards.catalog import INDICATORS, indicator
 
 D = date
 SOURCES = Path(jiuye.__file__).parent

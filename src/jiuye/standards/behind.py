@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from jiuye.casework import deadlines, tenclears
 from jiuye.casework.deadlines import State
 from jiuye.casework.models import ServiceKind, ServiceRecord, SurveyOutcome
+from jiuye.lib.text import join_list
 from jiuye.registry import classification
 from jiuye.registry.models import (
     EMPLOYED,
@@ -33,7 +34,7 @@ from jiuye.registry.models import (
     StatusEvent,
 )
 from jiuye.standards import indicators
-from jiuye.standards.catalog import INDICATORS, join_list
+from jiuye.standards.catalog import INDICATORS
 from jiuye.standards.indicators import (
     ASSISTANCE_KINDS,
     CHILD_LEVELS,

@@ -18,12 +18,9 @@ Pure (no database): ``rules`` evaluates against it, ``indicators`` computes what
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from django.conf import settings
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -294,17 +291,3 @@ def indicator(indicator_id: str) -> IndicatorInfo:
         return INDICATORS[indicator_id]
     except KeyError:
         raise KeyError(f"unknown indicator: {indicator_id}") from None
-
-
-def list_separator(*, clauses: bool = False) -> str:
-    """The separator of an enumeration in the active language: 、 (clauses: ；) in Chinese,
-    ", " (clauses: "; ") otherwise."""
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    if language.lower().startswith("zh"):
-        return "；" if clauses else "、"
-    return "; " if clauses else ", "
-
-
-def join_list(items: Iterable[Any], *, clauses: bool = False) -> str:
-    """``items`` as one enumeration: "姓名、住址" in Chinese, "name, address" in English."""
-    return list_separator(clauses=clauses).join(str(item) for item in items)

@@ -19,8 +19,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiuye.lib.text import join_list
 from jiuye.standards import selectors, services
-from jiuye.standards.catalog import INDICATORS, join_list
+from jiuye.standards.catalog import INDICATORS
 from jiuye.standards.evaluation import UnitEvaluation
 from jiuye.standards.models import Certification, TickRole
 from jiuye.standards.rules import CriterionResult

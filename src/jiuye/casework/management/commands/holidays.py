@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from jiuye.audit.services import audit_record
 from jiuye.casework.management.commands.worklist import table
 from jiuye.lib import workdays
+from jiuye.lib.text import join_list
 from jiuye.lib.workdays import CheckResult, HolidayYear, WorkdayCalendarError
 
 
@@ -135,7 +136,7 @@ class Command(BaseCommand):
         self.stdout.write(table([_("假日"), _("放假自"), _("至"), _("天数")], rows))
         if year.workdays:
             self.stdout.write(
-                _("调休上班：%(days)s") % {"days": _("、").join(_day(d) for d in year.workdays)}
+                _("调休上班：%(days)s") % {"days": join_list(_day(d) for d in year.workdays)}
             )
 
     def check_files(self, paths: list[Path]) -> None:

@@ -951,10 +951,6 @@ def aggregates_rebuild() -> RebuildSummary:
     )
 
 
-# Bulk loads a refresh may cover; the others replace everything (a rebuild is needed).
-REFRESHABLE_ACTIONS = ("ledger.import",)
-
-
 @dataclass(frozen=True)
 class RefreshSummary:
     households: int  # households named
@@ -972,7 +968,6 @@ def _refresh_refused(state: AggregateState | None, ids: set[int]) -> str:
         return "not built"
     bulk = (
         AuditEntry.objects.filter(pk__gt=state.audit_id, action__in=BULK_ACTIONS)
-        .exclude(action__in=REFRESHABLE_ACTIONS)
         .values_list("action", flat=True)
         .first()
     )
@@ -1020,11 +1015,11 @@ def aggregates_refresh(*, household_ids: Iterable[int]) -> RefreshSummary:
     recognitions and service records; a person who moved: both households), and mark them
     fresh again, instead of a full :func:`aggregates_rebuild`.
 
-    Call it inside the load's transaction, after its rows *and* its audit entry are written,
-    and before ``statuses_changed`` is sent (the receivers then find nothing left to do). It
-    checks what it can: every row above the maxima the aggregates have seen must belong to a
-    named household, and no bulk load other than :data:`REFRESHABLE_ACTIONS` may have happened
-    since the last build; otherwise (or when the aggregates are not built) it rebuilds
+    Call it inside the load's transaction, after its rows are written, instead of sending
+    ``statuses_changed(bulk=True)`` (whose receiver marks the aggregates stale). It checks what
+    it can: every row above the maxima the aggregates have seen must belong to a named
+    household, and no bulk load of :data:`BULK_ACTIONS` (which replace everything) may have
+    happened since the last build; otherwise (or when the aggregates are not built) it rebuilds
     everything and says why in ``rebuilt``. Changes to rows of households not named cannot be
     detected: naming them all is the caller's part.
 

@@ -10,17 +10,15 @@ from typing import Any
 
 import pytest
 
-from jiuye.registry import services
+from jiuye.registry import definitions, services
 from jiuye.registry.classification import (
     CommunityCounts,
-    MemberTimeline,
     community_classification,
     household_classification,
-    zero_families_as_of,
-    zero_family_episodes,
     zero_households,
 )
-from jiuye.registry.models import EMPLOYED, OUTSIDE_LABOR_FORCE, Household, Person, Status
+from jiuye.registry.definitions import MemberTimeline, zero_family_episodes
+from jiuye.registry.models import Household, Person, Status
 from jiuye.units.models import Level, Unit
 from tests.conftest import make_id
 
@@ -59,7 +57,10 @@ def _row(household: Household, on: date = ON) -> Any:
         (["farming", "flexible", "farming"], False, False),
         (["unit"], False, False),
         (["unemployed"], True, False),  # no employed member: zero, not pure farming
-        ([None], True, False),  # nothing recorded: in the labor force, not employed
+        # Nothing recorded: status unknown, counted nowhere (DOMAIN §3, 2026-12), so no zero
+        # family either (it used to be "labor force, not employed": a zero family).
+        ([None], False, False),
+        ([None, "unemployed"], True, False),
         (["student", "unemployed"], True, False),
         (["retired", "out"], False, False),  # no labor force: neither
         ([], False, False),  # no members at all
@@ -89,7 +90,7 @@ def test_urban_and_agricultural_zero_families_are_counted_apart(tree):
         ("U2", "urban", "unemployed"),
         ("U3", "urban", "unit"),
         ("R1", "agricultural", "unemployed"),
-        ("R2", "converted", "unemployed"),
+        ("C1", "converted", "unemployed"),  # 农转非 is urban hukou (DOMAIN §3, 2026-12)
         ("R3", "agricultural", "farming"),
     ]:
         _member(_household(tree["a"], number, hukou), status)
@@ -99,7 +100,7 @@ def test_urban_and_agricultural_zero_families_are_counted_apart(tree):
         counts.zero_families,
         counts.zero_families_urban,
         counts.pure_farming_families,
-    ) == (6, 4, 2, 1)
+    ) == (6, 4, 3, 1)
 
 
 def test_every_community_gets_a_row_and_units_narrow_it(tree):
@@ -119,8 +120,8 @@ def test_empty_querysets_give_nothing(tree):
     _member(_household(tree["a1"], "H1"), "unemployed")
     assert community_classification(on=ON, units=Unit.objects.none()) == {}
     assert household_classification(on=ON, households=Household.objects.none()) == []
-    assert zero_families_as_of(on=ON, communities=Unit.objects.none()) == []
-    assert len(zero_families_as_of(on=ON)) == 1
+    assert zero_households(on=ON, households=Household.objects.none()) == []
+    assert len(zero_households(on=ON)) == 1
 
 
 def test_persons_counts_members_born_by_the_date(tree):
@@ -193,6 +194,8 @@ def _build_random_registry(tree: dict[str, Any], seed: int = 20260131) -> None:
                 [*DATES, _random_day(rng, max(birth, date(2015, 1, 1)), date(2027, 6, 30))]
             )
             since = max(since, birth)
+            if definitions.is_employed(status):
+                since = max(since, person.work_from)  # no employment before 16 (DOMAIN §3)
             services.person_change_status(
                 actor=None,
                 person=person,
@@ -220,15 +223,24 @@ def _brute_force(on: date) -> tuple[dict[int, dict[str, Any]], dict[int, dict[st
     for p in Person.objects.all():
         events = sorted(p.status_events.all(), key=lambda e: e.since)
         current = [e for e in events if e.since <= on]
-        status = current[-1].status if current else None
+        status = definitions.status_on([(e.since, e.status) for e in events], on)
         registered = bool(current and current[-1].registered)
-        working_age = p.work_from <= on < p.retire_on
-        lf = working_age and p.able and p.willing and status not in OUTSIDE_LABOR_FORCE
+        working_age = definitions.is_working_age(
+            work_from=p.work_from, retire_on=p.retire_on, on=on
+        )
+        lf = definitions.in_labor_force(
+            work_from=p.work_from,
+            retire_on=p.retire_on,
+            able=p.able,
+            willing=p.willing,
+            status=status,
+            on=on,
+        )
         hh = households[p.household_id]
         hh["persons"] += p.birth_date <= on
         hh["working_age"] += working_age
         hh["labor_force"] += lf
-        hh["employed"] += lf and status in EMPLOYED
+        hh["employed"] += lf and definitions.is_employed(status)
         hh["farming_employed"] += lf and status == Status.FARMING
         hh["unemployed"] += lf and status == Status.UNEMPLOYED
         hh["registered_unemployed"] += lf and registered
@@ -237,8 +249,12 @@ def _brute_force(on: date) -> tuple[dict[int, dict[str, Any]], dict[int, dict[st
         for u in Unit.objects.filter(level__in=[Level.COMMUNITY, Level.VILLAGE])
     }
     for hh in households.values():
-        hh["is_zero"] = hh["labor_force"] > 0 and hh["employed"] == 0
-        hh["is_pure_farming"] = hh["employed"] > 0 and hh["employed"] == hh["farming_employed"]
+        hh["is_zero"] = definitions.is_zero_family(
+            labor_force=hh["labor_force"], employed=hh["employed"]
+        )
+        hh["is_pure_farming"] = definitions.is_pure_farming(
+            employed=hh["employed"], farming=hh["farming_employed"]
+        )
         c = communities[hh["community_id"]]
         for key in (
             "persons",
@@ -252,7 +268,7 @@ def _brute_force(on: date) -> tuple[dict[int, dict[str, Any]], dict[int, dict[st
         c["households"] += 1
         c["labor_force_households"] += hh["labor_force"] > 0
         c["zero_families"] += hh["is_zero"]
-        c["zero_families_urban"] += hh["is_zero"] and hh["hukou_type"] == "urban"
+        c["zero_families_urban"] += hh["is_zero"] and definitions.is_urban(hh["hukou_type"])
         c["pure_farming_families"] += hh["is_pure_farming"]
     return households, communities
 
@@ -272,7 +288,9 @@ def _sweep_is_zero(on: date) -> dict[int, bool]:
             for p in h.members.all()
         ]
         episodes = zero_family_episodes(members, until=on)
-        result[h.pk] = bool(episodes) and episodes[-1].ended_on is None
+        result[h.pk] = any(e.open_on(on) for e in episodes)
+        # Knowing everything recorded (later events, dated retirements) changes no past day.
+        assert result[h.pk] == any(e.open_on(on) for e in zero_family_episodes(members))
     return result
 
 
@@ -309,6 +327,5 @@ def test_sql_equals_brute_force(tree, on):
 
     sweep = _sweep_is_zero(on)
     assert sweep == {k: v["is_zero"] for k, v in expected_households.items()}
-    zero_ids = {z.household_id for z in zero_families_as_of(on=on)}
-    assert zero_ids == {k for k, v in expected_households.items() if v["is_zero"]}
+    zero_ids = {k for k, v in expected_households.items() if v["is_zero"]}
     assert {r.household_id for r in zero_households(on=on)} == zero_ids

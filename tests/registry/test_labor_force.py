@@ -11,11 +11,10 @@ from jiuye.registry import services
 from jiuye.registry.classification import (
     employed_on,
     household_classification,
-    in_labor_force,
-    is_working_age,
     labor_force_on,
     status_at,
 )
+from jiuye.registry.definitions import in_labor_force, is_working_age
 from jiuye.registry.models import Household, Person, Status
 from tests.conftest import make_id
 
@@ -63,8 +62,6 @@ def test_status_at_date(tree, on, expected):
         events=(("unit", date(2024, 1, 1)), ("unemployed", date(2025, 6, 1))),
     )
     assert status_at(person, on) == expected
-    event = services.status_on(person, on)  # the services' own latest-event reading agrees
-    assert (event.status if event else None) == expected
     row = _sql_row(person.household, on)
     assert (row.employed, row.unemployed) == (
         int(expected == "unit"),
@@ -75,7 +72,9 @@ def test_status_at_date(tree, on, expected):
 @pytest.mark.parametrize(
     ("status", "in_lf", "employed"),
     [
-        (None, True, False),  # nothing recorded yet: labor force, not employed
+        # Nothing recorded yet: status unknown, counted nowhere (DOMAIN §3, 2026-12; it was
+        # "labor force, not employed", which dated zero families back to 16th birthdays).
+        (None, False, False),
         (Status.UNIT, True, True),
         (Status.FLEXIBLE, True, True),
         (Status.SELF, True, True),
@@ -153,14 +152,15 @@ def test_in_labor_force_is_pure():
         "able": True,
         "willing": True,
     }
-    assert in_labor_force(**args, status=None, on=date(2020, 1, 1))
+    assert in_labor_force(**args, status="unemployed", on=date(2020, 1, 1))
+    assert not in_labor_force(**args, status=None, on=date(2020, 1, 1))  # unknown: nowhere
     assert not in_labor_force(**args, status="student", on=date(2020, 1, 1))
-    assert not in_labor_force(**args, status=None, on=date(1999, 12, 31))
-    assert not in_labor_force(**args, status=None, on=date(2040, 1, 1))
+    assert not in_labor_force(**args, status="unemployed", on=date(1999, 12, 31))
+    assert not in_labor_force(**args, status="unemployed", on=date(2040, 1, 1))
 
 
 def test_labor_force_on_skips_the_query_when_age_decides(tree, django_assert_num_queries):
-    person = _person(_household(tree), date(2015, 1, 1))
+    person = _person(_household(tree), date(2015, 1, 1), events=(("unemployed", date(2031, 1, 1)),))
     with django_assert_num_queries(0):
         assert not labor_force_on(person, date(2026, 1, 1))
     with django_assert_num_queries(1):

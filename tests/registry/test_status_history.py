@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from jiuye.registry import services
+from jiuye.registry.classification import status_at
 from jiuye.registry.models import Status, StatusEvent
 from tests.conftest import make_id
 
@@ -44,8 +45,8 @@ def test_back_dated_event_relinks_history(person):
     ]
     person.refresh_from_db()
     assert (person.current_status, person.current_registered) == ("unemployed", True)
-    assert services.status_on(person, date(2024, 8, 31)).status == "unit"
-    assert services.status_on(person, date(2023, 12, 31)) is None
+    assert status_at(person, date(2024, 8, 31)) == "unit"
+    assert status_at(person, date(2023, 12, 31)) is None
 
 
 def test_same_day_change_replaces(person):
@@ -81,3 +82,33 @@ def test_deleting_the_only_event_clears_the_current_status(person):
     services.status_event_delete(actor=None, event=event)
     person.refresh_from_db()
     assert (person.current_status, person.current_since) == ("", None)
+
+
+@pytest.mark.parametrize(
+    ("status", "since", "refused"),
+    [
+        # DOMAIN §3: an employed status may not start before the 16th birthday.
+        (Status.UNIT, date(2021, 3, 9), True),  # 11 years old
+        (Status.FLEXIBLE, date(2026, 3, 9), True),  # the day before the 16th birthday
+        (Status.FARMING, date(2026, 3, 10), False),  # the 16th birthday itself
+        (Status.STUDENT, date(2021, 3, 9), False),  # school is not employment
+        (Status.UNEMPLOYED, date(2026, 3, 1), False),  # only employment is refused
+    ],
+)
+def test_no_employment_before_16(tree, status, since, refused):
+    household = services.household_create(
+        actor=None, number="H-young", unit=tree["a"], hukou_type="urban"
+    )
+    young = services.person_create(
+        actor=None, id_number=make_id(date(2010, 3, 10)), name="少年", household=household
+    )
+    assert young.work_from == date(2026, 3, 10)
+    if not refused:
+        services.person_change_status(actor=None, person=young, status=status, since=since)
+        assert StatusEvent.objects.filter(person=young).count() == 1
+        return
+    with pytest.raises(ValidationError) as caught:
+        services.person_change_status(actor=None, person=young, status=status, since=since)
+    assert caught.value.code == "employed_under_16"
+    assert "16周岁" in caught.value.messages[0]
+    assert not StatusEvent.objects.filter(person=young).exists()

@@ -10,14 +10,12 @@ import pytest
 
 from jiuye.registry import services
 from jiuye.registry.classification import (
-    Episode,
-    MemberTimeline,
-    ZeroFamily,
     household_classification,
-    household_zero_status,
-    zero_families_as_of,
-    zero_family_episodes,
+    household_episodes,
+    household_zero_on,
+    zero_households,
 )
+from jiuye.registry.definitions import Episode, MemberTimeline, zero_family_episodes
 from jiuye.registry.models import Household, Person, Status
 from jiuye.units.models import Unit
 from tests.conftest import make_id
@@ -71,15 +69,26 @@ SWEEP_CASES = {
         D(2026, 12, 31),
         [Episode(D(2026, 7, 14))],
     ),
-    "nobody recorded yet: in the labor force, not employed": (
+    # DOMAIN §3 (2026-12): status unknown before the first event counts nowhere.
+    "nobody recorded yet: status unknown, not a zero family": (
         [member()],
         D(2000, 1, 1),
-        [Episode(START)],
+        [],
     ),
-    "first record unemployed: zero since the 16th birthday": (
+    "first record unemployed: zero from that record, not from the 16th birthday": (
         [member((D(2025, 1, 1), "unemployed"))],
         D(2026, 1, 1),
-        [Episode(START)],
+        [Episode(D(2025, 1, 1))],
+    ),
+    "a registry starting in 2026: emerges on the first recorded status (CQ-2)": (
+        [member((D(2026, 3, 2), "unemployed")), member((D(2026, 3, 5), "out"))],
+        D(2026, 12, 31),
+        [Episode(D(2026, 3, 2))],
+    ),
+    "the later employment of a member ends it (no 9366 days)": (
+        [member((D(2026, 3, 2), "unemployed"), (D(2026, 4, 1), "unit"))],
+        D(2026, 12, 31),
+        [Episode(D(2026, 3, 2), D(2026, 4, 1), "employed")],
     ),
     "no labor-force member: never zero": (
         [
@@ -149,6 +158,21 @@ SWEEP_CASES = {
 )
 def test_zero_family_episodes(members, until, expected):
     assert zero_family_episodes(members, until=until) == expected
+    # Everything recorded (until=None) gives the same episodes up to ``until``, read as of it.
+    complete = zero_family_episodes(members)
+    assert [e.emerged_on for e in complete if e.emerged_on <= until] == [
+        e.emerged_on for e in expected
+    ]
+
+
+def test_retirement_end_is_dated_ahead():
+    """With everything recorded, the day the last labor-force member retires already ends the
+    episode (no nightly job needed), while as of an earlier day it is open."""
+    members = [member((D(2025, 1, 1), "unemployed"), retire_on=D(2027, 7, 15))]
+    (episode,) = zero_family_episodes(members)
+    assert episode == Episode(D(2025, 1, 1), D(2027, 7, 15), "no_labor_force")
+    assert episode.open_on(D(2027, 7, 14)) and not episode.open_on(D(2027, 7, 15))
+    assert episode.days(D(2026, 1, 1)) == 365  # read as of a date before its end
 
 
 def test_episode_days():
@@ -178,6 +202,15 @@ def _change(person: Person, status: str, since: date) -> None:
     services.person_change_status(actor=None, person=person, status=status, since=since)
 
 
+def _latest(household: Household, on: date) -> tuple[bool, date | None, date | None, str | None]:
+    """(zero on ``on``, the latest episode's emergence, end and end reason) as known then."""
+    episodes = household_episodes(household.pk, until=on)
+    if not episodes:
+        return (False, None, None, None)
+    last = episodes[-1]
+    return (last.open_on(on), last.emerged_on, last.ended_on, last.end_reason)
+
+
 def _sql_zero(household: Household, on: date) -> bool:
     (row,) = household_classification(on=on, households=Household.objects.filter(pk=household.pk))
     return row.is_zero
@@ -201,12 +234,7 @@ def couple(tree):
 def test_emerges_when_the_only_earner_becomes_unemployed(couple):
     household, earner, _ = couple
     _change(earner, Status.UNEMPLOYED, date(2026, 1, 31))
-    status = household_zero_status(household=household, on=date(2026, 2, 15))
-    assert (status.is_zero, status.emerged_on, status.eliminated_on) == (
-        True,
-        date(2026, 1, 31),
-        None,
-    )
+    assert _latest(household, date(2026, 2, 15))[:3] == (True, date(2026, 1, 31), None)
     assert not _sql_zero(household, date(2026, 1, 30))
     assert _sql_zero(household, date(2026, 1, 31))
 
@@ -215,14 +243,15 @@ def test_eliminated_the_day_a_member_is_employed(couple):
     household, earner, spouse = couple
     _change(earner, Status.UNEMPLOYED, date(2026, 1, 31))
     _change(spouse, Status.PUBLIC_POST, date(2026, 2, 27))
-    status = household_zero_status(household=household, on=date(2026, 3, 1))
-    assert (status.is_zero, status.emerged_on, status.eliminated_on, status.end_reason) == (
+    assert _latest(household, date(2026, 3, 1)) == (
         False,
         date(2026, 1, 31),
         date(2026, 2, 27),
         "employed",
     )
-    assert status.episodes == (Episode(date(2026, 1, 31), date(2026, 2, 27), "employed"),)
+    assert household_episodes(household.pk, until=date(2026, 3, 1)) == [
+        Episode(date(2026, 1, 31), date(2026, 2, 27), "employed")
+    ]
     assert _sql_zero(household, date(2026, 2, 26))
     assert not _sql_zero(household, date(2026, 2, 27))
 
@@ -238,8 +267,7 @@ def test_emerges_when_the_employed_member_retires(tree):
         male=False,
     )
     assert husband.retire_on == date(2026, 7, 15)
-    status = household_zero_status(household=household, on=date(2026, 8, 1))
-    assert (status.is_zero, status.emerged_on) == (True, date(2026, 7, 15))
+    assert _latest(household, date(2026, 8, 1))[:2] == (True, date(2026, 7, 15))
     assert not _sql_zero(household, date(2026, 7, 14))
     assert _sql_zero(household, date(2026, 7, 15))
 
@@ -254,8 +282,7 @@ def test_emerges_when_the_only_labor_force_member_turns_16_unemployed(tree):
         (Status.RETIRED, date(2000, 1, 1)),
         male=False,
     )
-    status = household_zero_status(household=household, on=date(2026, 12, 31))
-    assert (status.is_zero, status.emerged_on) == (True, date(2026, 7, 14))
+    assert _latest(household, date(2026, 12, 31))[:2] == (True, date(2026, 7, 14))
     assert not _sql_zero(household, date(2026, 7, 13))
     assert _sql_zero(household, date(2026, 7, 14))
 
@@ -271,14 +298,14 @@ def test_household_without_labor_force_is_never_zero(tree):
     _person(household, date(1985, 1, 1), (Status.UNEMPLOYED, date(2020, 1, 1)), able=False)
     _person(household, date(2012, 1, 1), (Status.STUDENT, date(2018, 9, 1)), male=False)
     for on in (date(2020, 6, 1), date(2026, 1, 31), date(2027, 12, 31)):
-        assert not household_zero_status(household=household, on=on).is_zero
+        assert not household_zero_on(household_id=household.pk, on=on)
         assert not _sql_zero(household, on)
-    assert household_zero_status(household=household, on=date(2026, 1, 31)).episodes == ()
+    assert household_episodes(household.pk) == []
 
 
 def test_empty_household_is_not_zero(tree):
     household = _household(tree["a1"], "H-empty")
-    assert household_zero_status(household=household, on=date(2026, 1, 1)).episodes == ()
+    assert household_episodes(household.pk) == []
     assert not _sql_zero(household, date(2026, 1, 1))
 
 
@@ -287,30 +314,30 @@ def test_past_date_unchanged_by_later_events(couple):
     _change(earner, Status.UNEMPLOYED, date(2026, 1, 31))
     past = date(2026, 2, 15)
     before = (
-        household_zero_status(household=household, on=past),
+        _latest(household, past),
         _sql_zero(household, past),
-        zero_families_as_of(on=past),
+        [r.household_id for r in zero_households(on=past)],
     )
     _change(spouse, Status.UNIT, date(2026, 3, 1))  # recorded later, effective later
     _change(earner, Status.RETIRED, date(2026, 5, 1))
     after = (
-        household_zero_status(household=household, on=past),
+        _latest(household, past),
         _sql_zero(household, past),
-        zero_families_as_of(on=past),
+        [r.household_id for r in zero_households(on=past)],
     )
     assert before == after
-    assert before[0].is_zero and before[0].emerged_on == date(2026, 1, 31)
-    assert not household_zero_status(household=household, on=date(2026, 3, 1)).is_zero
+    assert before[0][:2] == (True, date(2026, 1, 31))
+    assert not household_zero_on(household_id=household.pk, on=date(2026, 3, 1))
 
 
-def test_household_zero_status_takes_two_queries(couple, django_assert_num_queries):
+def test_household_episodes_take_two_queries(couple, django_assert_num_queries):
     household, earner, _ = couple
     _change(earner, Status.UNEMPLOYED, date(2026, 1, 31))
     with django_assert_num_queries(2):
-        household_zero_status(household=household, on=date(2026, 2, 1))
+        household_episodes(household.pk)
 
 
-def test_zero_families_as_of_dates_each_family(tree, couple):
+def test_zero_households_across_communities(tree, couple):
     household, earner, _ = couple
     _change(earner, Status.UNEMPLOYED, date(2026, 1, 31))
     rural = _household(tree["c"], "H-rural", hukou="agricultural")
@@ -323,12 +350,10 @@ def test_zero_families_as_of_dates_each_family(tree, couple):
     working = _household(tree["b"], "H-working")
     _person(working, date(1990, 1, 1), (Status.UNIT, date(2006, 1, 1)))
     on = date(2026, 2, 28)
-    found = zero_families_as_of(on=on)
-    assert found == [
-        ZeroFamily(household.pk, tree["a"].pk, "urban", date(2026, 1, 31)),
-        ZeroFamily(rural.pk, tree["c"].pk, "agricultural", date(2025, 11, 30)),
+    assert [(r.household_id, r.hukou_type) for r in zero_households(on=on)] == [
+        (household.pk, "urban"),
+        (rural.pk, "agricultural"),
     ]
-    assert found[0].days(on) == 28
-    in_s1 = Unit.objects.filter(path__startswith=tree["s1"].path)
-    assert [z.household_id for z in zero_families_as_of(on=on, communities=in_s1)] == [household.pk]
-    assert zero_families_as_of(on=date(2026, 1, 30), communities=in_s1) == []
+    in_s1 = Household.objects.filter(community__path__startswith=tree["s1"].path)
+    assert [r.household_id for r in zero_households(on=on, households=in_s1)] == [household.pk]
+    assert zero_households(on=date(2026, 1, 30), households=in_s1) == []

@@ -1,95 +1,43 @@
-"""As-of-date classification of persons and households (DOMAIN §3, the facts behind §5).
+"""As-of-date classification of persons and households (DOMAIN §3, the facts behind §5), for
+every household or community at once.
 
-Definitions, all taken *at a date* D:
-
-- **status at D**: the status event with ``since <= D`` and (``until`` NULL or ``until > D``).
-  ``until`` is the next event's ``since``, so this range filter picks the one event in force
-  without a per-person "latest event" subquery, and PostgreSQL can hash-join it.
-- **no status yet**: a person with no event in force at D (nothing recorded before D) is neither
-  employed nor outside the labor force: if of working age, able and willing, they are in the
-  labor force and count as *not employed* (so they can make a zero-employment family), but not
-  as ``unemployed`` either, which counts only a recorded ``unemployed`` status. Hence
-  ``labor_force - employed - unemployed`` is the labor force with no status on record.
-- **working age**: ``work_from <= D < retire_on`` (16th birthday inclusive, retirement day
-  exclusive; both columns are derived from the ID number by ``registry.derive``).
-- **labor force**: working age, ``able``, ``willing``, and status not in
-  :data:`OUTSIDE_LABOR_FORCE`. Ability and desire have no history: their current values are
-  used for every date.
-- **employed / unemployed / registered unemployed**: counted *within the labor force* only
-  (DOMAIN §5 always takes rates over the labor force).
-- **zero-employment family**: a household with at least one labor-force member and no
-  labor-force member employed. **Pure-farming family**: at least one employed labor-force
-  member and all of them ``farming``. Urban-only counting (CQ) filters on the *household's*
-  hukou type.
+The rules themselves live in :mod:`jiuye.registry.definitions` (labor force, employed, status in
+force, zero and pure-farming families, the zero-family sweep); this module only assembles their
+SQL forms into aggregated queries (one query per call, on SQLite and PostgreSQL alike) and runs
+the sweep for a household. Status counts are over the labor force (DOMAIN §5 takes rates over
+it); a person whose status is unknown on the date counts nowhere.
 
 Household counts and labor-force counts are grouped by the household's community; ``persons``
 and ``working_age`` by the person's (``registry.services`` keeps the two equal). ``persons``
-counts members born on or before D.
-
-A consequence of the "no status yet" rule: a working-age member whose first recorded event is
-later than their 16th birthday was, before it, in the labor force and not employed; so the
-sweep may date a zero family's emergence back to that birthday. Loaders should record each
-person's first status from the day it is known to hold.
-
-Two forms of the same definitions live here, and a test keeps them equal: the aggregated SQL
-(for every household or community at once, one query, on SQLite and PostgreSQL alike) and the
-pure Python predicates (for one person, and for the change-point sweep that dates when a zero
-family emerged and was eliminated).
+counts members born on or before the date.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-from jiuye.registry.models import (
-    EMPLOYED,
-    OUTSIDE_LABOR_FORCE,
-    Household,
-    HukouType,
-    Person,
-    Status,
-    StatusEvent,
-)
+from jiuye.lib.sql import Sql, sql_list, subquery
+from jiuye.registry import definitions
+from jiuye.registry.definitions import Episode, MemberTimeline, zero_family_episodes
+from jiuye.registry.models import Household, Person, StatusEvent
 from jiuye.units.models import Level, Unit
 
-EndReason = Literal["employed", "no_labor_force"]
-
 # ---------------------------------------------------------------------------------------------
-# One person, in Python
+# One person
 # ---------------------------------------------------------------------------------------------
-
-
-def is_working_age(*, work_from: date, retire_on: date, on: date) -> bool:
-    """From the 16th birthday up to the day before the retirement day (DOMAIN §3)."""
-    return work_from <= on < retire_on
-
-
-def in_labor_force(
-    *, work_from: date, retire_on: date, able: bool, willing: bool, status: str | None, on: date
-) -> bool:
-    """The labor-force predicate; ``status`` None means nothing recorded yet (counts as in)."""
-    return (
-        is_working_age(work_from=work_from, retire_on=retire_on, on=on)
-        and able
-        and willing
-        and status not in OUTSIDE_LABOR_FORCE
-    )
 
 
 def status_at(person: Person, on: date) -> str | None:
-    """The status in force on ``on`` (None before the first event), by the ``until`` range."""
-    in_force = Q(until__isnull=True) | Q(until__gt=on)
+    """The status in force on ``on`` (None: unknown, before the first event)."""
     return (
-        StatusEvent.objects.filter(in_force, person=person, since__lte=on)
+        StatusEvent.objects.filter(definitions.in_force_q(on), person=person)
         .values_list("status", flat=True)
         .first()
     )
@@ -97,13 +45,13 @@ def status_at(person: Person, on: date) -> str | None:
 
 def labor_force_on(person: Person, on: date) -> bool:
     """Is ``person`` in the labor force on ``on``? At most one query (their status then)."""
-    if (
-        not person.able
-        or not person.willing
-        or not is_working_age(work_from=person.work_from, retire_on=person.retire_on, on=on)
+    if not (person.able and person.willing):
+        return False
+    if not definitions.is_working_age(
+        work_from=person.work_from, retire_on=person.retire_on, on=on
     ):
         return False
-    return in_labor_force(
+    return definitions.in_labor_force(
         work_from=person.work_from,
         retire_on=person.retire_on,
         able=person.able,
@@ -115,15 +63,7 @@ def labor_force_on(person: Person, on: date) -> bool:
 
 def employed_on(person: Person, on: date) -> bool:
     """In the labor force on ``on`` with an employed status (实现就业)."""
-    status = status_at(person, on)
-    return status in EMPLOYED and in_labor_force(
-        work_from=person.work_from,
-        retire_on=person.retire_on,
-        able=person.able,
-        willing=person.willing,
-        status=status,
-        on=on,
-    )
+    return labor_force_on(person, on) and definitions.is_employed(status_at(person, on))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,76 +107,60 @@ class CommunityCounts:
     pure_farming_families: int = 0
 
 
-def _sql_list(values: Iterable[str]) -> str:
-    """A literal SQL list of our own enum values (quote-safe by construction)."""
-    items = sorted(str(v) for v in values)
-    assert all(v.replace("_", "").isalnum() for v in items)
-    return ", ".join(f"'{v}'" for v in items)
-
-
-_EMPLOYED_SQL = _sql_list(EMPLOYED)
-_OUTSIDE_SQL = _sql_list(OUTSIDE_LABOR_FORCE)
-_COMMUNITY_LEVELS_SQL = _sql_list([Level.COMMUNITY, Level.VILLAGE])
-_URBAN = str(HukouType.URBAN)
-_FARMING = str(Status.FARMING)
-_UNEMPLOYED = str(Status.UNEMPLOYED)
+_COMMUNITY_LEVELS_SQL = sql_list([Level.COMMUNITY, Level.VILLAGE])
 _PERSON = Person._meta.db_table
 _EVENT = StatusEvent._meta.db_table
 _HOUSEHOLD = Household._meta.db_table
 _UNIT = Unit._meta.db_table
 
-# The household predicates, written once over the per-household aggregate ``hh``.
-_ZERO_SQL = "hh.labor_force > 0 AND hh.employed = 0"
-_PURE_FARMING_SQL = "hh.employed > 0 AND hh.employed = hh.farming_employed"
-
-# An SQL fragment and its parameters.
-Fragment = tuple[str, tuple[Any, ...]]
+# The household rules, over the per-household aggregate ``hh``.
+ZERO_SQL = definitions.zero_family_sql("hh.labor_force", "hh.employed").text
+PURE_FARMING_SQL = definitions.pure_farming_sql("hh.employed", "hh.farming_employed").text
 
 
-def _subquery(queryset: QuerySet[Any]) -> Fragment:
-    """The SQL of ``SELECT id`` over a queryset, to use as ``IN (...)``; ordering dropped.
-
-    A queryset that cannot match (``.none()``, as the jurisdiction scope returns for a user who
-    may see nothing) has no SQL; it becomes a subquery with no rows.
-    """
-    try:
-        sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    except EmptyResultSet:
-        return "SELECT -1 WHERE 1 = 0", ()
-    return sql, tuple(params)
+def _case(condition: Sql) -> Sql:
+    return Sql(f"CASE WHEN {condition.text} THEN 1 ELSE 0 END", condition.params)
 
 
-def _labor_force_cte(on: date, candidate_filter: Fragment | None) -> tuple[str, list[Any]]:
+def labor_force_cte(on: date, candidate_filter: Sql | None) -> Sql:
     """``WITH candidate AS (...), hh AS (...)``: labor-force counts per household.
 
-    Only *candidates* (of working age, able and willing) need their status, so only they are
-    joined to the event in force, picked by its date range (a plain hash join, no per-person
-    subquery); a candidate with no event in force is in the labor force and not employed. The
-    household's community and hukou ride along in the same pipeline, so the per-household
-    aggregate is never joined back to the household table: a join *after* the aggregate lets
-    PostgreSQL's parallel plans rebuild that aggregate in every worker.
+    Only *candidates* (of working age, able and willing) can be in the labor force, so only they
+    are joined to the event in force, picked by its date range (a plain hash join, no
+    per-person subquery). The household's community and hukou ride along in the same pipeline,
+    so the per-household aggregate is never joined back to the household table: a join *after*
+    the aggregate lets PostgreSQL's parallel plans rebuild that aggregate in every worker.
     """
-    where, params = "", [on, on, on, on]
+    lf = definitions.labor_force_sql("p", "e.status", on)
+    employed = lf & definitions.employed_sql("e.status")
+    farming = lf & Sql(f"e.status = '{definitions.FARMING}'")
+    unemployed = lf & Sql(f"e.status = '{definitions.UNEMPLOYED}'")
+    registered = unemployed & Sql("e.registered")
+    columns = [
+        (_case(lf), "lf"),
+        (_case(employed), "employed"),
+        (_case(farming), "farming"),
+        (_case(unemployed), "unemployed"),
+        (_case(registered), "registered"),
+    ]
+    select = ",\n               ".join(f"{c.text} AS {name}" for c, name in columns)
+    params: list[Any] = [p for c, _ in columns for p in c.params]
+    in_force = definitions.in_force_sql("e", on)
+    params += in_force.params
+    candidates = definitions.working_age_sql("p", on) & Sql("p.able AND p.willing")
     if candidate_filter is not None:
-        where = f"AND {candidate_filter[0]}"
-        params.extend(candidate_filter[1])
-    status = "e.status IS NOT NULL AND e.status"
+        candidates = candidates & candidate_filter
+    params += candidates.params
     sql = f"""
     WITH candidate AS (
         SELECT p.household_id AS household_id,
                h.community_id AS community_id,
                h.hukou_type AS hukou_type,
-               CASE WHEN {status} IN ({_OUTSIDE_SQL}) THEN 0 ELSE 1 END AS lf,
-               CASE WHEN {status} IN ({_EMPLOYED_SQL}) THEN 1 ELSE 0 END AS employed,
-               CASE WHEN {status} = '{_FARMING}' THEN 1 ELSE 0 END AS farming,
-               CASE WHEN {status} = '{_UNEMPLOYED}' THEN 1 ELSE 0 END AS unemployed,
-               CASE WHEN {status} = '{_UNEMPLOYED}' AND e.registered THEN 1 ELSE 0 END
-                   AS registered
+               {select}
         FROM {_PERSON} p
         JOIN {_HOUSEHOLD} h ON h.id = p.household_id
-        LEFT JOIN {_EVENT} e
-               ON e.person_id = p.id AND e.since <= %s AND (e.until IS NULL OR e.until > %s)
-        WHERE p.work_from <= %s AND p.retire_on > %s AND p.able AND p.willing {where}
+        LEFT JOIN {_EVENT} e ON e.person_id = p.id AND {in_force.text}
+        WHERE {candidates.text}
     ),
     hh AS (
         SELECT household_id, community_id, hukou_type,
@@ -248,32 +172,29 @@ def _labor_force_cte(on: date, candidate_filter: Fragment | None) -> tuple[str, 
         FROM candidate
         GROUP BY household_id, community_id, hukou_type
     )"""
-    return sql, params
+    return Sql(sql, tuple(params))
 
 
-def _members_sql(
-    on: date,
-    group_by: str,
-    person_filter: Fragment | None,
-) -> tuple[str, list[Any]]:
+def _members_sql(on: date, group_by: str, person_filter: Sql | None) -> Sql:
     """Persons born by the date and persons of working age, grouped by ``p.<group_by>``."""
-    where, params = "", [on, on, on]
+    working_age = _case(definitions.working_age_sql("p", on))
+    params: list[Any] = [on, *working_age.params]
+    where = ""
     if person_filter is not None:
-        where = f"WHERE {person_filter[0]}"
-        params.extend(person_filter[1])
+        where = f"WHERE {person_filter.text}"
+        params.extend(person_filter.params)
     sql = f"""
         SELECT p.{group_by} AS {group_by},
                SUM(CASE WHEN p.birth_date <= %s THEN 1 ELSE 0 END) AS persons,
-               SUM(CASE WHEN p.work_from <= %s AND p.retire_on > %s THEN 1 ELSE 0 END)
-                   AS working_age
+               SUM({working_age.text}) AS working_age
         FROM {_PERSON} p
         {where}
         GROUP BY p.{group_by}"""
-    return sql, params
+    return Sql(sql, tuple(params))
 
 
-def _in(column: str, fragment: Fragment) -> Fragment:
-    return f"{column} IN ({fragment[0]})", fragment[1]
+def _in(column: str, fragment: Sql) -> Sql:
+    return Sql(f"{column} IN ({fragment.text})", fragment.params)
 
 
 _HOUSEHOLD_COUNTS = (
@@ -288,25 +209,25 @@ _HOUSEHOLD_COUNTS = (
 def _household_rows_sql(
     on: date, households: QuerySet[Household] | None, *, zero_only: bool
 ) -> tuple[str, list[Any]]:
-    household_ids = _subquery(households) if households is not None else None
+    household_ids = subquery(households) if households is not None else None
     person_filter = _in("p.household_id", household_ids) if household_ids else None
-    cte, params = _labor_force_cte(on, person_filter)
-    members, member_params = _members_sql(on, "household_id", person_filter)
-    params += member_params
+    cte = labor_force_cte(on, person_filter)
+    members = _members_sql(on, "household_id", person_filter)
+    params = [*cte.params, *members.params]
     counts = ", ".join(f"COALESCE(hh.{c}, 0)" for c in _HOUSEHOLD_COUNTS)
     conditions = []
     if household_ids is not None:
-        conditions.append(f"h.id IN ({household_ids[0]})")
-        params.extend(household_ids[1])
+        conditions.append(f"h.id IN ({household_ids.text})")
+        params.extend(household_ids.params)
     if zero_only:
-        conditions.append(_ZERO_SQL)
+        conditions.append(ZERO_SQL)
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    sql = f"""{cte},
-    m AS ({members})
+    sql = f"""{cte.text},
+    m AS ({members.text})
     SELECT h.id, h.community_id, h.hukou_type,
            COALESCE(m.persons, 0), COALESCE(m.working_age, 0), {counts},
-           CASE WHEN {_ZERO_SQL} THEN 1 ELSE 0 END,
-           CASE WHEN {_PURE_FARMING_SQL} THEN 1 ELSE 0 END
+           CASE WHEN {ZERO_SQL} THEN 1 ELSE 0 END,
+           CASE WHEN {PURE_FARMING_SQL} THEN 1 ELSE 0 END
     FROM {_HOUSEHOLD} h
     LEFT JOIN m ON m.household_id = h.id
     {"JOIN" if zero_only else "LEFT JOIN"} hh ON hh.household_id = h.id
@@ -380,19 +301,20 @@ def _community_sql(on: date, units: QuerySet[Unit] | None) -> tuple[str, list[An
     - ``lf``: the labor-force counts and household flags: candidates × events × household →
       per household (``hh``) → per community.
     """
-    unit_ids = _subquery(units) if units is not None else None
-    cte, params = _labor_force_cte(on, _in("h.community_id", unit_ids) if unit_ids else None)
-    members, member_params = _members_sql(
+    unit_ids = subquery(units) if units is not None else None
+    cte = labor_force_cte(on, _in("h.community_id", unit_ids) if unit_ids else None)
+    members = _members_sql(
         on, "community_id", _in("p.community_id", unit_ids) if unit_ids else None
     )
-    params += member_params
+    params = [*cte.params, *members.params]
     household_where = unit_where = ""
     if unit_ids is not None:
-        household_where = f"WHERE community_id IN ({unit_ids[0]})"
-        unit_where = f"AND u.id IN ({unit_ids[0]})"
-        params += [*unit_ids[1], *unit_ids[1]]
+        household_where = f"WHERE community_id IN ({unit_ids.text})"
+        unit_where = f"AND u.id IN ({unit_ids.text})"
+        params += [*unit_ids.params, *unit_ids.params]
+    urban = definitions.urban_sql("hh.hukou_type").text
     outer = ", ".join(f"COALESCE({c}, 0)" for c in _COMMUNITY_COLUMNS)
-    sql = f"""{cte},
+    sql = f"""{cte.text},
     lf AS (
         SELECT community_id,
                SUM(hh.labor_force) AS labor_force,
@@ -400,14 +322,13 @@ def _community_sql(on: date, units: QuerySet[Unit] | None) -> tuple[str, list[An
                SUM(hh.unemployed) AS unemployed,
                SUM(hh.registered_unemployed) AS registered_unemployed,
                SUM(CASE WHEN hh.labor_force > 0 THEN 1 ELSE 0 END) AS labor_force_households,
-               SUM(CASE WHEN {_ZERO_SQL} THEN 1 ELSE 0 END) AS zero_families,
-               SUM(CASE WHEN {_ZERO_SQL} AND hh.hukou_type = '{_URBAN}' THEN 1 ELSE 0 END)
-                   AS zero_families_urban,
-               SUM(CASE WHEN {_PURE_FARMING_SQL} THEN 1 ELSE 0 END) AS pure_farming_families
+               SUM(CASE WHEN {ZERO_SQL} THEN 1 ELSE 0 END) AS zero_families,
+               SUM(CASE WHEN {ZERO_SQL} AND {urban} THEN 1 ELSE 0 END) AS zero_families_urban,
+               SUM(CASE WHEN {PURE_FARMING_SQL} THEN 1 ELSE 0 END) AS pure_farming_families
         FROM hh
         GROUP BY community_id
     ),
-    m AS ({members}),
+    m AS ({members.text}),
     hc AS (
         SELECT community_id, COUNT(*) AS households
         FROM {_HOUSEHOLD}
@@ -444,145 +365,29 @@ def community_classification(
     }
 
 
+def persons_without_status(*, on: date, persons: QuerySet[Person]) -> QuerySet[Person]:
+    """Data quality (DOMAIN §3, "status not recorded"): the persons among ``persons`` of working
+    age on ``on`` with no status recorded by then (counted in no indicator that day)."""
+    in_force = StatusEvent.objects.filter(definitions.in_force_q(on), person=OuterRef("pk"))
+    return persons.filter(definitions.working_age_q(on)).exclude(Exists(in_force))
+
+
 # ---------------------------------------------------------------------------------------------
-# Zero-employment family history: a sweep over change points
+# Zero-employment family history: the sweep of ``definitions`` over a household's members
 # ---------------------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True, slots=True)
-class MemberTimeline:
-    """What decides one member's part in the household predicate over time."""
-
-    work_from: date
-    retire_on: date
-    able: bool
-    willing: bool
-    events: Sequence[tuple[date, str]]  # (since, status), any order, one per day
+MEMBER_FIELDS = ("id", "household_id", "work_from", "retire_on", "able", "willing")
 
 
-@dataclass(frozen=True, slots=True)
-class Episode:
-    """A maximal interval during which a household was a zero-employment family.
-
-    ``ended_on`` is the first day it no longer was (None: still one as of the sweep's date).
-    """
-
-    emerged_on: date
-    ended_on: date | None = None
-    end_reason: EndReason | None = None
-
-    def days(self, on: date) -> int:
-        """Days from emergence to the end, or to ``on`` while still open."""
-        return ((self.ended_on or on) - self.emerged_on).days
-
-
-class _Member:
-    """A member's events sorted once, so the status at any date is a bisect."""
-
-    __slots__ = ("sinces", "statuses", "timeline")
-
-    def __init__(self, timeline: MemberTimeline) -> None:
-        ordered = sorted(timeline.events)
-        self.timeline = timeline
-        self.sinces = [since for since, _ in ordered]
-        self.statuses = [status for _, status in ordered]
-
-    def status_on(self, on: date) -> str | None:
-        index = bisect.bisect_right(self.sinces, on)
-        return self.statuses[index - 1] if index else None
-
-    def state_on(self, on: date) -> tuple[bool, bool]:
-        """(in the labor force, employed) on ``on``."""
-        t = self.timeline
-        status = self.status_on(on)
-        lf = in_labor_force(
-            work_from=t.work_from,
-            retire_on=t.retire_on,
-            able=t.able,
-            willing=t.willing,
-            status=status,
-            on=on,
-        )
-        return lf, lf and status in EMPLOYED
-
-
-def _change_points(members: Sequence[_Member], until: date) -> list[date]:
-    """Every day the predicate can flip: status events, 16th birthdays, retirement days."""
-    points: set[date] = set()
-    for member in members:
-        points.update((member.timeline.work_from, member.timeline.retire_on))
-        points.update(member.sinces)
-    return sorted(day for day in points if day <= until)
-
-
-def zero_family_episodes(members: Sequence[MemberTimeline], *, until: date) -> list[Episode]:
-    """The household's zero-employment episodes, judged with what is known up to ``until``.
-
-    Before the first change point nobody is of working age yet, so the household starts
-    non-zero; at each change point the predicate is evaluated afresh. An episode ends on the
-    day a labor-force member is employed (``employed``) or the day nobody is left in the labor
-    force (``no_labor_force``). Change points after ``until`` are ignored, so an episode that
-    ends later is still open as of ``until``.
-    """
-    prepared = [_Member(m) for m in members]
-    episodes: list[Episode] = []
-    open_since: date | None = None
-    for day in _change_points(prepared, until):
-        states = [m.state_on(day) for m in prepared]
-        labor_force = any(lf for lf, _ in states)
-        employed = any(emp for _, emp in states)
-        is_zero = labor_force and not employed
-        if is_zero and open_since is None:
-            open_since = day
-        elif not is_zero and open_since is not None:
-            reason: EndReason = "employed" if employed else "no_labor_force"
-            episodes.append(Episode(open_since, day, reason))
-            open_since = None
-    if open_since is not None:
-        episodes.append(Episode(open_since))
-    return episodes
-
-
-@dataclass(frozen=True, slots=True)
-class ZeroStatus:
-    """A household's zero-employment standing as of a date, from its latest episode.
-
-    ``eliminated_on`` is the latest episode's end (see ``end_reason``: ``employed`` is an
-    elimination proper, ``no_labor_force`` means the household simply stopped qualifying).
-    """
-
-    is_zero: bool
-    emerged_on: date | None
-    eliminated_on: date | None
-    end_reason: EndReason | None
-    episodes: tuple[Episode, ...]
-
-
-def _status_from(episodes: Sequence[Episode]) -> ZeroStatus:
-    if not episodes:
-        return ZeroStatus(False, None, None, None, ())
-    latest = episodes[-1]
-    return ZeroStatus(
-        latest.ended_on is None,
-        latest.emerged_on,
-        latest.ended_on,
-        latest.end_reason,
-        tuple(episodes),
-    )
-
-
-_MEMBER_FIELDS = ("id", "household_id", "work_from", "retire_on", "able", "willing")
-
-
-def _timelines(
-    persons: Iterable[dict[str, Any]], events: Iterable[tuple[int, date, str]]
-) -> dict[int, list[MemberTimeline]]:
-    """Member timelines grouped by household id."""
+def member_timelines(household_ids: Sequence[int]) -> dict[int, list[MemberTimeline]]:
+    """The members' timelines of these households (two queries), grouped by household id."""
+    persons = Person.objects.filter(household_id__in=household_ids).order_by()
+    events = StatusEvent.objects.filter(person__household_id__in=household_ids).order_by()
     by_person: dict[int, list[tuple[date, str]]] = defaultdict(list)
-    for person_id, since, status in events:
+    for person_id, since, status in events.values_list("person_id", "since", "status"):
         by_person[person_id].append((since, status))
     households: dict[int, list[MemberTimeline]] = defaultdict(list)
-    for p in persons:
+    for p in persons.values(*MEMBER_FIELDS):
         households[p["household_id"]].append(
             MemberTimeline(
                 work_from=p["work_from"],
@@ -595,63 +400,13 @@ def _timelines(
     return households
 
 
-def household_zero_status(*, household: Household, on: date) -> ZeroStatus:
-    """The household's zero standing and history as of ``on`` (2 queries: members, events).
-
-    Only events that started on or before ``on`` are read, so later records never change the
-    answer for a past date.
-    """
-    persons = Person.objects.filter(household=household).order_by().values(*_MEMBER_FIELDS)
-    events = StatusEvent.objects.filter(person__household=household, since__lte=on).order_by()
-    timelines = _timelines(persons, events.values_list("person_id", "since", "status"))
-    return _status_from(zero_family_episodes(timelines.get(household.pk, []), until=on))
+def household_episodes(household_id: int, *, until: date | None = None) -> list[Episode]:
+    """The household's zero-employment episodes (with what is known up to ``until``; None:
+    everything recorded, ends the calendar decides included)."""
+    members = member_timelines([household_id]).get(household_id, [])
+    return zero_family_episodes(members, until=until)
 
 
-@dataclass(frozen=True, slots=True)
-class ZeroFamily:
-    """A zero-employment family at a date and the day its current episode began."""
-
-    household_id: int
-    community_id: int
-    hukou_type: str
-    emerged_on: date
-
-    def days(self, on: date) -> int:
-        """Days it has stayed uneliminated as of ``on``."""
-        return (on - self.emerged_on).days
-
-
-_CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
-
-
-def zero_families_as_of(*, on: date, communities: QuerySet[Unit] | None = None) -> list[ZeroFamily]:
-    """The zero families at ``on`` with their emergence dates, ordered by community and id.
-
-    The database finds them (one aggregated query); only for those households are members and
-    events loaded (two queries per 500 households) and swept to date the open episode.
-    """
-    households = None
-    if communities is not None:
-        households = Household.objects.filter(community__in=communities.order_by().values("pk"))
-    rows = zero_households(on=on, households=households)
-    found: list[ZeroFamily] = []
-    for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start : start + _CHUNK]
-        ids = [row.household_id for row in chunk]
-        persons = Person.objects.filter(household_id__in=ids).order_by().values(*_MEMBER_FIELDS)
-        events = StatusEvent.objects.filter(person__household_id__in=ids, since__lte=on)
-        timelines = _timelines(
-            persons, events.order_by().values_list("person_id", "since", "status")
-        )
-        for row in chunk:
-            episodes = zero_family_episodes(timelines.get(row.household_id, []), until=on)
-            # The sweep and the SQL share one definition; they can only disagree if the data
-            # changed between the two reads, and then the later read (the sweep) wins.
-            if episodes and episodes[-1].ended_on is None:
-                found.append(
-                    ZeroFamily(
-                        row.household_id, row.community_id, row.hukou_type, episodes[-1].emerged_on
-                    )
-                )
-    found.sort(key=lambda z: (z.community_id, z.household_id))
-    return found
+def household_zero_on(*, household_id: int, on: date) -> bool:
+    """Was the household a zero-employment family on ``on``?"""
+    return any(e.open_on(on) for e in household_episodes(household_id, until=on))

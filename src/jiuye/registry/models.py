@@ -36,13 +36,6 @@ class Status(models.TextChoices):
     OUT = "out", _("其他")
 
 
-EMPLOYED = frozenset(
-    {Status.UNIT, Status.FLEXIBLE, Status.SELF, Status.TRANSFER, Status.PUBLIC_POST, Status.FARMING}
-)
-# Not in the labor force whatever their age, ability and desire (DOMAIN §3).
-OUTSIDE_LABOR_FORCE = frozenset({Status.STUDENT, Status.RETIRED, Status.OUT})
-
-
 class DifficultyCategory(models.TextChoices):
     C4050 = "4050", _("4050人员")
     DIBAO = "dibao", _("低保")

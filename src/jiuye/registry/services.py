@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,7 +15,9 @@ from django.db import transaction
 
 from jiuye.audit.services import audit_record
 from jiuye.lib import idcard
-from jiuye.lib.retirement import add_months
+from jiuye.lib.problems import raise_problems
+from jiuye.registry import checks, definitions
+from jiuye.registry.classification import household_zero_on
 from jiuye.registry.derive import person_derived_fields
 from jiuye.registry.models import (
     DifficultyCategory,
@@ -28,6 +31,9 @@ from jiuye.registry.models import (
 )
 from jiuye.registry.signals import statuses_changed
 from jiuye.units.models import Level, Unit
+
+# Person fields that decide a household's labor force (so its zero-family standing).
+MEMBERSHIP_FACTS = frozenset({"able", "willing", "female_base"})
 
 PERSON_EDITABLE = (
     "name",
@@ -149,13 +155,16 @@ def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
     audit_record(
         actor=actor, action="person.update", obj=person, unit=person.community, changes=changes
     )
+    if changes.keys() & MEMBERSHIP_FACTS:
+        # Ability, desire and the retirement day decide the household's labor force.
+        statuses_changed.send(Person, household_ids={person.household_id}, on=None, actor=actor)
     return person
 
 
 @transaction.atomic
 def person_move(*, actor: Any, person: Person, household: Household) -> Person:
     """Move a person to another household (and so its community and grid)."""
-    old = person.household.number
+    old, old_household_id = person.household.number, person.household_id
     person.household = household
     person.community_id = household.community_id
     person.grid_id = household.grid_id
@@ -166,6 +175,9 @@ def person_move(*, actor: Any, person: Person, household: Household) -> Person:
         obj=person,
         unit=household.community,
         changes={"household": [old, household.number]},
+    )
+    statuses_changed.send(
+        Person, household_ids={old_household_id, household.pk}, on=None, actor=actor
     )
     return person
 
@@ -205,10 +217,15 @@ def person_change_status(
     """Record that ``person`` has ``status`` from ``since`` on (one status a day: a second
     change on the same day replaces the first). Events may be back-dated."""
     Status(status)
-    if registered and status != Status.UNEMPLOYED:
-        raise ValidationError("只有失业状态可以登记失业", code="registered")
-    if since < person.birth_date:
-        raise ValidationError("状态起始日期早于出生日期", code="before_birth")
+    raise_problems(
+        checks.status_problems(
+            status=status,
+            since=since,
+            registered=registered,
+            birth_date=person.birth_date,
+            work_from=person.work_from,
+        )
+    )
     existing = StatusEvent.objects.filter(person=person, since=since).first()
     old = [existing.status, existing.registered] if existing else None
     if existing:
@@ -257,18 +274,35 @@ def status_event_delete(*, actor: Any, event: StatusEvent) -> None:
     statuses_changed.send(Person, household_ids={person.household_id}, on=event.since, actor=actor)
 
 
-def status_on(person: Person, on: date) -> StatusEvent | None:
-    """The event in force on ``on`` (None before the first event)."""
-    return person.status_events.filter(since__lte=on).order_by("-since").first()
+class RegistryFacts:
+    """:class:`~jiuye.registry.checks.RecognitionFacts` of a person on a date, read from the
+    registry as it stands (each fact only when a category asks for it)."""
 
+    def __init__(self, person: Person, on: date) -> None:
+        self.person, self.on = person, on
+        self.sex, self.birth_date = person.sex, person.birth_date
+        self.disabled, self.landless = person.disabled, person.landless
 
-def is_4050(person: Person, on: date) -> bool:
-    """4050: unemployed women aged 40+ and men aged 50+ on ``on`` (DOMAIN §3)."""
-    event = status_on(person, on)
-    if event is None or event.status != Status.UNEMPLOYED:
-        return False
-    years = 40 if person.sex == Sex.FEMALE else 50
-    return add_months(person.birth_date, years * 12) <= on
+    @cached_property
+    def status(self) -> str | None:
+        event = StatusEvent.objects.filter(definitions.in_force_q(self.on), person=self.person)
+        return event.values_list("status", flat=True).first()
+
+    @cached_property
+    def registered_since(self) -> date | None:
+        rows = StatusEvent.objects.filter(
+            definitions.registered_q(), person=self.person, since__lte=self.on
+        ).values_list("person_id", "since", "until")
+        found = [s for s in definitions.spells(rows, self.on) if s.end is None]
+        return found[0].start if found else None
+
+    @property
+    def household_dibao(self) -> bool:
+        return self.person.household.dibao
+
+    @cached_property
+    def household_zero(self) -> bool:
+        return household_zero_on(household_id=self.person.household_id, on=self.on)
 
 
 @transaction.atomic
@@ -283,14 +317,15 @@ def recognition_create(
 ) -> DifficultyRecognition:
     """Recognise a person as employment-difficult (认定) in a category, from a date."""
     DifficultyCategory(category)
-    if ended_on is not None and ended_on < recognized_on:
-        raise ValidationError("退出日期早于认定日期", code="end_before_start")
-    if recognized_on < person.birth_date:
-        raise ValidationError("认定日期早于出生日期", code="before_birth")
-    if category == DifficultyCategory.C4050 and not is_4050(person, recognized_on):
-        raise ValidationError(
-            "认定日不符合4050条件（女40周岁、男50周岁以上且失业）", code="not_4050"
+    raise_problems(
+        checks.recognition_problems(
+            category=category,
+            recognized_on=recognized_on,
+            ended_on=ended_on,
+            note=note,
+            facts=RegistryFacts(person, recognized_on),
         )
+    )
     recognition = DifficultyRecognition.objects.create(
         person=person,
         category=category,
@@ -317,7 +352,7 @@ def recognition_end(
     *, actor: Any, recognition: DifficultyRecognition, ended_on: date
 ) -> DifficultyRecognition:
     if ended_on < recognition.recognized_on:
-        raise ValidationError("退出日期早于认定日期", code="end_before_start")
+        raise_problems([checks.problem("end_before_start", "ended_on")])
     old = recognition.ended_on
     recognition.ended_on = ended_on
     recognition.save(update_fields=["ended_on"])

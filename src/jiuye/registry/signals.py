@@ -1,6 +1,8 @@
 """Signals the registry sends; higher layers (casework) listen, the registry never imports them.
 
-``statuses_changed`` is sent, inside the writing transaction, after employment statuses changed:
+``statuses_changed`` is sent, inside the writing transaction, when the households' zero-family
+standing may have changed: employment statuses changed, or a member's ability, desire or
+retirement day, or a member moved in or out:
 
 - ``household_ids``: ``set[int]``, the households whose members' statuses changed;
 - ``on``: ``date | None``, the earliest date from which the history changed (None: unknown, so
@@ -10,7 +12,8 @@
   False): listeners that keep their own summaries of the registry should treat everything as
   changed (``household_ids`` names only the households whose zero-family state may change).
 
-``person_change_status`` and ``status_event_delete`` send it; a bulk loader that writes status
+``person_change_status``, ``status_event_delete``, ``person_update`` (those fields) and
+``person_move`` send it; a bulk loader that writes status
 events without those services must send it once for what it wrote.
 """
 

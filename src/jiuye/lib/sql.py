@@ -1,0 +1,44 @@
+"""Small helpers for raw SQL that works on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db.models import QuerySet
+
+
+@dataclass(frozen=True, slots=True)
+class Sql:
+    """An SQL fragment and the parameters of its ``%s`` placeholders, in order."""
+
+    text: str
+    params: tuple[Any, ...] = ()
+
+    def __and__(self, other: Sql) -> Sql:
+        return Sql(f"({self.text}) AND ({other.text})", self.params + other.params)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def sql_list(values: Iterable[str]) -> str:
+    """A literal SQL list of our own enum values (quote-safe by construction)."""
+    items = sorted(str(v) for v in values)
+    assert all(v.replace("_", "").isalnum() for v in items)
+    return ", ".join(f"'{v}'" for v in items)
+
+
+def subquery(queryset: QuerySet[Any]) -> Sql:
+    """``SELECT id`` over a queryset, to use as ``IN (...)``; its ordering dropped.
+
+    A queryset that cannot match (``.none()``, as the jurisdiction scope returns for a user who
+    may see nothing) has no SQL; it becomes a subquery with no rows.
+    """
+    try:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return Sql("SELECT -1 WHERE 1 = 0")
+    return Sql(sql, tuple(params))

@@ -17,7 +17,7 @@ from chinese_calendar.constants import holidays as CC_HOLIDAYS
 from chinese_calendar.constants import workdays as CC_WORKDAYS
 from django.utils import translation
 
-from jiuye.lib import workdays
+from jiuye.lib import holiday_files, workdays
 from jiuye.lib.workdays import WorkdayCalendarError
 
 SHIPPED_2026 = workdays.SHIPPED_DIR / "2026.toml"
@@ -85,14 +85,14 @@ def holidays_dir(tmp_path: Path, settings: Any) -> Iterator[Path]:
 
 
 def test_shipped_2026_is_used_and_has_no_problems() -> None:
-    result = workdays.check_file(SHIPPED_2026)
+    result = holiday_files.check_file(SHIPPED_2026)
     assert result.errors == [] and result.warnings == []
     assert workdays.year_sources()[2026] == workdays.YearSource("shipped", SHIPPED_2026)
     assert workdays.year_sources()[2025].kind == "package"
 
 
 def test_shipped_2026_equals_chinesecalendar_every_day() -> None:
-    special = workdays.load_file(SHIPPED_2026).special_days()
+    special = holiday_files.load_file(SHIPPED_2026).special_days()
     assert {d for d, working in special.items() if not working} == {
         d for d in CC_HOLIDAYS if d.year == 2026
     }
@@ -113,7 +113,7 @@ def test_files_for_every_year_reproduce_chinesecalendar(holidays_dir: Path) -> N
     included: the calendar built from files alone agrees with the package on every day."""
     for year in range(2005, 2027):
         (holidays_dir / f"{year}.toml").write_text(cc_notice(year), encoding="utf-8")
-        assert workdays.check_file(holidays_dir / f"{year}.toml").errors == [], year
+        assert holiday_files.check_file(holidays_dir / f"{year}.toml").errors == [], year
     sources = workdays.year_sources()
     assert all(sources[y].kind == "district" for y in range(2005, 2027))
     for day in _days(date(2005, 1, 1), date(2026, 12, 31)):
@@ -266,14 +266,14 @@ HEAD = '[[holiday]]\nname = "测试"\nstart = 2027-03-05\nend = 2027-03-07\n'  #
 def test_check_file_errors(tmp_path: Path, text: str, line: int | None, key: str, why: str) -> None:
     path = tmp_path / "2027.toml"
     path.write_text(text, encoding="utf-8")
-    result = workdays.check_file(path)
+    result = holiday_files.check_file(path)
     assert result.holiday_year is None
     problem = result.errors[0]
     assert (problem.path, problem.line, problem.key) == (str(path), line, key), result.errors
     assert why in problem.message
     assert str(problem).startswith(f"{path}:{line}: " if line else f"{path}: ")
-    with pytest.raises(workdays.HolidayFileError):
-        workdays.load_file(path)
+    with pytest.raises(holiday_files.HolidayFileError):
+        holiday_files.load_file(path)
 
 
 @pytest.mark.parametrize(
@@ -290,14 +290,14 @@ def test_check_file_errors_of_the_whole_file(
     path = tmp_path / name
     if raw is not None:
         path.write_bytes(raw)
-    result = workdays.check_file(path)
+    result = holiday_files.check_file(path)
     assert result.holiday_year is None and why in result.errors[0].message
 
 
 def test_year_key_names_a_file_not_named_after_it(tmp_path: Path) -> None:
     path = tmp_path / "notice.toml"
     path.write_bytes(b"\xef\xbb\xbf" + ("year = 2027\n" + HEAD).encode())  # BOM is fine
-    assert workdays.load_file(path).year == 2027
+    assert holiday_files.load_file(path).year == 2027
 
 
 @pytest.mark.parametrize(
@@ -310,7 +310,7 @@ def test_year_key_names_a_file_not_named_after_it(tmp_path: Path) -> None:
 def test_check_file_warnings(tmp_path: Path, text: str, why: str) -> None:
     path = tmp_path / "2027.toml"
     path.write_text(text, encoding="utf-8")
-    result = workdays.check_file(path)
+    result = holiday_files.check_file(path)
     assert result.errors == [] and result.holiday_year is not None
     assert any(why in w.message for w in result.warnings), result.warnings
 
@@ -319,7 +319,7 @@ def test_message_in_english(tmp_path: Path) -> None:
     path = tmp_path / "2027.toml"
     path.write_text(HEAD + "workdays = [2027-03-10]\n", encoding="utf-8")
     with translation.override("en"):
-        message = workdays.check_file(path).errors[0].message
+        message = holiday_files.check_file(path).errors[0].message
     assert "2027-03-10 is a Wednesday" in message
 
 
@@ -330,6 +330,6 @@ def test_year_ranges() -> None:
 def test_synthetic_2027_is_valid(tmp_path: Path) -> None:
     path = tmp_path / "2027.toml"
     path.write_text(textwrap.dedent(SYNTHETIC_2027), encoding="utf-8")
-    year = workdays.load_file(path)
+    year = holiday_files.load_file(path)
     assert [h.name for h in year.holidays] == ["测试元旦", "测试单日"]
     assert year.workdays == (date(2026, 12, 27), date(2027, 6, 6))

@@ -72,7 +72,3 @@ def retirement_date(birth: date, sex: Sex, female_base: int | None = None) -> da
 def working_age_from(birth: date) -> date:
     """The 16th birthday: of working age from this day on."""
     return add_months(birth, WORKING_AGE_FROM_YEARS * 12)
-
-
-def is_working_age(birth: date, sex: Sex, female_base: int | None, on: date) -> bool:
-    return working_age_from(birth) <= on < retirement_date(birth, sex, female_base)

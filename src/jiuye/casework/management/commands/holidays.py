@@ -24,15 +24,16 @@ from django.utils.translation import gettext as _
 
 from jiuye.audit.services import audit_record
 from jiuye.casework.management.commands.worklist import table
-from jiuye.lib import workdays
+from jiuye.lib import holiday_files, workdays
+from jiuye.lib.holiday_files import CheckResult, HolidayYear
 from jiuye.lib.text import join_list
-from jiuye.lib.workdays import CheckResult, HolidayYear, WorkdayCalendarError
+from jiuye.lib.workdays import WorkdayCalendarError
 
 
 def _day(day: date) -> str:
     return _("%(day)s（%(weekday)s）") % {
         "day": day.isoformat(),
-        "weekday": workdays.weekday_name(day),
+        "weekday": holiday_files.weekday_name(day),
     }
 
 
@@ -142,7 +143,7 @@ class Command(BaseCommand):
     def check_files(self, paths: list[Path]) -> None:
         failed = 0
         for path in paths:
-            result = workdays.check_file(path)
+            result = holiday_files.check_file(path)
             self._report(result)
             failed += result.holiday_year is None
         if failed:
@@ -176,7 +177,7 @@ class Command(BaseCommand):
                     "并重启服务"
                 )
             )
-        result = workdays.check_file(path)
+        result = holiday_files.check_file(path)
         self._report(result)
         year = result.holiday_year
         if year is None:

@@ -292,3 +292,84 @@ def test_zero_family_sweep_agrees_with_sql(tree):
         sql = {r.household_id for r in zero_households(on=on)}
         swept = {h for h, eps in episodes.items() if any(e.open_on(on) for e in eps)}
         assert sql == swept, on
+
+
+def test_current_status_forms_agree_after_the_latest_event(tree):
+    """The list pages' filters read the current-status cache: the same persons as the rule on
+    any date on or after everyone's latest event."""
+    _build(tree, 8)
+    on = date(2027, 7, 1)  # after every generated event
+    lf = set(Person.objects.filter(d.labor_force_now_q(on)).values_list("pk", flat=True))
+    employed = set(Person.objects.filter(d.employed_now_q()).values_list("pk", flat=True))
+    for p in Person.objects.prefetch_related("status_events", "recognitions"):
+        answers = _python_answers(p, on)
+        assert (p.pk in lf) == bool(answers[2])
+        if answers[2]:
+            assert (p.pk in employed) == bool(answers[3])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("emerged", "ended", "on"),
+    [
+        (date(2026, 1, 31), None, date(2026, 1, 30)),
+        (date(2026, 1, 31), None, date(2026, 1, 31)),
+        (date(2026, 1, 31), date(2026, 2, 28), date(2026, 2, 27)),
+        (date(2026, 1, 31), date(2026, 2, 28), date(2026, 2, 28)),
+        (date(2024, 2, 29), date(2048, 3, 1), date(2030, 6, 1)),  # an end dated ahead
+    ],
+)
+def test_stored_episode_forms_agree(emerged, ended, on):
+    from jiuye.casework.models import ZeroFamilyCase
+
+    expected = d.Episode(emerged, ended, "employed" if ended else None).open_on(on)
+    sql = d.episode_open_sql("x", on)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT CASE WHEN {sql.text} THEN 1 ELSE 0 END "
+            "FROM (SELECT %s AS emerged_on, %s AS eliminated_on) x",
+            [*sql.params, emerged, ended],
+        )
+        assert cursor.fetchone()[0] == int(expected)
+    q = str(ZeroFamilyCase.objects.filter(d.episode_open_q(on)).query)
+    assert "emerged_on" in q and "eliminated_on" in q
+
+
+def test_registration_forms_agree(tree):
+    """``registration_start`` (one history), ``spells`` (many), ``registered_q`` and
+    ``registered_sql`` pick the same registrations on every probe date."""
+    persons = _build(tree, 9)
+    for on in _probe_days(persons):
+        rows = StatusEvent.objects.filter(d.registered_q(), since__lte=on).values_list(
+            "person_id", "since", "until"
+        )
+        open_spells = {s.person_id: s.start for s in d.spells(rows, on) if s.end is None}
+        sql = d.registered_sql("e") & d.in_force_sql("e", on)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT e.person_id FROM {StatusEvent._meta.db_table} e WHERE {sql.text}",
+                sql.params,
+            )
+            registered_now = {row[0] for row in cursor.fetchall()}
+        assert registered_now == set(open_spells)
+        for p in persons:
+            history = [
+                (e.since, e.status, e.registered)
+                for e in sorted(p.status_events.all(), key=lambda e: e.since)
+            ]
+            assert d.registration_start(history, on) == open_spells.get(p.pk), (p.pk, on)
+
+
+def test_in_force_during_agrees(tree):
+    persons = _build(tree, 10)
+    days = _probe_days(persons)
+    for start, end in zip(days, days[3:], strict=False):
+        found = set(
+            StatusEvent.objects.filter(d.in_force_during_q(start, end)).values_list("pk", flat=True)
+        )
+        for e in StatusEvent.objects.all():
+            during = any(
+                e.since <= day and (e.until is None or e.until > day)
+                for day in (start + timedelta(days=k) for k in range((end - start).days + 1))
+            )
+            assert (e.pk in found) == during

@@ -13,6 +13,12 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+# The date checks every kind of row shares, worded once (``what`` names the date).
+DATE_MESSAGES: dict[str, tuple[str, str]] = {
+    "before_birth": ("{what}早于出生日期", "The {what} is before the date of birth"),
+    "future": ("{what}不能晚于今天（{today}）", "The {what} cannot be after today ({today})"),
+}
+
 # A value substituted into a message: the same in both languages, or (Chinese, English).
 Param = str | int | tuple[str, str]
 

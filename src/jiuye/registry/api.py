@@ -13,7 +13,15 @@ from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
 
-from jiuye.api.schemas import DETAIL_ERRORS, LIST_ERRORS, MAX_ID, Code, Pagination, Search, caller
+from jiuye.lib.api_schemas import (
+    DETAIL_ERRORS,
+    LIST_ERRORS,
+    MAX_ID,
+    Code,
+    Pagination,
+    Search,
+    caller,
+)
 from jiuye.lib.masking import mask_id_number, mask_phone, mask_text
 from jiuye.registry import selectors
 from jiuye.registry.models import (

@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Protocol
 
-from jiuye.lib.problems import Param, Problem, make_problem
+from jiuye.lib.problems import DATE_MESSAGES, Param, Problem, make_problem
 from jiuye.registry import definitions
 from jiuye.registry.models import DifficultyCategory, Status
 
 MESSAGES: dict[str, tuple[str, str]] = {
-    "before_birth": ("{what}早于出生日期", "The {what} is before the date of birth"),
+    **DATE_MESSAGES,
     "employed_under_16": (
         "{day}未满16周岁，不能登记就业状态（16周岁生日为{birthday}）",
         "Not yet 16 on {day}: an employed status cannot start before the 16th birthday "
@@ -159,6 +159,13 @@ def category_problem(category: str, on: date, note: str, facts: RecognitionFacts
     return None
 
 
+def end_problems(*, recognized_on: date, ended_on: date | None) -> list[Problem]:
+    """A recognition ends on or after the day it was made (退出日期不早于认定日期)."""
+    if ended_on is not None and ended_on < recognized_on:
+        return [problem("end_before_start", "ended_on")]
+    return []
+
+
 def recognition_problems(
     *,
     category: str,
@@ -169,8 +176,9 @@ def recognition_problems(
 ) -> list[Problem]:
     """A recognition (认定): its dates in order, not before birth, and its category borne out
     by the registry on the recognition date."""
-    if ended_on is not None and ended_on < recognized_on:
-        return [problem("end_before_start", "ended_on")]
+    ends = end_problems(recognized_on=recognized_on, ended_on=ended_on)
+    if ends:
+        return ends
     if recognized_on < facts.birth_date:
         return [problem("before_birth", "recognized_on", what=RECOGNITION_DATE)]
     found = category_problem(category, recognized_on, note, facts)

@@ -41,9 +41,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q
 
 from jiuye.lib.retirement import add_months
 from jiuye.lib.sql import Sql, sql_list
@@ -53,6 +53,8 @@ from jiuye.registry.models import HukouType, Sex, Status
 # ---------------------------------------------------------------------------------------------
 # SQL fragments
 # ---------------------------------------------------------------------------------------------
+
+T = TypeVar("T")
 
 # A date in an SQL form: a Python date (bound as a parameter) or an SQL expression ("pt.day").
 On = date | str
@@ -124,11 +126,17 @@ def urban_q(field: str = "hukou_type") -> Q:
 # ---------------------------------------------------------------------------------------------
 
 
+def event_on(events: Sequence[tuple[date, T]], on: date) -> T | None:
+    """What is in force on ``on`` among (since, what) pairs sorted by ``since``: the second
+    element of the latest pair that began by then (None before the first)."""
+    index = bisect.bisect_right(events, on, key=lambda e: e[0])
+    return events[index - 1][1] if index else None
+
+
 def status_on(events: Sequence[tuple[date, str]], on: date) -> str | None:
     """The status in force on ``on`` among a person's (since, status) events sorted by
     ``since`` (None: unknown, before the first event)."""
-    index = bisect.bisect_right(events, on, key=lambda e: e[0])
-    return events[index - 1][1] if index else None
+    return event_on(events, on)
 
 
 def in_force_sql(event: str, on: On) -> Sql:
@@ -137,6 +145,14 @@ def in_force_sql(event: str, on: On) -> Sql:
     return Sql(
         f"{event}.since <= {day} AND ({event}.until IS NULL OR {event}.until > {day})",
         params + params,
+    )
+
+
+def in_force_during_q(start: date, end: date | OuterRef, prefix: str = "") -> Q:
+    """An event in force on some day of [start, end]: begun by ``end``, not ended by
+    ``start`` (``end`` may be an outer query's date column)."""
+    return Q(**{f"{prefix}since__lte": end}) & (
+        Q(**{f"{prefix}until__isnull": True}) | Q(**{f"{prefix}until__gt": start})
     )
 
 
@@ -192,6 +208,22 @@ def labor_force_candidates_q(on: date, prefix: str = "") -> Q:
     """The part of the labor-force rule that needs no status (working age, able, willing):
     the persons whose status is worth fetching."""
     return working_age_q(on, prefix) & Q(**{f"{prefix}able": True, f"{prefix}willing": True})
+
+
+def labor_force_now_q(on: date, prefix: str = "") -> Q:
+    """:func:`in_labor_force` from the person's current-status cache (``current_status``, ""
+    while unknown): the labor force on ``on`` for any ``on`` on or after the latest event, as
+    the registry's list pages ask it (today)."""
+    return (
+        labor_force_candidates_q(on, prefix)
+        & ~Q(**{f"{prefix}current_status": ""})
+        & ~Q(**{f"{prefix}current_status__in": sorted(OUTSIDE_LABOR_FORCE)})
+    )
+
+
+def employed_now_q(prefix: str = "") -> Q:
+    """An employed current status (the cache of the latest event)."""
+    return Q(**{f"{prefix}current_status__in": sorted(EMPLOYED)})
 
 
 def status_not_recorded(*, work_from: date, retire_on: date, status: str | None, on: date) -> bool:
@@ -283,9 +315,31 @@ def spells(events: Iterable[tuple[int, date, date | None]], on: date) -> list[Sp
     ]
 
 
+def is_registered(*, status: str | None, registered: bool) -> bool:
+    """A registered-unemployed status event (登记失业): the rows :func:`spells` chains."""
+    return status == UNEMPLOYED and registered
+
+
 def registered_q(prefix: str = "") -> Q:
-    """A registered-unemployed status event (the rows :func:`spells` chains)."""
     return Q(**{f"{prefix}status": UNEMPLOYED, f"{prefix}registered": True})
+
+
+def registered_sql(event: str) -> Sql:
+    return Sql(f"{event}.status = '{UNEMPLOYED}' AND {event}.registered")
+
+
+def registration_start(events: Sequence[tuple[date, str, bool]], on: date) -> date | None:
+    """The first day of the registration in force on ``on`` among a person's (since, status,
+    registered) events sorted by ``since``: the start of the run of consecutive registered
+    events that holds that day (None: not registered on ``on``). :func:`spells`, for one
+    person's history."""
+    start: date | None = None
+    for since, status, registered in events:
+        if since > on:
+            break
+        registered_then = is_registered(status=status, registered=registered)
+        start = (start or since) if registered_then else None
+    return start
 
 
 def long_term_from(spell_start: date) -> date:
@@ -388,6 +442,30 @@ class Episode:
 
     def open_on(self, on: date) -> bool:
         return self.emerged_on <= on and (self.ended_on is None or self.ended_on > on)
+
+
+def episode_open_q(on: date, prefix: str = "") -> Q:
+    """ORM form of :meth:`Episode.open_on` over stored episodes (``emerged_on``,
+    ``eliminated_on``: the zero-family cases)."""
+    return Q(**{f"{prefix}emerged_on__lte": on}) & (
+        Q(**{f"{prefix}eliminated_on__isnull": True}) | Q(**{f"{prefix}eliminated_on__gt": on})
+    )
+
+
+def episode_open_sql(alias: str, on: On) -> Sql:
+    day, params = _on(on)
+    return Sql(
+        f"{alias}.emerged_on <= {day} "
+        f"AND ({alias}.eliminated_on IS NULL OR {alias}.eliminated_on > {day})",
+        params + params,
+    )
+
+
+def episode_overlaps_q(start: date, on: date, prefix: str = "") -> Q:
+    """Stored episodes open on some day of [start, on] or ended in it (a CQ-2 period's)."""
+    return Q(**{f"{prefix}emerged_on__lte": on}) & (
+        Q(**{f"{prefix}eliminated_on__isnull": True}) | Q(**{f"{prefix}eliminated_on__gte": start})
+    )
 
 
 def member_state(

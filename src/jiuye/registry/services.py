@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from jiuye.accounts.models import User
 from jiuye.audit.services import audit_record
 from jiuye.lib import idcard
 from jiuye.lib.problems import raise_problems
@@ -65,7 +66,13 @@ def _community_and_grid(unit: Unit) -> tuple[Unit, Unit | None]:
 
 @transaction.atomic
 def household_create(
-    *, actor: Any, number: str, unit: Unit, hukou_type: str, address: str = "", dibao: bool = False
+    *,
+    actor: User | None,
+    number: str,
+    unit: Unit,
+    hukou_type: str,
+    address: str = "",
+    dibao: bool = False,
 ) -> Household:
     """A household in a community or village; ``unit`` may be one of its grids."""
     if Household.objects.filter(number=number).exists():
@@ -93,7 +100,7 @@ def household_create(
 @transaction.atomic
 def person_create(
     *,
-    actor: Any,
+    actor: User | None,
     id_number: str,
     name: str,
     household: Household,
@@ -137,7 +144,7 @@ def person_create(
 
 
 @transaction.atomic
-def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
+def person_update(*, actor: User | None, person: Person, **fields: Any) -> Person:
     """Change editable attributes; the audit row holds each changed field's old and new value."""
     unknown = set(fields) - set(PERSON_EDITABLE)
     if unknown:
@@ -162,7 +169,7 @@ def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
 
 
 @transaction.atomic
-def person_move(*, actor: Any, person: Person, household: Household) -> Person:
+def person_move(*, actor: User | None, person: Person, household: Household) -> Person:
     """Move a person to another household (and so its community and grid)."""
     old, old_household_id = person.household.number, person.household_id
     person.household = household
@@ -206,7 +213,7 @@ def _relink(person: Person) -> None:
 @transaction.atomic
 def person_change_status(
     *,
-    actor: Any,
+    actor: User | None,
     person: Person,
     status: str,
     since: date,
@@ -257,7 +264,7 @@ def person_change_status(
 
 
 @transaction.atomic
-def status_event_delete(*, actor: Any, event: StatusEvent) -> None:
+def status_event_delete(*, actor: User | None, event: StatusEvent) -> None:
     """Remove a mistaken event; the history around it closes up again."""
     person = event.person
     old = [event.since.isoformat(), event.status, event.registered]
@@ -290,11 +297,9 @@ class RegistryFacts:
 
     @cached_property
     def registered_since(self) -> date | None:
-        rows = StatusEvent.objects.filter(
-            definitions.registered_q(), person=self.person, since__lte=self.on
-        ).values_list("person_id", "since", "until")
-        found = [s for s in definitions.spells(rows, self.on) if s.end is None]
-        return found[0].start if found else None
+        events = StatusEvent.objects.filter(person=self.person, since__lte=self.on)
+        history = list(events.order_by("since").values_list("since", "status", "registered"))
+        return definitions.registration_start(history, self.on)
 
     @property
     def household_dibao(self) -> bool:
@@ -308,7 +313,7 @@ class RegistryFacts:
 @transaction.atomic
 def recognition_create(
     *,
-    actor: Any,
+    actor: User | None,
     person: Person,
     category: str,
     recognized_on: date,
@@ -349,10 +354,9 @@ def recognition_create(
 
 @transaction.atomic
 def recognition_end(
-    *, actor: Any, recognition: DifficultyRecognition, ended_on: date
+    *, actor: User | None, recognition: DifficultyRecognition, ended_on: date
 ) -> DifficultyRecognition:
-    if ended_on < recognition.recognized_on:
-        raise_problems([checks.problem("end_before_start", "ended_on")])
+    raise_problems(checks.end_problems(recognized_on=recognition.recognized_on, ended_on=ended_on))
     old = recognition.ended_on
     recognition.ended_on = ended_on
     recognition.save(update_fields=["ended_on"])

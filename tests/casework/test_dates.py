@@ -15,6 +15,7 @@ from jiuye.casework import deadlines as d
 from jiuye.casework.deadlines import State
 from jiuye.lib import workdays
 from jiuye.lib.workdays import WorkdayCalendarError
+from jiuye.registry import definitions
 
 D = date
 
@@ -73,13 +74,16 @@ CQ2 = {
 }
 
 
+# The CQ-2 deadline is the registry's rule (``definitions.zero_family_due``); the worklist, the
+# cases' ``due_on`` and the standards all read it from there.
 @pytest.mark.parametrize(("emerged", "due"), CQ2.values(), ids=CQ2.keys())
 def test_cq2_zero_family_due(emerged: date, due: date) -> None:
-    assert d.zero_family_due(emerged) == due
+    assert definitions.zero_family_due(emerged) == due
+    assert not hasattr(d, "zero_family_due")  # stated once, in registry.definitions
 
 
 def test_cq2_eliminated_on_the_due_day_is_on_time_and_the_next_day_late() -> None:
-    due = d.zero_family_due(D(2026, 1, 31))
+    due = definitions.zero_family_due(D(2026, 1, 31))
     on = D(2026, 3, 10)
     assert d.classify(due=due, done_on=D(2026, 2, 28), on=on, soon_until=on) == State.MET
     assert d.classify(due=due, done_on=D(2026, 3, 1), on=on, soon_until=on) == State.LATE
@@ -95,7 +99,8 @@ CQ5 = {
 
 @pytest.mark.parametrize(("start", "on", "long_term"), CQ5.values(), ids=CQ5.keys())
 def test_cq5_continuous_year(start: date, on: date, long_term: bool) -> None:
-    assert d.is_long_term(start, on) is long_term
+    # CQ-5's year is the registry's rule; the worklist's CQ-5 calls it (test_deadlines.py).
+    assert definitions.is_long_term(start, on) is long_term
 
 
 PLACEMENT = {
@@ -160,14 +165,14 @@ def test_spells_chain_consecutive_registered_events() -> None:
         (2, D(2026, 6, 1), None),  # registered again
         (3, D(2026, 7, 1), None),  # after the date we look at
     ]
-    found = d.spells(events, D(2026, 6, 30))
-    assert d.Spell(1, D(2025, 11, 22), None) in found
-    assert d.Spell(2, D(2026, 1, 5), D(2026, 3, 1)) in found
-    assert d.Spell(2, D(2026, 6, 1), None) in found
+    found = definitions.spells(events, D(2026, 6, 30))
+    assert definitions.Spell(1, D(2025, 11, 22), None) in found
+    assert definitions.Spell(2, D(2026, 1, 5), D(2026, 3, 1)) in found
+    assert definitions.Spell(2, D(2026, 6, 1), None) in found
     assert all(s.person_id != 3 for s in found)
     # An end after the date we look at is not known yet.
-    assert d.spells([(2, D(2026, 1, 5), D(2026, 3, 1))], D(2026, 2, 1)) == [
-        d.Spell(2, D(2026, 1, 5), None)
+    assert definitions.spells([(2, D(2026, 1, 5), D(2026, 3, 1))], D(2026, 2, 1)) == [
+        definitions.Spell(2, D(2026, 1, 5), None)
     ]
 
 

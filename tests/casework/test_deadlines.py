@@ -11,7 +11,9 @@ import pytest
 from jiuye.casework import deadlines as d
 from jiuye.casework import services
 from jiuye.casework.deadlines import State
+from jiuye.registry import definitions
 from jiuye.registry import services as registry
+from jiuye.units.scope import SYSTEM
 
 D = date
 
@@ -21,8 +23,17 @@ def serve(p: Any, kind: str, on: date) -> None:
 
 
 def items_for(rule: str, unit: Any, on: date, p: Any = None) -> list[d.Item]:
-    found = d.RULE_FUNCTIONS[rule](unit, on)
+    found = d.RULE_FUNCTIONS[rule](unit, on, user=SYSTEM)
     return [i for i in found if p is None or i.person_id == p.pk]
+
+
+def recognise(p: Any, on: date) -> Any:
+    """Recognise ``p`` as employment-difficult from ``on``. Category "other" with its note: the
+    registry checks every category against the person's facts on the day (DOMAIN readings of
+    2026-12), and these tests are about the contact deadlines, not the category."""
+    return registry.recognition_create(
+        actor=None, person=p, category="other", recognized_on=on, note="测试：社区认定"
+    )
 
 
 # ---- CQ-4 ----------------------------------------------------------------------------------
@@ -131,7 +142,7 @@ def test_cq4_employed_before_guidance_is_overdue_but_not_actionable(
     registry.person_change_status(actor=None, person=p, status="flexible", since=D(2026, 5, 8))
     [item] = items_for("CQ-4", tree["a"], D(2026, 5, 20), p)
     assert item.state == State.OVERDUE and not item.actionable
-    assert all(i.person_id != p.pk for i in d.worklist(tree["a"], D(2026, 5, 20)))
+    assert all(i.person_id != p.pk for i in d.worklist(tree["a"], D(2026, 5, 20), user=SYSTEM))
 
 
 def test_cq4_registrations_before_the_holiday_calendar_are_left_alone(
@@ -142,7 +153,7 @@ def test_cq4_registrations_before_the_holiday_calendar_are_left_alone(
     p = person(statuses=((D(2003, 5, 6), "unemployed", True),))
     assert items_for("CQ-4", tree["a"], D(2026, 5, 1), p) == []
     assert [i.state for i in items_for("CQ-5", tree["a"], D(2026, 5, 1), p)] == [State.OVERDUE]
-    assert d.worklist(tree["a"], D(2026, 5, 1))
+    assert d.worklist(tree["a"], D(2026, 5, 1), user=SYSTEM)
 
 
 def test_cq4_last_years_registration_due_this_year_is_listed(
@@ -179,6 +190,89 @@ def test_cq2_zero_family_emerging_on_01_31(
     assert (item.household_id, item.due, item.state) == (p.household_id, D(2026, 2, 28), state)
 
 
+# CQ-2 counts urban households only, 城镇 and 农转非 (DOMAIN readings of 2026-12, 2 and 3); the
+# case exists for every household (HD and QG count all).
+CQ2_HUKOU = {
+    "城镇: a case and a CQ-2 item": ("urban", True),
+    "农转非: a case and a CQ-2 item": ("converted", True),
+    "农业: a case, no CQ-2 item": ("agricultural", False),
+}
+
+
+@pytest.mark.parametrize(("hukou", "counted"), CQ2_HUKOU.values(), ids=CQ2_HUKOU.keys())
+def test_cq2_urban_households_only(
+    person: Callable[..., Any],
+    household: Callable[..., Any],
+    tree: dict[str, Any],
+    hukou: str,
+    counted: bool,
+) -> None:
+    from jiuye.casework.models import ZeroFamilyCase
+
+    hh = household("a1", hukou_type=hukou)
+    person(hh=hh, statuses=((D(2020, 1, 1), "unit"), (D(2026, 1, 31), "unemployed", True)))
+    assert ZeroFamilyCase.objects.filter(household=hh).count() == 1
+    found = items_for("CQ-2", tree["a"], D(2026, 3, 1))
+    assert [i.household_id for i in found] == ([hh.pk] if counted else [])
+    in_worklist = [
+        i for i in d.worklist(tree["a"], D(2026, 3, 1), user=SYSTEM) if i.rule_id == "CQ-2"
+    ]
+    assert len(in_worklist) == int(counted)
+
+
+def test_cq2_emerges_on_the_first_recorded_status(
+    person: Callable[..., Any], tree: dict[str, Any]
+) -> None:
+    """DOMAIN readings of 2026-12 (1): a member whose history starts on 2026-03-02 (born 1990:
+    16 in 2006) makes a zero family from 2026-03-02, due 2026-04-02, not from 2006."""
+    p = person(birth=D(1990, 5, 1), statuses=((D(2026, 3, 2), "unemployed", True),))
+    [item] = items_for("CQ-2", tree["a"], D(2026, 3, 20))
+    assert (item.household_id, item.due, item.state) == (
+        p.household_id,
+        D(2026, 4, 2),
+        State.PENDING,
+    )
+    assert items_for("CQ-2", tree["a"], D(2026, 3, 1)) == []
+
+
+CQ2_RETIREMENT = {
+    "a day before it emerged: no item": (D(2026, 5, 10), None, None),
+    "before the retirement day: open, overdue": (D(2026, 7, 14), None, State.OVERDUE),
+    "from the retirement day: ended (no labor force left), a month late": (
+        D(2026, 7, 15),
+        D(2026, 7, 15),
+        State.LATE,
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("on", "done", "state"), CQ2_RETIREMENT.values(), ids=CQ2_RETIREMENT.keys()
+)
+def test_cq2_episode_ended_by_retirement(
+    person: Callable[..., Any],
+    tree: dict[str, Any],
+    on: date,
+    done: date | None,
+    state: State | None,
+) -> None:
+    """A man born 1966-03-15 retires on 2026-07-15 (DOMAIN §3): the zero family that emerged on
+    2026-05-11 ends that day, a date stored already; as of a date before it the item is open."""
+    p = person(birth=D(1966, 3, 15), statuses=((D(2026, 5, 11), "unemployed", True),))
+    if state is None:
+        assert items_for("CQ-2", tree["a"], on) == []
+        return
+    [item] = items_for("CQ-2", tree["a"], on)
+    assert (item.household_id, item.due, item.done_on, item.state) == (
+        p.household_id,
+        D(2026, 6, 11),
+        done,
+        state,
+    )
+    urgent = [i for i in d.worklist(tree["a"], on, user=SYSTEM) if i.rule_id == "CQ-2"]
+    assert bool(urgent) is (done is None)
+
+
 # ---- QG-6 ----------------------------------------------------------------------------------
 
 QUARTERS = {
@@ -202,9 +296,7 @@ def test_qg6_quarterly_contact(
     expected: set[tuple[int, State]],
 ) -> None:
     p = person(statuses=((D(2025, 6, 1), "unemployed", True),))
-    registry.recognition_create(
-        actor=None, person=p, category="dibao", recognized_on=D(2025, 12, 1)
-    )
+    recognise(p, D(2025, 12, 1))
     serve(p, kind, contact_on)
     found = items_for("QG-6-contact", tree["a"], D(2026, 4, 15), p)
     assert {(i.due.month // 3, i.state) for i in found} == expected
@@ -216,9 +308,7 @@ def test_qg6_quarter_end_is_due_soon_and_ended_recognition_drops_out(
     person: Callable[..., Any], tree: dict[str, Any]
 ) -> None:
     p = person(statuses=((D(2025, 6, 1), "unemployed", True),))
-    rec = registry.recognition_create(
-        actor=None, person=p, category="dibao", recognized_on=D(2026, 1, 5)
-    )
+    rec = recognise(p, D(2026, 1, 5))
     [item] = items_for("QG-6-contact", tree["a"], D(2026, 3, 27), p)
     assert item.state == State.DUE_SOON and item.due == D(2026, 3, 31)
     registry.recognition_end(actor=None, recognition=rec, ended_on=D(2026, 4, 1))
@@ -327,7 +417,8 @@ def test_cq5_continuous_year(
 
 
 # The anniversary day (docs/decisions.md "Long-term unemployed: the anniversary day"): the
-# worklist's CQ-5 state and ``is_long_term`` (which the standards count) agree on every day.
+# worklist's CQ-5 state and ``definitions.is_long_term`` (which the standards count) agree on
+# every day.
 ANNIVERSARY = {
     "registered 2025-03-01: the day before": (D(2025, 3, 1), D(2026, 2, 28), False),
     "registered 2025-03-01: the anniversary": (D(2025, 3, 1), D(2026, 3, 1), True),
@@ -345,10 +436,10 @@ ANNIVERSARY = {
 
 @pytest.mark.parametrize(("start", "on", "long_term"), ANNIVERSARY.values(), ids=ANNIVERSARY.keys())
 def test_is_long_term_anniversary(start: date, on: date, long_term: bool) -> None:
-    assert d.is_long_term(start, on) is long_term
+    assert definitions.is_long_term(start, on) is long_term
     # Ended that very day: not registered on it, so not long-term (the day before: as before).
-    assert d.is_long_term(start, on, spell_end=on) is False
-    assert d.is_long_term(start, on, spell_end=on + timedelta(days=1)) is long_term
+    assert definitions.is_long_term(start, on, spell_end=on) is False
+    assert definitions.is_long_term(start, on, spell_end=on + timedelta(days=1)) is long_term
 
 
 @pytest.mark.parametrize(
@@ -363,9 +454,9 @@ def test_is_long_term_anniversary(start: date, on: date, long_term: bool) -> Non
     ],
 )
 def test_long_term_from_is_the_first_long_term_day(start: date, anniversary: date) -> None:
-    assert d.long_term_from(start) == anniversary
-    assert d.is_long_term(start, anniversary)
-    assert not d.is_long_term(start, anniversary - timedelta(days=1))
+    assert definitions.long_term_from(start) == anniversary
+    assert definitions.is_long_term(start, anniversary)
+    assert not definitions.is_long_term(start, anniversary - timedelta(days=1))
 
 
 @pytest.mark.parametrize(("start", "on", "long_term"), ANNIVERSARY.values(), ids=ANNIVERSARY.keys())
@@ -378,7 +469,7 @@ def test_cq5_worklist_follows_is_long_term(
 ) -> None:
     p = person(statuses=((D(2020, 1, 1), "unit"), (start, "unemployed", True)))
     [item] = items_for("CQ-5", tree["a"], on, p)
-    assert item.due == d.long_term_from(start)
+    assert item.due == definitions.long_term_from(start)
     assert (item.state == State.OVERDUE) is long_term
     assert item.state == (State.OVERDUE if long_term else State.DUE_SOON)
     assert item.actionable
@@ -424,9 +515,7 @@ def _committed(
 ) -> tuple[Any, Any]:
     p = person(statuses=((D(2025, 6, 1), "unemployed", True),))
     if difficult:
-        registry.recognition_create(
-            actor=None, person=p, category="dibao", recognized_on=D(2025, 7, 1)
-        )
+        recognise(p, D(2025, 7, 1))
     case = services.assistance_open(actor=None, person=p, on=committed_on, accepts_any_post=accepts)
     services.assistance_step_record(actor=None, case=case, kind="verification", on=committed_on)
     services.assistance_step_record(actor=None, case=case, kind="commitment", on=committed_on)
@@ -482,3 +571,24 @@ def test_rules_are_scoped_to_the_unit(registered: Callable[..., Any], tree: dict
     assert people("a1") == {in_a1.pk}
     assert people("s1") == {in_a1.pk, in_a2.pk, in_b.pk}
     assert people("c") == set()
+
+
+def test_rules_read_through_the_jurisdiction_and_fail_closed(
+    registered: Callable[..., Any], person: Callable[..., Any], tree: dict[str, Any], personas: Any
+) -> None:
+    """Every rule reads through the user's jurisdiction; without a user it finds nothing (a
+    system job says so with ``SYSTEM``)."""
+    in_a1 = registered(D(2026, 5, 7), unit="a1")
+    registered(D(2026, 5, 7), unit="a2")
+    person("a2", statuses=((D(2020, 1, 1), "unit"), (D(2026, 4, 1), "unemployed", True)))
+    on = D(2026, 5, 12)
+    for rule, function in d.RULE_FUNCTIONS.items():
+        assert function(tree["a"], on, user=None) == [], rule
+    assert d.deadline_items(tree["a"], on, user=None) == []
+    everything = d.deadline_items(tree["a"], on, user=SYSTEM)
+    assert {i.rule_id for i in everything} >= {"CQ-4", "CQ-2"}
+    grid = d.deadline_items(tree["a"], on, user=personas["grid_a1"])
+    assert {i.person_id for i in grid if i.person_id} == {in_a1.pk}
+    # Each registered person lives alone: a zero family each; the coordinator sees A1's only.
+    assert [i.household_id for i in grid if i.rule_id == "CQ-2"] == [in_a1.household_id]
+    assert len([i for i in everything if i.rule_id == "CQ-2"]) == 3

@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from jiuye.audit.models import AuditEntry
-from jiuye.casework import services
+from jiuye.casework import checks, services
 from jiuye.casework.models import AssistanceStep, ServiceRecord, ZeroFamilyCase
 
 D = date
@@ -56,51 +56,100 @@ def test_valid_records(
     ]
 
 
+# Each refusal is one of casework.checks' problems (the forms and the ledger importer report the
+# same words): (details, date, the problems' codes).
 INVALID = {
-    "unknown kind": ({"kind": "massage"}, D(2026, 5, 8), "未知的服务类型"),
-    "in the future": ({"kind": "guidance"}, D(2026, 7, 1), "不能晚于今天"),
-    "before birth": ({"kind": "guidance"}, D(1979, 12, 31), "早于出生日期"),
-    "training without a mode": ({"kind": "training"}, D(2026, 5, 8), "培训模式"),
+    "unknown kind": ({"kind": "massage"}, D(2026, 5, 8), ["kind_unknown"]),
+    "in the future": ({"kind": "guidance"}, D(2026, 7, 1), ["future"]),
+    "before birth": ({"kind": "guidance"}, D(1979, 12, 31), ["before_birth"]),
+    "training without a mode": ({"kind": "training"}, D(2026, 5, 8), ["training_mode_required"]),
+    "training with an unknown mode": (
+        {"kind": "training", "training_mode": "online"},
+        D(2026, 5, 8),
+        ["training_mode_unknown"],
+    ),
     "certified without completing": (
         {"kind": "training", "training_mode": "post", "certified": True},
         D(2026, 5, 8),
-        "取证须先结业",
+        ["progress_order"],
+    ),
+    "completed without enrolling": (
+        {"kind": "training", "training_mode": "post", "enrolled": False, "completed": True},
+        D(2026, 5, 8),
+        ["progress_order"],
     ),
     "mode on a guidance": (
         {"kind": "guidance", "training_mode": "post"},
         D(2026, 5, 8),
-        "只适用于职业培训",
+        ["not_applicable"],
     ),
-    "survey without outcome": ({"kind": "survey"}, D(2026, 5, 8), "测评结果"),
+    "survey without outcome": ({"kind": "survey"}, D(2026, 5, 8), ["outcome_required"]),
+    "survey with an unknown outcome": (
+        {"kind": "survey", "outcome": "thrilled"},
+        D(2026, 5, 8),
+        ["outcome_unknown"],
+    ),
     "outcome on a visit": (
         {"kind": "visit", "outcome": "satisfied"},
         D(2026, 5, 8),
-        "只适用于满意度测评",
+        ["outcome_kind"],
     ),
-    "complaint without validity": ({"kind": "complaint"}, D(2026, 5, 8), "是否有效"),
-    "validity on a contact": ({"kind": "contact", "valid": False}, D(2026, 5, 8), "只适用于投诉"),
-    "policy without a name": ({"kind": "policy", "amount": 100}, D(2026, 5, 8), "政策名称"),
+    "complaint without validity": ({"kind": "complaint"}, D(2026, 5, 8), ["valid_required"]),
+    "validity on a contact": ({"kind": "contact", "valid": False}, D(2026, 5, 8), ["outcome_kind"]),
+    "policy without a name": (
+        {"kind": "policy", "amount": 100},
+        D(2026, 5, 8),
+        ["policy_name_required"],
+    ),
     "negative amount": (
         {"kind": "policy", "policy_name": "补贴", "amount": -1},
         D(2026, 5, 8),
-        "负数",
+        ["amount_negative"],
+    ),
+    "amount that is no number": (
+        {"kind": "policy", "policy_name": "补贴", "amount": "十元"},
+        D(2026, 5, 8),
+        ["amount_invalid"],
     ),
     "amount on a referral": (
         {"kind": "referral", "amount": 100},
         D(2026, 5, 8),
-        "只适用于政策落实",
+        ["not_applicable"],
+    ),
+    "two problems at once": (
+        {"kind": "survey", "policy_name": "补贴"},
+        D(2026, 7, 1),
+        ["outcome_required", "not_applicable", "future"],
     ),
 }
 
 
-@pytest.mark.parametrize(("details", "on", "message"), INVALID.values(), ids=INVALID.keys())
+@pytest.mark.parametrize(("details", "on", "codes"), INVALID.values(), ids=INVALID.keys())
 def test_invalid_records(
-    person: Callable[..., Any], details: dict[str, Any], on: date, message: str
+    person: Callable[..., Any], details: dict[str, Any], on: date, codes: list[str]
 ) -> None:
     p = person(birth=D(1980, 1, 1))
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(ValidationError) as raised:
         services.service_record_create(actor=None, person=p, on=on, today=TODAY, **details)
+    assert [e.code for e in raised.value.error_list] == codes
     assert ServiceRecord.objects.count() == 0
+
+
+def test_the_service_speaks_the_checks_words_in_the_users_language(
+    person: Callable[..., Any],
+) -> None:
+    from django.utils import translation
+
+    p = person()
+    [problem] = checks.detail_problems(kind="referral", amount_given=True)
+    assert problem.message("zh-hans") == "“金额”只适用于政策落实"
+    assert problem.message("en") == "'amount' applies to policy only"
+    for language in ("zh-hans", "en"):
+        with translation.override(language), pytest.raises(ValidationError) as raised:
+            services.service_record_create(
+                actor=None, person=p, kind="referral", on=D(2026, 5, 8), amount=5, today=TODAY
+            )
+        assert raised.value.messages == [problem.message(language)]
 
 
 def test_if_absent_makes_reimport_idempotent(person: Callable[..., Any]) -> None:
@@ -126,7 +175,7 @@ def test_the_five_steps_in_order(person: Callable[..., Any], personas: dict[str,
     registry.recognition_create(
         actor=None, person=p, category="zero_family", recognized_on=D(2026, 4, 2)
     )
-    assert ZeroFamilyCase.objects.get(household=p.household).status == "open"
+    assert ZeroFamilyCase.objects.get(household=p.household).open_on(D(2026, 4, 2))
     worker = personas["worker_a"]
     case = services.assistance_open(actor=worker, person=p, on=D(2026, 4, 28))
     with pytest.raises(ValidationError, match="已有未结案"):
@@ -160,7 +209,8 @@ def test_the_five_steps_in_order(person: Callable[..., Any], personas: dict[str,
     p.refresh_from_db()
     assert (p.current_status, p.current_since) == ("public_post", D(2026, 5, 6))
     zero = ZeroFamilyCase.objects.get(household=p.household)
-    assert (zero.status, zero.eliminated_on) == ("closed", D(2026, 5, 6))
+    assert (zero.eliminated_on, zero.close_reason) == (D(2026, 5, 6), "employed")
+    assert not zero.open_on(D(2026, 5, 6))
     services.assistance_step_record(actor=worker, case=case, kind="followup", on=D(2026, 6, 5))
     case.refresh_from_db()
     assert case.closed_on == D(2026, 6, 5) and case.next_step is None

@@ -11,6 +11,7 @@ import pytest
 
 from jiuye.casework import services, tenclears
 from jiuye.registry import services as registry
+from jiuye.units.scope import SYSTEM
 
 D = date
 
@@ -93,8 +94,10 @@ def test_person_and_unit_completeness(person: Callable[..., Any], tree: dict[str
     assert tenclears.person_ten_clears(a, on).complete
     # Before the policy payment, "policies" was still missing.
     assert tenclears.person_ten_clears(a, D(2026, 3, 31)).missing == ["policies"]
-    result = tenclears.unit_completeness(tree["a"], on)
+    result = tenclears.unit_completeness(tree["a"], on, user=SYSTEM)
     assert (result.numerator, result.denominator) == (1, 2)
     assert result.rate == 0.5 and [r.person_id for r in result.incomplete] == [b.pk]
-    assert tenclears.unit_completeness(tree["a1"], on).rate == 1.0
-    assert tenclears.unit_completeness(tree["c"], on).rate is None
+    assert tenclears.unit_completeness(tree["a1"], on, user=SYSTEM).rate == 1.0
+    assert tenclears.unit_completeness(tree["c"], on, user=SYSTEM).rate is None
+    # Fails closed: without a user, no persons.
+    assert tenclears.unit_completeness(tree["a"], on, user=None).denominator == 0

@@ -15,6 +15,9 @@ from django.urls import reverse
 from jiuye.casework import deadlines
 from jiuye.casework.deadlines import State
 from jiuye.casework.models import ServiceRecord, UnemployedProfile
+from jiuye.lib.masking import mask_id_number
+from jiuye.registry.models import StatusEvent
+from jiuye.units.scope import SYSTEM
 
 D = date
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -40,7 +43,7 @@ def cases(registered: Callable[..., Any], person: Callable[..., Any]) -> dict[st
 
 
 def test_worklist_orders_most_urgent_first(cases: dict[str, Any], tree: dict[str, Any]) -> None:
-    items = deadlines.worklist(tree["a"], ON)
+    items = deadlines.worklist(tree["a"], ON, user=SYSTEM)
     assert items == sorted(items, key=lambda i: i.urgent_key)
     states = [i.state for i in items]
     assert states == sorted(states, key=lambda s: s != State.OVERDUE)
@@ -170,12 +173,14 @@ def test_record_guidance_from_the_worklist_clears_it(
     record = ServiceRecord.objects.get(person=p)
     assert record.by == personas["worker_a"] and record.kind == "guidance"
     assert not any(
-        i.person_id == p.pk and i.rule_id == "CQ-4" for i in deadlines.worklist(tree["a"], ON)
+        i.person_id == p.pk and i.rule_id == "CQ-4"
+        for i in deadlines.worklist(tree["a"], ON, user=SYSTEM)
     )
     bad = client.post(
         reverse("casework:service_new", args=[p.pk]), {"kind": "training", "on": "2026-05-12"}
     )
     assert bad.status_code == 200 and "培训模式" in bad.content.decode()
+    assert ServiceRecord.objects.filter(person=p).count() == 1
 
 
 def test_person_page_profile_employment_and_assistance(
@@ -268,3 +273,248 @@ def test_worklist_card_for_a_home_page(cases: dict[str, Any], personas: dict[str
     assert "worklist-card" not in Template("{% load casework %}{% worklist_card %}").render(
         Context({"request": request})
     )
+
+
+# ---- each problem on its field (casework.checks, registry.checks) ----------------------------
+
+
+def _field_errors(html: str, field: str) -> str:
+    """The text of a form field's block (``data-field``) in a rendered page."""
+    start = html.index(f'data-field="{field}"')
+    return html[start : html.index("data-field=", start + 10)]
+
+
+SERVICE_FORM_PROBLEMS = {
+    "survey without outcome: on the outcome field": (
+        {"kind": "survey", "on": "2026-05-12"},
+        "outcome",
+        "outcome_required",
+    ),
+    "complaint without validity: on the validity field": (
+        {"kind": "complaint", "on": "2026-05-12"},
+        "valid",
+        "valid_required",
+    ),
+    "training without a mode: on the mode field": (
+        {"kind": "training", "on": "2026-05-12", "enrolled": "on"},
+        "training_mode",
+        "training_mode_required",
+    ),
+    "a negative payment: on the amount field": (
+        {"kind": "policy", "on": "2026-05-12", "policy_name": "补贴", "amount": "-5"},
+        "amount",
+        "amount_negative",
+    ),
+    "before birth: on the date field": (
+        {"kind": "guidance", "on": "1979-12-31"},
+        "on",
+        "before_birth",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "code"), SERVICE_FORM_PROBLEMS.values(), ids=SERVICE_FORM_PROBLEMS.keys()
+)
+def test_service_form_shows_each_problem_on_its_field(
+    cases: dict[str, Any], personas: dict[str, Any], data: dict[str, str], field: str, code: str
+) -> None:
+    from jiuye.casework import checks
+
+    p = cases["a1_old"]
+    response = client_for(personas["worker_a"]).post(
+        reverse("casework:service_new", args=[p.pk]), data
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    messages = {
+        "outcome_required": checks.problem("outcome_required", "outcome"),
+        "valid_required": checks.problem("valid_required", "outcome"),
+        "training_mode_required": checks.problem("training_mode_required", "training_mode"),
+        "amount_negative": checks.problem("amount_negative", "amount"),
+        "before_birth": checks.problem("before_birth", "on", what=checks.SERVICE_DATE),
+    }
+    assert messages[code].message() in _field_errors(html, field)
+    assert not ServiceRecord.objects.filter(person=p).exists()
+
+
+def test_employment_before_16_is_refused_on_the_form(
+    person: Callable[..., Any], personas: dict[str, Any]
+) -> None:
+    """DOMAIN §3 (readings of 2026-12): an employed status may not start before the 16th
+    birthday. An 11-year-old's employment is refused on the form's date field, in the registry
+    check's words; nothing is written, no success message."""
+    from jiuye.registry import checks
+
+    child = person("a1", birth=D(2015, 1, 1), name="小明")
+    response = client_for(personas["worker_a"]).post(
+        reverse("casework:employment", args=[child.pk]),
+        {"status": "unit", "since": "2026-05-11", "employer": "某工厂"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    [problem] = checks.status_problems(
+        status="unit",
+        since=D(2026, 5, 11),
+        registered=False,
+        birth_date=child.birth_date,
+        work_from=child.work_from,
+    )
+    assert problem.code == "employed_under_16"
+    assert problem.message() in _field_errors(html, "since")
+    assert "就业状态已登记" not in html
+    assert not StatusEvent.objects.filter(person=child).exists()
+    child.refresh_from_db()
+    assert child.current_status == ""
+
+
+def test_employment_service_refusal_is_shown_not_a_500(
+    cases: dict[str, Any], personas: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refusal the form's own checks do not foresee (raised by the service) is shown above
+    the form, and nothing is written."""
+    from django.core.exceptions import ValidationError
+
+    from jiuye.casework import views
+
+    def refuse(**kwargs: Any) -> None:
+        raise ValidationError("登记被拒绝（测试）", code="test")
+
+    monkeypatch.setattr(views, "person_change_status", refuse)
+    p = cases["a1_old"]
+    response = client_for(personas["worker_a"]).post(
+        reverse("casework:employment", args=[p.pk]), {"status": "unit", "since": "2026-05-11"}
+    )
+    assert response.status_code == 200
+    assert "登记被拒绝（测试）" in response.content.decode()
+
+
+# ---- status not recorded (DOMAIN §3 data quality) ---------------------------------------------
+
+
+@pytest.fixture
+def unrecorded(person: Callable[..., Any]) -> dict[str, Any]:
+    """Persons with no status in A1, A2 and B, a child and a retiree (not of working age), and
+    one whose first status comes after the date looked at."""
+    return {
+        "a1": person("a1", name="未登甲"),
+        "a2": person("a2", name="未登乙"),
+        "b": person("b", name="未登丙"),
+        "child": person("a1", name="未登童", birth=D(2015, 1, 1)),
+        "retired": person("a1", name="未登老", birth=D(1950, 1, 1)),
+        "later": person("a1", name="未登迟", statuses=((D(2026, 6, 1), "unit"),)),
+    }
+
+
+def _missing_section(html: str) -> str:
+    start = html.index('id="status-not-recorded"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_status_not_recorded_in_the_web_worklist(
+    cases: dict[str, Any], unrecorded: dict[str, Any], personas: dict[str, Any], tree: Any
+) -> None:
+    url = reverse("casework:worklist") + f"?date={ON.isoformat()}"
+    section = _missing_section(client_for(personas["worker_a"]).get(url).content.decode())
+    assert 'id="status-not-recorded-count">3<' in section
+    for key in ("a1", "a2", "later"):  # "later": no status yet on the date
+        p = unrecorded[key]
+        assert p.name in section and mask_id_number(p.id_number) in section
+        assert p.id_number not in section  # masked
+        assert reverse("casework:person", args=[p.pk]) in section
+    for key in ("b", "child", "retired"):
+        assert unrecorded[key].name not in section
+    for p in cases.values():  # every one has a status
+        assert p.name not in section
+    # A grid coordinator: their grid only.
+    grid = _missing_section(client_for(personas["grid_a1"]).get(url).content.decode())
+    assert "未登甲" in grid and "未登乙" not in grid
+    # A street: a count per community, each a link to the community's list.
+    street = _missing_section(client_for(personas["street"]).get(url).content.decode())
+    assert 'id="status-not-recorded-count">4<' in street
+    assert f'data-unit="{tree["a"].code}"' in street and f'data-unit="{tree["b"].code}"' in street
+    assert "未登甲" not in street
+    listed = client_for(personas["street"]).get(
+        reverse("casework:worklist"), {"unit": tree["b"].code, "date": ON.isoformat()}
+    )
+    assert "未登丙" in _missing_section(listed.content.decode())
+    # Nobody without the right to see residents gets the section.
+    assert 'id="status-not-recorded"' not in (
+        client_for(personas["auditor"]).get(url).content.decode()
+    )
+
+
+def test_status_not_recorded_is_paged(
+    person: Callable[..., Any], personas: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jiuye.casework import views
+
+    monkeypatch.setattr(views, "MISSING_STATUS_PAGE", 2)
+    names = [person("a1", name=f"未登{i}").name for i in range(5)]
+    client = client_for(personas["worker_a"])
+    seen = []
+    for page in (1, 2, 3):
+        html = client.get(
+            reverse("casework:worklist"), {"date": ON.isoformat(), "missing_page": page}
+        ).content.decode()
+        section = _missing_section(html)
+        seen += [n for n in names if n in section]
+    assert sorted(seen) == sorted(names)
+
+
+def test_status_not_recorded_in_the_worklist_command(
+    cases: dict[str, Any], unrecorded: dict[str, Any], tree: dict[str, Any]
+) -> None:
+    out = StringIO()
+    call_command("worklist", tree["a"].code, "--date", ON.isoformat(), stdout=out)
+    text = out.getvalue()
+    section = text[text.index("就业状态未登记") :]
+    assert "3 人" in section.splitlines()[0]
+    for key in ("a1", "a2", "later"):
+        p = unrecorded[key]
+        assert p.name in section and mask_id_number(p.id_number) in section
+        assert p.id_number not in text
+    for key in ("b", "child", "retired"):
+        assert unrecorded[key].name not in section
+
+
+# ---- the zero-family page, as of a date -------------------------------------------------------
+
+
+def test_zero_family_page_as_of_a_date_with_hukou(
+    person: Callable[..., Any], household: Callable[..., Any], personas: dict[str, Any]
+) -> None:
+    urban = household("a1", hukou_type="converted")
+    rural = household("a1", hukou_type="agricultural")
+    person(hh=urban, statuses=((D(2020, 1, 1), "unit"), (D(2026, 3, 2), "unemployed", True)))
+    person(
+        hh=rural,
+        statuses=((D(2020, 1, 1), "unit"), (D(2026, 3, 2), "unemployed"), (D(2026, 5, 1), "unit")),
+    )
+    client = client_for(personas["worker_a"])
+
+    def rows(**params: str) -> dict[str, str]:
+        html = client.get(reverse("casework:zero_families"), params).content.decode()
+        found = {}
+        for number in (urban.number, rural.number):
+            if number in html:
+                start = html.rindex("<tr", 0, html.index(number))
+                found[number] = html[start : html.index("</tr>", start)]
+        return found
+
+    assert rows(date="2026-03-01") == {}
+    march = rows(date="2026-04-10")
+    assert set(march) == {urban.number, rural.number}
+    assert "农转非" in march[urban.number] and "CQ-2" in march[urban.number]
+    assert "农业" in march[rural.number] and "CQ-2" not in march[rural.number]
+    assert "table-danger" in march[urban.number]  # due 04-02, still open
+    assert "table-danger" not in march[rural.number]  # CQ-2 does not count it
+    june = rows(date="2026-06-01")
+    assert set(june) == {urban.number}
+    assert set(rows(date="2026-06-01", show="all")) == {urban.number, rural.number}
+    # The household pages: every case with its standing today; the CQ-2 deadline for the urban
+    # household only.
+    urban_page = client.get(reverse("casework:household", args=[urban.pk])).content.decode()
+    assert "2026-04-02" in urban_page and 'data-standing="open"' in urban_page
+    rural_page = client.get(reverse("casework:household", args=[rural.pk])).content.decode()
+    assert 'data-standing="closed"' in rural_page and "不计入CQ-2" in rural_page

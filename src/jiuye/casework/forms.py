@@ -1,23 +1,33 @@
-"""Forms of the casework pages; the services do the real validation."""
+"""Forms of the casework pages. The rule checks are ``casework.checks`` (service records) and
+``registry.checks`` (status changes), the same the services and the ledger importer run: a form
+calls them in ``clean`` so that each problem shows on its field (or above the form when the
+form has no such field), in the checks' words. The services check again (they are the last
+line for every caller)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jiuye.casework import checks
 from jiuye.casework.models import (
     AssistanceStepKind,
     ServiceKind,
     SurveyOutcome,
     TrainingMode,
 )
-from jiuye.registry.models import EMPLOYED, Status
+from jiuye.lib.problems import Problem
+from jiuye.registry import checks as registry_checks
+from jiuye.registry import definitions
+from jiuye.registry.models import Person, Status
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-EMPLOYED_CHOICES = [(s.value, s.label) for s in Status if s in EMPLOYED]
+EMPLOYED_CHOICES = [(s.value, s.label) for s in Status if definitions.is_employed(s)]
 
 
 class _Form(forms.Form):
@@ -31,6 +41,13 @@ class _Form(forms.Form):
                 widget.attrs.setdefault("class", "form-select")
             else:
                 widget.attrs.setdefault("class", "form-control")
+
+    def add_problems(self, problems: Iterable[Problem], fields: Mapping[str, str] = {}) -> None:
+        """Each problem on its field (``fields`` renames a check's field to the form's), or on
+        the form when it has no such field."""
+        for p in problems:
+            name = fields.get(p.field, p.field)
+            self.add_error(name if name in self.fields else None, p.message())
 
 
 class ServiceRecordForm(_Form):
@@ -51,12 +68,20 @@ class ServiceRecordForm(_Form):
         choices=[("", "—"), ("yes", _("有效")), ("no", _("无效"))],
     )
     policy_name = forms.CharField(label=_("政策名称"), required=False, max_length=100)
+    # No min_value: a negative amount is refused by casework.checks, in its words.
     amount = forms.DecimalField(
-        label=_("金额（元）"), required=False, min_value=0, max_digits=12, decimal_places=2
+        label=_("金额（元）"), required=False, max_digits=12, decimal_places=2
     )
     note = forms.CharField(
         label=_("备注"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(
+        self, *args: Any, person: Person, today: date | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.person = person
+        self.today = today
 
     def service_kwargs(self) -> dict[str, Any]:
         """The cleaned data as ``service_record_create`` keywords for the chosen kind."""
@@ -77,6 +102,35 @@ class ServiceRecordForm(_Form):
         if kind == ServiceKind.POLICY:
             kwargs.update(policy_name=data["policy_name"], amount=data["amount"])
         return kwargs
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean()
+        if self.errors or not {"kind", "on"} <= self.cleaned_data.keys():
+            return data
+        details = self.service_kwargs()
+        kind, on = details.pop("kind"), details.pop("on")
+        details.pop("note")
+        if kind == ServiceKind.TRAINING:
+            details["enrolled"] = bool(details["enrolled"])
+        amount = details.pop("amount", None)
+        self.add_problems(
+            [
+                *checks.detail_problems(
+                    kind=kind,
+                    amount_given=amount is not None,
+                    amount_negative=amount is not None and amount < 0,
+                    **details,
+                ),
+                *checks.date_problems(
+                    on=on,
+                    birth_date=self.person.birth_date,
+                    today=self.today or timezone.localdate(),
+                ),
+            ],
+            # A complaint's outcome is the form's "valid" field.
+            {"outcome": "valid"} if kind == ServiceKind.COMPLAINT else {},
+        )
+        return data
 
 
 class ProfileForm(_Form):
@@ -121,12 +175,33 @@ class AssistanceStepForm(_Form):
 
 
 class EmploymentForm(_Form):
+    """An employed status from a date, checked by ``registry.checks.status_problems`` (an
+    employed status may not start before the 16th birthday, DOMAIN §3)."""
+
     status = forms.ChoiceField(label=_("就业状态"), choices=EMPLOYED_CHOICES)
     since = forms.DateField(label=_("起始日期"), widget=DATE_WIDGET)
     employer = forms.CharField(label=_("单位或去向"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.person = person
 
     def clean_since(self) -> Any:
         since = self.cleaned_data["since"]
         if since > timezone.localdate():
             raise forms.ValidationError(_("起始日期不能晚于今天"))
         return since
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean()
+        if not self.errors and {"status", "since"} <= self.cleaned_data.keys():
+            self.add_problems(
+                registry_checks.status_problems(
+                    status=self.cleaned_data["status"],
+                    since=self.cleaned_data["since"],
+                    registered=False,
+                    birth_date=self.person.birth_date,
+                    work_from=self.person.work_from,
+                )
+            )
+        return data

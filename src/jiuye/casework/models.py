@@ -8,13 +8,14 @@ goes through ``units.scope.scope_to_jurisdiction``. Every write is in ``casework
 from __future__ import annotations
 
 from datetime import date
+from typing import Self, cast
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from jiuye.lib.workdays import month_deadline
+from jiuye.registry import definitions
 
 
 class ServiceKind(models.TextChoices):
@@ -46,6 +47,10 @@ class SurveyOutcome(models.TextChoices):
     SATISFIED = "satisfied", _("满意")
     NEUTRAL = "neutral", _("一般")
     DISSATISFIED = "dissatisfied", _("不满意")
+
+
+# The survey outcomes counted as satisfied (非常满意, 满意: DOMAIN §5 ``satisfaction_rate``).
+SATISFIED_OUTCOMES = frozenset({SurveyOutcome.VERY_SATISFIED, SurveyOutcome.SATISFIED})
 
 
 class ServiceRecord(models.Model):
@@ -212,7 +217,10 @@ class AssistanceStep(models.Model):
         return f"{self.get_kind_display()} {self.on.isoformat()}"
 
 
-class ZeroFamilyStatus(models.TextChoices):
+class ZeroFamilyStanding(models.TextChoices):
+    """A case's standing on a date, derived from its dates (:meth:`ZeroFamilyCase.standing_on`)."""
+
+    NOT_YET = "not_yet", _("尚未出现")
     OPEN = "open", _("未消除")
     CLOSED = "closed", _("已结案")
 
@@ -222,10 +230,30 @@ class ZeroFamilyCloseReason(models.TextChoices):
     NO_LABOR_FORCE = "no_labor_force", _("无劳动力成员")
 
 
+class ZeroFamilyCaseQuerySet(models.QuerySet["ZeroFamilyCase"]):
+    """The cases read as of a date (DOMAIN, readings of 2026-12, 4): a case is open on D iff
+    ``emerged_on <= D`` and (``eliminated_on`` is NULL or ``eliminated_on > D``), the ORM form
+    of ``definitions.Episode.open_on``."""
+
+    def open_on(self, day: date) -> Self:
+        return self.filter(definitions.episode_open_q(day))
+
+    def of_period(self, start: date, on: date) -> Self:
+        """Open on ``on`` or on some day of [start, on], or ended in it (a CQ-2 item each)."""
+        return self.filter(definitions.episode_overlaps_q(start, on))
+
+    def urban(self) -> Self:
+        """Of urban-hukou households (城镇 and 农转非): the ones every CQ-2 figure counts."""
+        return self.filter(definitions.urban_q("household__hukou_type"))
+
+
 class ZeroFamilyCase(models.Model):
-    """One episode of a household being a zero-employment family (零就业家庭), kept by
-    ``services.zero_family_sync`` from the status history: opened on the day it emerged,
-    assigned to the grid coordinator, closed on the day a member was employed."""
+    """One episode of a household being a zero-employment family (零就业家庭): the rows ARE the
+    episodes of ``definitions.zero_family_episodes`` (everything recorded, so an end the
+    calendar decides, the last labor-force member's retirement day, is already dated, possibly
+    after today). Kept by ``services.zero_family_sync``; every household has them (HD and QG
+    count all; CQ-2 counts urban ones only). Whether a case is open is read as of a date
+    (:meth:`open_on`); the grid coordinator it is assigned to is the one stored state."""
 
     household = models.ForeignKey(
         "registry.Household",
@@ -235,9 +263,6 @@ class ZeroFamilyCase(models.Model):
     )
     emerged_on = models.DateField(_("出现日期"))
     eliminated_on = models.DateField(_("消除日期"), null=True, blank=True)
-    status = models.CharField(
-        _("状态"), max_length=8, choices=ZeroFamilyStatus.choices, default=ZeroFamilyStatus.OPEN
-    )
     close_reason = models.CharField(
         _("结案原因"), max_length=16, choices=ZeroFamilyCloseReason.choices, blank=True
     )
@@ -251,6 +276,8 @@ class ZeroFamilyCase(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ZeroFamilyCaseQuerySet.as_manager()
+
     JURISDICTION_PATH = "household__community__path"
     JURISDICTION_GRID_PATH = "household__grid__path"
 
@@ -261,20 +288,32 @@ class ZeroFamilyCase(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["household", "emerged_on"], name="zero_case_once"),
             models.CheckConstraint(
-                condition=Q(status="open", eliminated_on__isnull=True, close_reason="")
-                | Q(status="closed") & ~Q(close_reason=""),
-                name="zero_case_state",
+                condition=Q(eliminated_on__isnull=True, close_reason="")
+                | Q(eliminated_on__gt=F("emerged_on")) & ~Q(close_reason=""),
+                name="zero_case_end",
             ),
         ]
-        indexes = [models.Index(fields=["household", "status"], name="zero_case_household")]
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.emerged_on.isoformat()}"
 
     @property
+    def episode(self) -> definitions.Episode:
+        reason = cast(definitions.EndReason | None, self.close_reason or None)
+        return definitions.Episode(self.emerged_on, self.eliminated_on, reason)
+
+    def open_on(self, day: date) -> bool:
+        return self.episode.open_on(day)
+
+    def standing_on(self, day: date) -> ZeroFamilyStanding:
+        if self.emerged_on > day:
+            return ZeroFamilyStanding.NOT_YET
+        return ZeroFamilyStanding.OPEN if self.open_on(day) else ZeroFamilyStanding.CLOSED
+
+    @property
     def due_on(self) -> date:
         """CQ-2: to be eliminated within one month of emerging."""
-        return month_deadline(self.emerged_on)
+        return definitions.zero_family_due(self.emerged_on)
 
 
 class UnemployedProfile(models.Model):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.dispatch import receiver
 
+from jiuye.accounts.models import User
 from jiuye.registry.signals import statuses_changed
 
 
@@ -15,12 +15,13 @@ def on_statuses_changed(
     sender: Any,
     *,
     household_ids: set[int],
-    on: date | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     **kwargs: Any,
 ) -> None:
-    """A status change can make a household a zero-employment family or end one: keep the
-    households' cases in line, dated by the change itself (also for back-dated imports)."""
+    """A status change, or a change of a member's ability, desire, retirement base or
+    household, can make a household a zero-employment family, end one or move its dates: bring
+    the households' cases in line with their whole history (the change's date, ``on``, does not
+    narrow it: an episode's dates depend on events before and after it)."""
     from jiuye.casework.services import zero_family_sync
 
-    zero_family_sync(household_ids=household_ids, on=on, actor=actor)
+    zero_family_sync(household_ids=household_ids, actor=actor)

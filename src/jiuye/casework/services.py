@@ -1,13 +1,15 @@
 """Every write of casework. Keyword-only, typed, atomic, audited (like ``registry.services``).
 
-- ``service_record_create`` / ``service_record_delete``: the dated services of DOMAIN §4.
+- ``service_record_create`` / ``service_record_delete``: the dated services of DOMAIN §4, checked
+  by ``casework.checks`` (the forms and the ledger importer call the same checks, same words).
 - ``assistance_open`` / ``assistance_step_record``: the assistance workflow of 004, one step at a
   time and in order; the commitment of a difficult person who accepts any suitable post sets the
   placement deadline (2 working days, rule AS-1 in ``casework.deadlines``).
 - ``profile_update``: the ten-clears fields the registry does not hold.
-- ``zero_family_sync``: keeps ``ZeroFamilyCase`` rows equal to the households' zero-employment
-  episodes; called by the receiver of ``registry.signals.statuses_changed`` on every status
-  change (so also by imports that go through ``person_change_status``).
+- ``zero_family_sync``: keeps each household's ``ZeroFamilyCase`` rows equal to its
+  zero-employment episodes (``definitions.zero_family_episodes`` over everything recorded);
+  called by the receiver of ``registry.signals.statuses_changed`` (status changes, and changes
+  of a member's ability, desire, retirement base or household), so also by imports.
 """
 
 from __future__ import annotations
@@ -15,17 +17,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max
 from django.utils import timezone
 
 from jiuye.accounts.models import Role, User
-from jiuye.audit.services import audit_record
-from jiuye.casework.deadlines import placement_due
+from jiuye.audit.services import AuditDraft, audit_record, audit_records
+from jiuye.casework import checks
+from jiuye.casework.deadlines.dates import placement_due
 from jiuye.casework.models import (
     STEP_ORDER,
     AssistanceCase,
@@ -33,37 +36,31 @@ from jiuye.casework.models import (
     AssistanceStepKind,
     ServiceKind,
     ServiceRecord,
-    SurveyOutcome,
-    TrainingMode,
     UnemployedProfile,
     ZeroFamilyCase,
     ZeroFamilyCloseReason,
-    ZeroFamilyStatus,
 )
+from jiuye.lib.problems import Problem, raise_problems
 from jiuye.lib.workdays import WorkdayCalendarError
-from jiuye.registry.classification import Episode, MemberTimeline, zero_family_episodes
-from jiuye.registry.models import (
-    EMPLOYED,
-    DifficultyRecognition,
-    Household,
-    Person,
-    StatusEvent,
-)
+from jiuye.registry import definitions
+from jiuye.registry.classification import member_timelines
+from jiuye.registry.definitions import Episode, zero_family_episodes
+from jiuye.registry.models import DifficultyRecognition, Household, Person
+from jiuye.registry.selectors import households_of
 from jiuye.registry.services import person_change_status
+from jiuye.units.models import Unit
+from jiuye.units.scope import SYSTEM
 
 
-def _actor_name(actor: Any) -> str:
+def _actor_name(actor: User | None) -> str:
     if actor is None:
         return ""
-    return getattr(actor, "full_name", "") or getattr(actor, "username", "") or ""
+    return actor.full_name or actor.username or ""
 
 
-def _check_date(person: Person, on: date, today: date | None, what: str) -> None:
-    today = today or timezone.localdate()
-    if on < person.birth_date:
-        raise ValidationError(f"{what}早于出生日期", code="before_birth")
-    if on > today:
-        raise ValidationError(f"{what}不能晚于今天（{today.isoformat()}）", code="future")
+def _by(actor: User | None) -> User | None:
+    """The user a row records as its author (none for a system job or an unsaved user)."""
+    return actor if actor is not None and actor.pk else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -71,10 +68,20 @@ def _check_date(person: Person, on: date, today: date | None, what: str) -> None
 # ---------------------------------------------------------------------------------------------
 
 
+def _amount(amount: Decimal | int | str | None) -> tuple[Decimal | None, list[Problem]]:
+    """The amount as a Decimal (None: not given), or the problem with what was given."""
+    if amount is None or amount == "":
+        return None, []
+    try:
+        return Decimal(str(amount)), []
+    except InvalidOperation:
+        return None, [checks.problem("amount_invalid", "amount", value=str(amount))]
+
+
 @transaction.atomic
 def service_record_create(
     *,
-    actor: Any,
+    actor: User | None,
     person: Person,
     kind: str,
     on: date,
@@ -91,63 +98,36 @@ def service_record_create(
     if_absent: bool = False,
     today: date | None = None,
 ) -> ServiceRecord:
-    """Record one service to ``person`` on ``on`` (not before their birth, not after today).
+    """Record one service to ``person`` on ``on``, checked by ``casework.checks``
+    (:func:`~jiuye.casework.checks.date_problems`: not before their birth, not after today;
+    :func:`~jiuye.casework.checks.detail_problems`: each kind's own details, no other kind's).
 
-    Details belong to one kind each: a training has a mode (required) and enrolled / completed /
-    certified (each implying the one before; enrolled defaults to true); a survey has an outcome
-    and a complaint its validity (both required); a policy payment a policy name (required) and an
-    amount. ``if_absent`` returns an identical existing record instead of adding a second one (so
-    re-importing a workbook changes nothing). ``by_name`` names the recorder of an imported row.
+    A training's ``enrolled`` defaults to true. ``if_absent`` returns an identical existing
+    record instead of adding a second one (so re-importing a workbook changes nothing).
+    ``by_name`` names the recorder of an imported row.
     """
-    try:
-        kind = ServiceKind(kind)
-    except ValueError:
-        raise ValidationError(f"未知的服务类型：{kind}", code="kind") from None
-    _check_date(person, on, today, "服务日期")
-    errors: list[str] = []
-    if kind == ServiceKind.TRAINING:
-        if not training_mode:
-            errors.append("职业培训须填写培训模式（定岗/订单/定向/其他）")
-        elif training_mode not in TrainingMode.values:
-            errors.append(f"未知的培训模式：{training_mode}")
-        if enrolled is None:
-            enrolled = True
-        if certified and not completed:
-            errors.append("取证须先结业")
-        if completed and not enrolled:
-            errors.append("结业须先参训")
-    else:
-        if training_mode or enrolled or completed or certified:
-            errors.append("培训模式和参训、结业、取证只适用于职业培训")
-        enrolled = False
-    if kind == ServiceKind.SURVEY:
-        if not outcome:
-            errors.append("满意度测评须填写测评结果")
-        elif outcome not in SurveyOutcome.values:
-            errors.append(f"未知的测评结果：{outcome}")
-    elif outcome:
-        errors.append("测评结果只适用于满意度测评")
-    if kind == ServiceKind.COMPLAINT:
-        if valid is None:
-            errors.append("投诉须注明是否有效")
-    elif valid is not None:
-        errors.append("是否有效只适用于投诉")
-    decimal_amount: Decimal | None = None
+    if kind == ServiceKind.TRAINING and enrolled is None:
+        enrolled = True
+    decimal_amount, amount_problems = _amount(amount)
+    problems = checks.detail_problems(
+        kind=kind,
+        training_mode=training_mode,
+        enrolled=bool(enrolled),
+        completed=completed,
+        certified=certified,
+        outcome=outcome,
+        valid=valid,
+        policy_name=policy_name,
+        amount_given=decimal_amount is not None or bool(amount_problems),
+        amount_negative=decimal_amount is not None and decimal_amount < 0,
+    )
     if kind == ServiceKind.POLICY:
-        if not policy_name.strip():
-            errors.append("政策落实须填写政策名称")
-        if amount is not None and amount != "":
-            try:
-                decimal_amount = Decimal(str(amount))
-            except ArithmeticError:
-                errors.append(f"金额无效：{amount}")
-            else:
-                if decimal_amount < 0:
-                    errors.append("金额不能为负数")
-    elif policy_name or (amount is not None and amount != ""):
-        errors.append("政策名称和金额只适用于政策落实")
-    if errors:
-        raise ValidationError(errors, code="details")
+        problems += amount_problems
+    if kind in ServiceKind.values:
+        problems += checks.date_problems(
+            on=on, birth_date=person.birth_date, today=today or timezone.localdate()
+        )
+    raise_problems(problems)
     fields: dict[str, Any] = {
         "person": person,
         "kind": kind,
@@ -167,9 +147,7 @@ def service_record_create(
         if existing is not None:
             return existing
     record = ServiceRecord.objects.create(
-        **fields,
-        by=actor if getattr(actor, "pk", None) else None,
-        by_name=by_name or _actor_name(actor),
+        **fields, by=_by(actor), by_name=by_name or _actor_name(actor)
     )
     audit_record(
         actor=actor,
@@ -186,8 +164,9 @@ def service_record_create(
 
 
 @transaction.atomic
-def service_record_delete(*, actor: Any, record: ServiceRecord) -> None:
-    """Remove a mistaken record (the audit log keeps what it was)."""
+def service_record_delete(*, actor: User | None, record: ServiceRecord) -> None:
+    """Remove a mistaken record (the audit log keeps what it was). A record of any date may be
+    removed: deleting asserts nothing about the service, so no check applies."""
     person = record.person
     old = [record.pk, str(record.kind), record.on.isoformat()]
     record.delete()
@@ -215,7 +194,7 @@ PROFILE_FIELDS = (
 
 @transaction.atomic
 def profile_update(
-    *, actor: Any, person: Person, today: date | None = None, **fields: str
+    *, actor: User | None, person: Person, today: date | None = None, **fields: str
 ) -> UnemployedProfile:
     """Set ten-clears fields of ``person`` (see ``casework.tenclears``); blank clears one."""
     unknown = set(fields) - set(PROFILE_FIELDS)
@@ -230,7 +209,7 @@ def profile_update(
             setattr(profile, key, value)
     if changes:
         profile.updated_on = today or timezone.localdate()
-        profile.updated_by = actor if getattr(actor, "pk", None) else None
+        profile.updated_by = _by(actor)
         profile.save()
         audit_record(
             actor=actor, action="profile.update", obj=person, unit=person.community, changes=changes
@@ -242,20 +221,20 @@ def profile_update(
 # Assistance workflow (004)
 # ---------------------------------------------------------------------------------------------
 
+APPLICATION_DATE = ("申请日期", "application date")
+STEP_DATE = ("环节日期", "step date")
+
 
 def is_difficult_on(person: Person, on: date) -> bool:
-    """Recognised employment-difficult on ``on``: from ``recognized_on`` up to the day before
-    ``ended_on`` (the exit day is the first day no longer difficult)."""
+    """Recognised employment-difficult on ``on`` (``definitions.recognition_in_force``)."""
     return DifficultyRecognition.objects.filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gt=on),
-        person=person,
-        recognized_on__lte=on,
+        definitions.recognition_in_force_q(on), person=person
     ).exists()
 
 
 def _step(
     *,
-    actor: Any,
+    actor: User | None,
     case: AssistanceCase,
     kind: AssistanceStepKind,
     on: date,
@@ -266,7 +245,7 @@ def _step(
         case=case,
         kind=kind,
         on=on,
-        by=actor if getattr(actor, "pk", None) else None,
+        by=_by(actor),
         by_name=_actor_name(actor),
         employer=employer.strip(),
         note=note.strip(),
@@ -276,7 +255,7 @@ def _step(
 @transaction.atomic
 def assistance_open(
     *,
-    actor: Any,
+    actor: User | None,
     person: Person,
     on: date,
     accepts_any_post: bool = False,
@@ -284,7 +263,14 @@ def assistance_open(
     today: date | None = None,
 ) -> AssistanceCase:
     """An application for employment assistance (申请援助), the first of the five steps."""
-    _check_date(person, on, today, "申请日期")
+    raise_problems(
+        checks.date_problems(
+            on=on,
+            birth_date=person.birth_date,
+            today=today or timezone.localdate(),
+            what=APPLICATION_DATE,
+        )
+    )
     if AssistanceCase.objects.filter(person=person, closed_on__isnull=True).exists():
         raise ValidationError("该人员已有未结案的援助申请", code="open_case")
     case = AssistanceCase.objects.create(
@@ -308,7 +294,7 @@ def assistance_open(
 @transaction.atomic
 def assistance_step_record(
     *,
-    actor: Any,
+    actor: User | None,
     case: AssistanceCase,
     kind: str,
     on: date,
@@ -323,7 +309,8 @@ def assistance_step_record(
     At verification or commitment ``accepts_any_post`` may be (re)set. The commitment of a person
     recognised difficult on that day who accepts any suitable post sets ``placement_due``. At
     placement, ``status`` (an employed status) also records the employment in the registry from
-    that day, with ``employer``. The follow-up visit closes the case.
+    that day, with ``employer`` (through ``registry.services.person_change_status``, so with its
+    checks). The follow-up visit closes the case.
     """
     case = AssistanceCase.objects.select_for_update().select_related("person").get(pk=case.pk)
     person = case.person
@@ -336,7 +323,11 @@ def assistance_step_record(
         raise ValidationError("该援助已结案", code="closed")
     if step != expected:
         raise ValidationError(f"下一个环节应是“{expected.label}”，不是“{step.label}”", code="order")
-    _check_date(person, on, today, "环节日期")
+    raise_problems(
+        checks.date_problems(
+            on=on, birth_date=person.birth_date, today=today or timezone.localdate(), what=STEP_DATE
+        )
+    )
     last = case.steps.aggregate(last=Max("on"))["last"]
     if last is not None and on < last:
         raise ValidationError(f"环节日期不能早于上一环节（{last.isoformat()}）", code="before")
@@ -346,7 +337,7 @@ def assistance_step_record(
         case.accepts_any_post = accepts_any_post
     if status and step != AssistanceStepKind.PLACEMENT:
         raise ValidationError("就业状态只在援助上岗环节登记", code="status")
-    if status and status not in EMPLOYED:
+    if status and not definitions.is_employed(status):
         raise ValidationError("援助上岗须登记为就业状态", code="status")
     record = _step(actor=actor, case=case, kind=step, on=on, employer=employer, note=note)
     changes: dict[str, Any] = {
@@ -394,32 +385,17 @@ def grid_coordinator(household: Household) -> User | None:
     )
 
 
-def known_episodes(members: list[MemberTimeline], until: date) -> list[Episode]:
-    """A household's zero episodes up to ``until``, counted from its first recorded status:
-    before any member has a recorded status the registry knew nothing, so an episode that began
-    earlier is taken to begin that day (and one that also ended by then is dropped)."""
-    sinces = [since for member in members for since, _status in member.events]
-    if not sinces:
-        return []
-    first = min(sinces)
-    episodes = []
-    for episode in zero_family_episodes(members, until=until):
-        emerged = max(episode.emerged_on, first)
-        if episode.ended_on is not None and episode.ended_on <= emerged:
-            continue
-        episodes.append(Episode(emerged, episode.ended_on, episode.end_reason))
-    return episodes
-
-
 def _overlaps(case: ZeroFamilyCase, episode: Episode) -> bool:
     case_end = case.eliminated_on or date.max
     episode_end = episode.ended_on or date.max
     return case.emerged_on < episode_end and episode.emerged_on < case_end
 
 
-def _audit_case(actor: Any, action: str, case: ZeroFamilyCase, changes: dict[str, Any]) -> None:
+def _case_draft(
+    actor: User | None, action: str, case: ZeroFamilyCase, changes: dict[str, Any]
+) -> AuditDraft:
     household = case.household
-    audit_record(
+    return AuditDraft(
         actor=actor,
         action=action,
         obj=household,
@@ -431,6 +407,38 @@ def _audit_case(actor: Any, action: str, case: ZeroFamilyCase, changes: dict[str
 # An audit entry to write once the chunk's new cases have their ids: (action, case, changes,
 # whether the case is then deleted).
 _Pending = tuple[str, ZeroFamilyCase, dict[str, Any], bool]
+
+
+def _wanted(episode: Episode) -> dict[str, Any]:
+    """A case's columns for ``episode``."""
+    return {
+        "emerged_on": episode.emerged_on,
+        "eliminated_on": episode.ended_on,
+        "close_reason": ZeroFamilyCloseReason(episode.end_reason) if episode.end_reason else "",
+    }
+
+
+def _match(
+    episodes: list[Episode], cases: list[ZeroFamilyCase]
+) -> tuple[list[tuple[Episode, ZeroFamilyCase | None]], list[ZeroFamilyCase]]:
+    """Pair each episode with the case it continues: first the case that emerged the same day,
+    then one that overlaps it (a corrected emergence or end); the rest of the cases are left
+    over (no longer an episode). Same-day matches are taken first, so a moved case never takes
+    the emergence day of another that is kept."""
+    unmatched = sorted(cases, key=lambda c: c.emerged_on)
+    paired: dict[int, ZeroFamilyCase] = {}
+    for index, episode in enumerate(episodes):
+        same = next((c for c in unmatched if c.emerged_on == episode.emerged_on), None)
+        if same is not None:
+            paired[index] = same
+            unmatched.remove(same)
+    for index, episode in enumerate(episodes):
+        if index not in paired:
+            overlapping = next((c for c in unmatched if _overlaps(c, episode)), None)
+            if overlapping is not None:
+                paired[index] = overlapping
+                unmatched.remove(overlapping)
+    return [(episode, paired.get(index)) for index, episode in enumerate(episodes)], unmatched
 
 
 def _reconcile(
@@ -445,47 +453,33 @@ def _reconcile(
     to ``created``, inserted in bulk by the caller); the audit entries (and the deletion of a
     revoked case, after its entry) are queued on ``audits``, in order, for the caller to write
     once the new cases have their ids."""
-    unmatched = sorted(cases, key=lambda c: c.emerged_on)
-    for episode in episodes:
-        case = next((c for c in unmatched if c.emerged_on == episode.emerged_on), None)
+    pairs, unmatched = _match(episodes, cases)
+    for episode, case in pairs:
+        wanted = _wanted(episode)
         if case is None:
-            case = next((c for c in unmatched if _overlaps(c, episode)), None)
-        wanted: dict[str, Any] = {
-            "emerged_on": episode.emerged_on,
-            "eliminated_on": episode.ended_on,
-            "status": ZeroFamilyStatus.OPEN
-            if episode.ended_on is None
-            else ZeroFamilyStatus.CLOSED,
-            "close_reason": ZeroFamilyCloseReason(episode.end_reason) if episode.end_reason else "",
-        }
-        if case is None:
+            # One entry: the episode as known (its end too, when already dated: an employment
+            # recorded back-dated, or the last labor-force member's retirement day).
             case = ZeroFamilyCase(household=household, assigned_to=coordinator(household), **wanted)
             created.append(case)
-            opened = {
-                "emerged_on": [None, episode.emerged_on.isoformat()],
-                "assigned_to": [None, getattr(case.assigned_to, "username", None)],
-            }
+            opened = {key: [None, _plain(value)] for key, value in wanted.items() if value}
+            opened["assigned_to"] = [None, getattr(case.assigned_to, "username", None)]
             audits.append(("zero_family.open", case, opened, False))
-            if episode.ended_on is not None:
-                closed = {
-                    "eliminated_on": [None, episode.ended_on.isoformat()],
-                    "close_reason": [None, wanted["close_reason"]],
-                }
-                audits.append(("zero_family.close", case, closed, False))
             continue
-        unmatched.remove(case)
         changes = {
             key: [_plain(getattr(case, key)), _plain(value)]
             for key, value in wanted.items()
             if getattr(case, key) != value
         }
         if changes:
+            # Eliminated (成员实现就业): the end is now a member's employment.
+            closing = wanted["close_reason"] == ZeroFamilyCloseReason.EMPLOYED and (
+                changes.keys() & {"eliminated_on", "close_reason"}
+            )
             for key, value in wanted.items():
                 setattr(case, key, value)
             if case.assigned_to_id is None:
                 case.assigned_to = coordinator(household)
             case.save()
-            closing = "status" in changes and case.status == ZeroFamilyStatus.CLOSED
             action = "zero_family.close" if closing else "zero_family.update"
             audits.append((action, case, changes, False))
     for case in unmatched:
@@ -493,7 +487,7 @@ def _reconcile(
         # statuses were still being entered): the case goes; the audit log keeps what it was.
         revoked = {
             "emerged_on": [case.emerged_on.isoformat(), None],
-            "status": [case.status, None],
+            "eliminated_on": [_plain(case.eliminated_on), None],
         }
         audits.append(("zero_family.revoke", case, revoked, True))
 
@@ -522,25 +516,20 @@ SYNC_CHUNK = 500  # households per round of reads (well under SQLite's parameter
 
 
 @transaction.atomic
-def zero_family_sync(
-    *,
-    household_ids: Iterable[int],
-    on: date | None = None,
-    actor: Any = None,
-    today: date | None = None,
-) -> None:
-    """Re-evaluate the households' zero-employment history and bring their cases in line.
+def zero_family_sync(*, household_ids: Iterable[int], actor: User | None = None) -> None:
+    """Make the households' cases equal to their zero-employment episodes.
 
-    A case opens on the day the household became a zero family (its emergence date, whenever the
-    change is recorded) and closes on the day a member was employed (or nobody was left in the
-    labor force); a case whose episode disappeared after a correction is deleted. The history is
-    judged with ``registry.classification``'s definitions up to today or the latest recorded
-    status, whichever is later. ``on`` (the earliest changed date) only widens that horizon; the
-    whole history is reconciled. Reads are batched (five queries per 500 households) and new
-    cases are inserted in one statement per 500 households; changed and revoked cases are saved
-    one by one, and every case change is audited, in household order.
+    The episodes are ``definitions.zero_family_episodes`` over the members' whole recorded
+    history (``until=None``): a case opens on the day the household became a zero family,
+    whenever the change is recorded, and ends on the day a member was employed or nobody was
+    left in the labor force, including an end the calendar alone decides (the last labor-force
+    member's retirement day), which may lie after today. Whether a case is open is read as of
+    a date (``ZeroFamilyCase.open_on``). A case whose episode disappeared after a correction is
+    deleted. Reads are batched (three queries per 500 households, plus the households that
+    have or had a case) and new cases are inserted in one statement per 500 households; changed
+    and revoked cases are saved one by one, and every case change is audited, in household
+    order.
     """
-    today = today or timezone.localdate()
     ids = sorted(set(household_ids))
     coordinators: dict[int | None, User | None] = {None: None}
 
@@ -551,81 +540,71 @@ def zero_family_sync(
 
     for start in range(0, len(ids), SYNC_CHUNK):
         chunk = ids[start : start + SYNC_CHUNK]
-        households = list(Household.objects.filter(pk__in=chunk).select_related("community"))
-        persons = list(
-            Person.objects.filter(household_id__in=chunk)
-            .order_by()
-            .values_list("id", "household_id", "work_from", "retire_on", "able", "willing")
-        )
-        events: dict[int, list[tuple[date, str]]] = defaultdict(list)
-        for person_id, since, status in (
-            StatusEvent.objects.filter(person__household_id__in=chunk)
-            .order_by()
-            .values_list("person_id", "since", "status")
-        ):
-            events[person_id].append((since, status))
-        members: dict[int, list[MemberTimeline]] = defaultdict(list)
-        for person_id, household_id, work_from, retire_on, able, willing in persons:
-            members[household_id].append(
-                MemberTimeline(
-                    work_from=work_from,
-                    retire_on=retire_on,
-                    able=able,
-                    willing=willing,
-                    events=events.get(person_id, []),
-                )
-            )
+        timelines = member_timelines(chunk)
         cases: dict[int, list[ZeroFamilyCase]] = defaultdict(list)
         for case in ZeroFamilyCase.objects.filter(household_id__in=chunk):
             cases[case.household_id].append(case)
-        plans = []
-        for household in households:
-            timelines = members.get(household.pk, [])
-            latest = max((since for m in timelines for since, _ in m.events), default=today)
-            until = max(today, on or today, latest)
-            episodes = known_episodes(timelines, until)
-            if episodes or cases.get(household.pk):
-                plans.append((household, episodes))
+        episodes: dict[int, list[Episode]] = {}
+        for household_id in chunk:
+            found = zero_family_episodes(timelines.get(household_id, []), until=None)
+            if found or cases.get(household_id):
+                episodes[household_id] = found
+        if not episodes:
+            continue
+        households = list(
+            Household.objects.filter(pk__in=list(episodes))
+            .select_related("community")
+            .order_by("pk")
+        )
         # The coordinators of the grids that may need one, in one query.
-        grids = {h.grid_id for h, _e in plans if h.grid_id is not None}
+        grids = {h.grid_id for h in households if h.grid_id is not None}
         for grid_id, user in _grid_coordinators(grids - set(coordinators)).items():
             coordinators[grid_id] = user
         created: list[ZeroFamilyCase] = []
         audits: list[_Pending] = []
-        for household, episodes in plans:
+        for household in households:
             _reconcile(
-                household, episodes, cases.get(household.pk, []), coordinator, created, audits
+                household,
+                episodes[household.pk],
+                cases.get(household.pk, []),
+                coordinator,
+                created,
+                audits,
             )
         ZeroFamilyCase.objects.bulk_create(created)
-        for action, case, changes, delete in audits:
-            _audit_case(actor, action, case, changes)
-            if delete:
-                case.delete()
+        # The chunk's audit entries in one insert, then the revoked cases go.
+        audit_records([_case_draft(actor, a, case, changes) for a, case, changes, _d in audits])
+        revoked = [case.pk for _a, case, _c, delete in audits if delete]
+        if revoked:
+            ZeroFamilyCase.objects.filter(pk__in=revoked).delete()
 
 
 @transaction.atomic
-def zero_family_sync_unit(*, unit: Any, actor: Any = None, today: date | None = None) -> int:
-    """Re-evaluate every household of ``unit`` (a nightly job catches what no status change
-    signals: members reaching 16 or retirement age, moves, ability or desire edits)."""
-    from jiuye.units.models import Level
-
-    households = Household.objects.all()
-    if unit.level == Level.GRID:
-        households = households.filter(grid=unit)
-    else:
-        households = households.filter(community__path__startswith=unit.path)
-    ids = list(households.values_list("pk", flat=True))
-    zero_family_sync(household_ids=ids, actor=actor, today=today)
+def zero_family_sync_unit(*, unit: Unit, actor: User | None = None) -> int:
+    """Re-evaluate every household of ``unit``: a check that the cases match the registry (the
+    ``statuses_changed`` signal keeps them so; a loader that wrote rows without it is caught
+    here). Returns the number of households looked at."""
+    ids = list(households_of(unit, user=SYSTEM).order_by().values_list("pk", flat=True))
+    zero_family_sync(household_ids=ids, actor=actor)
     return len(ids)
 
 
 @transaction.atomic
-def zero_family_assign(*, actor: Any, case: ZeroFamilyCase, user: User | None) -> ZeroFamilyCase:
+def zero_family_assign(
+    *, actor: User | None, case: ZeroFamilyCase, user: User | None
+) -> ZeroFamilyCase:
     """Hand a case to another coordinator (or to nobody)."""
     old = getattr(case.assigned_to, "username", None)
     case.assigned_to = user
     case.save(update_fields=["assigned_to"])
-    _audit_case(
-        actor, "zero_family.assign", case, {"assigned_to": [old, getattr(user, "username", None)]}
+    audit_records(
+        [
+            _case_draft(
+                actor,
+                "zero_family.assign",
+                case,
+                {"assigned_to": [old, getattr(user, "username", None)]},
+            )
+        ]
     )
     return case

@@ -14,8 +14,8 @@ employers' module). Where each is read:
   or else the profile's ``policies`` text (e.g. "未享受"), so "enjoys none" can be stated;
 - ``social_insurance`` 社会保险关系清: ``UnemployedProfile.social_insurance``.
 
-"Unemployed" is everyone whose status in force at the date is ``unemployed`` (registered or
-not): the ``ledger_completeness`` indicator of DOMAIN §5.
+"Unemployed" is everyone whose status in force at the date (``definitions.in_force_q``) is
+``unemployed`` (registered or not): the ``ledger_completeness`` indicator of DOMAIN §5.
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from jiuye.casework.models import ServiceKind, ServiceRecord, UnemployedProfile
-from jiuye.casework.selectors import persons_of
-from jiuye.registry.models import Person, Status, StatusEvent
+from jiuye.registry import definitions
+from jiuye.registry.models import Person, StatusEvent
+from jiuye.registry.selectors import Reader, persons_of
 from jiuye.units.models import Unit
 
 FIELDS: dict[str, Any] = {
@@ -144,13 +145,12 @@ def _with_policy(person_ids: list[int], on: date) -> set[int]:
     return found
 
 
-def completeness(persons: Any, on: date) -> Completeness:
-    """The ten clears of every person of ``persons`` (a queryset) unemployed at ``on``."""
+def completeness(persons: QuerySet[Person], on: date) -> Completeness:
+    """The ten clears of every person of ``persons`` unemployed at ``on``."""
     events = list(
         StatusEvent.objects.filter(
-            Q(until__isnull=True) | Q(until__gt=on),
-            status=Status.UNEMPLOYED,
-            since__lte=on,
+            definitions.in_force_q(on),
+            status=definitions.UNEMPLOYED,
             person__in=persons.order_by().values("pk"),
         )
         .order_by("person__name", "person_id")
@@ -197,9 +197,10 @@ def completeness(persons: Any, on: date) -> Completeness:
     return Completeness(complete, len(records), records)
 
 
-def unit_completeness(unit: Unit, on: date, *, user: Any = None) -> Completeness:
-    """The ten-clears completeness of a unit (every community under it) at ``on``."""
-    return completeness(persons_of(unit, user), on)
+def unit_completeness(unit: Unit, on: date, *, user: Reader | None) -> Completeness:
+    """The ten-clears completeness of a unit (every community under it) at ``on``, over the
+    persons ``user`` may see (None: none; a system job passes ``units.scope.SYSTEM``)."""
+    return completeness(persons_of(unit, user=user), on)
 
 
 def person_ten_clears(person: Person, on: date) -> Record | None:

@@ -4,13 +4,17 @@ selectors (a foreign person is 404), writes through ``casework.services``."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from functools import reduce
+from typing import Any, cast
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,8 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from jiuye.accounts.models import User
 from jiuye.casework import deadlines, selectors, services, tenclears
 from jiuye.casework.deadlines import Action, Item, State
+from jiuye.casework.deadlines.context import SMALL_LEVELS
 from jiuye.casework.forms import (
     AssistanceOpenForm,
     AssistanceStepForm,
@@ -28,8 +34,10 @@ from jiuye.casework.forms import (
     ProfileForm,
     ServiceRecordForm,
 )
-from jiuye.casework.models import ServiceKind, ZeroFamilyStatus
+from jiuye.casework.models import ServiceKind, ZeroFamilyCase, ZeroFamilyCloseReason
 from jiuye.lib.workdays import WorkdayCalendarError
+from jiuye.registry import definitions
+from jiuye.registry.models import Person
 from jiuye.registry.selectors import household_get, person_get, persons_visible
 from jiuye.registry.services import person_change_status
 from jiuye.units.models import Unit
@@ -47,6 +55,14 @@ SERVICE_ACTIONS = {
 }
 
 
+MISSING_STATUS_PAGE = 50  # persons per page of the "status not recorded" list
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (every view here is ``login_required``)."""
+    return cast(User, request.user)
+
+
 def _date_param(request: HttpRequest, name: str, default: date) -> date:
     raw = request.GET.get(name)
     if not raw:
@@ -59,10 +75,10 @@ def _date_param(request: HttpRequest, name: str, default: date) -> date:
 
 def _units(request: HttpRequest) -> tuple[list[Unit], Unit | None]:
     """The user's units, and the one chosen with ``?unit=CODE`` (any unit they may see)."""
-    mine = list(selectors.user_units(request.user))
+    mine = list(selectors.user_units(_user(request)))
     code = request.GET.get("unit")
     if code:
-        unit = selectors.unit_get(user=request.user, code=code)
+        unit = selectors.unit_get(user=_user(request), code=code)
         return [unit], unit
     return mine, None
 
@@ -154,7 +170,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     }
     try:
         context["soon_until"] = deadlines.horizon(on)
-        items = deadlines.user_worklist(request.user, on, units=units)
+        items = deadlines.user_worklist(_user(request), on, units=units)
     except WorkdayCalendarError as error:
         context["error"] = str(error)
         items = []
@@ -162,7 +178,33 @@ def worklist(request: HttpRequest) -> HttpResponse:
     context["overdue"] = sum(1 for i in items if i.state == State.OVERDUE)
     context["due_soon"] = sum(1 for i in items if i.state == State.DUE_SOON)
     context["rules"] = deadlines.RULES
+    if context["sees"] and units:
+        context["missing"] = _status_not_recorded(request, units, on)
     return render(request, "casework/worklist.html", context)
+
+
+def _status_not_recorded(request: HttpRequest, units: list[Unit], on: date) -> dict[str, Any]:
+    """The worklist's data-quality section (DOMAIN §3, "status not recorded"): for the user's
+    communities and grids, the persons, a page at a time (``?missing_page=N``); for a street or
+    district, the count per community (each a link to that community's worklist)."""
+    user = _user(request)
+    outer = deadlines.outermost_units(units)
+    small = [u for u in outer if u.level in SMALL_LEVELS]
+    counts = [
+        row
+        for unit in outer
+        if unit not in small
+        for row in selectors.status_not_recorded_counts(unit=unit, on=on, user=user)
+    ]
+    page = None
+    if small:
+        persons = reduce(
+            operator.or_,
+            (selectors.status_not_recorded(unit=u, on=on, user=user) for u in small),
+        ).select_related("community", "grid", "household")
+        page = Paginator(persons, MISSING_STATUS_PAGE).get_page(request.GET.get("missing_page"))
+    total = sum(n for _unit, n in counts) + (page.paginator.count if page else 0)
+    return {"total": total, "counts": counts, "page": page}
 
 
 @login_required
@@ -176,7 +218,7 @@ def rule(request: HttpRequest, rule_id: str) -> HttpResponse:
     error, items = None, []
     try:
         for unit in deadlines.outermost_units(units):
-            items.extend(deadlines.deadline_items(unit, on, user=request.user, rules=[rule_id]))
+            items.extend(deadlines.deadline_items(unit, on, user=_user(request), rules=[rule_id]))
     except WorkdayCalendarError as exc:
         error = str(exc)
     items.sort(key=lambda i: (i.due, i.name))
@@ -201,47 +243,53 @@ def rule(request: HttpRequest, rule_id: str) -> HttpResponse:
     )
 
 
-def _person_context(request: HttpRequest, person: Any) -> dict[str, Any]:
+def _person_page(
+    request: HttpRequest, person: Person, *, employment_form: EmploymentForm | None = None
+) -> HttpResponse:
+    user = _user(request)
     today = timezone.localdate()
-    return {
+    profile = selectors.profile_of(user=user, person=person)
+    context = {
         "person": person,
         "today": today,
-        "records": selectors.service_records(user=request.user, person=person)[:200],
+        "records": selectors.service_records(user=user, person=person)[:200],
         "ten_clears": tenclears.person_ten_clears(person, today),
-        "profile": selectors.profile_of(user=request.user, person=person),
-        "cases": selectors.assistance_cases(user=request.user, person=person),
+        "profile": profile,
+        "cases": selectors.assistance_cases(user=user, person=person),
         "kinds": ServiceKind.choices,
+        "profile_form": ProfileForm(
+            initial={key: getattr(profile, key) for key in services.PROFILE_FIELDS}
+            if profile
+            else None
+        ),
+        "assist_form": AssistanceOpenForm(initial={"on": today}),
+        "employment_form": employment_form
+        or EmploymentForm(person=person, initial={"since": today}),
     }
+    return render(request, "casework/person.html", context)
 
 
 @login_required
 def person(request: HttpRequest, pk: int) -> HttpResponse:
-    person = person_get(user=request.user, pk=pk)
-    context = _person_context(request, person)
-    profile = context["profile"]
-    context["profile_form"] = ProfileForm(
-        initial={key: getattr(profile, key) for key in services.PROFILE_FIELDS} if profile else None
-    )
-    context["assist_form"] = AssistanceOpenForm(initial={"on": context["today"]})
-    context["employment_form"] = EmploymentForm(initial={"since": context["today"]})
-    return render(request, "casework/person.html", context)
+    return _person_page(request, person_get(user=_user(request), pk=pk))
 
 
-def _fail(form: Any, error: ValidationError) -> None:
+def _fail(form: forms.Form, error: ValidationError) -> None:
+    """A service's refusal (its checks ran after the form's) above the form, in its words."""
     for message in error.messages:
         form.add_error(None, message)
 
 
 @login_required
 def service_new(request: HttpRequest, pk: int) -> HttpResponse:
-    person = person_get(user=request.user, pk=pk)
+    person = person_get(user=_user(request), pk=pk)
     today = timezone.localdate()
     if request.method == "POST":
-        form = ServiceRecordForm(request.POST)
+        form = ServiceRecordForm(request.POST, person=person, today=today)
         if form.is_valid():
             try:
                 services.service_record_create(
-                    actor=request.user, person=person, **form.service_kwargs()
+                    actor=_user(request), person=person, today=today, **form.service_kwargs()
                 )
             except ValidationError as error:
                 _fail(form, error)
@@ -250,16 +298,18 @@ def service_new(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("casework:person", pk=person.pk)
     else:
         kind = request.GET.get("kind", ServiceKind.GUIDANCE)
-        form = ServiceRecordForm(initial={"kind": kind, "on": today, "enrolled": True})
+        form = ServiceRecordForm(
+            person=person, today=today, initial={"kind": kind, "on": today, "enrolled": True}
+        )
     return render(request, "casework/service_form.html", {"person": person, "form": form})
 
 
 @login_required
 @require_POST
 def service_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    record = selectors.service_record_get(user=request.user, pk=pk)
+    record = selectors.service_record_get(user=_user(request), pk=pk)
     person_pk = record.person_id
-    services.service_record_delete(actor=request.user, record=record)
+    services.service_record_delete(actor=_user(request), record=record)
     messages.success(request, _("服务记录已删除。"))
     return redirect("casework:person", pk=person_pk)
 
@@ -267,10 +317,10 @@ def service_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def profile(request: HttpRequest, pk: int) -> HttpResponse:
-    person = person_get(user=request.user, pk=pk)
+    person = person_get(user=_user(request), pk=pk)
     form = ProfileForm(request.POST)
     if form.is_valid():
-        services.profile_update(actor=request.user, person=person, **form.cleaned_data)
+        services.profile_update(actor=_user(request), person=person, **form.cleaned_data)
         messages.success(request, _("十清信息已保存。"))
     else:
         messages.error(request, _("十清信息未保存：请检查输入。"))
@@ -280,35 +330,38 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def employment(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record that the person is employed from a date (the registry's one status writer)."""
-    person = person_get(user=request.user, pk=pk)
-    form = EmploymentForm(request.POST)
+    """Record that the person is employed from a date (the registry's one status writer). A
+    refusal (e.g. employment before the 16th birthday, ``registry.checks``) shows on the form's
+    field, on the person's page; nothing is written."""
+    person = person_get(user=_user(request), pk=pk)
+    form = EmploymentForm(request.POST, person=person)
     if form.is_valid():
         try:
             person_change_status(
-                actor=request.user,
+                actor=_user(request),
                 person=person,
                 status=form.cleaned_data["status"],
                 since=form.cleaned_data["since"],
                 employer=form.cleaned_data["employer"],
             )
         except ValidationError as error:
-            messages.error(request, "；".join(error.messages))
+            _fail(form, error)
         else:
             messages.success(request, _("就业状态已登记。"))
-    else:
-        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
-    return redirect(reverse("casework:person", args=[person.pk]) + "#employment")
+            return redirect(reverse("casework:person", args=[person.pk]) + "#employment")
+    return _person_page(request, person, employment_form=form)
 
 
 @login_required
 @require_POST
 def assistance_open(request: HttpRequest, pk: int) -> HttpResponse:
-    person = person_get(user=request.user, pk=pk)
+    person = person_get(user=_user(request), pk=pk)
     form = AssistanceOpenForm(request.POST)
     if form.is_valid():
         try:
-            case = services.assistance_open(actor=request.user, person=person, **form.cleaned_data)
+            case = services.assistance_open(
+                actor=_user(request), person=person, **form.cleaned_data
+            )
         except ValidationError as error:
             messages.error(request, "；".join(error.messages))
         else:
@@ -321,7 +374,7 @@ def assistance_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def assistance(request: HttpRequest, pk: int) -> HttpResponse:
-    case = selectors.assistance_case_get(user=request.user, pk=pk)
+    case = selectors.assistance_case_get(user=_user(request), pk=pk)
     step = case.next_step
     form = None
     if step is not None:
@@ -337,7 +390,7 @@ def assistance(request: HttpRequest, pk: int) -> HttpResponse:
                     data["status"] = data["status"] or None
                 try:
                     services.assistance_step_record(
-                        actor=request.user, case=case, kind=step, **data
+                        actor=_user(request), case=case, kind=step, **data
                     )
                 except ValidationError as error:
                     _fail(form, error)
@@ -363,9 +416,11 @@ def assistance(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def household(request: HttpRequest, pk: int) -> HttpResponse:
-    household = household_get(user=request.user, pk=pk)
-    members = persons_visible(user=request.user).filter(household=household).order_by("id")
-    cases = selectors.zero_family_cases(user=request.user, open_only=False).filter(
+    user = _user(request)
+    household = household_get(user=user, pk=pk)
+    today = timezone.localdate()
+    members = persons_visible(user=user).filter(household=household).order_by("id")
+    cases = selectors.zero_family_cases(user=user, on=today, open_only=False).filter(
         household=household
     )
     return render(
@@ -373,29 +428,50 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
         "casework/household.html",
         {
             "household": household,
+            "urban": definitions.is_urban(household.hukou_type),
             "members": members,
-            "cases": cases,
-            "today": timezone.localdate(),
+            "rows": [_case_row(case, today) for case in cases],
+            "today": today,
         },
     )
 
 
+def _case_row(case: ZeroFamilyCase, on: date) -> dict[str, Any]:
+    """A zero-family case as of ``on``: its standing, whether it is (or was) late for CQ-2 (an
+    urban household's only), and an end the calendar already dates (the last labor-force
+    member's retirement)."""
+    due = case.due_on
+    ended = case.eliminated_on if case.eliminated_on and case.eliminated_on <= on else None
+    open_now = case.open_on(on)
+    urban = definitions.is_urban(case.household.hukou_type)
+    return {
+        "case": case,
+        "due": due,
+        "standing": case.standing_on(on),
+        "ended": ended,
+        "late": urban and ((open_now and on > due) or (ended is not None and ended > due)),
+        "scheduled_end": case.eliminated_on
+        if open_now
+        and case.eliminated_on is not None
+        and case.close_reason == ZeroFamilyCloseReason.NO_LABOR_FORCE
+        else None,
+        "urban": urban,
+    }
+
+
 @login_required
 def zero_families(request: HttpRequest) -> HttpResponse:
+    """The zero-family cases as of ``?date=`` (default today): open that day, or every case
+    emerged by then (``?show=all``); every household, with its hukou (CQ-2 counts urban ones)."""
     show = request.GET.get("show", "open")
-    cases = selectors.zero_family_cases(user=request.user, open_only=show != "all")
     today = timezone.localdate()
-    rows = [
-        {
-            "case": case,
-            "due": deadlines.zero_family_due(case.emerged_on),
-            "late": case.status == ZeroFamilyStatus.OPEN
-            and today > deadlines.zero_family_due(case.emerged_on),
-        }
-        for case in cases[:1000]
-    ]
+    on = _date_param(request, "date", today)
+    cases = selectors.zero_family_cases(user=_user(request), on=on, open_only=show != "all")
+    rows = [_case_row(case, on) for case in cases[:1000]]
     return render(
-        request, "casework/zero_families.html", {"rows": rows, "show": show, "today": today}
+        request,
+        "casework/zero_families.html",
+        {"rows": rows, "show": show, "today": today, "on": on, "total": cases.count()},
     )
 
 
@@ -405,7 +481,7 @@ def ten_clears(request: HttpRequest) -> HttpResponse:
     on = _date_param(request, "date", today)
     units, chosen = _units(request)
     results = [
-        (unit, tenclears.unit_completeness(unit, on, user=request.user))
+        (unit, tenclears.unit_completeness(unit, on, user=_user(request)))
         for unit in deadlines.outermost_units(units)
     ]
     return render(
@@ -427,7 +503,7 @@ def ledger(request: HttpRequest, name: str) -> HttpResponse:
     today = timezone.localdate()
     start = _date_param(request, "start", date(today.year, 1, 1))
     end = _date_param(request, "end", today)
-    records = selectors.LEDGERS[name](user=request.user, start=start, end=end)
+    records = selectors.LEDGERS[name](user=_user(request), start=start, end=end)
     return render(
         request,
         "casework/ledger.html",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import template
 from django.utils import timezone
 
+from jiuye.accounts.models import User
 from jiuye.casework import deadlines
 from jiuye.lib.workdays import WorkdayCalendarError
 
@@ -22,7 +23,7 @@ def worklist_card(context: template.Context, limit: int = 10) -> dict[str, Any]:
     error, items = None, []
     if getattr(user, "sees_personal_data", False):
         try:
-            items = deadlines.user_worklist(user, timezone.localdate())
+            items = deadlines.user_worklist(cast(User, user), timezone.localdate())
         except WorkdayCalendarError as exc:
             error = str(exc)
     return {

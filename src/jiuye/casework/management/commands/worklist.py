@@ -1,4 +1,5 @@
-"""``jiuye worklist UNIT_CODE [--date D] [--all] [--sync]``: a unit's worklist as a table."""
+"""``jiuye worklist UNIT_CODE [--date D] [--all] [--sync]``: a unit's worklist as a table, then
+its persons whose status is not recorded (DOMAIN §3 data quality), ID numbers masked."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from jiuye.casework import deadlines
+from jiuye.casework import deadlines, selectors
 from jiuye.casework.services import zero_family_sync_unit
+from jiuye.lib.masking import mask_id_number
 from jiuye.lib.workdays import WorkdayCalendarError
 from jiuye.units.models import Unit
+from jiuye.units.scope import SYSTEM
 
 
 def _width(text: str) -> int:
@@ -57,9 +60,11 @@ class Command(BaseCommand):
             zero_family_sync_unit(unit=unit)
         try:
             if options["all"]:
-                items = sorted(deadlines.deadline_items(unit, on), key=lambda i: i.urgent_key)
+                items = sorted(
+                    deadlines.deadline_items(unit, on, user=SYSTEM), key=lambda i: i.urgent_key
+                )
             else:
-                items = deadlines.worklist(unit, on)
+                items = deadlines.worklist(unit, on, user=SYSTEM)
         except WorkdayCalendarError as error:
             raise CommandError(str(error)) from None
         names = dict(
@@ -84,4 +89,25 @@ class Command(BaseCommand):
         ]
         self.stdout.write(f"{unit.name}（{unit.code}） {on.isoformat()}：{len(rows)} 项")
         if rows:
+            self.stdout.write(table(header, rows))
+        self.status_not_recorded(unit, on)
+
+    def status_not_recorded(self, unit: Unit, on: date) -> None:
+        """The data-quality section: working-age persons with no status recorded on ``on``."""
+        persons = list(
+            selectors.status_not_recorded(unit=unit, on=on, user=SYSTEM).values_list(
+                "community__name", "grid__name", "household__number", "name", "id_number"
+            )
+        )
+        self.stdout.write("")
+        self.stdout.write(
+            f"就业状态未登记（{on.isoformat()} 处于劳动年龄、尚无状态记录，不计入任何指标）："
+            f"{len(persons)} 人"
+        )
+        if persons:
+            header = ["社区/网格", "户", "姓名", "公民身份号码"]
+            rows = [
+                ["/".join(n for n in (community, grid) if n), number, name, mask_id_number(id_no)]
+                for community, grid, number, name, id_no in persons
+            ]
             self.stdout.write(table(header, rows))

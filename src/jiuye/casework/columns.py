@@ -1,0 +1,23 @@
+"""The columns of the service-record table in the order bulk loaders stream them (``jiuye
+seed``'s generator and loader): plain tuples, one per row, written with PostgreSQL COPY or
+``executemany``. The table's owner states them; loaders import them from here."""
+
+from __future__ import annotations
+
+SERVICE_FIELDS = (
+    "id",
+    "person_id",
+    "kind",
+    "on",
+    "by_name",
+    "training_mode",
+    "enrolled",
+    "completed",
+    "certified",
+    "outcome",
+    "valid",
+    "policy_name",
+    "amount",
+    "note",
+    "created_at",
+)

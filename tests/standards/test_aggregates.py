@@ -4,11 +4,19 @@ Random sequences of writes through the services (persons created, moved and edit
 changed back and forth in time and deleted, recognitions created and ended, households' dibao
 changed, service records created and deleted); after each batch:
 
-- every household's stored timeline equals the one computed afresh from the registry;
+- every household's stored timeline equals the one computed afresh in Python
+  (``aggregates.timeline``, by ``registry.definitions``);
 - every community's counts, at every day any count changes, equal the sum of its households'
-  and the classification's aggregated SQL (``direct_status_vectors``);
+  and the direct aggregated SQL (``indicators.status.direct_status_vectors``);
 - the per-day service counts equal a GROUP BY over the service records;
+- the survey facts equal their definition computed in Python, and the satisfaction counts read
+  from them equal the direct query and a day-by-day reading of DOMAIN's rule (HD-C3: surveys
+  of persons unemployed on some day of the period up to the survey) over random periods;
 - a rebuild from scratch answers the same.
+
+The histories include persons with no status at all and statuses starting after the 16th
+birthday (unknown before: counted nowhere), 农转非 hukou (urban), dibao members unable or
+unwilling to work (CQ-3's base takes the willing and the unwilling).
 """
 
 from __future__ import annotations
@@ -24,23 +32,33 @@ from django.db import IntegrityError, connection, transaction
 
 from jiuye.audit.services import audit_record
 from jiuye.casework import services as casework
-from jiuye.casework.models import ServiceRecord
-from jiuye.registry import services
+from jiuye.casework.models import SATISFIED_OUTCOMES, ServiceRecord
+from jiuye.registry import definitions, services
 from jiuye.registry.models import Household, Person, StatusEvent
-from jiuye.standards import aggregates, indicators
-from jiuye.standards.models import VECTOR_FIELDS, HouseholdTimeline, ServiceDay
+from jiuye.standards import aggregates
+from jiuye.standards.aggregates import readers, records, timeline, upkeep
+from jiuye.standards.indicators import fact_sheet, period_of
+from jiuye.standards.indicators.satisfaction import direct_survey_counts
+from jiuye.standards.indicators.status import direct_status_vectors
+from jiuye.standards.models import VECTOR_FIELDS, HouseholdTimeline, ServiceDay, SurveyFact
+from jiuye.units.models import Level, Unit
 from tests.conftest import make_id
 
 D = date
-STATUSES = ["unit", "flexible", "farming", "unemployed", "student", "retired", "out", "self"]
+STATUSES = [
+    *("unit", "flexible", "farming", "self"),
+    *("unemployed", "unemployed", "unemployed"),
+    *("student", "retired", "out"),
+]
 TODAY = D(2026, 12, 31)
+ZEROS = dict.fromkeys(VECTOR_FIELDS, 0)
 
 
 def _household_sums(day: date) -> dict[int, dict[str, int]]:
     sums: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(VECTOR_FIELDS, 0))
-    stored = aggregates.stored_households(list(Household.objects.values_list("pk", flat=True)))
+    stored = upkeep.stored_households(list(Household.objects.values_list("pk", flat=True)))
     for result in stored.values():
-        vector = aggregates.vector_at(result.rows, day)
+        vector = timeline.vector_at(result.rows, day)
         for key, value in zip(VECTOR_FIELDS, vector, strict=True):
             sums[result.community_id][key] += value
     return sums
@@ -52,41 +70,129 @@ def _days() -> list[date]:
     return sorted(d for d in days if D(1990, 1, 1) <= d <= D(2040, 1, 1))
 
 
-def assert_consistent(tree: dict[str, Any]) -> None:
+def _communities() -> list[int]:
+    return list(
+        Unit.objects.filter(level__in=(Level.COMMUNITY, Level.VILLAGE)).values_list("pk", flat=True)
+    )
+
+
+def assert_households_equal_python() -> None:
+    """Every household's stored timeline is the one computed afresh in Python."""
     ids = list(Household.objects.values_list("pk", flat=True))
-    fresh = aggregates.compute_households(ids)
-    stored = aggregates.stored_households(ids)
+    fresh = upkeep.compute_households(ids)
+    stored = upkeep.stored_households(ids)
     for hid in ids:
-        expected = fresh.get(hid)
-        got = stored.get(hid)
+        expected, got = fresh.get(hid), stored.get(hid)
         if expected is None or not expected.rows:
             assert got is None or not got.rows, hid
         else:
             assert got == expected, hid
-    for day in _days():
-        by_households = _household_sums(day)
-        stored_counts = aggregates.community_vectors(on=day)
-        direct = indicators.direct_status_vectors(on=day, root=tree["district"])
-        for community_id, expected in direct.items():
-            got = stored_counts.get(community_id, dict.fromkeys(VECTOR_FIELDS, 0))
-            assert {k: got[k] for k in expected} == expected, (day, community_id)
-            assert got == by_households.get(community_id, dict.fromkeys(VECTOR_FIELDS, 0))
-    # Service days equal a GROUP BY over the records (zero rows aside).
-    stored_days = {
-        (r["community_id"], r["day"]): tuple(r[c] for c in aggregates._SERVICE_COLUMNS)
-        for r in ServiceDay.objects.values("community_id", "day", *aggregates._SERVICE_COLUMNS)
-        if any(r[c] for c in aggregates._SERVICE_COLUMNS)
+
+
+def assert_communities_equal_direct(days: list[date], root: Unit | None = None) -> None:
+    """The community timelines at each day equal the direct aggregated SQL."""
+    communities = _communities()
+    for day in days:
+        stored = readers.community_vectors(on=day)
+        direct = direct_status_vectors(on=day, root=root)
+        for community_id in communities:
+            got, expected = stored.get(community_id, ZEROS), direct.get(community_id, ZEROS)
+            assert got == expected, (day, community_id)
+
+
+def assert_service_days_equal_records() -> None:
+    columns = records.SERVICE_COLUMNS
+    stored = {
+        (r["community_id"], r["day"]): tuple(r[c] for c in columns)
+        for r in ServiceDay.objects.values("community_id", "day", *columns)
+        if any(r[c] for c in columns)
     }
-    expected_days: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0] * 5)
-    for person_community, on, kind, outcome, mode, valid in ServiceRecord.objects.values_list(
-        "person__community_id", "on", "kind", "outcome", "training_mode", "valid"
+    expected: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0] * len(columns))
+    for community, on, kind, mode, valid in ServiceRecord.objects.values_list(
+        "person__community_id", "on", "kind", "training_mode", "valid"
     ):
-        counts = aggregates.service_contribution(kind, outcome, mode, valid)
+        counts = records.service_contribution(kind, mode, valid)
         if any(counts):
-            acc = expected_days[(person_community, on)]
+            acc = expected[(community, on)]
             for i, c in enumerate(counts):
                 acc[i] += c
-    assert stored_days == {k: tuple(v) for k, v in expected_days.items() if any(v)}
+    assert stored == {k: tuple(v) for k, v in expected.items() if any(v)}
+
+
+def _unemployment(person_id: int) -> list[tuple[date, date | None]]:
+    return list(
+        StatusEvent.objects.filter(person_id=person_id, status="unemployed").values_list(
+            "since", "until"
+        )
+    )
+
+
+def assert_survey_facts_equal_python() -> None:
+    """Each survey's fact is its definition: the survey of a person with an unemployed event
+    begun by its day; NULL when one was still in force that day, else their latest end."""
+    expected = {}
+    surveys = ServiceRecord.objects.filter(kind="survey").values_list(
+        "pk", "person_id", "person__community_id", "on", "outcome"
+    )
+    for pk, person_id, community, on, outcome in surveys:
+        spells = [(s, u) for s, u in _unemployment(person_id) if s <= on]
+        if not spells:
+            continue
+        open_then = any(u is None or u > on for _s, u in spells)
+        until = None if open_then else max(u for _s, u in spells if u is not None)
+        satisfied = outcome in SATISFIED_OUTCOMES
+        expected[pk] = (person_id, community, on, satisfied, until)
+    stored = {
+        f.record_id: (f.person_id, f.community_id, f.day, f.satisfied, f.unemployed_until)
+        for f in SurveyFact.objects.all()
+    }
+    assert stored == expected
+
+
+def _counted_by_days(start: date, end: date) -> dict[int, tuple[int, int]]:
+    """HD-C3 read day by day: a survey of [start, end] counts when its person's status was
+    ``unemployed`` on some day of [start, survey day] (``definitions.status_on``)."""
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    surveys = ServiceRecord.objects.filter(kind="survey", on__gte=start, on__lte=end)
+    for person_id, community, on, outcome in surveys.values_list(
+        "person_id", "person__community_id", "on", "outcome"
+    ):
+        events = sorted(
+            StatusEvent.objects.filter(person_id=person_id).values_list("since", "status")
+        )
+        days = (start + timedelta(days=i) for i in range((on - start).days + 1))
+        if any(definitions.status_on(events, day) == "unemployed" for day in days):
+            c = counts[community]
+            c[0] += int(outcome in SATISFIED_OUTCOMES)
+            c[1] += 1
+    return {k: (n, d) for k, (n, d) in counts.items()}
+
+
+def assert_satisfaction_consistent(rng: random.Random) -> None:
+    days = sorted(set(ServiceRecord.objects.filter(kind="survey").values_list("on", flat=True)))
+    for _ in range(4):
+        if not days:
+            return
+        end = rng.choice(days) + timedelta(days=rng.choice([0, 1, 30]))
+        start = end - timedelta(days=rng.randrange(0, 400))
+        period = period_of(end, start)
+        from_facts = readers.survey_counts(start=start, end=end)
+        assert from_facts == direct_survey_counts(period=period, root=None)
+        assert from_facts == _counted_by_days(start, end)
+
+
+def assert_consistent(tree: dict[str, Any], rng: random.Random | None = None) -> None:
+    assert_households_equal_python()
+    by_days = _days()
+    assert_communities_equal_direct(by_days, tree["district"])
+    for day in by_days:
+        stored = readers.community_vectors(on=day)
+        sums = _household_sums(day)
+        for community_id in _communities():
+            assert stored.get(community_id, ZEROS) == sums.get(community_id, ZEROS)
+    assert_service_days_equal_records()
+    assert_survey_facts_equal_python()
+    assert_satisfaction_consistent(rng or random.Random(0))
 
 
 def _random_date(rng: random.Random) -> date:
@@ -107,7 +213,7 @@ class World:
             actor=None,
             number=f"R{self.n:05d}",
             unit=self.tree[unit],
-            hukou_type=self.rng.choice(["urban", "agricultural"]),
+            hukou_type=self.rng.choice(["urban", "agricultural", "converted"]),
             dibao=self.rng.random() < 0.3,
         )
         self.households.append(hh)
@@ -127,7 +233,7 @@ class World:
             household=hh,
             able=self.rng.random() < 0.9,
             willing=self.rng.random() < 0.9,
-            hukou_type=self.rng.choice(["urban", "agricultural", None]),
+            hukou_type=self.rng.choice(["urban", "agricultural", "converted", None]),
         )
         self.persons.append(p)
 
@@ -135,6 +241,8 @@ class World:
         p = self.rng.choice(self.persons)
         status = self.rng.choice(STATUSES)
         since = max(_random_date(self.rng), p.birth_date)
+        if definitions.is_employed(status):
+            since = max(since, p.work_from)  # employment before 16 is refused
         services.person_change_status(
             actor=None,
             person=p,
@@ -163,7 +271,12 @@ class World:
         # The same day twice breaks the unique constraint: skip it (in its own savepoint).
         with contextlib.suppress(IntegrityError), transaction.atomic():
             services.recognition_create(
-                actor=None, person=p, category="other", recognized_on=start, ended_on=end
+                actor=None,
+                person=p,
+                category="other",
+                recognized_on=start,
+                ended_on=end,
+                note="随机",
             )
 
     def end_recognition(self) -> None:
@@ -185,7 +298,7 @@ class World:
         p.refresh_from_db()
         field = self.rng.choice(["able", "willing", "hukou_type"])
         value: Any = (
-            self.rng.choice(["urban", "agricultural"])
+            self.rng.choice(["urban", "agricultural", "converted"])
             if field == "hukou_type"
             else not getattr(p, field)
         )
@@ -199,9 +312,18 @@ class World:
 
     def service(self) -> None:
         p = self.rng.choice(self.persons)
-        kind = self.rng.choice(["survey", "training", "complaint", "guidance"])
+        kind = self.rng.choice(["survey", "survey", "training", "complaint", "guidance"])
         on = max(_random_date(self.rng), p.birth_date)
         extra: dict[str, Any] = {}
+        unemployment = list(
+            StatusEvent.objects.filter(status="unemployed").values_list("person_id", "since")
+        )
+        if kind == "survey" and unemployment and self.rng.random() < 0.8:
+            # Mostly a person with an unemployment, around it (HD-C3 counts only theirs).
+            person_id, since = self.rng.choice(unemployment)
+            p = Person.objects.get(pk=person_id)
+            on = max(since + timedelta(days=self.rng.randrange(-60, 500)), p.birth_date)
+            on = min(on, TODAY)
         if kind == "survey":
             extra["outcome"] = self.rng.choice(
                 ["very_satisfied", "satisfied", "neutral", "dissatisfied"]
@@ -227,7 +349,7 @@ class World:
             (self.move, 1),
             (self.edit, 1),
             (self.dibao, 1),
-            (self.service, 2),
+            (self.service, 4),
             (self.delete_service, 1),
         ]
         if not self.persons:
@@ -247,7 +369,7 @@ def test_random_writes_keep_aggregates_equal_to_recomputation(
         for _ in range(30):
             world.step()
         assert aggregates.aggregates_fresh()
-        assert_consistent(tree)
+        assert_consistent(tree, rng)
 
     # A rebuild from scratch gives the same answers (and compacts the community rows).
     def nonzero(day: date) -> dict[int, dict[str, int]]:
@@ -269,10 +391,10 @@ def test_stale_after_rows_written_without_the_services(tree: dict[str, Any]) -> 
     freshness = aggregates.aggregates_freshness()
     assert not freshness.fresh and "household" in freshness.reason
     # Indicators then fall back to the direct computation.
-    sheet = indicators.fact_sheet(root=tree["a"], on=D(2026, 1, 1), indicators=["zero_families"])
+    sheet = fact_sheet(root=tree["a"], on=D(2026, 1, 1), indicators=["employment_rate"])
     assert sheet.source == "direct"
     with pytest.raises(RuntimeError, match="stale"):
-        indicators.fact_sheet(root=tree["a"], on=D(2026, 1, 1), source="aggregates")
+        fact_sheet(root=tree["a"], on=D(2026, 1, 1), source="aggregates")
     aggregates.aggregates_rebuild()
     assert aggregates.aggregates_fresh()
     assert hh.pk
@@ -331,7 +453,8 @@ def test_a_status_change_touches_few_rows(
     rows from the change on are updated in place."""
     people = [person("a", statuses=((D(2020, 1, 1), "unit"),)) for _ in range(30)]
     StatusEvent.objects.filter(person=people[0]).update(status="unemployed")
-    with django_assert_max_num_queries(16):
+    # 16 before the survey facts (HD-C3, readings of 2026-12): +2 to recompute the household's.
+    with django_assert_max_num_queries(18):
         assert aggregates.households_changed({people[0].household_id}) == 1
     assert_consistent(tree)
     assert connection.vendor in ("sqlite", "postgresql")
@@ -342,7 +465,7 @@ def test_many_changes_recompute_the_communities(
 ) -> None:
     """Past a number of change days (a large import) the communities are recomputed from their
     household rows in SQL instead of being patched day by day: the same answers."""
-    monkeypatch.setattr(aggregates, "REBUILD_POINTS", 0)
+    monkeypatch.setattr(upkeep, "REBUILD_POINTS", 0)
     rng = random.Random(5)
     world = World(rng, tree)
     for _ in range(40):

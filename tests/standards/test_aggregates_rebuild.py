@@ -1,14 +1,13 @@
-"""The set-based rebuild (``household_rows_sql``, one SQL statement) and the refresh after a bulk
-load give exactly the timelines the one-household-at-a-time computation gives
-(``compute_households``, the classification's Python predicates), on realistic data (a seeded
-city) and on hand-made edge cases; and the refresh falls back to a rebuild when it cannot vouch
-for the result.
+"""The set-based rebuild (``aggregates.rebuild``, one SQL statement per table) and the refresh
+after a bulk load give exactly the timelines the one-household-at-a-time computation gives
+(``aggregates.timeline``, by ``registry.definitions``) and the survey facts their definition,
+on realistic data (a seeded city) and on hand-made edge cases; and the refresh falls back to a
+rebuild when it cannot vouch for the result.
 """
 
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -22,54 +21,20 @@ from jiuye.demo.generator import SeedConfig
 from jiuye.demo.loader import seed
 from jiuye.registry.derive import person_derived_fields
 from jiuye.registry.models import DifficultyRecognition, Household, Person, StatusEvent
-from jiuye.standards import aggregates, indicators
-from jiuye.standards.models import VECTOR_FIELDS, HouseholdTimeline, ServiceDay
+from jiuye.standards import aggregates
+from jiuye.standards.aggregates import upkeep
+from jiuye.standards.models import VECTOR_FIELDS, HouseholdTimeline
 from jiuye.units.models import Level, Unit
 from tests.conftest import make_id
-from tests.standards.test_aggregates import World
+from tests.standards.test_aggregates import (
+    World,
+    assert_communities_equal_direct,
+    assert_households_equal_python,
+    assert_service_days_equal_records,
+    assert_survey_facts_equal_python,
+)
 
 D = date
-ZEROS = dict.fromkeys(VECTOR_FIELDS, 0)
-
-
-def assert_households_equal_python() -> None:
-    """Every household's stored timeline is the one computed afresh in Python."""
-    ids = list(Household.objects.values_list("pk", flat=True))
-    fresh = aggregates.compute_households(ids)
-    stored = aggregates.stored_households(ids)
-    for hid in ids:
-        expected, got = fresh.get(hid), stored.get(hid)
-        if expected is None or not expected.rows:
-            assert got is None or not got.rows, hid
-        else:
-            assert got == expected, hid
-
-
-def assert_communities_equal_direct(days: list[date]) -> None:
-    for day in days:
-        stored = aggregates.community_vectors(on=day)
-        direct = indicators.direct_status_vectors(on=day, root=None)
-        for community_id, expected in direct.items():
-            got = stored.get(community_id, ZEROS)
-            assert {k: got[k] for k in expected} == expected, (day, community_id)
-
-
-def assert_service_days_equal_records() -> None:
-    stored = {
-        (r["community_id"], r["day"]): tuple(r[c] for c in aggregates._SERVICE_COLUMNS)
-        for r in ServiceDay.objects.values("community_id", "day", *aggregates._SERVICE_COLUMNS)
-        if any(r[c] for c in aggregates._SERVICE_COLUMNS)
-    }
-    expected: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0] * 5)
-    for community, on, kind, outcome, mode, valid in ServiceRecord.objects.values_list(
-        "person__community_id", "on", "kind", "outcome", "training_mode", "valid"
-    ):
-        counts = aggregates.service_contribution(kind, outcome, mode, valid)
-        if any(counts):
-            acc = expected[(community, on)]
-            for i, c in enumerate(counts):
-                acc[i] += c
-    assert stored == {k: tuple(v) for k, v in expected.items() if any(v)}
 
 
 DAYS = [D(1995, 6, 30), D(2010, 1, 1), D(2025, 2, 28), D(2026, 1, 1), D(2026, 11, 22)]
@@ -89,6 +54,7 @@ def test_rebuild_of_a_seeded_city_equals_python(city: None) -> None:
     assert_households_equal_python()
     assert_communities_equal_direct(DAYS)
     assert_service_days_equal_records()
+    assert_survey_facts_equal_python()
 
 
 @pytest.mark.parametrize("seed_", [11, 12, 13, 14])
@@ -99,6 +65,7 @@ def test_rebuild_after_random_writes_equals_python(tree: dict[str, Any], seed_: 
     aggregates.aggregates_rebuild()
     assert_households_equal_python()
     assert_service_days_equal_records()
+    assert_survey_facts_equal_python()
 
 
 def test_rebuild_edge_cases(tree: dict[str, Any], person: Callable[..., Any]) -> None:
@@ -140,7 +107,7 @@ def test_rebuild_edge_cases(tree: dict[str, Any], person: Callable[..., Any]) ->
     aggregates.aggregates_rebuild()
     assert_households_equal_python()
     assert_communities_equal_direct([D(2013, 1, 1), D(2014, 2, 1), father.retire_on])
-    rows = aggregates.stored_households([father.household_id])[father.household_id].rows
+    rows = upkeep.stored_households([father.household_id])[father.household_id].rows
     assert father.retire_on not in [day for day, _ in rows]
 
 
@@ -236,6 +203,7 @@ def test_refresh_after_a_bulk_load(city: None) -> None:
     assert_households_equal_python()
     assert_communities_equal_direct(DAYS)
     assert_service_days_equal_records()
+    assert_survey_facts_equal_python()
     # The receivers then find nothing left to do, and stay fresh.
     assert aggregates.households_changed(touched) == 0
     assert aggregates.aggregates_fresh()
@@ -251,6 +219,7 @@ def test_refresh_naming_every_household(city: None) -> None:
     assert_households_equal_python()
     assert_communities_equal_direct(DAYS)
     assert_service_days_equal_records()
+    assert_survey_facts_equal_python()
 
 
 def test_refresh_of_households_without_rows_recomputes_all_service_days(city: None) -> None:

@@ -73,10 +73,10 @@ def test_hd_c2_difficult_persons_and_families(person: Callable[..., Any], evalua
     employed = person("a", statuses=((D(2020, 1, 1), "unit"),))
     idle = person("a", statuses=((D(2020, 1, 1), "unemployed", True),))  # a zero family
     services.recognition_create(
-        actor=None, person=employed, category="other", recognized_on=D(2025, 1, 1)
+        actor=None, person=employed, category="other", recognized_on=D(2025, 1, 1), note="x"
     )
     services.recognition_create(
-        actor=None, person=idle, category="other", recognized_on=D(2025, 1, 1)
+        actor=None, person=idle, category="other", recognized_on=D(2025, 1, 1), note="x"
     )
     farm = person("a", statuses=((D(2020, 1, 1), "farming"),))
     person("a", hh=farm.household, statuses=((D(2020, 1, 1), "farming"),))
@@ -95,7 +95,9 @@ def test_hd_c2_difficult_persons_and_families(person: Callable[..., Any], evalua
 def test_satisfaction_counts_surveys_in_the_period(
     person: Callable[..., Any], evaluate: Any
 ) -> None:
-    p = person("a", statuses=((D(2020, 1, 1), "unit"),))
+    # An unemployed person's surveys: HD-C3 counts only those (DOMAIN readings of 2026-12, 6;
+    # test_readings has the table of who counts).
+    p = person("a", statuses=((D(2020, 1, 1), "unemployed", True),))
     for on, outcome in [
         (D(2025, 12, 31), "dissatisfied"),  # last year: outside the period
         (D(2026, 1, 5), "very_satisfied"),
@@ -211,7 +213,9 @@ def test_past_date_unchanged_by_later_events(
     services.person_change_status(
         actor=None, person=a, status="unemployed", since=D(2026, 5, 1), registered=True
     )
-    services.recognition_create(actor=None, person=a, category="other", recognized_on=D(2026, 5, 2))
+    services.recognition_create(
+        actor=None, person=a, category="other", recognized_on=D(2026, 5, 2), note="x"
+    )
     casework.service_record_create(
         actor=None, person=a, kind="survey", on=D(2026, 5, 3), outcome="dissatisfied", today=ON
     )
@@ -324,3 +328,50 @@ def test_no_value_without_a_data_source(tree: dict[str, Any]) -> None:
     facts = sheet.facts_for(tree["district"])
     assert facts["contract_signing_rate"] is None
     assert facts["employment_rate"] == Ratio(0, 0)
+
+
+@pytest.mark.parametrize("indicator", sorted(indicators.INDICATORS))
+def test_behind_is_scoped_and_fails_closed(
+    indicator: str,
+    registered: Callable[..., Any],
+    tree: dict[str, Any],
+    personas: dict[str, Any],
+) -> None:
+    """Every indicator's list goes through the jurisdiction: nothing without a user, nothing of
+    community A for the worker of B (who may read personal data, but not A's)."""
+    from jiuye.standards.behind import behind
+
+    p = registered(D(2025, 3, 1), unit="a")
+    services.recognition_create(
+        actor=None, person=p, category="other", recognized_on=D(2025, 3, 1), note="x"
+    )
+    casework.service_record_create(
+        actor=None, person=p, kind="survey", on=D(2026, 3, 1), outcome="neutral", today=ON
+    )
+    period = indicators.period_of(ON)
+    for user in (None, personas["worker_b"]):
+        found = behind(indicator=indicator, unit=tree["a"], period=period, user=user)
+        assert [r for r in found.rows if r.kind != "text"] == [], (indicator, user)
+    listed = {
+        "employment_rate",
+        "difficult_employment_rate",
+        "registered_unemployment_rate",
+        "zero_families",
+        "zero_families_urban",
+        "zero_family_over_month_urban",
+        "satisfaction_rate",
+        "long_term_unemployed",
+        "long_term_unemployed_urban",
+        "assisted_long_term",
+        "job_preparation_rate",
+        "visit_rate",
+        "referral_twice_rate",
+        "registered_unemployed_employment_rate",
+        "difficult_contact_misses",
+        "ledger_completeness",
+    }
+    if indicator in listed:
+        found = behind(
+            indicator=indicator, unit=tree["a"], period=period, user=personas["district"]
+        )
+        assert [r.name for r in found.rows] in ([p.name], [p.household.number]), indicator

@@ -334,9 +334,10 @@ def test_api_requires_authentication() -> None:
 
 
 def test_service_record_feeds_the_page(data: dict[str, Any], personas: dict[str, Any]) -> None:
+    # An unemployed person's survey: HD-C3 counts only those (DOMAIN readings of 2026-12, 6).
     casework.service_record_create(
         actor=None,
-        person=data["a"][0],
+        person=data["a"][8],
         kind="survey",
         on=D(2026, 5, 1),
         outcome="dissatisfied",

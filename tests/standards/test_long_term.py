@@ -1,5 +1,5 @@
 """``long_term_unemployed`` (DOMAIN §5, CQ-5, QG-3) counts a person from the anniversary of the
-registration on, the day casework's ``is_long_term`` names and its CQ-5 worklist marks overdue
+registration on, the day ``definitions.is_long_term`` names and its CQ-5 worklist marks overdue
 (docs/decisions.md "Long-term unemployed: the anniversary day")."""
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 
 from jiuye.casework import deadlines
+from jiuye.registry import definitions
 from jiuye.standards.behind import behind
 from jiuye.standards.indicators import period_of
+from jiuye.units.scope import SYSTEM
 from tests.standards.conftest import criterion
 
 D = date
@@ -37,7 +39,7 @@ def test_long_term_count_follows_is_long_term(
     on: date,
     count: int,
 ) -> None:
-    assert deadlines.is_long_term(start, on) is bool(count)
+    assert definitions.is_long_term(start, on) is bool(count)
     p = registered(start, unit="a1")
     cq5 = criterion(evaluate("a", "CQ-2007", on), "CQ-5")
     assert (cq5.value, cq5.passed) == (count, count == 0)
@@ -51,7 +53,7 @@ def test_long_term_count_follows_is_long_term(
     ).rows
     assert [r.name for r in rows] == ([p.name] if count else [])
     # The worklist marks the same day overdue.
-    [item] = [i for i in deadlines.cq5_long_term(tree["a"], on) if i.person_id == p.pk]
+    [item] = [i for i in deadlines.cq5_long_term(tree["a"], on, user=SYSTEM) if i.person_id == p.pk]
     assert (item.state == deadlines.State.OVERDUE) is bool(count)
 
 

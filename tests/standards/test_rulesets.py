@@ -59,7 +59,8 @@ def test_cq_2007_as_domain() -> None:
     assert _criteria("CQ-2007", "community") == [
         ("CQ-1", "employment_rate", ">=", 0.95),
         ("CQ-2a", "zero_families_urban", "=", 0),
-        ("CQ-2b", "zero_family_over_month", "=", 0),
+        # CQ-2 counts urban households only in every figure (DOMAIN readings of 2026-12, 3).
+        ("CQ-2b", "zero_family_over_month_urban", "=", 0),
         ("CQ-3", "dibao_unemployed_share", "<=", 0.3),
         ("CQ-4", "guidance_on_time_rate", ">=", 1),
         ("CQ-5", "long_term_unemployed", "=", 0),

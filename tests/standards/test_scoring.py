@@ -119,3 +119,31 @@ def test_points_below() -> None:
     assert points_below(Ratio(97, 100), Fraction(1)) == 3
     assert points_below(Ratio(0, 0), Fraction(1)) == 0
     assert points_below(None, Fraction(1)) == 0
+
+
+# QG-6 (item 6, 7 points): −1 per percentage point, or part of one, of visit rate below 100 %
+# (DOMAIN readings of 2026-12: "or part of one"), −1 per difficult person missing a quarterly
+# contact, floor 0; computed exactly (no float rounding).
+QG6 = {
+    "100 %": (Ratio(100, 100), 0, 7),
+    "99.99 %: part of a point": (Ratio(9999, 10000), 0, 6),
+    "exactly 99 %": (Ratio(99, 100), 0, 6),
+    "98.99 %": (Ratio(9899, 10000), 0, 5),
+    "exactly 98 %": (Ratio(98, 100), 0, 5),
+    "2/3: 33.33 points below": (Ratio(2, 3), 0, 0),
+    "exactly 94 %": (Ratio(94, 100), 0, 1),
+    "93.5 %: floor 0": (Ratio(935, 1000), 0, 0),
+    "no registered unemployed": (Ratio(0, 0), 0, 7),
+    "one missed contact": (Ratio(1, 1), 1, 6),
+    "99.5 % and two missed": (Ratio(995, 1000), 2, 4),
+    "seven missed: floor 0": (Ratio(1, 1), 7, 0),
+    "nine missed: floor 0": (Ratio(1, 1), 9, 0),
+}
+
+
+@pytest.mark.parametrize(("visits", "misses", "points"), QG6.values(), ids=QG6)
+def test_qg6_per_point_or_part_and_per_missed_contact(
+    visits: Ratio, misses: int, points: int
+) -> None:
+    result = _score({"visit_rate": visits, "difficult_contact_misses": misses})
+    assert _item(result, 6) == (points, points)

@@ -14,10 +14,10 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 
-from jiuye.api.schemas import AUTH_ERRORS, DETAIL_ERRORS, Code, caller
+from jiuye.lib.api_schemas import AUTH_ERRORS, DETAIL_ERRORS, Code, caller
 from jiuye.standards import selectors
-from jiuye.standards.catalog import INDICATORS
 from jiuye.standards.evaluation import UnitEvaluation
+from jiuye.standards.indicators import INDICATORS
 from jiuye.standards.rules import Op
 from jiuye.standards.rulesets import RuleSet, RuleSetError, rulesets
 

@@ -273,9 +273,8 @@ def evaluate_units(
             default = ruleset.default_level(unit.level)
             if default is not None:
                 chosen.append((unit, default))
-    needed: set[str] = set()
-    for _unit, level in chosen:
-        needed |= needed_indicators(level)
+    by_level = {level.key: needed_indicators(level) for _unit, level in chosen}
+    needed: set[str] = set().union(*by_level.values())
     sheet = fact_sheet(
         root=root, on=on, start=start, ruleset=ruleset.id, indicators=needed, source=source
     )
@@ -286,7 +285,7 @@ def evaluate_units(
             ruleset,
             level,
             sheet.period,
-            {k: v for k, v in sheet.facts_for(unit).items() if k in needed_indicators(level)},
+            sheet.facts_for(unit, by_level[level.key]),
             sheet.source,
             ticks.get(unit.pk, {}),
         )

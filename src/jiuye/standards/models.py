@@ -5,11 +5,12 @@ aggregates the indicators are read from.
   ``certified_children_share`` needs; DOMAIN §7's workflow is a later issue).
 - :class:`ChecklistTick`: what data cannot decide, ticked by the self-assessor (自评) and the
   assessor (审核/验收) separately, each with a note and evidence.
-- :class:`HouseholdTimeline`, :class:`CommunityTimeline`, :class:`ServiceDay` and
-  :class:`AggregateState`: the per-household and per-community aggregates kept up to date as
-  events are written (see ``standards.aggregates``). Their household and community columns are
-  plain integers, not foreign keys: the aggregates are a cache the bulk loaders must not have to
-  know about (a reload marks them stale instead, see ``AggregateState``).
+- :class:`HouseholdTimeline`, :class:`CommunityTimeline`, :class:`ServiceDay`,
+  :class:`SurveyFact` and :class:`AggregateState`: the per-household and per-community
+  aggregates kept up to date as events are written (see ``standards.aggregates``). Their
+  household and community columns are plain integers, not foreign keys: the aggregates are a
+  cache the bulk loaders must not have to know about (a reload marks them stale instead, see
+  ``AggregateState``).
 """
 
 from __future__ import annotations
@@ -105,23 +106,24 @@ class ChecklistTick(models.Model):
         return f"{self.unit_id} {self.ruleset} {self.item} {self.year} {self.role}"
 
 
-# The counts a household (and, summed, a community) holds from a day on. All are over the
-# labor force at that day (DOMAIN §3), as ``registry.classification`` defines it.
+# The counts a household (and, summed, a community) holds from a day on, by the rules of
+# ``registry.definitions``. The first nine are over the labor force at that day; the last two
+# are CQ-3's (members of an urban dibao household, willing to work or not). Zero-employment
+# families are not among them: every zero-family figure reads ``casework.ZeroFamilyCase`` (the
+# one set of episodes, DOMAIN readings of 2026-12, 4).
 VECTOR_FIELDS = (
     "labor_force",
     "employed",
     "farming",
     "unemployed",
     "registered",
-    "urban_employed",  # urban hukou of the *person* (registered_unemployment_rate)
+    "urban_employed",  # urban hukou (城镇 or 农转非) of the *person* (registered_unemployment_rate)
     "urban_registered",
     "difficult",  # recognised employment-difficult that day
     "difficult_employed",
-    "zero",  # zero-employment families (a household: 0 or 1)
-    "zero_urban",  # of urban hukou (the *household's*, as CQ counts them)
-    "pure_farming",
-    "dibao_labor_force",  # members of dibao households
-    "dibao_not_employed",
+    "pure_farming",  # pure-farming families (a household: 0 or 1)
+    "dibao_base",  # CQ-3's base: definitions.in_dibao_base, in an urban dibao household
+    "dibao_not_employed",  # among them: definitions.dibao_not_employed
 )
 
 
@@ -140,10 +142,8 @@ class _Timeline(models.Model):
     urban_registered = models.IntegerField(default=0)
     difficult = models.IntegerField(default=0)
     difficult_employed = models.IntegerField(default=0)
-    zero = models.IntegerField(default=0)
-    zero_urban = models.IntegerField(default=0)
     pure_farming = models.IntegerField(default=0)
-    dibao_labor_force = models.IntegerField(default=0)
+    dibao_base = models.IntegerField(default=0)
     dibao_not_employed = models.IntegerField(default=0)
 
     class Meta:
@@ -163,13 +163,7 @@ class HouseholdTimeline(_Timeline):
                 fields=["household_id", "valid_from"], name="household_timeline_once"
             )
         ]
-        indexes = [
-            models.Index(fields=["community_id"], name="household_timeline_comm"),
-            # The zero-family episodes of a period (CQ-2): few rows, found without a scan.
-            models.Index(
-                fields=["valid_until"], condition=Q(zero=1), name="household_timeline_zero"
-            ),
-        ]
+        indexes = [models.Index(fields=["community_id"], name="household_timeline_comm")]
 
     def __str__(self) -> str:
         return f"household {self.household_id} from {self.valid_from}"
@@ -194,12 +188,11 @@ class CommunityTimeline(_Timeline):
 
 
 class ServiceDay(models.Model):
-    """Per community (the person's) and day: the service counts of the period indicators."""
+    """Per community (the person's) and day: the service counts of ``training_mode_share`` and
+    ``valid_complaints`` (surveys are :class:`SurveyFact`)."""
 
     community_id = models.BigIntegerField()
     day = models.DateField()
-    surveys = models.IntegerField(default=0)
-    satisfied = models.IntegerField(default=0)  # very satisfied or satisfied
     trainings = models.IntegerField(default=0)
     trainings_three_modes = models.IntegerField(default=0)
     complaints_valid = models.IntegerField(default=0)
@@ -213,6 +206,34 @@ class ServiceDay(models.Model):
 
     def __str__(self) -> str:
         return f"community {self.community_id} on {self.day}"
+
+
+class SurveyFact(models.Model):
+    """A satisfaction survey answered by a person who was ``unemployed`` on some day up to it:
+    the only surveys ``satisfaction_rate`` can count (HD-C3/S3, 失业人员满意度测评; DOMAIN
+    readings of 2026-12, 6). A period [S, D] counts it when ``S <= day <= D`` and the person was
+    unemployed on some day of [S, day]: ``unemployed_until`` is NULL (unemployed on the survey's
+    day) or later than S (the first day after their last unemployment before the survey).
+
+    Surveys by persons never unemployed up to them have no row. Kept with the household
+    timelines (the person's status events) and the service records."""
+
+    record_id = models.BigIntegerField(unique=True)
+    person_id = models.BigIntegerField()
+    community_id = models.BigIntegerField()  # the person's
+    day = models.DateField()
+    satisfied = models.BooleanField()  # very satisfied or satisfied
+    unemployed_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["community_id", "day"]
+        indexes = [
+            models.Index(fields=["day"], name="survey_fact_day"),
+            models.Index(fields=["person_id"], name="survey_fact_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"survey {self.record_id} of community {self.community_id} on {self.day}"
 
 
 class AggregateState(models.Model):

@@ -8,7 +8,8 @@ transaction. The registry and casework never import standards: we listen to the 
   deleted (saves that only refresh the ``current_*`` cache are skipped: ``statuses_changed``
   follows them);
 - households: hukou or dibao changed, deleted; recognitions: created, ended, deleted;
-- service records: created, changed, deleted (the per-day survey / training / complaint counts).
+- service records: created, changed, deleted (the per-day training and complaint counts, the
+  survey facts).
 
 All of it is a no-op until the aggregates have been built (``aggregates_rebuild``).
 """
@@ -21,7 +22,7 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from jiuye.casework.models import ServiceRecord
+from jiuye.casework.models import ServiceKind, ServiceRecord
 from jiuye.registry.models import DifficultyRecognition, Household, Person
 from jiuye.registry.signals import statuses_changed
 from jiuye.standards import aggregates
@@ -47,7 +48,7 @@ def on_statuses_changed(
     # announced ones would be wasted (seconds per 100k households). Mark the aggregates stale
     # instead; the indicators read the registry directly meanwhile (same numbers, slower) and
     # the importer rebuilds them after its commit (``jiuye import``, the web import job).
-    aggregates.invalidate()
+    aggregates.aggregates_invalidate()
 
 
 def _cache_only(update_fields: Any) -> bool:
@@ -113,8 +114,8 @@ def on_recognition_changed(sender: Any, instance: DifficultyRecognition, **kwarg
 
 
 def _service_key(values: tuple[Any, ...]) -> tuple[int, date, tuple[int, ...]] | None:
-    community_id, day, kind, outcome, mode, valid = values
-    counts = aggregates.service_contribution(kind, outcome, mode, valid)
+    community_id, day, kind, mode, valid = values
+    counts = aggregates.service_contribution(kind, mode, valid)
     return (community_id, day, counts) if any(counts) else None
 
 
@@ -124,7 +125,7 @@ def _service_values(record: ServiceRecord) -> tuple[Any, ...] | None:
     )
     if community is None:
         return None
-    return (community, record.on, record.kind, record.outcome, record.training_mode, record.valid)
+    return (community, record.on, record.kind, record.training_mode, record.valid)
 
 
 @receiver(pre_save, sender=ServiceRecord, dispatch_uid="standards.service_pre_save")
@@ -152,6 +153,10 @@ def on_service_post_save(sender: Any, instance: ServiceRecord, **kwargs: Any) ->
         key = _service_key(values)
         if key is not None:
             aggregates.service_day_add(key[0], key[1], key[2], 1)
+    if instance.kind == ServiceKind.SURVEY or (
+        before is not None and before[2] == ServiceKind.SURVEY
+    ):
+        aggregates.survey_fact_update(instance.pk)
     aggregates.seen("service", instance.pk)
 
 
@@ -164,3 +169,5 @@ def on_service_post_delete(sender: Any, instance: ServiceRecord, **kwargs: Any) 
         key = _service_key(values)
         if key is not None:
             aggregates.service_day_add(key[0], key[1], key[2], -1)
+    if instance.kind == ServiceKind.SURVEY:
+        aggregates.survey_fact_update(instance.pk)

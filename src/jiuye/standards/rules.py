@@ -17,11 +17,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from django.utils.translation import gettext_lazy as _
-
-from jiuye.standards.catalog import IndicatorInfo, indicator
 
 Op = Literal[">=", "<=", "=", ">", "<"]
 OPS: tuple[Op, ...] = (">=", "<=", "=", ">", "<")
@@ -50,6 +48,28 @@ class Ratio:
 Fact = Ratio | int | None
 
 
+class Describes(Protocol):
+    """What the evaluation reads of a criterion's indicator (``standards.indicators``' object,
+    attached by the rule-set parser): its kind and how its gap is counted."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def label(self) -> Any: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def gap(self) -> str | None: ...
+
+    @property
+    def has_data(self) -> bool: ...
+
+    def gap_text(self, gap: int | None) -> str: ...
+
+
 def threshold_fraction(value: Any) -> Fraction:
     """A threshold as written in a rule set (0.9, 0.015, 1, "0.9") as an exact fraction: the
     decimal text is what counts, not its binary float."""
@@ -71,10 +91,9 @@ class Criterion:
     rule: str = ""
     clause: str = ""
     text: str = ""
-
-    @property
-    def info(self) -> IndicatorInfo:
-        return indicator(self.indicator)
+    # The indicator's description (the rule-set parser attaches it; None: not yet known, which
+    # only an indicator with no data source can be evaluated without).
+    info: Describes | None = field(default=None, compare=False, repr=False)
 
     @property
     def threshold_number(self) -> float | int:
@@ -185,7 +204,8 @@ def _added(numerator: int, denominator: int, threshold: Fraction, strict: bool) 
 
 
 def ratio_gap(ratio: Ratio, op: Op, threshold: Fraction, mode: str | None) -> int | None:
-    """How many steps (see ``catalog``) until ``ratio op threshold`` holds (0 if it holds)."""
+    """How many steps (``mode``: see ``indicators.base``) until ``ratio op threshold`` holds (0
+    if it holds)."""
     n, d = ratio.numerator, ratio.denominator
     if not d or mode is None:
         return 0 if not d else None
@@ -224,9 +244,11 @@ UNREACHABLE = _("新增记录无法达到该标准")
 
 
 def evaluate_criterion(criterion: Criterion, fact: Fact) -> CriterionResult:
-    info = criterion.info
     if fact is None:
         return CriterionResult(criterion, None, None, None, str(NO_SOURCE))
+    info = criterion.info
+    if info is None:
+        raise ValueError(f"{criterion.id}: the indicator {criterion.indicator} is not described")
     if isinstance(fact, Ratio):
         value = fact.fraction
         if value is None:

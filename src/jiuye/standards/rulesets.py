@@ -12,7 +12,7 @@ A rule set file::
     [[level.community.criteria]]
     id = "HD-C1"                      # unique within the level
     rule = "HD-C1"                    # the DOMAIN.md rule ID it implements
-    indicator = "employment_rate"     # see standards.catalog
+    indicator = "employment_rate"     # see standards.indicators
     op = ">="                         # >=, <=, =, >, <
     threshold = 0.90
     [[level.community.checklist]]     # what no data decides: ticked by a reviewer
@@ -34,7 +34,7 @@ from typing import Any
 
 from django.conf import settings
 
-from jiuye.standards.catalog import INDICATORS
+from jiuye.standards.indicators import INDICATORS
 from jiuye.standards.rules import OPS, ChecklistItem, Criterion, Level, threshold_fraction
 from jiuye.standards.scoring import parse_table
 from jiuye.units.models import Level as UnitLevel
@@ -96,6 +96,7 @@ def _criterion(where: str, raw: Mapping[str, Any]) -> Criterion:
         rule=str(raw.get("rule", cid)),
         clause=str(raw.get("clause", "")),
         text=str(raw.get("text", "")),
+        info=INDICATORS[indicator],
     )
 
 

@@ -10,12 +10,12 @@ auditor, who hold no data role, get 404 like for any personal page (the permissi
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from jiuye.accounts.models import User
 from jiuye.standards import behind as behind_module
 from jiuye.standards import evaluation as evaluation_module
 from jiuye.standards.evaluation import UnitEvaluation, evaluate_unit, evaluate_units
@@ -35,17 +35,17 @@ EVALUATED_LEVELS = (
 )
 
 
-def units_evaluable(user: Any) -> QuerySet[Unit]:
+def units_evaluable(user: User) -> QuerySet[Unit]:
     """Units whose evaluation the user may see: inside their jurisdiction, data roles only."""
     return scope_to_jurisdiction(Unit.objects.all(), user, personal=True)
 
 
-def unit_get(*, user: Any, code: str) -> Unit:
+def unit_get(*, user: User, code: str) -> Unit:
     """A unit the user may evaluate, else 404."""
     return get_object_or_404(units_evaluable(user), code=code)
 
 
-def user_units(*, user: Any) -> QuerySet[Unit]:
+def user_units(*, user: User) -> QuerySet[Unit]:
     """The units the user is a member of (their starting points)."""
     return units_evaluable(user).filter(memberships__user=user).order_by("path").distinct()
 
@@ -64,7 +64,7 @@ def rulesets_for(unit: Unit) -> list[RuleSet]:
 
 def evaluation(
     *,
-    user: Any,
+    user: User,
     unit: Unit,
     ruleset: RuleSet,
     on: date,
@@ -77,7 +77,7 @@ def evaluation(
 
 
 def evaluations_below(
-    *, user: Any, unit: Unit, ruleset: RuleSet, on: date, start: date | None = None
+    *, user: User, unit: Unit, ruleset: RuleSet, on: date, start: date | None = None
 ) -> list[UnitEvaluation]:
     """The unit and every unit under it that the rule set applies to (one fact sheet)."""
     if not units_evaluable(user).filter(pk=unit.pk).exists():
@@ -87,7 +87,7 @@ def evaluations_below(
 
 def indicator_behind(
     *,
-    user: Any,
+    user: User,
     unit: Unit,
     indicator: str,
     on: date,
@@ -102,17 +102,17 @@ def indicator_behind(
     )
 
 
-def ticks(*, user: Any, unit: Unit, ruleset: str, year: int) -> QuerySet[ChecklistTick]:
+def ticks(*, user: User, unit: Unit, ruleset: str, year: int) -> QuerySet[ChecklistTick]:
     qs = ChecklistTick.objects.filter(unit=unit, ruleset=ruleset, year=year)
     return scope_to_jurisdiction(qs, user)
 
 
-def certifications(*, user: Any) -> QuerySet[Certification]:
+def certifications(*, user: User) -> QuerySet[Certification]:
     return scope_to_jurisdiction(Certification.objects.all(), user)
 
 
 def certifications_in_force(
-    *, user: Any, ruleset: str, on: date, unit_ids: list[int]
+    *, user: User, ruleset: str, on: date, unit_ids: list[int]
 ) -> dict[int, Certification]:
     """Per unit the user may evaluate, its certification under ``ruleset`` in force at ``on``
     (the units' standing the unit page shows beside their evaluations)."""

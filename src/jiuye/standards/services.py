@@ -11,13 +11,12 @@ it. A unit outside the user's jurisdiction is not found (404 in the views).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from jiuye.accounts.models import Role
+from jiuye.accounts.models import Role, User
 from jiuye.audit.services import audit_record
 from jiuye.standards import aggregates
 from jiuye.standards.evaluation import evaluate_units
@@ -44,10 +43,10 @@ def checklist_ids(ruleset: RuleSet, unit: Unit) -> dict[str, str]:
     return found
 
 
-def may_tick(user: Any, unit: Unit, role: str) -> bool:
+def may_tick(user: User | None, unit: Unit, role: str) -> bool:
     """Self column: a member of the unit itself. Assessor column: a street or district user
     whose unit lies strictly above it."""
-    if user is None or not getattr(user, "sees_personal_data", False):
+    if user is None or not user.sees_personal_data:
         return False
     paths = [path for path, _level in jurisdiction_units(user)]
     if role == TickRole.SELF:
@@ -62,7 +61,7 @@ def may_tick(user: Any, unit: Unit, role: str) -> bool:
 @transaction.atomic
 def checklist_tick_set(
     *,
-    actor: Any,
+    actor: User | None,
     unit: Unit,
     ruleset: RuleSet,
     item: str,
@@ -92,10 +91,8 @@ def checklist_tick_set(
     )
     old = [tick.ticked, tick.note, tick.evidence] if not created else None
     tick.ticked, tick.note, tick.evidence = ticked, note, evidence
-    tick.by = actor if getattr(actor, "pk", None) else None
-    tick.by_name = (
-        (getattr(actor, "full_name", "") or getattr(actor, "username", "")) if actor else ""
-    )
+    tick.by = actor if actor is not None and actor.pk else None
+    tick.by_name = (actor.full_name or actor.username) if actor is not None else ""
     tick.save()
     audit_record(
         actor=actor,
@@ -113,7 +110,7 @@ def checklist_tick_set(
 @transaction.atomic
 def certification_create(
     *,
-    actor: Any,
+    actor: User | None,
     unit: Unit,
     ruleset: RuleSet,
     level: str,
@@ -128,7 +125,7 @@ def certification_create(
             _("{ruleset} 的层级 {level} 不适用于该单位").format(ruleset=ruleset.id, level=level),
             code="level",
         )
-    if actor is not None and getattr(actor, "role", None) != Role.DISTRICT:
+    if actor is not None and actor.role != Role.DISTRICT:
         raise PermissionDenied(_("只有区级管理员可以认定"))
     certification = Certification.objects.create(
         unit=unit, ruleset=ruleset.id, level=level, year=year, certified_on=certified_on
@@ -145,12 +142,12 @@ def certification_create(
 
 @transaction.atomic
 def certification_revoke(
-    *, actor: Any, certification: Certification, revoked_on: date
+    *, actor: User | None, certification: Certification, revoked_on: date
 ) -> Certification:
     """The unit lost the title (yearly re-check) from ``revoked_on`` on."""
     if revoked_on < certification.certified_on:
         raise ValidationError(_("撤销日期早于认定日期"), code="revoked_before")
-    if actor is not None and getattr(actor, "role", None) != Role.DISTRICT:
+    if actor is not None and actor.role != Role.DISTRICT:
         raise PermissionDenied(_("只有区级管理员可以撤销认定"))
     old = certification.revoked_on
     certification.revoked_on = revoked_on
@@ -172,7 +169,7 @@ def certify_passing(
     level: str,
     on: date,
     year: int | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     root: Unit | None = None,
 ) -> list[Certification]:
     """Certify, as of ``on``, every unit that passes ``level`` of ``ruleset`` at ``on`` as the
@@ -194,7 +191,7 @@ def certify_passing(
         raise ValidationError(
             _("{ruleset} 没有层级 {level}").format(ruleset=ruleset.id, level=level), code="level"
         )
-    if actor is not None and getattr(actor, "role", None) != Role.DISTRICT:
+    if actor is not None and actor.role != Role.DISTRICT:
         raise PermissionDenied(_("只有区级管理员可以认定"))
     year = on.year if year is None else year
     if root is not None:
@@ -247,7 +244,7 @@ def certify_passing(
     return created
 
 
-def aggregates_rebuild(*, actor: Any = None) -> aggregates.RebuildSummary:
+def aggregates_rebuild(*, actor: User | None = None) -> aggregates.RebuildSummary:
     """Recompute the aggregates from scratch (after a bulk load), audited."""
     summary = aggregates.aggregates_rebuild()
     audit_record(

@@ -6,7 +6,7 @@ the child units' standing; the persons behind one indicator. Thin: reads through
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,14 +19,20 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiuye.accounts.models import User
 from jiuye.lib.text import join_list
 from jiuye.standards import selectors, services
-from jiuye.standards.catalog import INDICATORS
 from jiuye.standards.evaluation import UnitEvaluation
+from jiuye.standards.indicators import INDICATORS
 from jiuye.standards.models import Certification, TickRole
 from jiuye.standards.rules import CriterionResult
 from jiuye.standards.rulesets import RuleSetError
 from jiuye.units.models import Unit
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (every view here is ``login_required``)."""
+    return cast(User, request.user)
 
 
 def _date(request: HttpRequest, name: str, default: date | None) -> date | None:
@@ -70,7 +76,7 @@ def _query(p: dict[str, Any], **extra: Any) -> str:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    units = list(selectors.user_units(user=request.user))
+    units = list(selectors.user_units(user=_user(request)))
     if len(units) == 1:
         return redirect(reverse("standards:unit", args=[units[0].code]))
     return render(request, "standards/index.html", {"units": units})
@@ -87,7 +93,7 @@ def value_text(value: float | int | None, kind: str) -> str:
 
 
 def _row(result: CriterionResult, unit: Unit, p: dict[str, Any]) -> dict[str, Any]:
-    info = result.criterion.info
+    info = INDICATORS[result.criterion.indicator]
     threshold = result.criterion.threshold_number
     return {
         "r": result,
@@ -138,13 +144,13 @@ def _children(
 
 @login_required
 def unit_evaluation(request: HttpRequest, code: str) -> HttpResponse:
-    unit = selectors.unit_get(user=request.user, code=code)
+    unit = selectors.unit_get(user=_user(request), code=code)
     p = _params(request, unit)
     try:
         if unit.is_community:
             results = [
                 selectors.evaluation(
-                    user=request.user,
+                    user=_user(request),
                     unit=unit,
                     ruleset=p["ruleset"],
                     on=p["on"],
@@ -154,13 +160,13 @@ def unit_evaluation(request: HttpRequest, code: str) -> HttpResponse:
             ]
         else:
             results = selectors.evaluations_below(
-                user=request.user, unit=unit, ruleset=p["ruleset"], on=p["on"], start=p["start"]
+                user=_user(request), unit=unit, ruleset=p["ruleset"], on=p["on"], start=p["start"]
             )
     except RuleSetError as error:
         raise Http404(str(error)) from None
     own = next((e for e in results if e.unit.pk == unit.pk), None)
     certified = selectors.certifications_in_force(
-        user=request.user,
+        user=_user(request),
         ruleset=p["ruleset"].id,
         on=p["on"],
         unit_ids=[
@@ -180,10 +186,10 @@ def unit_evaluation(request: HttpRequest, code: str) -> HttpResponse:
         "criteria_children_passed": sum(1 for c in children if c["e"].criteria_passed),
         "children_certified": sum(1 for c in children if c["certified"]),
         "certified": _certification(certified.get(unit.pk), p),
-        "may_self": services.may_tick(request.user, unit, TickRole.SELF),
-        "may_assess": services.may_tick(request.user, unit, TickRole.ASSESSOR),
+        "may_self": services.may_tick(_user(request), unit, TickRole.SELF),
+        "may_assess": services.may_tick(_user(request), unit, TickRole.ASSESSOR),
         "score_checklist": _score_checklist(own),
-        "sees_personal": bool(getattr(request.user, "sees_personal_data", False)),
+        "sees_personal": bool(getattr(_user(request), "sees_personal_data", False)),
     }
     return render(request, "standards/unit.html", context)
 
@@ -211,10 +217,10 @@ def _score_checklist(e: UnitEvaluation | None) -> list[dict[str, Any]]:
 def indicator_behind(request: HttpRequest, code: str, indicator: str) -> HttpResponse:
     if indicator not in INDICATORS:
         raise Http404("indicator")
-    unit = selectors.unit_get(user=request.user, code=code)
+    unit = selectors.unit_get(user=_user(request), code=code)
     p = _params(request, unit)
     found = selectors.indicator_behind(
-        user=request.user,
+        user=_user(request),
         unit=unit,
         indicator=indicator,
         on=p["on"],
@@ -240,11 +246,11 @@ def indicator_behind(request: HttpRequest, code: str, indicator: str) -> HttpRes
 @login_required
 @require_POST
 def tick(request: HttpRequest, code: str) -> HttpResponse:
-    unit = selectors.unit_get(user=request.user, code=code)
+    unit = selectors.unit_get(user=_user(request), code=code)
     p = _params(request, unit)
     try:
         services.checklist_tick_set(
-            actor=request.user,
+            actor=_user(request),
             unit=unit,
             ruleset=p["ruleset"],
             item=request.POST.get("item", ""),

@@ -17,7 +17,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from jiuye.standards import aggregates, indicators
+from jiuye.standards import aggregates
+from jiuye.standards.indicators.status import direct_status_vectors
 
 
 class Command(BaseCommand):
@@ -43,6 +44,7 @@ class Command(BaseCommand):
                 f"已重建：{summary.households:,} 户，户时间线 {summary.household_rows:,} 行，"
                 f"社区时间线 {summary.community_rows:,} 行，"
                 f"服务日计数 {summary.service_rows:,} 行，"
+                f"满意度测评 {summary.survey_rows:,} 行，"
                 f"用时 {summary.seconds:.1f} 秒"
             )
             return
@@ -65,10 +67,10 @@ class Command(BaseCommand):
         if not aggregates.aggregates_fresh():
             raise CommandError("汇总表不是最新的，请先运行 jiuye aggregates rebuild")
         stored = aggregates.community_vectors(on=on)
-        direct = indicators.direct_status_vectors(on=on, root=None)
+        direct = direct_status_vectors(on=on, root=None)
         differences = []
         for community_id, expected in direct.items():
-            got = stored.get(community_id, {})
+            got = stored.get(community_id, {})  # a community with no row: all zero
             diff = {k: (got.get(k, 0), v) for k, v in expected.items() if got.get(k, 0) != v}
             if diff:
                 differences.append((community_id, diff))

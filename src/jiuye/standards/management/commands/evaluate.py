@@ -23,6 +23,7 @@ from jiuye.standards.evaluation import (
     evaluate_unit,
     evaluate_units,
 )
+from jiuye.standards.indicators import INDICATORS
 from jiuye.standards.rulesets import RuleSetError, ruleset_get
 from jiuye.units.models import Unit
 
@@ -80,16 +81,17 @@ def render(result: UnitEvaluation) -> str:
     ]
     rows = []
     for r in result.results:
-        kind = r.criterion.info.kind
+        info = INDICATORS[r.criterion.indicator]
+        kind = info.kind
         ratio = f" ({r.numerator}/{r.denominator})" if r.denominator is not None else ""
         rows.append(
             [
                 r.criterion.id,
-                str(r.criterion.info.label),
+                str(info.label),
                 _value(r.value, kind) + ratio,
                 f"{r.criterion.op} {_threshold(r.criterion.threshold_number, kind)}",
                 _mark(r.passed),
-                r.criterion.info.gap_text(r.gap),
+                info.gap_text(r.gap),
                 r.note,
             ]
         )

@@ -1,0 +1,467 @@
+"""The aggregates computed set-based, in SQL that runs on SQLite and PostgreSQL alike: every
+household's timeline, every community's, the service days and the survey facts, each one
+``INSERT … SELECT``, for everything (:func:`aggregates_rebuild`) or for the households a bulk
+load names (:func:`aggregates_refresh`).
+
+The household statement is the SQL form of :mod:`.timeline` (the same rows, checked by the
+tests on random writes, edge cases and a seeded city), assembled from the SQL fragments of
+``registry.definitions``: labor force, employed, status in force, recognition in force, urban
+hukou, pure farming, CQ-3's base.
+
+Cost (PostgreSQL, 1M persons): the rebuild takes about 20 s of server CPU, no rows through
+Python; a refresh about 0.5 s for 500 households, 5 s for 50,000.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from jiuye.casework.models import SATISFIED_OUTCOMES, ServiceKind, ServiceRecord
+from jiuye.lib import bulkload
+from jiuye.lib.sql import Sql, sql_list
+from jiuye.registry import definitions
+from jiuye.registry.models import DifficultyRecognition, Household, Person, StatusEvent
+from jiuye.standards.aggregates import state as st
+from jiuye.standards.aggregates.records import SERVICE_COLUMNS, THREE_MODE_VALUES
+from jiuye.standards.aggregates.tables import (
+    CHUNK,
+    CT,
+    HT,
+    HT_COLUMNS,
+    SD,
+    SF,
+    SF_COLUMNS,
+    in_ids,
+    lock_community,
+    truncate,
+)
+from jiuye.standards.aggregates.timeline import MEMBER_FIELDS
+from jiuye.standards.models import (
+    VECTOR_FIELDS,
+    AggregateState,
+    CommunityTimeline,
+    HouseholdTimeline,
+)
+from jiuye.units.models import Level, Unit
+
+_PERSON = Person._meta.db_table
+_EVENT = StatusEvent._meta.db_table
+_RECOGNITION = DifficultyRecognition._meta.db_table
+_HOUSEHOLD = Household._meta.db_table
+_RECORD = ServiceRecord._meta.db_table
+_COMMUNITY_LEVELS = (str(Level.COMMUNITY), str(Level.VILLAGE))
+
+
+def _case(condition: Sql | str, then: str, otherwise: str = "0") -> str:
+    return f"CASE WHEN {condition} THEN {then} ELSE {otherwise} END"
+
+
+def _bit(name: str) -> int:
+    return 1 << MEMBER_FIELDS.index(name)
+
+
+def member_code_sql() -> str:
+    """A member's counts on ``pt.day`` (:func:`.timeline.member_state`) as bits of one integer,
+    bit i for ``MEMBER_FIELDS[i]``, over ``m`` (the member), ``e`` (the status event in force
+    that day, NULL when unknown) and ``pt.day``. Every condition is a definition's SQL form."""
+    day = "pt.day"
+    lf = definitions.labor_force_sql("m", "e.status", day)
+    employed = definitions.employed_sql("e.status")
+    unemployed = f"e.status = '{definitions.UNEMPLOYED}'"
+    registered = definitions.registered_sql("e").text
+    recognised = definitions.recognition_in_force_sql("r", day)
+    difficult = (
+        f"m.recognised AND EXISTS (SELECT 1 FROM {_RECOGNITION} r "
+        f"WHERE r.person_id = m.id AND {recognised})"
+    )
+    in_labor_force = " + ".join(
+        [
+            str(_bit("labor_force")),
+            _case(employed, str(_bit("employed"))),
+            _case(f"e.status = '{definitions.FARMING}'", str(_bit("farming"))),
+            _case(unemployed, str(_bit("unemployed"))),
+            _case(registered, str(_bit("registered"))),
+            _case(f"m.urban AND {employed}", str(_bit("urban_employed"))),
+            _case(f"m.urban AND {registered}", str(_bit("urban_registered"))),
+            _case(
+                difficult,
+                f"{_bit('difficult')} + " + _case(employed, str(_bit("difficult_employed"))),
+            ),
+        ]
+    )
+    dibao = definitions.dibao_base_sql("m", "e.status", day)
+    in_dibao = f"{_bit('dibao_base')} + " + _case(
+        definitions.dibao_not_employed_sql("e.status"), str(_bit("dibao_not_employed"))
+    )
+    assert not (lf.params or dibao.params or recognised.params)
+    dibao_member = _case(f"m.dibao_household AND {dibao}", f"({in_dibao})")
+    return f"{_case(lf, f'({in_labor_force})')} + {dibao_member}"
+
+
+def household_rows_sql(household_filter: str = "") -> str:
+    """``INSERT … SELECT`` of every household's timeline (those of the persons matching
+    ``household_filter``, a condition on ``p.household_id``): the rows
+    :func:`.timeline.household_timeline` computes one household at a time.
+
+    1. ``m``: members able to work (the others count for nothing at any date), with their
+       urban hukou and whether their household is an urban dibao household (CQ-3);
+    2. ``pt``: each member's change days (16th birthday, retirement day, status events,
+       recognitions beginning and ending), kept within their working age: before it they count
+       for nothing, and from the retirement day on nothing either;
+    3. ``st``: the member's counts on each such day, as bits of one integer
+       (:func:`member_code_sql`), with the status event in force that day;
+    4. the member's change from the day before (one LAG), summed per household and day;
+    5. the household's running sums, and its pure-farming flag (``definitions``).
+    """
+    where = f"AND {household_filter}" if household_filter else ""
+    # Events and recognitions of a subset: by person (an index probe each); of everyone: all.
+    own = "WHERE person_id IN (SELECT id FROM m)" if household_filter else ""
+    own_ended = f"{own} AND" if own else "WHERE"
+    names = MEMBER_FIELDS
+    # The change of bit i: ((code & 2^i) - (prev & 2^i)) / 2^i is -1, 0 or 1.
+    deltas = ", ".join(
+        f"CAST(SUM(((code & {1 << bit}) - (prev & {1 << bit})) / {1 << bit}) AS INTEGER) AS {name}"
+        for bit, name in enumerate(names)
+    )
+    changed = " OR ".join(
+        f"CAST(SUM(((code & {1 << bit}) - (prev & {1 << bit})) / {1 << bit}) AS INTEGER) <> 0"
+        for bit in range(len(names))
+    )
+    running = ", ".join(f"SUM({name}) OVER w AS {name}" for name in names)
+    pure = definitions.pure_farming_sql("hh.employed", "hh.farming")
+    columns = ", ".join(
+        _case(pure, "1") if name == "pure_farming" else f"hh.{name}" for name in VECTOR_FIELDS
+    )
+    urban = definitions.urban_sql("p.hukou_type")
+    urban_household = definitions.urban_sql("h.hukou_type")
+    return f"""
+    INSERT INTO {HT} ({", ".join(HT_COLUMNS)})
+    WITH m AS (
+        SELECT p.id, p.household_id, p.work_from, p.retire_on, p.able, p.willing,
+               {urban} AS urban,
+               h.dibao AND {urban_household} AS dibao_household,
+               EXISTS (SELECT 1 FROM {_RECOGNITION} r WHERE r.person_id = p.id) AS recognised
+        FROM {_PERSON} p JOIN {_HOUSEHOLD} h ON h.id = p.household_id
+        WHERE p.able {where}
+    ),
+    pt AS (
+        SELECT id AS person_id, work_from AS day FROM m
+        UNION ALL SELECT id, retire_on FROM m
+        UNION ALL SELECT person_id, since FROM {_EVENT} {own}
+        UNION ALL SELECT person_id, recognized_on FROM {_RECOGNITION} {own}
+        UNION ALL SELECT person_id, ended_on FROM {_RECOGNITION} {own_ended} ended_on IS NOT NULL
+    ),
+    st AS (
+        SELECT m.household_id, m.id AS person_id, pt.day, {member_code_sql()} AS code
+        FROM pt
+        JOIN m ON m.id = pt.person_id AND pt.day >= m.work_from AND pt.day <= m.retire_on
+        LEFT JOIN {_EVENT} e ON e.person_id = m.id AND {definitions.in_force_sql("e", "pt.day")}
+    ),
+    md AS (
+        SELECT household_id, day, code,
+               COALESCE(LAG(code) OVER (PARTITION BY person_id ORDER BY day), 0) AS prev
+        FROM st
+    ),
+    hd AS (
+        SELECT household_id, day, {deltas}
+        FROM md WHERE code <> prev
+        GROUP BY household_id, day
+        HAVING {changed}
+    ),
+    hh AS (
+        SELECT household_id, day, LEAD(day) OVER w AS until, {running}
+        FROM hd
+        WINDOW w AS (PARTITION BY household_id ORDER BY day)
+    )
+    SELECT hh.household_id, h.community_id, hh.day, hh.until, {columns}
+    FROM hh JOIN {_HOUSEHOLD} h ON h.id = hh.household_id"""
+
+
+def community_rows_sql(where: str = "") -> str:
+    """Every community's timeline (those matching ``where`` on the household rows) as the
+    running sum of its households' changes: one INSERT … SELECT, on SQLite and PostgreSQL alike.
+
+    A household row holding ``v`` from ``valid_from`` up to ``valid_until`` changes its
+    community's counts by ``+v`` on the first day and by ``-v`` on the second, so the changes
+    are a plain GROUP BY (no per-household LAG); days whose changes cancel out get no row."""
+    cols = ", ".join(VECTOR_FIELDS)
+    minus = ", ".join(f"-{f}" for f in VECTOR_FIELDS)
+    # CAST: a running SUM over bigint would be numeric on PostgreSQL (several times slower).
+    sums = ", ".join(f"CAST(SUM({f}) AS INTEGER) AS {f}" for f in VECTOR_FIELDS)
+    changed = " OR ".join(f"CAST(SUM({f}) AS INTEGER) <> 0" for f in VECTOR_FIELDS)
+    # One window for the running sums and LEAD: one sort, one pass (PostgreSQL evaluates
+    # differently framed windows in separate passes).
+    running = ", ".join(f"SUM({f}) OVER w AS {f}" for f in VECTOR_FIELDS)
+    until_where = f"{where} AND" if where else "WHERE"
+    return f"""
+    INSERT INTO {CT} (community_id, valid_from, valid_until, {cols})
+    SELECT community_id, day, LEAD(day) OVER w, {running}
+    FROM (
+        SELECT community_id, day, {sums}
+        FROM (
+            SELECT community_id, valid_from AS day, {cols} FROM {HT} {where}
+            UNION ALL
+            SELECT community_id, valid_until, {minus} FROM {HT}
+            {until_where} valid_until IS NOT NULL
+        ) d
+        GROUP BY community_id, day
+        HAVING {changed}
+    ) g
+    WINDOW w AS (PARTITION BY community_id ORDER BY day ROWS UNBOUNDED PRECEDING)"""
+
+
+REBUILD_POINTS = 5000  # above this many (community, day) changes, recompute the communities
+
+
+def rebuild_communities(community_ids: Sequence[int]) -> None:
+    """Recompute these communities' timelines from their household rows."""
+    for start in range(0, len(community_ids), CHUNK):
+        chunk = list(community_ids[start : start + CHUNK])
+        for community_id in chunk:
+            lock_community(community_id)
+        marks = ", ".join(["%s"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {CT} WHERE community_id IN ({marks})", chunk)
+            where = f"WHERE community_id IN ({marks})"
+            cursor.execute(community_rows_sql(where), chunk + chunk)  # the where is used twice
+
+
+def service_days_sql(community_filter: str = "") -> str:
+    """``INSERT … SELECT`` of the service days (of the persons matching ``community_filter``,
+    a condition on ``p.community_id``)."""
+    on = connection.ops.quote_name("on")
+    training, complaint = str(ServiceKind.TRAINING), str(ServiceKind.COMPLAINT)
+    modes = sql_list(THREE_MODE_VALUES)
+    where = f"AND {community_filter}" if community_filter else ""
+    return f"""
+    INSERT INTO {SD} (community_id, day, {", ".join(SERVICE_COLUMNS)})
+    SELECT p.community_id, s.{on},
+           SUM(CASE WHEN s.kind = '{training}' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN s.kind = '{training}' AND s.training_mode IN ({modes}) THEN 1 ELSE 0 END),
+           SUM(CASE WHEN s.kind = '{complaint}' AND s.valid THEN 1 ELSE 0 END)
+    FROM {_RECORD} s JOIN {_PERSON} p ON p.id = s.person_id
+    WHERE s.kind IN ('{training}', '{complaint}') {where}
+    GROUP BY p.community_id, s.{on}"""
+
+
+def survey_facts_sql(record_filter: str = "") -> str:
+    """``INSERT … SELECT`` of the survey facts (of the surveys matching ``record_filter``, a
+    condition on ``s`` the record and ``p`` its person): a survey answered by a person with an
+    ``unemployed`` status event beginning on or before the survey day; ``unemployed_until`` is
+    NULL when one of them was still in force that day, else the latest end of them."""
+    on = connection.ops.quote_name("on")
+    survey = str(ServiceKind.SURVEY)
+    where = f"AND {record_filter}" if record_filter else ""
+    return f"""
+    INSERT INTO {SF} ({", ".join(SF_COLUMNS)})
+    SELECT s.id, s.person_id, p.community_id, s.{on},
+           s.outcome IN ({sql_list(SATISFIED_OUTCOMES)}),
+           CASE WHEN MAX(CASE WHEN e.until IS NULL OR e.until > s.{on} THEN 1 ELSE 0 END) = 1
+                THEN NULL ELSE MAX(e.until) END
+    FROM {_RECORD} s
+    JOIN {_PERSON} p ON p.id = s.person_id
+    JOIN {_EVENT} e ON e.person_id = s.person_id AND e.status = '{definitions.UNEMPLOYED}'
+                   AND e.since <= s.{on}
+    WHERE s.kind = '{survey}' {where}
+    GROUP BY s.id, s.person_id, p.community_id, s.{on}, s.outcome"""
+
+
+def survey_facts_refresh(household_ids: Sequence[int], *, orphans: bool = False) -> None:
+    """Recompute the survey facts of the persons of these households; ``orphans``: also drop
+    those of records or persons that no longer exist (a bulk load deletes without signals)."""
+    with connection.cursor() as cursor:
+        for start in range(0, len(household_ids), CHUNK):
+            chunk = list(household_ids[start : start + CHUNK])
+            where, params = in_ids("household_id", chunk)
+            cursor.execute(
+                f"DELETE FROM {SF} WHERE person_id IN (SELECT id FROM {_PERSON} WHERE {where})",
+                params,
+            )
+            where, params = in_ids("p.household_id", chunk)
+            cursor.execute(survey_facts_sql(where), params)
+        if not orphans:
+            return
+        cursor.execute(
+            f"DELETE FROM {SF} WHERE NOT EXISTS (SELECT 1 FROM {_RECORD} s "
+            f"WHERE s.id = {SF}.record_id AND s.person_id = {SF}.person_id)"
+        )
+
+
+@dataclass(frozen=True)
+class RebuildSummary:
+    households: int
+    household_rows: int
+    community_rows: int
+    service_rows: int
+    survey_rows: int
+    seconds: float
+
+
+_TIMELINES = (HouseholdTimeline, CommunityTimeline)
+
+
+@transaction.atomic
+def aggregates_rebuild() -> RebuildSummary:
+    """Recompute every aggregate from the registry and casework (in one transaction), and mark
+    them fresh: household timelines, community timelines, service days and survey facts, each
+    one set-based SQL statement."""
+    started = time.perf_counter()
+    if st.state(for_update=True) is None:
+        AggregateState.objects.create(pk=1)
+    current = st.current_max()
+    audit_id = st.last_audit_id()
+    truncate(HT, CT, SD, SF)
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgres:
+            cursor.execute("SHOW work_mem")
+            work_mem = cursor.fetchone()[0]
+            # The statements sort and hash a few million narrow rows: in memory, not on disk
+            # (for this transaction only; the setting is put back below).
+            cursor.execute("SELECT set_config('work_mem', '256MB', true)")
+        # One sorted build per index afterwards instead of upkeep row by row (PostgreSQL).
+        lifted = bulkload.lift_constraints(_TIMELINES) if postgres else None
+        cursor.execute(household_rows_sql())
+        household_rows = cursor.rowcount
+        cursor.execute(community_rows_sql())
+        community_rows = cursor.rowcount
+        if lifted is not None:
+            bulkload.restore_constraints(lifted)
+        cursor.execute(service_days_sql())
+        service_rows = cursor.rowcount
+        cursor.execute(survey_facts_sql())
+        survey_rows = cursor.rowcount
+        if postgres:
+            for table in (HT, CT, SD, SF):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
+    AggregateState.objects.filter(pk=1).update(
+        built=True, built_at=timezone.now(), audit_id=audit_id, **current
+    )
+    return RebuildSummary(
+        Household.objects.count(),
+        household_rows,
+        community_rows,
+        service_rows,
+        survey_rows,
+        time.perf_counter() - started,
+    )
+
+
+@dataclass(frozen=True)
+class RefreshSummary:
+    households: int  # households named
+    household_rows: int  # their timeline rows now
+    communities: int  # communities whose timelines were recomputed
+    rebuilt: str  # why a full rebuild ran instead ("" when the refresh sufficed)
+    seconds: float
+
+
+def _refresh_refused(built: AggregateState | None, ids: set[int]) -> str:
+    """Why the aggregates cannot be brought up to date from these households alone ("" if they
+    can): not built, a bulk load that replaces everything, or rows above the recorded maxima
+    that belong to other households."""
+    if built is None or not built.built:
+        return "not built"
+    bulk = st.bulk_load_since(built)
+    if bulk is not None:
+        return f"a bulk load ({bulk}) since the last build"
+    floor = st.floor(built)
+    owners: dict[str, Any] = {
+        "household": Household.objects.filter(pk__gt=floor["household"]).values_list("pk"),
+        "person": Person.objects.filter(pk__gt=floor["person"]).values_list("household_id"),
+        "event": StatusEvent.objects.filter(pk__gt=floor["event"]).values_list(
+            "person__household_id"
+        ),
+        "recognition": DifficultyRecognition.objects.filter(
+            pk__gt=floor["recognition"]
+        ).values_list("person__household_id"),
+        "service": ServiceRecord.objects.filter(pk__gt=floor["service"]).values_list(
+            "person__household_id"
+        ),
+    }
+    for key, rows in owners.items():
+        if any(owner not in ids for (owner,) in rows.order_by().distinct()):
+            return f"{key} rows of households not named"
+    return ""
+
+
+def aggregates_refresh(*, household_ids: Iterable[int]) -> RefreshSummary:
+    """Bring the aggregates up to date after a bulk load that wrote, changed or deleted the rows
+    of these households only (the households themselves, their persons, status events,
+    recognitions and service records; a person who moved: both households), and mark them
+    fresh again, instead of a full :func:`aggregates_rebuild`.
+
+    Call it inside the load's transaction, after its rows are written, instead of sending
+    ``statuses_changed(bulk=True)`` (whose receiver marks the aggregates stale). It checks what
+    it can: every row above the maxima the aggregates have seen must belong to a named
+    household, and no bulk load of ``state.BULK_ACTIONS`` (which replace everything) may have
+    happened since the last build; otherwise (or when the aggregates are not built) it rebuilds
+    everything and says why in ``rebuilt``. Changes to rows of households not named cannot be
+    detected: naming them all is the caller's part.
+
+    The named households' timelines are recomputed set-based (a few thousand households a
+    statement), then their communities' timelines, service days and survey facts."""
+    started = time.perf_counter()
+    ids = sorted({int(i) for i in household_ids if i is not None})
+    built = st.state(for_update=True)
+    current = st.current_max()
+    audit_id = st.last_audit_id()
+    reason = _refresh_refused(built, set(ids))
+    if reason:
+        summary = aggregates_rebuild()
+        everything = Unit.objects.filter(level__in=_COMMUNITY_LEVELS).count()
+        return RefreshSummary(
+            len(ids), summary.household_rows, everything, reason, time.perf_counter() - started
+        )
+    assert built is not None
+    communities: set[int] = set()
+    unplaced = False  # an existing household without stored rows: its old community is unknown
+    rows_written = 0
+    # Households a statement: many on PostgreSQL (one array parameter; a statement's fixed
+    # cost, such as probing the recognitions, is spread wider), SQLite caps the parameters.
+    size = 20_000 if connection.vendor == "postgresql" else CHUNK
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), size):
+            chunk = ids[start : start + size]
+            where, params = in_ids("household_id", chunk)
+            cursor.execute(
+                f"SELECT DISTINCT household_id, community_id FROM {HT} WHERE {where}", params
+            )
+            stored = dict(cursor.fetchall())
+            communities.update(stored.values())
+            where, params = in_ids("id", chunk)
+            cursor.execute(f"SELECT DISTINCT community_id FROM {_HOUSEHOLD} WHERE {where}", params)
+            communities.update(row[0] for row in cursor.fetchall())
+            unplaced = unplaced or any(
+                hid not in stored and hid <= built.max_household for hid in chunk
+            )
+            where, params = in_ids("household_id", chunk)
+            cursor.execute(f"DELETE FROM {HT} WHERE {where}", params)
+            where, params = in_ids("p.household_id", chunk)
+            cursor.execute(household_rows_sql(where), params)
+            rows_written += cursor.rowcount
+        affected = sorted(communities)
+        rebuild_communities(affected)
+        # Service records count for their person's community: recompute the service days of
+        # the communities involved, or all of them when a household's former community is not
+        # known (it had no timeline rows, and may have moved).
+        if unplaced:
+            cursor.execute(f"DELETE FROM {SD}")
+            cursor.execute(service_days_sql())
+        else:
+            for start in range(0, len(affected), CHUNK):
+                chunk = affected[start : start + CHUNK]
+                where, params = in_ids("community_id", chunk)
+                cursor.execute(f"DELETE FROM {SD} WHERE {where}", params)
+                where, params = in_ids("p.community_id", chunk)
+                cursor.execute(service_days_sql(where), params)
+    survey_facts_refresh(ids, orphans=True)
+    AggregateState.objects.filter(pk=1).update(audit_id=audit_id, **current)
+    return RefreshSummary(len(ids), rows_written, len(affected), "", time.perf_counter() - started)

@@ -1,0 +1,292 @@
+"""The indicator object and the fact sheet it is computed in.
+
+An :class:`Indicator` holds everything about one indicator of DOMAIN §5: what it measures
+(label, kind, how a failing criterion's gap is counted, its definition in words), its value for
+every community under a root (:meth:`~Indicator.compute`: one or a few aggregated queries, never
+one per community or per person), how a street's or district's value is formed from its
+communities' (:meth:`~Indicator.rollup`), and the persons, households or records behind it
+(:meth:`~Indicator.behind`, through the user's jurisdiction, failing closed). Each lives in one
+module of this package (a tight family, such as the status-vector ones, shares a module and the
+one query they are read from), so adding one touches one file and the rule set.
+
+``kind``: ``ratio`` (numerator / denominator, no value when the denominator is 0), ``count``
+(an integer), ``days`` (an integer number of days, a maximum over families).
+
+``gap``: how a failing criterion's gap is counted; ``gap_label`` says it with the number
+(``"%(n)s 人需实现就业"``, a plural form per language: :meth:`Indicator.gap_text`):
+
+- ``convert``: members of the denominator change side (a person placed in a job, a family
+  eliminated, a contact made): the denominator stays, the numerator moves by one per step;
+- ``add``: new records are needed (satisfied surveys, three-mode trainings): each step adds one
+  to both numerator and denominator;
+- ``count``: the count itself must come down (or up) to the threshold;
+- ``None``: no gap is counted (a number of days, or no data source).
+
+Only records dated up to the date count, so a past date keeps its answer when later records
+arrive.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal, TypeVar
+
+from django.core.exceptions import EmptyResultSet
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from jiuye.accounts.models import User
+from jiuye.lib.sql import Sql, subquery
+from jiuye.standards.rules import Fact, Ratio
+from jiuye.units.models import Level, Unit
+
+Kind = Literal["ratio", "count", "days"]
+GapMode = Literal["convert", "add", "count"]
+T = TypeVar("T")
+
+COMMUNITY_LEVELS = (Level.COMMUNITY, Level.VILLAGE)
+# The children counted by ``certified_children_share`` for each level.
+CHILD_LEVELS = {
+    Level.STREET: COMMUNITY_LEVELS,
+    Level.TOWN: COMMUNITY_LEVELS,
+    Level.DISTRICT: (Level.STREET, Level.TOWN),
+    Level.CITY: (Level.DISTRICT,),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The assessment period: from ``start`` up to and including ``end`` (the date)."""
+
+    start: date
+    end: date
+
+
+def period_of(on: date, start: date | None = None) -> Period:
+    """Default: the calendar year up to ``on``."""
+    start = start or date(on.year, 1, 1)
+    if start > on:
+        raise ValueError("the period cannot start after the date")
+    return Period(start, on)
+
+
+def communities_under(root: Unit | None) -> QuerySet[Unit]:
+    """The communities and villages under ``root`` (itself, if it is one; None: all)."""
+    qs = Unit.objects.filter(level__in=COMMUNITY_LEVELS)
+    if root is not None:
+        qs = qs.filter(path__startswith=root.path)
+    return qs
+
+
+def values_sql(queryset: QuerySet[Any], field: str) -> Sql:
+    """``SELECT field`` over a queryset, to use as ``IN (...)`` (no rows when it cannot
+    match)."""
+    try:
+        sql, params = queryset.order_by().values(field).query.sql_with_params()
+    except EmptyResultSet:
+        return Sql("SELECT -1 WHERE 1 = 0")
+    return Sql(sql, tuple(params))
+
+
+def in_communities(column: str, root: Unit | None) -> Sql:
+    """SQL: ``column`` (a community id) is one of the communities under ``root`` (always true
+    without a root)."""
+    if root is None:
+        return Sql("1 = 1")
+    ids = subquery(communities_under(root))
+    return Sql(f"{column} IN ({ids.text})", ids.params)
+
+
+# ---------------------------------------------------------------------------------------------
+# What lies behind an indicator
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One person, household, record, unit or line of text behind an indicator."""
+
+    kind: str  # person, household, record, unit, text
+    name: str
+    detail: str = ""
+    url: str = ""
+    community_id: int | None = None
+    on: date | None = None
+
+
+@dataclass(frozen=True)
+class BehindQuery:
+    """Whose list, for which unit and period (and rule set, for certified children)."""
+
+    unit: Unit
+    period: Period
+    user: User
+    ruleset: str = ""
+
+
+def person_url(pk: int) -> str:
+    return reverse("casework:person", args=[pk])
+
+
+def household_url(pk: int) -> str:
+    return reverse("casework:household", args=[pk])
+
+
+# ---------------------------------------------------------------------------------------------
+# The fact sheet: every indicator asked for, for every community under a root
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FactSheet:
+    """Every indicator asked for, computed once for all communities under ``root``, and each
+    unit's value rolled up on demand (:meth:`facts_for`).
+
+    ``source``: ``aggregates`` (read the incremental aggregates) or ``direct`` (compute from
+    the registry and casework); the two give the same numbers. Indicators of a family share a
+    computation through :meth:`shared`."""
+
+    root: Unit
+    period: Period
+    ruleset: str
+    source: str
+    units: dict[int, Unit]
+    indicators: Mapping[str, Indicator] = field(default_factory=dict)  # the ones asked for
+    # Per indicator: the per-community parts (see :meth:`Indicator.compute`), or None when it
+    # cannot be computed (a date outside the holiday calendar).
+    parts: dict[str, Mapping[int, Any] | None] = field(default_factory=dict)
+    _shared: dict[str, Any] = field(default_factory=dict)
+    _under: dict[int, list[int]] | None = None
+    _children: dict[int, list[Unit]] | None = None
+
+    @property
+    def on(self) -> date:
+        return self.period.end
+
+    @property
+    def wanted(self) -> frozenset[str]:
+        return frozenset(self.indicators)
+
+    @property
+    def fresh(self) -> bool:
+        """Read the aggregates (else compute from the registry)?"""
+        return self.source == "aggregates"
+
+    @property
+    def path(self) -> str:
+        return self.root.path
+
+    def shared(self, key: str, compute: Callable[[], T]) -> T:
+        """A computation several indicators read (one query for a family), done once."""
+        if key not in self._shared:
+            self._shared[key] = compute()
+        return self._shared[key]  # type: ignore[no-any-return]
+
+    def _index(self) -> None:
+        """Communities under each unit and children of each unit, built once."""
+        under: dict[int, list[int]] = defaultdict(list)
+        children: dict[int, list[Unit]] = defaultdict(list)
+        for unit in self.units.values():
+            if unit.parent_id is not None:
+                children[unit.parent_id].append(unit)
+            if unit.level in COMMUNITY_LEVELS:
+                current: Unit | None = unit
+                while current is not None:
+                    under[current.pk].append(unit.pk)
+                    parent = current.parent_id
+                    current = self.units.get(parent) if parent is not None else None
+        self._under, self._children = under, children
+
+    def communities_of(self, unit: Unit) -> list[int]:
+        if self._under is None:
+            self._index()
+        assert self._under is not None
+        return self._under.get(unit.pk, [])
+
+    def children_of(self, unit: Unit) -> list[Unit]:
+        if self._children is None:
+            self._index()
+        assert self._children is not None
+        return self._children.get(unit.pk, [])
+
+    def facts_for(self, unit: Unit, keys: Iterable[str] | None = None) -> dict[str, Fact]:
+        """The unit's value of every indicator asked for (or of ``keys`` among them)."""
+        members = self.communities_of(unit)
+        wanted = self.indicators if keys is None else {k: self.indicators[k] for k in keys}
+        return {key: indicator.value(unit, self, members) for key, indicator in wanted.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# The indicator
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Indicator:
+    """One indicator of DOMAIN §5. Subclasses (or instances with their functions) compute it
+    for every community under a root, roll it up and list what lies behind it."""
+
+    id: str
+    label: Any  # a lazy translation
+    kind: Kind
+    gap: GapMode | None
+    gap_label: Any = ""  # a lazy ngettext of "%(n)s …", the number keyed "n"
+    definition: Any = ""
+    # False: no data source yet (the value is always None, "no data").
+    has_data: bool = True
+
+    def gap_text(self, gap: int | None) -> str:
+        """The gap in words: 5 人需实现就业 (English: 5 more people must find work); empty when
+        there is no gap."""
+        if not gap:
+            return ""
+        if not self.gap_label:
+            return str(gap)
+        return str(self.gap_label % {"n": gap})
+
+    # -- the value --------------------------------------------------------------------------
+
+    def compute(self, sheet: FactSheet) -> Mapping[int, Any]:
+        """Per community under the sheet's root, this indicator's *part*: its value (a
+        :data:`Fact`) unless :meth:`rollup` says otherwise. Communities left out have
+        :meth:`empty`."""
+        return {}
+
+    def empty(self) -> Any:
+        return Ratio(0, 0) if self.kind == "ratio" else 0
+
+    def rollup(self, parts: Sequence[Any], unit: Unit, sheet: FactSheet) -> Fact:
+        """A unit's value from its communities' parts: ratios add numerators and denominators,
+        counts add, days take the maximum."""
+        if self.kind == "ratio":
+            return Ratio(sum(p.numerator for p in parts), sum(p.denominator for p in parts))
+        if self.kind == "days":
+            return max(parts, default=0)
+        return sum(parts)
+
+    def value(self, unit: Unit, sheet: FactSheet, members: Sequence[int] | None = None) -> Fact:
+        """The unit's value (``members``: its communities, when the caller has them)."""
+        parts = sheet.parts.get(self.id)
+        if not self.has_data or parts is None:
+            return None
+        if members is None:
+            members = sheet.communities_of(unit)
+        empty = self.empty()
+        return self.rollup([parts.get(c, empty) for c in members], unit, sheet)
+
+    # -- what lies behind it ----------------------------------------------------------------
+
+    def behind(self, query: BehindQuery) -> list[Row]:
+        """The persons, households, records or units behind the value (none by default)."""
+        return []
+
+
+def count_by(pairs: Sequence[tuple[int, Any]]) -> dict[int, int]:
+    """How many pairs per key (the first of each pair)."""
+    counts: dict[int, int] = defaultdict(int)
+    for key, _value in pairs:
+        counts[key] += 1
+    return dict(counts)

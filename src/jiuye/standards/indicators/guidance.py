@@ -1,0 +1,74 @@
+"""``guidance_on_time_rate`` (CQ-4: 3日内职业指导率), counted by the deadline's period (DOMAIN
+readings of 2026-12, 7): the unemployment registrations whose guidance deadline (the 3rd
+working day after the registration, ``casework.deadlines.guidance_due``) falls in the period
+and has passed by the date, or that already had their guidance; the numerator, those guided on
+time. A registration is thus counted in exactly one period, the one its deadline falls in (one
+of 30 December whose deadline is in January counts in January's year).
+
+The registrations, their deadlines and whether the guidance was on time are casework's CQ-4
+rule (one item per registration, ``RULE_FUNCTIONS["CQ-4"]``): this module only picks and counts
+them, so the indicator and the worklist cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from jiuye.casework import deadlines
+from jiuye.standards.indicators.base import BehindQuery, FactSheet, Indicator, Period, Row
+from jiuye.standards.indicators.worklist import item_rows, rule_items
+from jiuye.standards.rules import Ratio
+from jiuye.units.scope import SYSTEM
+
+
+def counted(item: deadlines.Item, period: Period) -> bool:
+    """Is this CQ-4 item counted over the period: its deadline in the period, and passed by
+    the date or the guidance given?"""
+    return period.start <= item.due <= period.end and (
+        item.due < period.end or item.done_on is not None
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class GuidanceOnTimeRate(Indicator):
+    def compute(self, sheet: FactSheet) -> Mapping[int, Any]:
+        items = deadlines.RULE_FUNCTIONS["CQ-4"](
+            sheet.root, sheet.on, user=SYSTEM, period_start=sheet.period.start
+        )
+        counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for item in items:
+            if counted(item, sheet.period) and item.community_id is not None:
+                c = counts[item.community_id]
+                c[0] += int(item.state == deadlines.State.MET)
+                c[1] += 1
+        return {pk: Ratio(n, d) for pk, (n, d) in counts.items()}
+
+    def behind(self, query: BehindQuery) -> list[Row]:
+        return item_rows(
+            [
+                i
+                for i in rule_items("CQ-4", query)
+                if counted(i, query.period) and i.state != deadlines.State.MET
+            ]
+        )
+
+
+guidance_on_time_rate = GuidanceOnTimeRate(
+    id="guidance_on_time_rate",
+    label=_("3日内职业指导率"),
+    kind="ratio",
+    gap="convert",
+    gap_label=ngettext_lazy("%(n)s 次登记未及时指导", "%(n)s 次登记未及时指导", "n"),
+    definition=_(
+        "第3个工作日期限落在评估期内且已过期（或已指导）的失业登记中，3个工作日内职业指导的 / "
+        "这些登记"
+    ),
+)
+
+INDICATORS = (guidance_on_time_rate,)

@@ -1,0 +1,153 @@
+"""The long-term unemployment counts (长期失业, DOMAIN §5 ``long_term_unemployed``), each
+person counted for their community: registered unemployed at the date in a registration that is
+a continuous year old by then (``definitions.spells`` and ``definitions.is_long_term``, the
+rule casework's CQ-5 worklist follows too).
+
+- ``long_term_unemployed`` (CQ-5);
+- ``long_term_unemployed_urban`` (QG-3): those of urban hukou (the person's: 城镇 or 农转非);
+- ``assisted_long_term`` (QG item 8): those who are assistance targets (援助对象): recognised
+  difficult at the date, or with an assistance case opened by then.
+
+Only the persons registered at the date are read (one query), then their registrations' events
+(one more) are chained into registrations by the definition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
+
+from jiuye.casework import deadlines
+from jiuye.casework.models import AssistanceCase
+from jiuye.registry import definitions
+from jiuye.registry.models import DifficultyRecognition, Person, StatusEvent
+from jiuye.standards.indicators import lists
+from jiuye.standards.indicators.base import (
+    BehindQuery,
+    FactSheet,
+    Indicator,
+    Row,
+    communities_under,
+    count_by,
+    person_url,
+)
+from jiuye.units.models import Unit
+
+
+@dataclass(frozen=True, slots=True)
+class LongTerm:
+    person_id: int
+    community_id: int
+    registered_on: date  # the registration's first day
+    urban: bool
+    assisted: bool
+
+
+def long_term_unemployed(*, on: date, root: Unit | None) -> list[LongTerm]:
+    """The persons (under ``root``) long-term unemployed at ``on``."""
+    registered = StatusEvent.objects.filter(definitions.in_force_q(on), definitions.registered_q())
+    if root is not None:
+        registered = registered.filter(person__community__in=communities_under(root))
+    events = StatusEvent.objects.filter(
+        definitions.registered_q(),
+        since__lte=on,
+        person__in=registered.values("person_id"),
+    ).values_list("person_id", "since", "until")
+    starts = {
+        s.person_id: s.start
+        for s in definitions.spells(events, on)
+        if definitions.is_long_term(s.start, on, s.end)
+    }
+    if not starts:
+        return []
+    assistance = AssistanceCase.objects.filter(person=OuterRef("pk"), opened_on__lte=on)
+    difficult = DifficultyRecognition.objects.filter(
+        definitions.recognition_in_force_q(on), person=OuterRef("pk")
+    )
+    rows = (
+        Person.objects.filter(pk__in=[*starts])
+        .annotate(assisted=Exists(assistance) | Exists(difficult))
+        .values_list("pk", "community_id", "hukou_type", "assisted")
+    )
+    return [
+        LongTerm(pk, community, starts[pk], definitions.is_urban(hukou), bool(assisted))
+        for pk, community, hukou, assisted in rows
+    ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LongTermIndicator(Indicator):
+    which: Callable[[LongTerm], bool]
+
+    def compute(self, sheet: FactSheet) -> Mapping[int, Any]:
+        found = sheet.shared(
+            "long_term", lambda: long_term_unemployed(on=sheet.on, root=sheet.root)
+        )
+        return count_by([(p.community_id, p) for p in found if self.which(p)])
+
+    def behind(self, query: BehindQuery) -> list[Row]:
+        on = query.period.end
+        found = {p.person_id: p for p in long_term_unemployed(on=on, root=query.unit)}
+        people = lists.persons(query.unit, query.user).filter(pk__in=[*found])
+        rows = []
+        for person in people.order_by("community_id", "name", "pk"):
+            p = found[person.pk]
+            if not self.which(p):
+                continue
+            detail = str(_("登记失业 {day}")).format(day=p.registered_on.isoformat())
+            due = definitions.long_term_from(p.registered_on)
+            rows.append(
+                Row(
+                    "person",
+                    person.name,
+                    _("%(detail)s · 期限 %(due)s · %(state)s")
+                    % {
+                        "detail": detail,
+                        "due": due.isoformat(),
+                        "state": deadlines.State.OVERDUE.label,
+                    },
+                    person_url(person.pk),
+                    person.community_id,
+                    due,
+                )
+            )
+        return rows
+
+
+_GAP = ngettext_lazy("%(n)s 人需实现就业", "%(n)s 人需实现就业", "n")
+
+long_term_unemployed_count = LongTermIndicator(
+    id="long_term_unemployed",
+    label=gettext_lazy("长期失业人数"),
+    kind="count",
+    gap="count",
+    gap_label=_GAP,
+    definition=gettext_lazy("时点连续登记失业满1年的人数"),
+    which=lambda p: True,
+)
+long_term_unemployed_urban = LongTermIndicator(
+    id="long_term_unemployed_urban",
+    label=gettext_lazy("城镇长期失业人数"),
+    kind="count",
+    gap="count",
+    gap_label=_GAP,
+    definition=gettext_lazy("时点连续登记失业满1年的城镇户籍（城镇、农转非）人数"),
+    which=lambda p: p.urban,
+)
+assisted_long_term = LongTermIndicator(
+    id="assisted_long_term",
+    label=gettext_lazy("援助对象长期失业人数"),
+    kind="count",
+    gap="count",
+    gap_label=_GAP,
+    definition=gettext_lazy("时点连续登记失业满1年、且为就业困难人员或有就业援助申请的人数"),
+    which=lambda p: p.assisted,
+)
+
+INDICATORS = (long_term_unemployed_count, long_term_unemployed_urban, assisted_long_term)

@@ -1,0 +1,200 @@
+"""The indicators over registered unemployed persons (登记失业), each one aggregated query for
+every community under the root, counted for the person's community:
+
+- ``visit_rate`` (QG-6): persons registered unemployed at the date (their status event in force
+  is a registration) with a visit (走访) in the period / those persons;
+- ``referral_twice_rate`` (QG-3): of them, those in the labor force with at least
+  ``REFERRALS_NEEDED`` referrals (职业介绍) in the period / those in the labor force;
+- ``registered_unemployed_employment_rate`` (QG-3): persons registered unemployed on any day of
+  the period, employed (in the labor force) at the date / those persons.
+
+The persons behind the first two are casework's QG-6 and QG-3 worklist items that are not met
+(their due days and states); the counts here and those items follow the same definitions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from jiuye.casework import deadlines
+from jiuye.casework.models import ServiceKind, ServiceRecord
+from jiuye.lib.sql import Sql
+from jiuye.registry import definitions
+from jiuye.registry.models import StatusEvent
+from jiuye.standards.indicators import lists
+from jiuye.standards.indicators.base import (
+    BehindQuery,
+    FactSheet,
+    Indicator,
+    Period,
+    Row,
+    in_communities,
+    values_sql,
+)
+from jiuye.standards.indicators.worklist import item_rows, rule_items
+from jiuye.standards.rules import Ratio
+from jiuye.units.models import Unit
+
+_RECORD = ServiceRecord._meta.db_table
+
+
+def _services_in_period(kind: str, period: Period) -> Sql:
+    """SQL: the services of ``kind`` of person ``p`` dated in the period (a FROM/WHERE tail)."""
+    on = connection.ops.quote_name("on")
+    return Sql(
+        f"FROM {_RECORD} s WHERE s.person_id = p.id AND s.kind = %s "
+        f"AND s.{on} >= %s AND s.{on} <= %s",
+        (kind, period.start, period.end),
+    )
+
+
+def registered_at(on: date) -> Sql:
+    """SQL: the ids of the status events in force on ``on`` that are registrations."""
+    return values_sql(
+        StatusEvent.objects.filter(definitions.in_force_q(on), definitions.registered_q()), "pk"
+    )
+
+
+def registrations_during(period: Period) -> QuerySet[StatusEvent]:
+    """The registrations (registered-unemployed status events) in force on some day of the
+    period: begun by its last day, not ended by its first."""
+    return StatusEvent.objects.filter(
+        definitions.registered_q(), definitions.in_force_during_q(period.start, period.end)
+    )
+
+
+def registered_now_counts(*, period: Period, root: Unit | None) -> dict[int, tuple[int, ...]]:
+    """Per community: (registered at the date, of them visited in the period, in the labor
+    force, of those referred at least ``REFERRALS_NEEDED`` times in the period)."""
+    on = period.end
+    lf = definitions.labor_force_sql("p", "e.status", on)
+    visits = _services_in_period(ServiceKind.VISIT, period)
+    referrals = _services_in_period(ServiceKind.REFERRAL, period)
+    registered = registered_at(on)
+    units = in_communities("p.community_id", root)
+    sql = f"""
+    SELECT p.community_id, COUNT(*),
+           SUM(CASE WHEN EXISTS (SELECT 1 {visits.text}) THEN 1 ELSE 0 END),
+           SUM(CASE WHEN {lf.text} THEN 1 ELSE 0 END),
+           SUM(CASE WHEN {lf.text} AND (SELECT COUNT(*) {referrals.text}) >= %s
+                    THEN 1 ELSE 0 END)
+    FROM {lists.EVENT} e JOIN {lists.PERSON} p ON p.id = e.person_id
+    WHERE e.id IN ({registered.text}) AND {units.text}
+    GROUP BY p.community_id"""
+    params = [
+        *visits.params,
+        *lf.params,
+        *lf.params,
+        *referrals.params,
+        deadlines.REFERRALS_NEEDED,
+        *registered.params,
+        *units.params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in cursor.fetchall()}
+
+
+def registered_employed_counts(*, period: Period, root: Unit | None) -> dict[int, Ratio]:
+    """Per community: persons registered on some day of the period, employed in the labor force
+    at the date / those persons."""
+    on = period.end
+    employed = definitions.labor_force_sql("p", "e.status", on) & definitions.employed_sql(
+        "e.status"
+    )
+    in_force = definitions.in_force_sql("e", on)
+    registered = values_sql(registrations_during(period), "person_id")
+    units = in_communities("p.community_id", root)
+    sql = f"""
+    SELECT p.community_id, SUM(CASE WHEN {employed.text} THEN 1 ELSE 0 END), COUNT(*)
+    FROM {lists.PERSON} p LEFT JOIN {lists.EVENT} e ON e.person_id = p.id AND {in_force.text}
+    WHERE p.id IN ({registered.text}) AND {units.text}
+    GROUP BY p.community_id"""
+    params = [*employed.params, *in_force.params, *registered.params, *units.params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: Ratio(int(row[1] or 0), int(row[2])) for row in cursor.fetchall()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisteredNowIndicator(Indicator):
+    """Read from :func:`registered_now_counts`: ``numerator`` and ``denominator`` index it."""
+
+    numerator: int
+    denominator: int
+    rule: str  # casework's rule whose unmet items are behind it
+    unmet: Callable[[deadlines.Item], bool]
+
+    def compute(self, sheet: FactSheet) -> Mapping[int, Any]:
+        counts = sheet.shared(
+            "registered_now", lambda: registered_now_counts(period=sheet.period, root=sheet.root)
+        )
+        return {pk: Ratio(c[self.numerator], c[self.denominator]) for pk, c in counts.items()}
+
+    def behind(self, query: BehindQuery) -> list[Row]:
+        return item_rows([i for i in rule_items(self.rule, query) if self.unmet(i)])
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisteredEmployedRate(Indicator):
+    def compute(self, sheet: FactSheet) -> Mapping[int, Any]:
+        return registered_employed_counts(period=sheet.period, root=sheet.root)
+
+    def behind(self, query: BehindQuery) -> list[Row]:
+        """Those not employed (in the labor force) at the date, with their status then."""
+        on = query.period.end
+        qs = lists.persons(query.unit, query.user).filter(
+            pk__in=registrations_during(query.period).values("person_id")
+        )
+        employed = definitions.labor_force_sql("p", "e.status", on) & definitions.employed_sql(
+            "e.status"
+        )
+        done = set(lists.picked(qs, employed, query.unit, on).values_list("pk", flat=True))
+        people = lists.with_status(qs, on).order_by("community_id", "name", "pk")
+        return lists.person_rows(p for p in people if p.pk not in done)
+
+
+visit_rate = RegisteredNowIndicator(
+    id="visit_rate",
+    label=_("走访率"),
+    kind="ratio",
+    gap="convert",
+    gap_label=ngettext_lazy("%(n)s 人需走访", "%(n)s 人需走访", "n"),
+    definition=_("时点登记失业人员中评估期内走访过的 / 时点登记失业人员"),
+    numerator=1,
+    denominator=0,
+    rule="QG-6-visit",
+    unmet=lambda item: item.done_on is None,
+)
+
+referral_twice_rate = RegisteredNowIndicator(
+    id="referral_twice_rate",
+    label=_("推荐就业两次以上比例"),
+    kind="ratio",
+    gap="convert",
+    gap_label=ngettext_lazy("%(n)s 人需推荐就业", "%(n)s 人需推荐就业", "n"),
+    definition=_("时点登记失业的劳动力中评估期内推荐就业2次以上的 / 时点登记失业的劳动力"),
+    numerator=3,
+    denominator=2,
+    rule="QG-3",
+    unmet=lambda item: item.progress.get("count", 0) < deadlines.REFERRALS_NEEDED,
+)
+
+registered_unemployed_employment_rate = RegisteredEmployedRate(
+    id="registered_unemployed_employment_rate",
+    label=_("登记失业人员就业率"),
+    kind="ratio",
+    gap="convert",
+    gap_label=ngettext_lazy("%(n)s 人需实现就业", "%(n)s 人需实现就业", "n"),
+    definition=_("评估期内任一天登记失业、时点已就业的人数 / 评估期内任一天登记失业的人数"),
+)
+
+INDICATORS = (visit_rate, referral_twice_rate, registered_unemployed_employment_rate)

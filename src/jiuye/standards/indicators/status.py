@@ -1,0 +1,304 @@
+"""The status-vector indicators: read at the date from one count vector per community
+(``models.VECTOR_FIELDS``), the community timelines of ``standards.aggregates`` when they are
+fresh, else one aggregated query over persons, their status in force and their households
+(:func:`direct_status_vectors`), both by the rules of ``registry.definitions``.
+
+- ``employment_rate`` (HD-C1, CQ-1): employed labor force / labor force;
+- ``difficult_employment_rate`` (HD-C2): employed recognised difficult persons / recognised
+  difficult persons in the labor force;
+- ``pure_farming_families`` (HD-C2): households whose employed labor force all farm;
+- ``registered_unemployment_rate`` (HD-Q2): urban-hukou (the person's: 城镇 or 农转非) registered
+  unemployed / (urban employed + urban registered unemployed), in the labor force;
+- ``dibao_unemployed_share`` (CQ-3): among the members of urban-hukou dibao households of
+  working age, able, with a known status other than student/retired (willing or not), those
+  unemployed or out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, ngettext_lazy
+
+from jiuye.lib.sql import Sql
+from jiuye.registry import classification, definitions
+from jiuye.registry.models import DifficultyRecognition, Household, Person
+from jiuye.standards import aggregates
+from jiuye.standards.indicators import lists
+from jiuye.standards.indicators.base import (
+    BehindQuery,
+    FactSheet,
+    Indicator,
+    Row,
+    communities_under,
+    in_communities,
+)
+from jiuye.standards.models import VECTOR_FIELDS
+from jiuye.standards.rules import Fact, Ratio
+from jiuye.units.models import Unit
+from jiuye.units.scope import scope_to_jurisdiction
+
+Vector = Mapping[str, int]
+_RECOGNITION = DifficultyRecognition._meta.db_table
+
+# Per person: its flags on the date, each 0 or 1 (SQL over ``p``, ``h``, ``e``).
+_PERSON_FLAGS = ("lf", "employed", "farming", "unemployed", "registered", "urban", "difficult")
+# Per household, the vector's member sums from the person flags (``dibao`` is CQ-3's base in an
+# urban dibao household, ``dibao_ne`` those of it not employed).
+_SUMS = {
+    "labor_force": "lf",
+    "employed": "employed",
+    "farming": "farming",
+    "unemployed": "unemployed",
+    "registered": "registered",
+    "urban_employed": "urban * employed",
+    "urban_registered": "urban * registered",
+    "difficult": "difficult * lf",
+    "difficult_employed": "difficult * employed",
+    "dibao_base": "dibao",
+    "dibao_not_employed": "dibao_ne",
+}
+
+
+def _flag(condition: Sql, name: str) -> Sql:
+    return Sql(f"CASE WHEN {condition.text} THEN 1 ELSE 0 END AS {name}", condition.params)
+
+
+def direct_status_vectors(*, on: date, root: Unit | None) -> dict[int, dict[str, int]]:
+    """The community vectors of ``aggregates.community_vectors`` computed from the registry in
+    one aggregated query: persons of working age and able (the only ones who count for
+    anything), their status event in force and household → per household → per community.
+    Communities with nobody counted are left out (all zero)."""
+    status = "e.status"
+    lf = definitions.labor_force_sql("p", status, on)
+    employed = lf & definitions.employed_sql(status)
+    unemployed = lf & Sql(f"{status} = '{definitions.UNEMPLOYED}'")
+    recognised = definitions.recognition_in_force_sql("r", on)
+    dibao_household = Sql("h.dibao") & definitions.urban_sql("h.hukou_type")
+    dibao = dibao_household & definitions.dibao_base_sql("p", status, on)
+    flags = [
+        _flag(lf, "lf"),
+        _flag(employed, "employed"),
+        _flag(lf & Sql(f"{status} = '{definitions.FARMING}'"), "farming"),
+        _flag(unemployed, "unemployed"),
+        _flag(lf & definitions.registered_sql("e"), "registered"),
+        _flag(definitions.urban_sql("p.hukou_type"), "urban"),
+        _flag(
+            Sql(
+                f"p.id IN (SELECT r.person_id FROM {_RECOGNITION} r WHERE {recognised.text})",
+                recognised.params,
+            ),
+            "difficult",
+        ),
+        _flag(dibao, "dibao"),
+        _flag(dibao & definitions.dibao_not_employed_sql(status), "dibao_ne"),
+    ]
+    in_force = definitions.in_force_sql("e", on)
+    candidates = definitions.working_age_sql("p", on) & Sql("p.able")
+    units = in_communities("h.community_id", root)
+    sums = ", ".join(f"SUM({expr}) AS {name}" for name, expr in _SUMS.items())
+    pure = definitions.pure_farming_sql("hh.employed", "hh.farming")
+    totals = ", ".join(
+        f"SUM(CASE WHEN {pure.text} THEN 1 ELSE 0 END)"
+        if name == "pure_farming"
+        else f"SUM(hh.{name})"
+        for name in VECTOR_FIELDS
+    )
+    sql = f"""
+    WITH c AS (
+        SELECT p.household_id, h.community_id, {", ".join(f.text for f in flags)}
+        FROM {lists.PERSON} p
+        JOIN {lists.HOUSEHOLD} h ON h.id = p.household_id
+        LEFT JOIN {lists.EVENT} e ON e.person_id = p.id AND {in_force.text}
+        WHERE {candidates.text} AND {units.text}
+    ),
+    hh AS (
+        SELECT household_id, community_id, {sums}
+        FROM c GROUP BY household_id, community_id
+    )
+    SELECT community_id, {totals} FROM hh GROUP BY community_id"""
+    params = [
+        *(p for f in flags for p in f.params),
+        *in_force.params,
+        *candidates.params,
+        *units.params,
+        *pure.params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {
+            row[0]: dict(zip(VECTOR_FIELDS, (int(v or 0) for v in row[1:]), strict=True))
+            for row in cursor.fetchall()
+        }
+
+
+def status_vectors(sheet: FactSheet) -> dict[int, dict[str, int]]:
+    """Every community's vector at the sheet's date, once per sheet."""
+
+    def load() -> dict[int, dict[str, int]]:
+        if sheet.fresh:
+            return aggregates.community_vectors(on=sheet.on, path=sheet.path)
+        return direct_status_vectors(on=sheet.on, root=sheet.root)
+
+    return sheet.shared("status_vectors", load)
+
+
+Behind = Callable[[BehindQuery], list[Row]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatusIndicator(Indicator):
+    """An indicator read from the community vectors: ``fact`` turns a vector into the value."""
+
+    fact: Callable[[Vector], Fact]
+    lister: Behind | None = None
+
+    def compute(self, sheet: FactSheet) -> Mapping[int, Any]:
+        return {pk: self.fact(vector) for pk, vector in status_vectors(sheet).items()}
+
+    def behind(self, query: BehindQuery) -> list[Row]:
+        return self.lister(query) if self.lister is not None else []
+
+
+def _not_employed(people: QuerySet[Person]) -> list[Row]:
+    return lists.person_rows(
+        p
+        for p in people
+        if not definitions.is_employed(p.status_on)  # type: ignore[attr-defined]
+    )
+
+
+def _employment(q: BehindQuery) -> list[Row]:
+    return _not_employed(lists.labor_force(lists.persons(q.unit, q.user), q.unit, q.period.end))
+
+
+def _difficult_employment(q: BehindQuery) -> list[Row]:
+    on = q.period.end
+    difficult = DifficultyRecognition.objects.filter(definitions.recognition_in_force_q(on))
+    qs = lists.persons(q.unit, q.user).filter(pk__in=difficult.values("person_id"))
+    return _not_employed(lists.labor_force(qs, q.unit, on))
+
+
+def _registered_rate(q: BehindQuery) -> list[Row]:
+    on = q.period.end
+    qs = lists.persons(q.unit, q.user).filter(definitions.urban_q())
+    return lists.person_rows(
+        (
+            p
+            for p in lists.labor_force(qs, q.unit, on)
+            if p.status_on == definitions.UNEMPLOYED and p.registered_on  # type: ignore[attr-defined]
+        ),
+        detail=str(_("登记失业")),
+    )
+
+
+def _dibao(q: BehindQuery) -> list[Row]:
+    on = q.period.end
+    base = Sql("h.dibao") & definitions.urban_sql("h.hukou_type")
+    base = base & definitions.dibao_base_sql("p", "e.status", on)
+    chosen = lists.picked(
+        lists.persons(q.unit, q.user),
+        base & definitions.dibao_not_employed_sql("e.status"),
+        q.unit,
+        on,
+    )
+    return lists.person_rows(lists.with_status(chosen, on).order_by("community_id", "name", "pk"))
+
+
+def _pure_farming(q: BehindQuery) -> list[Row]:
+    households = scope_to_jurisdiction(
+        Household.objects.filter(community__in=communities_under(q.unit)), q.user
+    )
+    rows = classification.household_classification(on=q.period.end, households=households)
+    found = [
+        (
+            r.household_id,
+            ngettext("务农 %(n)s 人", "务农 %(n)s 人", r.farming_employed)
+            % {"n": r.farming_employed},
+        )
+        for r in rows
+        if r.is_pure_farming
+    ]
+    return lists.household_rows(q.user, found)
+
+
+employment_rate = StatusIndicator(
+    id="employment_rate",
+    label=_("就业率"),
+    kind="ratio",
+    gap="convert",
+    gap_label=ngettext_lazy("%(n)s 人需实现就业", "%(n)s 人需实现就业", "n"),
+    definition=_("劳动力中实现就业的人数 / 劳动力人数（时点）"),
+    fact=lambda v: Ratio(v.get("employed", 0), v.get("labor_force", 0)),
+    lister=_employment,
+)
+
+difficult_employment_rate = StatusIndicator(
+    id="difficult_employment_rate",
+    label=_("就业困难人员就业率"),
+    kind="ratio",
+    gap="convert",
+    gap_label=ngettext_lazy("%(n)s 名困难人员需实现就业", "%(n)s 名困难人员需实现就业", "n"),
+    definition=_("劳动力中已认定就业困难人员的就业人数 / 劳动力中已认定就业困难人员（时点）"),
+    fact=lambda v: Ratio(v.get("difficult_employed", 0), v.get("difficult", 0)),
+    lister=_difficult_employment,
+)
+
+pure_farming_families = StatusIndicator(
+    id="pure_farming_families",
+    label=_("纯农就业家庭数"),
+    kind="count",
+    gap="count",
+    gap_label=ngettext_lazy("%(n)s 户需转移就业", "%(n)s 户需转移就业", "n"),
+    definition=_("时点的纯农就业家庭数"),
+    fact=lambda v: v.get("pure_farming", 0),
+    lister=_pure_farming,
+)
+
+registered_unemployment_rate = StatusIndicator(
+    id="registered_unemployment_rate",
+    label=_("城镇登记失业率"),
+    kind="ratio",
+    gap="convert",
+    gap_label=ngettext_lazy(
+        "%(n)s 名登记失业人员需实现就业", "%(n)s 名登记失业人员需实现就业", "n"
+    ),
+    definition=_(
+        "城镇户籍（城镇、农转非，按本人户籍）劳动力中的登记失业人数 / "
+        "（城镇户籍就业人数 + 城镇户籍登记失业人数）"
+    ),
+    fact=lambda v: Ratio(
+        v.get("urban_registered", 0), v.get("urban_employed", 0) + v.get("urban_registered", 0)
+    ),
+    lister=_registered_rate,
+)
+
+dibao_unemployed_share = StatusIndicator(
+    id="dibao_unemployed_share",
+    label=_("低保有劳动能力未就业比例"),
+    kind="ratio",
+    gap="convert",
+    gap_label=ngettext_lazy(
+        "%(n)s 名低保家庭成员需实现就业", "%(n)s 名低保家庭成员需实现就业", "n"
+    ),
+    definition=_(
+        "城镇低保户中法定劳动年龄内、有劳动能力、就业状态已登记且不在校不退休的成员中，"
+        "失业或不在劳动力（未就业）的人数 / 这些成员（时点，不论有无就业愿望）"
+    ),
+    fact=lambda v: Ratio(v.get("dibao_not_employed", 0), v.get("dibao_base", 0)),
+    lister=_dibao,
+)
+
+INDICATORS = (
+    employment_rate,
+    difficult_employment_rate,
+    pure_farming_families,
+    registered_unemployment_rate,
+    dibao_unemployed_share,
+)

@@ -407,3 +407,53 @@ def test_the_template_imports_empty(tree: Any, tmp_path: Path, run_import: Any) 
     write_template(path)
     result = run_import(path)
     assert result.ok and result.inserted == 0
+
+
+def test_difficult_ledger_follows_the_definitions_and_the_cases(tree: Any, tmp_path: Path) -> None:
+    """就业困难群体台账 decides with ``registry.definitions`` and reads the zero-family cases:
+    a zero family's labor-force members (reading 4: the cases are the episodes; reading 1: a
+    member whose status is unknown is not in the labor force), and CQ-3's not-employed members
+    of urban dibao households (reading 5: able, of working age, a known status other than
+    student/retired, unemployed or out, willing or not; reading 2: 农转非 is urban)."""
+    from jiuye.casework.models import ZeroFamilyCase
+    from jiuye.registry import services as registry
+
+    def household(number: str, hukou: str, dibao: bool) -> Any:
+        return registry.household_create(
+            actor=None, number=number, unit=tree["a1"], hukou_type=hukou, dibao=dibao
+        )
+
+    def member(name: str, h: Any, birth: date, *events: tuple[str, date], **kw: Any) -> None:
+        person = registry.person_create(
+            actor=None, id_number=make_id(birth), name=name, household=h, **kw
+        )
+        for status, since in events:
+            registry.person_change_status(actor=None, person=person, status=status, since=since)
+
+    z = household("DL-Z", "urban", False)
+    member("零甲", z, date(1990, 1, 1), ("unemployed", date(2026, 2, 1)))
+    member("零乙", z, date(1992, 1, 1))  # no status on record
+    d = household("DL-D", "urban", True)
+    member("保甲", d, date(1992, 1, 1), ("out", date(2025, 1, 1)), willing=False)
+    member("保乙", d, date(1988, 1, 1), ("unit", date(2020, 1, 1)))
+    member("保丙", d, date(2004, 1, 1), ("student", date(2022, 9, 1)))
+    member("保丁", d, date(1994, 1, 1))  # unknown: outside CQ-3's base
+    r = household("DL-R", "agricultural", True)
+    member("农甲", r, date(1990, 1, 1), ("unemployed", date(2025, 1, 1)))
+    member("农乙", r, date(1988, 1, 1), ("farming", date(2020, 1, 1)))
+    c = household("DL-C", "converted", True)
+    member("转甲", c, date(1990, 1, 1), ("unemployed", date(2025, 1, 1)))
+    member("转乙", c, date(1988, 1, 1), ("unit", date(2020, 1, 1)))
+
+    def difficult() -> dict[str, dict[str, Any]]:
+        path = tmp_path / "difficult.xlsx"
+        _export(path, tree["district"])
+        head, *rows = _values(path)["就业困难群体台账"]
+        return {r[1]: dict(zip(head, r, strict=True)) for r in rows}
+
+    found = difficult()
+    assert set(found) == {"零甲", "保甲", "转甲"}
+    assert found["零甲"]["零就业家庭"] == "是" and found["保甲"]["零就业家庭"] == "否"
+    # The zero family is the case row: without it the export does not sweep one of its own.
+    ZeroFamilyCase.objects.filter(household=z).delete()
+    assert set(difficult()) == {"保甲", "转甲"}

@@ -247,7 +247,8 @@ def test_zero_family_cases_follow_an_import(tree: Any, tmp_path: Path, run_impor
     )
     assert run_import(path).ok
     case = ZeroFamilyCase.objects.get(household__number="Z-1")
-    assert case.emerged_on == date(2026, 4, 1) and case.status == "open"
+    # Reading 4 (2026-12): the cases are the episodes, read as of a date (no stored status).
+    assert case.emerged_on == date(2026, 4, 1) and case.open_on(TODAY)
     # A member employed again: the next import closes the case.
     path2 = write_xlsx(
         tmp_path / "zero2.xlsx",
@@ -257,5 +258,129 @@ def test_zero_family_cases_follow_an_import(tree: Any, tmp_path: Path, run_impor
     )
     assert run_import(path2).ok
     case.refresh_from_db()
-    assert case.eliminated_on == date(2026, 5, 1) and case.status == "closed"
+    assert case.eliminated_on == date(2026, 5, 1) and not case.open_on(TODAY)
     assert date(2026, 5, 1) <= TODAY
+
+
+def _zero_book(tmp_path: Path, name: str, members: list[tuple[str, list[Any]]]) -> Path:
+    """A new household ``name`` of ``members``: (ID number, [(status label, since, registered)])."""
+    from tests.ledger.conftest import HEADERS, write_xlsx
+
+    return write_xlsx(
+        tmp_path / f"{name}.xlsx",
+        {
+            "户": [HEADERS["户"], [name, "110108001001A1", "城镇", "", ""]],
+            "人员": [["公民身份号码", "姓名", "户编号"], *([n, "成员", name] for n, _ in members)],
+            "就业状态": [
+                HEADERS["就业状态"],
+                *(
+                    [n, label, since, "是" if registered else "", "", ""]
+                    for n, events in members
+                    for label, since, registered in events
+                ),
+            ],
+        },
+    )
+
+
+def test_announced_episodes_follow_the_2026_readings(
+    tree: Any, tmp_path: Path, run_import: Any
+) -> None:
+    """A new household is announced (and casework opens its case) exactly when
+    ``definitions.zero_family_episodes`` finds an episode in everything recorded. Reading 1
+    (2026-12): a member without a status counts nowhere, so the episode starts with the
+    registration, not the member's 16th birthday; an employed member who retires before the
+    unemployed one leaves a zero family on the retirement day, after today if need be."""
+    from tests.conftest import make_id
+
+    from jiuye.casework.models import ZeroFamilyCase
+    from jiuye.registry.models import Person
+
+    jobless = ("失业", date(2026, 3, 1), True)
+    unknown, alone = make_id(date(1992, 1, 1)), make_id(date(1990, 1, 1))
+    assert run_import(_zero_book(tmp_path, "ZA-1", [(alone, [jobless]), (unknown, [])])).ok
+    case = ZeroFamilyCase.objects.get(household__number="ZA-1")
+    # Open today; ends (no labor force left) on the member's retirement day, already dated.
+    assert case.emerged_on == date(2026, 3, 1) and case.open_on(TODAY)
+    assert case.eliminated_on == Person.objects.get(id_number=alone).retire_on
+
+    anchor, young = make_id(date(1995, 1, 1)), make_id(date(1990, 5, 5))
+    held = [(anchor, [("单位就业", date(2020, 1, 1), False)]), (young, [jobless])]
+    assert run_import(_zero_book(tmp_path, "ZA-2", held)).ok
+    assert not ZeroFamilyCase.objects.filter(household__number="ZA-2").exists()
+
+    old = make_id(date(1966, 12, 1))
+    leaving = [
+        (old, [("单位就业", date(2020, 1, 1), False)]),
+        (make_id(date(1991, 1, 1)), [jobless]),
+    ]
+    assert run_import(_zero_book(tmp_path, "ZA-3", leaving)).ok
+    retires = Person.objects.get(id_number=old).retire_on
+    assert retires > TODAY
+    case = ZeroFamilyCase.objects.get(household__number="ZA-3")
+    assert case.emerged_on == retires and not case.open_on(TODAY)
+
+
+@pytest.mark.parametrize("seed", [20261201, 7])
+def test_announcements_miss_no_household_with_an_episode(
+    tree: Any, tmp_path: Path, run_import: Any, seed: int
+) -> None:
+    """The importer skips most new households before the sweep (necessary conditions for an
+    episode); on random households the ones with a case are exactly those whose recorded
+    history has an episode (``definitions.zero_family_episodes``, DOMAIN §3)."""
+    import random
+
+    from tests.conftest import make_id
+    from tests.ledger.conftest import HEADERS, write_xlsx
+
+    from jiuye.casework.models import ZeroFamilyCase
+    from jiuye.lib.retirement import add_months
+    from jiuye.registry.definitions import MemberTimeline, zero_family_episodes
+    from jiuye.registry.models import Person, StatusEvent
+
+    rng = random.Random(seed)
+    labels = {"单位就业": False, "务农": False, "失业": True, "在校": False, "退休": False}
+    households, persons, statuses = [], [], []
+    for h in range(80):
+        number = f"RND-{h:03d}"
+        households.append([number, "110108001001A1", "城镇", "", ""])
+        for _member in range(rng.randint(1, 4)):
+            birth = date(rng.randint(1956, 2011), rng.randint(1, 12), rng.randint(1, 28))
+            pid = make_id(birth, male=rng.random() < 0.5)
+            able, willing = rng.random() < 0.9, rng.random() < 0.85
+            persons.append([pid, "成员", number, "有" if able else "无", "有" if willing else "无"])
+            sixteen = add_months(birth, 16 * 12)
+            for day in sorted(
+                {
+                    date(rng.randint(2015, 2026), rng.randint(1, 10), 1)
+                    for _ in range(rng.randint(0, 3))
+                }
+            ):
+                label = rng.choice(list(labels))
+                if day < sixteen:
+                    label = "在校"
+                registered = labels[label] and rng.random() < 0.7
+                statuses.append([pid, label, day, "是" if registered else "", "", ""])
+    path = write_xlsx(
+        tmp_path / "random.xlsx",
+        {
+            "户": [HEADERS["户"], *households],
+            "人员": [["公民身份号码", "姓名", "户编号", "劳动能力", "就业愿望"], *persons],
+            "就业状态": [HEADERS["就业状态"], *statuses],
+        },
+    )
+    result = run_import(path)
+    assert result.ok, result.issues[:3]
+    events: dict[int, list[tuple[date, str]]] = {}
+    for person_id, since, status in StatusEvent.objects.values_list("person_id", "since", "status"):
+        events.setdefault(person_id, []).append((since, status))
+    members: dict[str, list[MemberTimeline]] = {}
+    for pk, household, work_from, retire_on, able, willing in Person.objects.values_list(
+        "pk", "household__number", "work_from", "retire_on", "able", "willing"
+    ):
+        members.setdefault(household, []).append(
+            MemberTimeline(work_from, retire_on, able, willing, events.get(pk, []))
+        )
+    expected = {h for h, m in members.items() if zero_family_episodes(m)}
+    assert expected  # the draw has some
+    assert set(ZeroFamilyCase.objects.values_list("household__number", flat=True)) == expected

@@ -31,22 +31,19 @@ from typing import Any
 from django.db import connection, models, transaction
 
 from jiuye.audit.services import audit_record
+from jiuye.casework.columns import SERVICE_FIELDS
 from jiuye.casework.models import ServiceRecord
-from jiuye.demo.generator import (
+from jiuye.demo.generator import Batch, Row, SeedConfig, generate
+from jiuye.lib import bulkload
+from jiuye.registry.columns import (
     EVENT_FIELDS,
     HOUSEHOLD_FIELDS,
     PERSON_FIELDS,
     RECOGNITION_FIELDS,
-    SERVICE_FIELDS,
-    UNIT_FIELDS,
-    Batch,
-    Row,
-    SeedConfig,
-    generate,
 )
-from jiuye.lib import bulkload
 from jiuye.registry.models import DifficultyRecognition, Household, Person, StatusEvent
 from jiuye.registry.signals import statuses_changed
+from jiuye.units.columns import UNIT_FIELDS
 from jiuye.units.models import Unit
 
 # In dependency order: parents before children.

@@ -5,11 +5,14 @@ Sheets, in order:
 
 - 说明: the unit, the as-of date, the period, whether numbers are masked;
 - the ten ledgers, one sheet each (names end in 台账; an import skips them): 劳动力资源,
-  下岗失业人员 (with the ten-clears columns and what is missing), 就业困难群体 (recognised
-  difficult persons, members of zero-employment families, 4050 persons, dibao household members
-  without a job), 登记失业高校毕业生, 复转军人, 农民工, 就业再就业培训, 就业服务 (介绍、指导),
-  政策落实, 岗位开发及需求 (headers only: the jobs module is not there yet). Person ledgers are
-  taken at the as-of date (status in force then); service ledgers over the period;
+  下岗失业人员 (with the ten-clears columns and what is missing), 就业困难群体 (persons recognised
+  difficult on the date, labor-force members of households with a zero-family case open on the
+  date, 4050 persons, and CQ-3's able members of urban dibao households who are not employed),
+  登记失业高校毕业生, 复转军人, 农民工, 就业再就业培训, 就业服务 (介绍、指导), 政策落实,
+  岗位开发及需求 (headers only: the jobs module is not there yet). Person ledgers are taken at
+  the as-of date (status in force then, unknown before a person's first event); service ledgers
+  over the period. Who belongs on a ledger is decided by ``registry.definitions`` (working age,
+  labor force, 4050, recognition in force, CQ-3's base), never restated here;
 - the six data sheets of the ledger workbook contract (单位 with the unit's ancestors, 户, 人员,
   就业状态, 困难认定, 服务记录: the full history), which import back loss-free. A sheet longer
   than Excel allows continues on "人员(2)".
@@ -31,16 +34,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from jiuye.accounts.models import User
 from jiuye.accounts.reveal import MIN_REASON
 from jiuye.audit.services import audit_export
-from jiuye.casework.models import ServiceKind, ServiceRecord, UnemployedProfile
-from jiuye.casework.selectors import households_of, persons_of
+from jiuye.casework.models import ServiceKind, ServiceRecord, UnemployedProfile, ZeroFamilyCase
 from jiuye.casework.tenclears import labels as tenclears_labels
 from jiuye.casework.tenclears import missing_fields
 from jiuye.ledger.columns import (
@@ -58,21 +61,21 @@ from jiuye.ledger.columns import (
 )
 from jiuye.ledger.xlsx import Workbook
 from jiuye.lib.masking import mask_id_number, mask_phone
-from jiuye.lib.retirement import add_months
-from jiuye.registry.classification import zero_households
+from jiuye.registry import definitions
 from jiuye.registry.models import (
-    EMPLOYED,
-    OUTSIDE_LABOR_FORCE,
     DifficultyRecognition,
     HukouType,
     Sex,
     Status,
     StatusEvent,
 )
+from jiuye.registry.selectors import households_of, persons_of
 from jiuye.units.models import Level, Unit
+from jiuye.units.scope import SYSTEM
 
 Row = list[Any]
 ProgressFn = Callable[[str, int], None]
+E = TypeVar("E")
 
 # (header, width) of each ledger sheet.
 PERSON_HEAD = [
@@ -307,6 +310,13 @@ def _label(column: Column, value: Any) -> Any:
     return value
 
 
+def _event_on(events: Sequence[tuple[date, E]], on: date) -> E | None:
+    """The event in force on ``on`` among (since, event) pairs sorted by since: the one rule of
+    ``definitions.status_on`` (None before the first: the status is unknown)."""
+    found = definitions.status_on(cast("Sequence[tuple[date, str]]", events), on)
+    return cast("E | None", found)
+
+
 def _age(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
@@ -353,13 +363,12 @@ class _Data:
     unit_name: dict[int, str]
     households: dict[int, tuple[Any, ...]]  # id → (number, community, grid, hukou, address, dibao)
     persons: list[tuple[Any, ...]]  # PERSON_VALUES, ordered by household number and ID number
-    events: dict[
-        int, list[tuple[Any, ...]]
-    ]  # person id → (status, since, registered, employer, cause)
+    # person id → [(since, (status, since, registered, employer, cause))], by since
+    events: dict[int, list[tuple[date, tuple[Any, ...]]]]
     recognitions: dict[int, list[tuple[Any, ...]]]  # person id → (category, start, end, note)
     services: dict[int, list[tuple[Any, ...]]]
     profiles: dict[int, tuple[Any, ...]]
-    zero: set[int]
+    zero: set[int]  # households with a zero-family case open on the date
 
 
 SERVICE_VALUES = (
@@ -379,9 +388,10 @@ SERVICE_VALUES = (
 )
 
 
-def _read(unit: Unit, user: Any, on: date) -> _Data:
-    persons_qs = persons_of(unit, user)
-    households_qs = households_of(unit, user)
+def _read(unit: Unit, user: User | None, on: date) -> _Data:
+    reader = SYSTEM if user is None else user  # None: the command line, every row
+    persons_qs = persons_of(unit, user=reader)
+    households_qs = households_of(unit, user=reader)
     ancestors = [code for code in unit.path.strip("/").split("/")]
     units = list(
         Unit.objects.filter(Q(path__startswith=unit.path) | Q(code__in=ancestors))
@@ -399,13 +409,13 @@ def _read(unit: Unit, user: Any, on: date) -> _Data:
     persons = list(persons_qs.order_by().values_list(*PERSON_VALUES))
     persons.sort(key=lambda p: (households[p[V["household_id"]]][0], p[V["id_number"]]))
     person_filter = persons_qs.order_by().values("pk")
-    events: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for person_id, *rest in (
+    events: dict[int, list[tuple[date, tuple[Any, ...]]]] = defaultdict(list)
+    for person_id, status, since, *rest in (
         StatusEvent.objects.filter(person__in=person_filter)
         .order_by("person_id", "since")
         .values_list("person_id", "status", "since", "registered", "employer", "cause")
     ):
-        events[person_id].append(tuple(rest))
+        events[person_id].append((since, (status, since, *rest)))
     recognitions: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for person_id, *rest in (
         DifficultyRecognition.objects.filter(person__in=person_filter)
@@ -433,7 +443,12 @@ def _read(unit: Unit, user: Any, on: date) -> _Data:
             "social_insurance",
         )
     }
-    zero = {row.household_id for row in zero_households(on=on, households=households_qs)}
+    # The zero-family cases are the episodes (one set for every reader): open on the date.
+    zero = set(
+        ZeroFamilyCase.objects.open_on(on)
+        .filter(household__in=households_qs.order_by().values("pk"))
+        .values_list("household_id", flat=True)
+    )
     return _Data(
         units,
         unit_code,
@@ -496,15 +511,10 @@ class _Writer:
         self.id_of: Callable[[str], str] = (lambda n: n) if reveal else mask_id_number
         self.phone_of: Callable[[str], str] = (lambda p: p) if reveal else mask_phone
         self.by_id = {p[0]: p for p in data.persons}
-        self.in_force: dict[int, tuple[Any, ...] | None] = {}
-        for p in data.persons:
-            current = None
-            for event in data.events.get(p[0], ()):
-                if event[1] <= on:
-                    current = event
-                else:
-                    break
-            self.in_force[p[0]] = current
+        events = data.events
+        self.in_force: dict[int, tuple[Any, ...] | None] = {
+            p[0]: _event_on(events.get(p[0], ()), on) for p in data.persons
+        }
 
     # -- the data sheets --
 
@@ -574,7 +584,7 @@ class _Writer:
     def statuses(self) -> Iterator[Row]:
         status, registered = STATUSES.column("status"), STATUSES.column("registered")
         for p in self.d.persons:
-            for st, since, reg, employer, cause in self.d.events.get(p[0], ()):
+            for _since, (st, since, reg, employer, cause) in self.d.events.get(p[0], ()):
                 yield [
                     self.id_of(p[1]),
                     p[2],
@@ -662,7 +672,35 @@ class _Writer:
         return str(Status(event[0]).label), event[1], "是" if event[2] else "否", event[3]
 
     def _working_age(self, p: tuple[Any, ...]) -> bool:
-        return p[V["work_from"]] <= self.on < p[V["retire_on"]]
+        return definitions.is_working_age(
+            work_from=p[V["work_from"]], retire_on=p[V["retire_on"]], on=self.on
+        )
+
+    def _labor_force(self, p: tuple[Any, ...], status: str | None) -> bool:
+        return definitions.in_labor_force(
+            work_from=p[V["work_from"]],
+            retire_on=p[V["retire_on"]],
+            able=p[V["able"]],
+            willing=p[V["willing"]],
+            status=status,
+            on=self.on,
+        )
+
+    def _dibao_not_employed(self, p: tuple[Any, ...], status: str | None) -> bool:
+        """CQ-3's 有劳动能力的未就业人员: in the base of an urban dibao household, not employed."""
+        household = self.d.households[p[V["household_id"]]]
+        return bool(
+            household[5]
+            and definitions.is_urban(household[3])
+            and definitions.in_dibao_base(
+                work_from=p[V["work_from"]],
+                retire_on=p[V["retire_on"]],
+                able=p[V["able"]],
+                status=status,
+                on=self.on,
+            )
+            and definitions.dibao_not_employed(status)
+        )
 
     def labor_resources(self) -> Iterator[Row]:
         n = 0
@@ -704,7 +742,7 @@ class _Writer:
         n = 0
         for p in self.d.persons:
             event = self.in_force.get(p[0])
-            if event is None or event[0] != Status.UNEMPLOYED:
+            if event is None or event[0] != definitions.UNEMPLOYED:
                 continue
             n += 1
             _status, since, registered, _employer, cause = event
@@ -752,27 +790,27 @@ class _Writer:
     def difficult(self) -> Iterator[Row]:
         n = 0
         category = RECOGNITIONS.column("category")
+        on = self.on
+        in_force_on = definitions.recognition_in_force
         for p in self.d.persons:
             in_force = [
                 r
                 for r in self.d.recognitions.get(p[0], ())
-                if r[1] <= self.on and (r[2] is None or r[2] > self.on)
+                if in_force_on(recognized_on=r[1], ended_on=r[2], on=on)
             ]
             household = self.d.households[p[V["household_id"]]]
             zero = p[V["household_id"]] in self.d.zero
             event = self.in_force.get(p[0])
             status = event[0] if event else None
-            unemployed = status == Status.UNEMPLOYED
-            years = 40 if p[V["sex"]] == Sex.FEMALE else 50
-            is_4050 = unemployed and add_months(p[V["birth_date"]], years * 12) <= self.on
-            labor_force = (
-                self._working_age(p)
-                and p[V["able"]]
-                and p[V["willing"]]
-                and status not in OUTSIDE_LABOR_FORCE
+            is_4050 = definitions.is_4050(
+                sex=p[V["sex"]], birth_date=p[V["birth_date"]], status=status, on=on
             )
-            dibao_jobless = household[5] and labor_force and status not in EMPLOYED
-            if not (in_force or (zero and labor_force) or is_4050 or dibao_jobless):
+            if not (
+                in_force
+                or is_4050
+                or (zero and self._labor_force(p, status))
+                or self._dibao_not_employed(p, status)
+            ):
                 continue
             n += 1
             status_label, since, _registered, _employer = self._status(p)
@@ -795,7 +833,7 @@ class _Writer:
             if (
                 p[V["graduate_year"]] is None
                 or event is None
-                or not (event[0] == Status.UNEMPLOYED and event[2])
+                or not (event[0] == definitions.UNEMPLOYED and event[2])
             ):
                 continue
             n += 1
@@ -886,10 +924,10 @@ class _Writer:
             ]
 
 
-def _check_reveal(actor: Any, reveal: bool, reason: str) -> None:
+def _check_reveal(actor: User | None, reveal: bool, reason: str) -> None:
     if not reveal:
         return
-    if actor is not None and not getattr(actor, "may_reveal", False):
+    if actor is not None and not actor.may_reveal:
         raise PermissionDenied("您没有导出完整证件号码和电话的权限。")
     if len((reason or "").strip()) < MIN_REASON:
         raise ValidationError(f"导出完整号码须填写原因（至少{MIN_REASON}个字）。", code="reason")
@@ -897,7 +935,7 @@ def _check_reveal(actor: Any, reveal: bool, reason: str) -> None:
 
 def export_ledgers(
     *,
-    actor: Any,
+    actor: User | None,
     unit: Unit,
     target: str | Path | IO[bytes],
     on: date,

@@ -1,8 +1,11 @@
 """What an import reports: one :class:`Issue` per problem, located by sheet, row and column.
 
-Messages are kept here in both languages (the CLI's ``--lang en`` and the English UI pick
-``message_en``); each has a stable ``code`` the tests and the error workbook use. Values are
-masked like everything else the system shows (an ID or phone number keeps its ends only).
+The messages of the file, its cells and its references are kept here in both languages (the
+CLI's ``--lang en`` and the English UI pick ``message_en``); each has a stable ``code`` the tests
+and the error workbook use. A row that fails a rule check reports the check's own
+:class:`~jiuye.lib.problems.Problem` (``registry.checks``, ``casework.checks``: its code and
+words, the same a form shows), so no rule's wording is repeated here. Values are masked like
+everything else the system shows (an ID or phone number keeps its ends only).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from jiuye.lib.masking import mask_text
+from jiuye.lib.problems import Problem
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # The file as a whole.
@@ -186,33 +190,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "女性退休基准只适用于女性",
         "The female retirement base applies to women only",
     ),
-    "before_birth": ("{what}早于出生日期", "The {what_en} is before the date of birth"),
-    "future": ("{what}不能晚于今天（{today}）", "The {what_en} cannot be after today ({today})"),
-    "end_before_start": ("退出日期早于认定日期", "The end date is before the recognition date"),
-    "registered_not_unemployed": (
-        "只有失业状态可以登记失业",
-        "Only an unemployed status can be registered",
-    ),
-    "not_4050": (
-        "认定日不符合4050条件（女40周岁、男50周岁以上且失业）",
-        "On the recognition date the person does not qualify as 4050 (women 40+, men 50+, "
-        "unemployed)",
-    ),
-    "training_mode_required": (
-        "职业培训须填写培训模式（定岗/订单/定向/其他）",
-        "A training needs a mode (定岗/订单/定向/其他)",
-    ),
-    "outcome_required": (
-        "满意度测评须填写结果（非常满意/满意/一般/不满意）",
-        "A satisfaction survey needs an outcome (非常满意/满意/一般/不满意)",
-    ),
-    "valid_required": ("投诉须填写结果（有效/无效）", "A complaint needs an outcome (有效/无效)"),
-    "outcome_kind": (
-        "结果“{label}”不适用于{kind}",
-        "The outcome '{label}' does not apply to {kind}",
-    ),
-    "policy_name_required": ("政策落实须填写政策名称", "A policy payment needs the policy's name"),
-    "not_applicable": ("“{field}”只适用于{kind}", "'{field}' applies to {kind} only"),
     "crashed": (
         "导入中断，数据库未作任何更改（{detail}）",
         "The import stopped; nothing was changed in the database ({detail})",
@@ -226,9 +203,6 @@ WORDS_EN = {
     "单位": "unit",
     "上级单位": "parent unit",
     "层级": "level",
-    "状态起始日期": "status date",
-    "认定日期": "recognition date",
-    "服务日期": "service date",
 }
 
 
@@ -291,6 +265,21 @@ def make_issue(
         code=code,
         message_zh=zh.format(**full),
         message_en=en.format(**full),
+    )
+
+
+def issue_from_problem(
+    problem: Problem, *, sheet: str, row: int | None, column: str, value: Any = None
+) -> Issue:
+    """A rule check's problem, located (its code and words unchanged)."""
+    return Issue(
+        sheet=sheet,
+        row=row,
+        column=column,
+        value=_value_text(value),
+        code=problem.code,
+        message_zh=problem.zh,
+        message_en=problem.en,
     )
 
 

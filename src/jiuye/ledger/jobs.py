@@ -20,13 +20,14 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import close_old_connections, connection, connections
 from django.utils import timezone
 
+from jiuye.accounts.models import User
 from jiuye.ledger.issues import LedgerFileError, make_issue
 from jiuye.ledger.models import ImportJob, JobMode, JobStatus
 from jiuye.ledger.readers import max_file_bytes
@@ -98,7 +99,7 @@ def remove_stale_uploads(max_age_hours: int = 24) -> None:
             continue
 
 
-def create_check(*, user: Any, uploaded: UploadedFile) -> ImportJob:
+def create_check(*, user: User, uploaded: UploadedFile) -> ImportJob:
     """Store the upload and start checking it (a dry run)."""
     remove_stale_uploads()
     stored, sha256, size = store_upload(uploaded)

@@ -30,17 +30,19 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
+from jiuye.accounts.models import User
 from jiuye.casework.models import ServiceRecord, UnemployedProfile
-from jiuye.demo.generator import (
+from jiuye.ledger.validate.fetch import P, fetch_by
+from jiuye.ledger.validate.plan import Plan
+from jiuye.lib import bulkload
+from jiuye.registry.columns import (
     EVENT_FIELDS,
     HOUSEHOLD_FIELDS,
     PERSON_FIELDS,
     RECOGNITION_FIELDS,
-    UNIT_FIELDS,
 )
-from jiuye.ledger.validate import P, Plan, fetch_by
-from jiuye.lib import bulkload
 from jiuye.registry.models import DifficultyRecognition, Household, Person, StatusEvent
+from jiuye.units.columns import UNIT_FIELDS
 from jiuye.units.models import Unit
 
 # The tables whose constraints and indexes a large load lifts (those ``jiuye seed`` lifts).
@@ -244,12 +246,12 @@ class Writer:
         self,
         plan: Plan,
         *,
-        actor: Any = None,
+        actor: User | None = None,
         today: date | None = None,
         progress: Progress | None = None,
     ) -> None:
         self.plan = plan
-        self.actor_id = getattr(actor, "pk", None)
+        self.actor_id = actor.pk if actor is not None else None
         self.today = today or timezone.localdate()
         self.progress = progress
         self.unit_ids: dict[str, int] = {}
@@ -534,7 +536,11 @@ class Writer:
 
 
 def write(
-    plan: Plan, *, actor: Any = None, today: date | None = None, progress: Progress | None = None
+    plan: Plan,
+    *,
+    actor: User | None = None,
+    today: date | None = None,
+    progress: Progress | None = None,
 ) -> set[int]:
     """Write the plan; returns the ids of the households to announce (statuses_changed).
 
@@ -567,7 +573,7 @@ class Pipeline:
     def __init__(
         self,
         *,
-        actor: Any = None,
+        actor: User | None = None,
         today: date | None = None,
     ) -> None:
         self.actor = actor

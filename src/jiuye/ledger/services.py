@@ -12,7 +12,7 @@ start), so nothing can change between the check and the write; an exception or a
 point leaves the database as it was. A dry run (the web page's check) reads outside any
 transaction, so it never blocks other writers. ``statuses_changed`` is sent inside the
 transaction for the
-households whose history changed (see ``Validator._finish_announcements``), so casework's
+households whose history changed (see ``ledger.validate.announcements``), so casework's
 zero-family cases follow. The audit log gets one ``ledger.import`` row per import with the file
 names, their SHA-256, the mode and the counts per sheet — never one per row; an import that
 wrote nothing (rejected, or failed) gets one ``ledger.import_rejected`` row instead.
@@ -34,6 +34,7 @@ from typing import Any, Literal
 from django.db import transaction
 from django.utils import timezone
 
+from jiuye.accounts.models import User
 from jiuye.audit.services import audit_record
 from jiuye.ledger import load
 from jiuye.ledger.issues import Issue, LedgerFileError, make_issue
@@ -100,10 +101,8 @@ class _Abort(Exception):
     """Roll the transaction back (dry run, or errors in all-or-nothing mode)."""
 
 
-def _audit(actor: Any, result: ImportResult, outcome: str) -> None:
-    unit = None
-    if actor is not None:
-        unit = actor.units.order_by("path").first() if hasattr(actor, "units") else None
+def _audit(actor: User | None, result: ImportResult, outcome: str) -> None:
+    unit = actor.units.order_by("path").first() if actor is not None else None
     audit_record(
         actor=actor,
         # Only an import that wrote is "ledger.import" (a bulk write: the standards aggregates
@@ -123,7 +122,7 @@ def _audit(actor: Any, result: ImportResult, outcome: str) -> None:
 
 def ledger_import(
     *,
-    actor: Any,
+    actor: User | None,
     files: Sequence[tuple[Path, str]],
     mode: Mode = "all",
     sheet: str | None = None,
@@ -214,7 +213,7 @@ def ledger_import(
     return result
 
 
-def aggregates_after_import(*, actor: Any) -> float | None:
+def aggregates_after_import(*, actor: User | None) -> float | None:
     """Rebuild the standards aggregates if an import left them stale (see
     ``standards.receivers``); the seconds it took, or None when they were fresh. Run after the
     import's commit, in its own transaction: the import is never held up or undone by it, and

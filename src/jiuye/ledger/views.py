@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiuye.accounts.models import User
 from jiuye.casework.selectors import user_units
 from jiuye.ledger import jobs
 from jiuye.ledger.columns import SHEET_BY_KEY
@@ -36,11 +37,12 @@ SHOWN_ISSUES = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _data_user(request: HttpRequest) -> Any:
+def _data_user(request: HttpRequest) -> User:
     """Ledger pages are for the roles that work with residents' data."""
-    if not getattr(request.user, "sees_personal_data", False):
+    user = request.user
+    if not isinstance(user, User) or not user.sees_personal_data:
         raise PermissionDenied
-    return request.user
+    return user
 
 
 def _lang() -> str:
@@ -48,9 +50,9 @@ def _lang() -> str:
 
 
 def _export_form(request: HttpRequest, data: Any = None) -> ExportForm:
-    user = request.user
+    user = _data_user(request)
     units = [(u.code, f"{u.name}（{u.code}）") for u in user_units(user)]
-    return ExportForm(data, units=units, may_reveal=getattr(user, "may_reveal", False))
+    return ExportForm(data, units=units, may_reveal=user.may_reveal)
 
 
 @login_required

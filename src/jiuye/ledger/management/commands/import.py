@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jiuye.accounts.models import User
 from jiuye.ledger.columns import SHEET_BY_KEY, is_view_sheet, sheet_for
 from jiuye.ledger.services import Mode, aggregates_after_import, ledger_import
 from jiuye.ledger.terminal import ProgressBar, report_lines, write_errors
@@ -76,8 +77,6 @@ class Command(BaseCommand):
         lang: str = options["lang"]
         actor = None
         if options["user"]:
-            from jiuye.accounts.models import User
-
             actor = User.objects.filter(username=options["user"], is_active=True).first()
             if actor is None:
                 raise CommandError(f"用户不存在或已停用：{options['user']}")
@@ -138,7 +137,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(summary))
         self._rebuild_aggregates(actor, en)
 
-    def _rebuild_aggregates(self, actor: Any, en: bool) -> None:
+    def _rebuild_aggregates(self, actor: User | None, en: bool) -> None:
         seconds = aggregates_after_import(actor=actor)
         if seconds is not None:
             self.stdout.write(

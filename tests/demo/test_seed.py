@@ -17,12 +17,11 @@ from jiuye.casework.models import ServiceRecord
 from jiuye.demo.generator import DEFAULT_TODAY, SeedConfig
 from jiuye.demo.loader import SeedRefused, SeedSummary, seed
 from jiuye.lib import idcard
-from jiuye.registry import services
-from jiuye.registry.classification import community_classification, household_zero_status
+from jiuye.registry import checks, services
+from jiuye.registry.classification import community_classification, household_episodes
+from jiuye.registry.definitions import EMPLOYED, OUTSIDE_LABOR_FORCE
 from jiuye.registry.derive import person_derived_fields
 from jiuye.registry.models import (
-    EMPLOYED,
-    OUTSIDE_LABOR_FORCE,
     DifficultyRecognition,
     Household,
     Person,
@@ -162,11 +161,15 @@ def test_recognitions_consistent(seeded: SeedSummary) -> None:
         person = persons[r.person_id]
         assert person.birth_date <= r.recognized_on <= TODAY
         assert r.ended_on is None or r.recognized_on <= r.ended_on <= TODAY
-        if r.category == "4050":
-            assert services.is_4050(person, r.recognized_on)
-        if r.category in ("long_term", "zero_family"):
-            status = services.status_on(person, r.recognized_on)
-            assert status is not None and status.status == "unemployed"
+        # The same checks a form and an import apply (DOMAIN §3: each category on its date).
+        problems = checks.recognition_problems(
+            category=r.category,
+            recognized_on=r.recognized_on,
+            ended_on=r.ended_on,
+            note=r.note,
+            facts=services.RegistryFacts(person, r.recognized_on),
+        )
+        assert problems == [], (r.category, r.recognized_on, problems)
 
 
 def test_zero_families_are_rare_and_announced(db: Any) -> None:
@@ -186,7 +189,7 @@ def test_zero_families_are_rare_and_announced(db: Any) -> None:
     assert len(with_zero) <= 0.4 * len(counts)
     # The announced households are exactly those ever a zero family since records began.
     for household in Household.objects.filter(pk__in=announced[0]):
-        assert household_zero_status(household=household, on=TODAY).episodes
+        assert household_episodes(household.pk)
     zero_now = sum(c.zero_families for c in counts.values())
     assert zero_now <= summary.zero_households
     labor = sum(c.labor_force for c in counts.values())
@@ -282,10 +285,11 @@ def test_service_records(seeded: SeedSummary) -> None:
 def test_worklist_shows_a_handful(seeded: SeedSummary) -> None:
     """A typical community's worklist holds some overdue items, not every unemployed person."""
     from jiuye.casework.deadlines import worklist
+    from jiuye.units.scope import SYSTEM
 
     community = Unit.objects.filter(level=Level.COMMUNITY).order_by("pk").first()
     assert community is not None
-    items = worklist(community, TODAY)
+    items = worklist(community, TODAY, user=SYSTEM)
     unemployed = Person.objects.filter(community=community, current_registered=True).count()
     overdue = {i.person_id for i in items if i.rule_id in ("CQ-4", "QG-6-visit", "QG-3")}
     assert len(overdue) <= max(3, unemployed // 3)

@@ -48,66 +48,29 @@ from typing import Any
 
 from stdnum.cn import ric
 
+from jiuye.casework.columns import SERVICE_FIELDS as SERVICE_FIELDS
 from jiuye.lib import idcard, retirement, workdays
 from jiuye.lib.idcard import Sex
-from jiuye.registry.classification import MemberTimeline, zero_family_episodes
+from jiuye.registry.columns import EVENT_FIELDS as EVENT_FIELDS
+from jiuye.registry.columns import HOUSEHOLD_FIELDS as HOUSEHOLD_FIELDS
+from jiuye.registry.columns import PERSON_FIELDS as PERSON_FIELDS
+from jiuye.registry.columns import RECOGNITION_FIELDS as RECOGNITION_FIELDS
+from jiuye.registry.definitions import (
+    AGE_4050,
+    EMPLOYED,
+    Episode,
+    MemberTimeline,
+    is_working_age,
+    long_term_from,
+    zero_family_episodes,
+)
+from jiuye.units.columns import UNIT_FIELDS as UNIT_FIELDS
 
 DEFAULT_TODAY = date(2026, 11, 22)
 DEFAULT_DISTRICT = "110108"
 HISTORY_DAYS = 730  # statuses change over the last two years; earlier history is one event
 
 Row = tuple[Any, ...]
-
-UNIT_FIELDS = ("id", "code", "name", "level", "parent_id", "path")
-HOUSEHOLD_FIELDS = ("id", "number", "community_id", "grid_id", "hukou_type", "address", "dibao")
-PERSON_FIELDS = (
-    "id",
-    "id_number",
-    "name",
-    "birth_date",
-    "sex",
-    "household_id",
-    "relation",
-    "hukou_type",
-    "phone",
-    "community_id",
-    "grid_id",
-    "able",
-    "willing",
-    "female_base",
-    "education",
-    "skill_level",
-    "disabled",
-    "veteran",
-    "migrant_worker",
-    "landless",
-    "poverty_labor",
-    "graduate_year",
-    "work_from",
-    "retire_on",
-    "current_status",
-    "current_since",
-    "current_registered",
-)
-EVENT_FIELDS = ("id", "person_id", "status", "since", "until", "registered", "employer", "cause")
-RECOGNITION_FIELDS = ("id", "person_id", "category", "recognized_on", "ended_on", "note")
-SERVICE_FIELDS = (
-    "id",
-    "person_id",
-    "kind",
-    "on",
-    "by_name",
-    "training_mode",
-    "enrolled",
-    "completed",
-    "certified",
-    "outcome",
-    "valid",
-    "policy_name",
-    "amount",
-    "note",
-    "created_at",
-)
 
 # Real county codes valid for every birth year in python-stdnum's table (no "[from-to]" range),
 # used as the birthplace of migrant households.
@@ -157,7 +120,9 @@ EMPLOYERS = {
 LOSS_CAUSES = ("合同到期", "单位裁员", "个人辞职", "企业关停", "家庭原因")
 NEVER_EMPLOYED_CAUSE = "毕业未就业"
 
+# The employed statuses in the order the job weights below are given.
 EMPLOYED_STATUSES = ("unit", "flexible", "self", "transfer", "public_post", "farming")
+assert frozenset(EMPLOYED_STATUSES) == EMPLOYED
 EDUCATION_GRAD_AGE = {
     "初中": 16,
     "高中": 19,
@@ -240,6 +205,7 @@ RECOGNIZE_LONG_TERM = 0.7
 CST = timezone(timedelta(hours=8))
 ONE_DAY = timedelta(days=1)
 GUIDANCE_LAGS = (0, 0, 1, 1, 2, 3)  # working days after the registration day: on time (CQ-4)
+OTHER_NOTE = "公益性岗位安置对象"
 TRAINING_MODES = _Picker(("post", "order", "directed", "other"), (0.25, 0.18, 0.15, 0.42))
 DEFAULT_POLICY = ("就业困难人员岗位补贴", Decimal("1200.00"))
 POLICIES = {
@@ -639,11 +605,12 @@ class DistrictGenerator:
             )
             if household.past_zero is not None:
                 emerged = household.past_zero
-            if self._ever_zero(household):
+            episodes = self._episodes(household)
+            if episodes:
                 batch.zero_households.append(household.id)
             for member in household.members:
                 self._emit_person(member, household, unit, village, batch)
-                recognized = self._recognitions(member, household, emerged, weak, batch)
+                recognized = self._recognitions(member, household, episodes, emerged, weak, batch)
                 self._services(member, recognized, staff, batch)
         self._community_services(households, "unsatisfied" in profile, staff, batch)
 
@@ -1002,7 +969,7 @@ class DistrictGenerator:
         age (``aged``; a third of them placed in a public-welfare post, 公益性岗位), or ending in
         the member's public-welfare post."""
         rng, today = self.rng, self.today
-        threshold = retirement.add_months(member.birth, (40 if member.sex == "F" else 50) * 12)
+        threshold = retirement.add_months(member.birth, AGE_4050[member.sex] * 12)
         first = max(self._entry_date(member), household.opened)
         lo = max(first + timedelta(days=30), today - timedelta(days=RECOGNITION_DAYS))
         if aged:
@@ -1149,14 +1116,13 @@ class DistrictGenerator:
                 ]
         return [["unemployed", lost, registered, "", cause]]
 
-    def _ever_zero(self, household: HouseholdPlan) -> bool:
-        """Whether the household was a zero family on any day since its first recorded status,
-        by the registry's own sweep. Without an unemployed event it cannot have been: every
-        member of working age has a status on record from the first recorded day on."""
+    def _episodes(self, household: HouseholdPlan) -> list[Episode]:
+        """The household's zero-family episodes (the cases to open), by the registry's own
+        sweep. Without an unemployed event there can be none (a member with no status on
+        record counts nowhere)."""
         members = household.members
         if not any(e[0] == "unemployed" for m in members for e in m.events):
-            return False
-        first = min(m.events[0][1] for m in members if m.events)
+            return []
         timelines = [
             MemberTimeline(
                 work_from=m.work_from,
@@ -1167,8 +1133,7 @@ class DistrictGenerator:
             )
             for m in members
         ]
-        episodes = zero_family_episodes(timelines, until=self.today)
-        return any(e.ended_on is None or e.ended_on > first for e in episodes)
+        return zero_family_episodes(timelines)
 
     # --- rows --------------------------------------------------------------------------------
 
@@ -1249,6 +1214,7 @@ class DistrictGenerator:
         self,
         member: Member,
         household: HouseholdPlan,
+        episodes: list[Episode],
         emerged: date | None,
         weak: bool,
         batch: Batch,
@@ -1261,7 +1227,9 @@ class DistrictGenerator:
         rng, today = self.rng, self.today
         rows: dict[str, tuple[date, date | None]] = {}
         events = member.events
-        working_age = member.work_from <= today < member.retire_on
+        working_age = is_working_age(
+            work_from=member.work_from, retire_on=member.retire_on, on=today
+        )
         if weak:
             p4050 = RECOGNIZE_4050_WEAK
         else:
@@ -1275,18 +1243,25 @@ class DistrictGenerator:
                 j += 1
             end = events[j + 1][1] if j + 1 < len(events) else None  # first day employed again
             last_day = min(today, end - timedelta(days=1)) if end else today
-            threshold = retirement.add_months(member.birth, (40 if member.sex == "F" else 50) * 12)
+            threshold = retirement.add_months(member.birth, AGE_4050[member.sex] * 12)
             on = max(start + timedelta(days=rng.between(0, 30)), threshold)
             if on <= last_day and rng.random() < p4050:
                 rows.setdefault("4050", (on, self._valid_until(member, on, end, weak)))
             registered_from = next((e[1] for e in events[i : j + 1] if e[2]), None)
             if registered_from is not None and rng.random() < RECOGNIZE_LONG_TERM:
-                on = registered_from + timedelta(days=365)
+                on = long_term_from(registered_from)
                 if on <= last_day:
                     rows.setdefault("long_term", (on, self._valid_until(member, on, end, weak)))
             if member.zero and emerged is not None and start <= emerged <= last_day:
                 on = min(last_day, emerged + timedelta(days=rng.between(1, 10)))
-                rows.setdefault("zero_family", (on, self._valid_until(member, on, end, weak)))
+                # Recognised while the household is a zero family (DOMAIN §3: checked that
+                # day), however early a member's job ended it.
+                begun = [e for e in episodes if e.emerged_on <= on]
+                episode = begun[-1] if begun else None
+                if episode is not None and episode.ended_on is not None:
+                    on = min(on, episode.ended_on - ONE_DAY)
+                if any(e.open_on(on) for e in episodes):
+                    rows.setdefault("zero_family", (on, self._valid_until(member, on, end, weak)))
             if end is not None and member.final == "public_post" and not rows:
                 # placed in a public-welfare post: recognised during the spell
                 on = min(last_day, start + timedelta(days=rng.between(0, 30)))
@@ -1304,7 +1279,11 @@ class DistrictGenerator:
             on = self._date_between(max(member.work_from, today - timedelta(days=2500)), today)
             rows["landless"] = (on, self._date_between(on, today) if rng.random() < 0.2 else None)
         for category, (on, ended) in rows.items():
-            batch.recognitions.append((self._id("recognition"), member.id, category, on, ended, ""))
+            # "other" needs a note saying why (DOMAIN §3): here, the public-welfare placement.
+            note = OTHER_NOTE if category == "other" else ""
+            batch.recognitions.append(
+                (self._id("recognition"), member.id, category, on, ended, note)
+            )
         return list(rows.values())
 
     def _valid_until(self, member: Member, on: date, back: date | None, weak: bool) -> date | None:
@@ -1483,15 +1462,34 @@ class DistrictGenerator:
             if day <= today:
                 self._service(batch, pid, "contact" if rng.random() < 0.7 else "visit", day, staff)
 
+    def _unemployed_since(self, member: Member) -> date | None:
+        """The first day of this year up to today the member was unemployed (None: never)."""
+        events = member.events
+        for i, event in enumerate(events):
+            end = events[i + 1][1] if i + 1 < len(events) else None
+            if event[0] != "unemployed" or event[1] > self.today:
+                continue
+            if end is None or end > self.year_start:
+                return max(event[1], self.year_start)
+        return None
+
     def _community_services(
         self, households: list[HouseholdPlan], unsatisfied: bool, staff: Sequence[str], batch: Batch
     ) -> None:
         """Satisfaction surveys of this year (20-40 a year; ~75-85% satisfied where the
-        community is dealt "unsatisfied", 93-100% elsewhere) and the rare complaint."""
+        community is dealt "unsatisfied", 93-100% elsewhere) and the rare complaint. A survey
+        asks a person unemployed this year (HD-C3: 失业人员满意度测评), on a day since they
+        were; a community without one this year asks any adult (not counted by HD-C3)."""
         rng, today = self.rng, self.today
         adults = [m.id for h in households for m in h.members if m.age >= 18]
         if not adults:
             return
+        respondents = [
+            (m.id, since)
+            for h in households
+            for m in h.members
+            if (since := self._unemployed_since(m)) is not None
+        ]
         elapsed = ((today - self.year_start).days + 1) / 365
         count = max(5, round(rng.between(20, 40) * elapsed))
         bad_share = rng.uniform(0.15, 0.25) if unsatisfied else rng.uniform(0.0, 0.07)
@@ -1501,8 +1499,12 @@ class DistrictGenerator:
                 outcome = "neutral" if rng.random() < 0.7 else "dissatisfied"
             else:
                 outcome = "very_satisfied" if rng.random() < 0.45 else "satisfied"
-            day = self._date_between(self.year_start, today)
-            self._service(batch, rng.one_of(adults), "survey", day, staff, outcome=outcome)
+            if respondents:
+                person, since = rng.one_of(respondents)
+                day = self._date_between(since, today)
+            else:
+                person, day = rng.one_of(adults), self._date_between(self.year_start, today)
+            self._service(batch, person, "survey", day, staff, outcome=outcome)
         if rng.random() < 0.25:
             day = self._date_between(today - timedelta(days=364), today)
             valid = rng.random() < 0.15

@@ -39,6 +39,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## make bench: synthetic data at the issues' sizes on PostgreSQL; writes bench/RESULTS.md
 bench: install

@@ -23,6 +23,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from jiuye.accounts.models import User
 from jiuye.audit.services import audit_export, audit_record
 from jiuye.units.scope import scope_to_jurisdiction
 
@@ -33,7 +34,7 @@ MIN_REASON = 4
 RevealField = Literal["id_number", "phone"]
 
 
-def _deny(actor: Any, person: Any, field: str, reason: str, result: str) -> None:
+def _deny(actor: User, person: Any, field: str, reason: str, result: str) -> None:
     audit_record(
         actor=actor,
         action="person.reveal",
@@ -44,7 +45,7 @@ def _deny(actor: Any, person: Any, field: str, reason: str, result: str) -> None
     )
 
 
-def reveal_personal(*, actor: Any, person: Any, field: RevealField, reason: str) -> str:
+def reveal_personal(*, actor: User, person: Any, field: RevealField, reason: str) -> str:
     """Return the full value of ``person.<field>`` after checking and auditing the request.
 
     Not wrapped in one transaction on purpose: a refusal is recorded and then raised, and the

@@ -28,7 +28,7 @@ from jiuye.audit.services import audit_record
 from jiuye.units.models import Unit
 
 
-def _require(actor: Any | None, *roles: Role) -> None:
+def _require(actor: User | None, *roles: Role) -> None:
     """``actor=None`` is the command line (someone with a shell on the server)."""
     if actor is None:
         return
@@ -52,7 +52,7 @@ def _units_by_code(units: Iterable[Unit | str]) -> list[Unit]:
 @transaction.atomic
 def user_create(
     *,
-    actor: Any | None,
+    actor: User | None,
     username: str,
     password: str,
     role: str,
@@ -102,7 +102,7 @@ def user_create(
 
 @transaction.atomic
 def user_set_password(
-    *, actor: Any | None, user: User, password: str, temporary: bool = False
+    *, actor: User | None, user: User, password: str, temporary: bool = False
 ) -> User:
     """Set a new password (validated; never the same as the current one).
 
@@ -130,7 +130,7 @@ def user_set_password(
 
 
 @transaction.atomic
-def membership_add(*, actor: Any | None, user: User, unit: Unit) -> Membership:
+def membership_add(*, actor: User | None, user: User, unit: Unit) -> Membership:
     _require(actor, Role.SYSADMIN)
     membership, created = Membership.objects.get_or_create(user=user, unit=unit)
     if created:
@@ -145,7 +145,7 @@ def membership_add(*, actor: Any | None, user: User, unit: Unit) -> Membership:
 
 
 @transaction.atomic
-def membership_remove(*, actor: Any | None, user: User, unit: Unit) -> None:
+def membership_remove(*, actor: User | None, user: User, unit: Unit) -> None:
     _require(actor, Role.SYSADMIN)
     deleted, _rows = Membership.objects.filter(user=user, unit=unit).delete()
     if deleted:
@@ -159,7 +159,7 @@ def membership_remove(*, actor: Any | None, user: User, unit: Unit) -> None:
 
 
 @transaction.atomic
-def user_deactivate(*, actor: Any | None, user: User) -> User:
+def user_deactivate(*, actor: User | None, user: User) -> User:
     """Accounts are deactivated, never deleted (the audit log keeps pointing at them). An
     inactive user's open sessions stop working at their next request."""
     _require(actor, Role.SYSADMIN)
@@ -175,7 +175,7 @@ def user_deactivate(*, actor: Any | None, user: User) -> User:
 
 
 @transaction.atomic
-def user_set_reveal(*, actor: Any | None, user: User, allowed: bool) -> User:
+def user_set_reveal(*, actor: User | None, user: User, allowed: bool) -> User:
     """Grant or withdraw the permission to see full ID and phone numbers (security admin)."""
     _require(actor, Role.SECADMIN)
     if allowed and user.role not in DATA_ROLES:
@@ -191,7 +191,7 @@ def user_set_reveal(*, actor: Any | None, user: User, allowed: bool) -> User:
 
 
 @transaction.atomic
-def user_reset_second_factor(*, actor: Any | None, user: User) -> int:
+def user_reset_second_factor(*, actor: User | None, user: User) -> int:
     """Remove the user's TOTP devices (lost phone); they enrol a new one at the next login."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -202,7 +202,7 @@ def user_reset_second_factor(*, actor: Any | None, user: User) -> int:
 
 
 @transaction.atomic
-def user_unlock(*, actor: Any | None, username: str) -> int:
+def user_unlock(*, actor: User | None, username: str) -> int:
     """Lift a django-axes lockout before its 15 minutes are over (security admin)."""
     from axes.utils import reset
 

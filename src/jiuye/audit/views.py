@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from jiuye.accounts.forms import AuditFilterForm
+from jiuye.audit.forms import AuditFilterForm
 from jiuye.audit.models import AuditEntry
 from jiuye.audit.selectors import audit_entries, may_read_audit_log
 from jiuye.audit.services import verify_chain

@@ -1,6 +1,6 @@
 """Shared API building blocks: the caller, error bodies, safe query strings, the one pagination.
 
-A leaf module (it imports no app), so each app's ``api.py`` may use it as it uses ``lib``.
+A leaf module (it imports no app): each app's ``api.py`` uses it; ``api`` assembles the routers.
 """
 
 from typing import Annotated, Any

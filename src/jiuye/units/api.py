@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Path, Query, Router, Schema
 from ninja.pagination import paginate
 
-from jiuye.api.schemas import DETAIL_ERRORS, LIST_ERRORS, Code, Pagination, caller
+from jiuye.lib.api_schemas import DETAIL_ERRORS, LIST_ERRORS, Code, Pagination, caller
 from jiuye.units.models import Level, Unit
 from jiuye.units.scope import units_visible
 

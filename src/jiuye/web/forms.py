@@ -12,7 +12,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from jiuye.lib import idcard
-from jiuye.registry.models import EMPLOYED, OUTSIDE_LABOR_FORCE, Household, Person, Status
+from jiuye.registry.definitions import employed_now_q, labor_force_now_q
+from jiuye.registry.models import Household, Person, Status
 from jiuye.units.models import TIER, Level, Unit
 from jiuye.units.scope import units_visible
 
@@ -20,18 +21,6 @@ _FULL_ID = re.compile(r"\d{17}[\dX]|\d{15}")
 _ID_TAIL = re.compile(r"\d{3}[\dX]")
 FILTER_LEVELS = (Level.STREET, Level.TOWN, Level.COMMUNITY, Level.VILLAGE)
 EMPLOYED_ANY = "employed"
-
-
-def labor_force_q(on: date) -> Q:
-    """Labor force for the standards on ``on``: working age, able, willing, and not a student,
-    retired or otherwise outside the labor force (DOMAIN §3), from the current-status cache."""
-    return Q(work_from__lte=on, retire_on__gt=on, able=True, willing=True) & ~Q(
-        current_status__in=[str(s) for s in OUTSIDE_LABOR_FORCE]
-    )
-
-
-def employed_q() -> Q:
-    return Q(current_status__in=[str(s) for s in EMPLOYED])
 
 
 def unit_choices(user: Any) -> list[tuple[str, Any]]:
@@ -112,13 +101,13 @@ class PersonFilterForm(_UnitFilterForm):
             persons = persons.filter(community__path__startswith=unit.path)
         status = data.get("status")
         if status == EMPLOYED_ANY:
-            persons = persons.filter(employed_q())
+            persons = persons.filter(employed_now_q())
         elif status:
             persons = persons.filter(current_status=status)
         if data.get("registered"):
             persons = persons.filter(current_registered=True)
         if data.get("labor_force"):
-            persons = persons.filter(labor_force_q(on))
+            persons = persons.filter(labor_force_now_q(on))
         return persons
 
 

@@ -20,6 +20,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiuye.accounts.models import User
 from jiuye.accounts.reveal import REVEALABLE, RevealField, reveal_personal
 from jiuye.lib.masking import mask_id_number, mask_phone
 from jiuye.registry.selectors import (
@@ -183,7 +184,10 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         # The service checks permission and reason and audits refusals as well as reveals.
         context["value"] = reveal_personal(
-            actor=request.user, person=person, field=field, reason=request.POST.get("reason", "")
+            actor=cast(User, request.user),
+            person=person,
+            field=field,
+            reason=request.POST.get("reason", ""),
         )
     except PermissionDenied as error:
         context["error"], status = str(error), 403

@@ -39,7 +39,14 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# Exactly one of these: a mistyped value ("Production", "prod") must not fall back to the demo's
+# relaxed settings, so anything else refuses to start.
+ENVIRONMENTS = ("development", "production")
 JIUYE_ENV = env_str("JIUYE_ENV", "development")
+if JIUYE_ENV not in ENVIRONMENTS:
+    raise ImproperlyConfigured(
+        f"JIUYE_ENV must be one of {', '.join(ENVIRONMENTS)} (exactly), got {JIUYE_ENV!r}"
+    )
 PRODUCTION = JIUYE_ENV == "production"
 # The demo relaxes second-factor enforcement and says so on screen.
 DEMO_MODE = env_bool("JIUYE_DEMO", not PRODUCTION)
@@ -56,6 +63,14 @@ else:
         "JIUYE_SECRET_KEY", "dev-only-insecure-key-not-for-production-use-0123456789"
     )
     DEBUG = env_bool("JIUYE_DEBUG", True)
+
+# The audit chain and backup manifests are signed with this key (jiuye.lib.signing): keep it
+# outside the database and its backups. Older keys still verify what they signed.
+if PRODUCTION:
+    JIUYE_AUDIT_KEY = env_str("JIUYE_AUDIT_KEY")
+else:
+    JIUYE_AUDIT_KEY = env_str("JIUYE_AUDIT_KEY", "dev-only-audit-key-not-for-production-use")
+JIUYE_AUDIT_OLD_KEYS = env_list("JIUYE_AUDIT_OLD_KEYS")
 
 ALLOWED_HOSTS = env_list("JIUYE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("JIUYE_CSRF_TRUSTED_ORIGINS")
@@ -96,6 +111,7 @@ MIDDLEWARE = [
     "jiuye.accounts.middleware.AccountPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "jiuye.lib.security_headers.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -126,6 +142,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The database holds personal data: its directory is the owner's only (the file itself is
+    # made 0600 when a connection opens, jiuye.accounts.apps). A fresh clone has no var/ yet.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # WAL lets readers go on while an import writes; a busy timeout instead of "database is locked".
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -171,13 +190,18 @@ SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# django-axes: 5 failures lock the account for 15 minutes.
+# django-axes: 5 failures lock the account for 15 minutes, 20 failures across user names lock
+# the client address (jiuye.accounts.lockout); an attempt during a lock does not extend it.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_HANDLER = "jiuye.accounts.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "jiuye.accounts.lockout.client_username"
+AXES_SENSITIVE_PARAMETERS = ["password", "username"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
-# The requirement is an account lock (5 failures → 15 minutes for that user name, from anywhere).
+# The account lock counts failures per user name from anywhere (the address limit is ours).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 LOGIN_URL = "login"
@@ -207,12 +231,23 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Every log line passes the masking filter: the root logger's and the request logs of the
+# development server (django.server), whose lines hold the URL, query string included.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_personal": {"()": "jiuye.lib.masking.MaskingLogFilter"}},
+    "formatters": {"server": {"format": "[{asctime}] {message}", "style": "{"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_personal"]},
+        "server": {
+            "class": "logging.StreamHandler",
+            "filters": ["mask_personal"],
+            "formatter": "server",
+        },
+    },
+    "loggers": {
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("JIUYE_LOG_LEVEL", "WARNING")},
 }

@@ -182,9 +182,41 @@ def test_restore_of_another_database_kind_is_refused(sqlite_env, tmp_path):
     manifest_file = tmp_path / "b.dump.manifest.json"
     manifest = json.loads(manifest_file.read_text())
     manifest["database"] = "postgresql"
+    # Signed as a real PostgreSQL backup's would be (the test holds the audit key).
+    manifest["signature"] = _sign(manifest)
     manifest_file.write_text(json.dumps(manifest))
     proc = jiuye(sqlite_env, "restore", str(dump), "--yes", check=False)
     assert proc.returncode != 0 and "cannot be restored into sqlite" in proc.stderr
+
+
+def _sign(manifest: dict) -> str:
+    from jiuye.accounts.backup import _manifest_body
+    from jiuye.lib import signing
+
+    return signing.sign(_manifest_body(manifest), with_key=manifest["key_id"])
+
+
+def test_a_forged_manifest_is_refused(sqlite_env, tmp_path):
+    """Issue 11, finding 7: an edited backup with a regenerated manifest does not restore."""
+    import hashlib
+    import sqlite3
+
+    jiuye(sqlite_env, "shell", "-c", SEED)
+    dump = tmp_path / "b.dump"
+    jiuye(sqlite_env, "backup", "-o", str(dump))
+    with sqlite3.connect(dump) as con:  # the attacker edits a name in the backup…
+        changed = con.execute("UPDATE registry_person SET name = 'forged'").rowcount
+    assert changed > 0
+    manifest_file = tmp_path / "b.dump.manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    manifest["sha256"] = hashlib.sha256(dump.read_bytes()).hexdigest()  # …and the manifest
+    manifest_file.write_text(json.dumps(manifest))
+    proc = jiuye(sqlite_env, "restore", str(dump), "--yes", check=False)
+    assert proc.returncode != 0 and "signature does not verify" in proc.stderr
+    manifest.pop("signature")
+    manifest_file.write_text(json.dumps(manifest))
+    proc = jiuye(sqlite_env, "restore", str(dump), "--yes", check=False)
+    assert proc.returncode != 0 and "not signed" in proc.stderr
 
 
 def test_vendor_of_the_test_database_is_supported():

@@ -292,7 +292,7 @@ def expected_allowed(spec: Spec, persona: str, place: str | None) -> bool | None
     if spec.kind == "auditor":
         return persona == "auditor"
     if spec.kind == "two_factor":
-        return persona in ("district", "sysadmin", "secadmin")
+        return persona in ("district", "sysadmin", "secadmin", "auditor")  # issue 11, finding 6
     if spec.kind == "personal":
         return place in SEES.get(persona, set())
     if spec.kind == "unit":

@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from jiuye.audit.services import audit_record, verify_chain
+from jiuye.lib import signing
 
 MANIFEST_SUFFIX = ".manifest.json"
 FORMAT = 1
@@ -241,6 +242,10 @@ def backup(path: Path, *, actor: Any | None = None) -> Result:
         "sha256": file_sha256(path),
         "tables": result.tables,
     }
+    # Signed with the audit key (kept outside the database and the backups): a manifest
+    # regenerated for an edited backup does not verify.
+    manifest["key_id"] = signing.current_key_id()
+    manifest["signature"] = signing.sign(_manifest_body(manifest))
     mpath = manifest_path(path)
     _private_file(mpath)
     mpath.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -250,6 +255,12 @@ def backup(path: Path, *, actor: Any | None = None) -> Result:
 # --------------------------------------------------------------------------- restore
 
 
+def _manifest_body(manifest: dict[str, Any]) -> str:
+    """What the signature covers: everything in the manifest but the signature."""
+    body = {k: v for k, v in manifest.items() if k != "signature"}
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def read_manifest(path: Path) -> dict[str, Any]:
     mpath = manifest_path(path)
     if not mpath.exists():
@@ -257,6 +268,14 @@ def read_manifest(path: Path) -> dict[str, Any]:
     manifest: dict[str, Any] = json.loads(mpath.read_text(encoding="utf-8"))
     if manifest.get("format") != FORMAT:
         raise BackupError(f"unknown manifest format {manifest.get('format')!r}")
+    signature, key = manifest.get("signature"), manifest.get("key_id")
+    if not isinstance(signature, str) or not isinstance(key, str):
+        raise BackupError("the manifest is not signed: it cannot be trusted")
+    if not signing.verify(_manifest_body(manifest), signature, with_key=key):
+        raise BackupError(
+            "the manifest's signature does not verify (forged, altered, or signed with an audit "
+            "key this server does not hold)"
+        )
     if file_sha256(path) != manifest.get("sha256"):
         raise BackupError("the backup file does not match its manifest (damaged or altered)")
     if manifest.get("database") != connection.vendor:

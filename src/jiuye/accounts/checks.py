@@ -29,4 +29,14 @@ def security_policy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
         problems.append(Error("AXES_FAILURE_LIMIT must be at most 5.", id="jiuye.E004"))
     if not settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher"):
         problems.append(Error("Argon2 must be the first password hasher.", id="jiuye.E005"))
+    key = settings.JIUYE_AUDIT_KEY
+    if getattr(settings, "PRODUCTION", False) and (len(key) < 32 or key.startswith("dev-only")):
+        problems.append(
+            Error(
+                "JIUYE_AUDIT_KEY must be a secret of at least 32 characters in production.",
+                hint="Generate one (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                " and keep it outside the database and its backups.",
+                id="jiuye.E006",
+            )
+        )
     return problems

@@ -29,8 +29,9 @@ class Role(models.TextChoices):
 
 # Roles that work with residents' personal data, inside their jurisdiction.
 DATA_ROLES = frozenset({Role.WORKER, Role.GRID, Role.STREET, Role.DISTRICT})
-# Roles that must present a TOTP second factor (outside the demo).
-TWO_FACTOR_ROLES = frozenset({Role.DISTRICT, Role.SYSADMIN, Role.SECADMIN})
+# Roles that must present a TOTP second factor (outside the demo): the district, the
+# administrators and the auditor, who reads the whole district's log.
+TWO_FACTOR_ROLES = frozenset({Role.DISTRICT, Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR})
 
 
 class JiuyeUserManager(UserManager["User"]):

@@ -51,6 +51,9 @@ class AuditEntry(models.Model):
     result = models.CharField(_("结果"), max_length=20, default="ok")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # The id of the audit key that signed ``hash`` (lib.signing); NULL: a plain SHA-256 from
+    # before keyed chaining.
+    key_id = models.CharField(max_length=16, null=True, blank=True)  # noqa: DJ001 (NULL: legacy)
 
     objects = AppendOnlyQuerySet.as_manager()
 

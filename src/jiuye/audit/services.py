@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from jiuye.audit.models import AuditEntry
+from jiuye.lib import signing
 from jiuye.lib.masking import mask_text
 
 GENESIS = "0" * 64
@@ -33,8 +37,16 @@ def _canonical(entry: AuditEntry) -> str:
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def entry_hash(entry: AuditEntry) -> str:
+def plain_hash(entry: AuditEntry) -> str:
+    """The unkeyed SHA-256 the chain used before it was signed (migration 0004 re-signs)."""
     return hashlib.sha256(_canonical(entry).encode("utf-8")).hexdigest()
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    """The entry's link in the chain: HMAC-SHA256 under the audit key named by ``key_id``
+    (``lib.signing``), so rows re-hashed by someone holding only the database do not verify.
+    Raises ``signing.UnknownKeyError`` for an entry signed with no key this server holds."""
+    return signing.sign(_canonical(entry), with_key=entry.key_id or "")
 
 
 def _lock_chain() -> None:
@@ -60,6 +72,39 @@ def _jsonable(value: Any) -> Any:
     return mask_text(str(value))
 
 
+@dataclass(frozen=True)
+class AuditDraft:
+    """One entry to append (see :func:`audit_record` for the fields)."""
+
+    actor: Any | None
+    action: str
+    obj: Any | None = None
+    unit: Any | None = None
+    changes: dict[str, Any] | None = None
+    result: str = "ok"
+    at: datetime | None = None
+
+
+def _entry(draft: AuditDraft, previous: str, now: datetime) -> AuditEntry:
+    obj = draft.obj
+    entry = AuditEntry(
+        at=draft.at or now,
+        actor_id=getattr(draft.actor, "pk", None),
+        actor_name=getattr(draft.actor, "username", None) or "system",
+        action=draft.action,
+        object_type=type(obj).__name__ if obj is not None else "",
+        object_id=str(getattr(obj, "pk", "") or "") if obj is not None else "",
+        object_repr=mask_text(str(obj))[:200] if obj is not None else "",
+        unit_path=getattr(draft.unit, "path", "") or "",
+        changes=_jsonable(draft.changes or {}),
+        result=draft.result,
+        prev_hash=previous,
+        key_id=signing.current_key_id(),
+    )
+    entry.hash = entry_hash(entry)
+    return entry
+
+
 @transaction.atomic
 def audit_record(
     *,
@@ -72,36 +117,52 @@ def audit_record(
     at: datetime | None = None,
 ) -> AuditEntry:
     """Append one entry: who, when, what, old → new (``changes``: field → [old, new]), result."""
-    _lock_chain()
-    last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
-    actor_id = getattr(actor, "pk", None)
-    entry = AuditEntry(
-        at=at or timezone.now(),
-        actor_id=actor_id,
-        actor_name=getattr(actor, "username", None) or "system",
-        action=action,
-        object_type=type(obj).__name__ if obj is not None else "",
-        object_id=str(getattr(obj, "pk", "") or "") if obj is not None else "",
-        object_repr=mask_text(str(obj))[:200] if obj is not None else "",
-        unit_path=getattr(unit, "path", "") or "",
-        changes=_jsonable(changes or {}),
-        result=result,
-        prev_hash=last or GENESIS,
-    )
-    entry.hash = entry_hash(entry)
-    entry.save()
+    (entry,) = audit_records([AuditDraft(actor, action, obj, unit, changes, result, at)])
     return entry
 
 
+@transaction.atomic
+def audit_records(drafts: Sequence[AuditDraft]) -> list[AuditEntry]:
+    """Append several entries in order, chained, in one insert (a sync of many cases)."""
+    if not drafts:
+        return []
+    _lock_chain()
+    previous = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+    previous = previous or GENESIS
+    now = timezone.now()
+    entries = []
+    for draft in drafts:
+        entry = _entry(draft, previous, now)
+        entries.append(entry)
+        previous = entry.hash
+    if len(entries) == 1:
+        entries[0].save()
+    else:
+        AuditEntry.objects.bulk_create(entries)
+    return entries
+
+
 def verify_chain() -> list[str]:
-    """Return the problems found walking the chain in order; an empty list means intact."""
+    """Return the problems found walking the chain in order; an empty list means intact.
+
+    Besides the links, each entry's keyed hash: an unsigned entry (a plain hash anyone can
+    compute) is a forgery, and so is one signed with a key this server does not hold."""
     problems: list[str] = []
     previous = GENESIS
     for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
         if entry.prev_hash != previous:
             problems.append(f"entry {entry.pk}: previous hash does not match (row missing?)")
-        if entry_hash(entry) != entry.hash:
-            problems.append(f"entry {entry.pk}: content does not match its hash (row altered)")
+        if entry.key_id is None:
+            problems.append(f"entry {entry.pk}: not signed with the audit key (forged?)")
+            previous = entry.hash
+            continue
+        try:
+            intact = hmac.compare_digest(entry_hash(entry), entry.hash)
+        except signing.UnknownKeyError:
+            problems.append(f"entry {entry.pk}: signed with an unknown key {entry.key_id}")
+        else:
+            if not intact:
+                problems.append(f"entry {entry.pk}: content does not match its hash (row altered)")
         previous = entry.hash
     return problems
 

@@ -18,6 +18,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
+
+from django.utils import translation
 
 from jiuye.casework.models import ServiceKind, SurveyOutcome, TrainingMode
 from jiuye.registry.models import DifficultyCategory, HukouType, Status
@@ -100,6 +103,15 @@ def _enum(values: list[tuple[str, str]], *extra: tuple[str, str]) -> tuple[tuple
     return tuple(pairs)
 
 
+def _zh(choices: Any) -> list[tuple[str, str]]:
+    """(Chinese label, stored value) of a model's choices. The workbook's values are Chinese
+    whatever language the user's pages are in (DESIGN.md's contract), and these tables are
+    built once, so the labels are taken in Chinese explicitly: built while English was active
+    they would refuse every Chinese workbook afterwards."""
+    with translation.override("zh-hans"):
+        return [(str(label), value) for value, label in choices]
+
+
 YES_NO = (
     ("是", "1"),
     ("否", "0"),
@@ -129,9 +141,9 @@ LEVEL_CHOICES = _enum(
     ("县", Level.DISTRICT),
     ("乡", Level.TOWN),
 )
-HUKOU_CHOICES = _enum([(str(label), value) for value, label in HukouType.choices])
+HUKOU_CHOICES = _enum(_zh(HukouType.choices))
 STATUS_CHOICES = _enum(
-    [(str(label), value) for value, label in Status.choices],
+    _zh(Status.choices),
     ("个体", Status.SELF),
     ("就业", Status.UNIT),
 )
@@ -151,17 +163,17 @@ CATEGORY_CHOICES = _enum(
     ("长期失业人员", DifficultyCategory.LONG_TERM),
 )
 KIND_CHOICES = _enum(
-    [(str(label), value) for value, label in ServiceKind.choices],
+    _zh(ServiceKind.choices),
     ("推荐就业", ServiceKind.REFERRAL),
     ("入户", ServiceKind.VISIT),
     ("入户走访", ServiceKind.VISIT),
     ("电话", ServiceKind.CONTACT),
 )
-MODE_CHOICES = _enum([(str(label), value) for value, label in TrainingMode.choices])
+MODE_CHOICES = _enum(_zh(TrainingMode.choices))
 # 结果: a survey's outcome or a complaint's validity (the two share the column).
 OUTCOME_CHOICES = _enum(
     [
-        *((str(label), value) for value, label in SurveyOutcome.choices),
+        *_zh(SurveyOutcome.choices),
         ("有效", "valid"),
         ("无效", "invalid"),
     ],

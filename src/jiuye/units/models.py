@@ -30,7 +30,6 @@ TIER = {
     Level.VILLAGE: 3,
     Level.GRID: 4,
 }
-LEVEL_BY_LABEL = {str(label): value for value, label in Level.choices}
 
 
 class Unit(models.Model):

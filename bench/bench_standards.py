@@ -81,18 +81,18 @@ def bench_aggregates(ctx: Any = None) -> Result:
     )
 
 
-def _evaluate(source: str) -> tuple[Any, float, float]:
+def _evaluate(source: str, ruleset: str = "HD-2012") -> tuple[Any, float, float]:
     """Every unit of every district: one ``evaluate_units`` per district root."""
     from jiuye.standards.evaluation import evaluate_units
     from jiuye.standards.rulesets import ruleset_get
 
     roots = _districts()
-    hd = ruleset_get("HD-2012")
+    rules = ruleset_get(ruleset)
 
     def run() -> list[Any]:
         results: list[Any] = []
         for root in roots:
-            results += evaluate_units(root=root, ruleset=hd, on=ON, source=source)
+            results += evaluate_units(root=root, ruleset=rules, on=ON, source=source)
         return results
 
     return _timed(run)
@@ -113,6 +113,16 @@ def bench_hd2012(ctx: Any = None) -> Result:
     results, wall, cpu = _evaluate("aggregates")
     _LAST["ours"] = wall
     return Result(wall, cpu, "from the aggregates; " + _summary(results))
+
+
+def bench_cq2007(ctx: Any = None) -> Result:
+    results, wall, cpu = _evaluate("auto", "CQ-2007")
+    return Result(wall, cpu, _summary(results))
+
+
+def bench_qg2016(ctx: Any = None) -> Result:
+    results, wall, cpu = _evaluate("auto", "QG-2016")
+    return Result(wall, cpu, _summary(results))
 
 
 def bench_hd2012_direct(ctx: Any = None) -> Result:
@@ -413,6 +423,18 @@ BENCHMARKS: list[tuple[str, str, Callable[[Any], Result], dict[str, Any]]] = [
         "standards_hd2012_direct",
         "standards: the same from scratch (plain aggregate scan)",
         bench_hd2012_direct,
+        {"city": True},
+    ),
+    (
+        "standards_cq2007",
+        f"standards: evaluate every unit against CQ-2007 ({ON.isoformat()})",
+        bench_cq2007,
+        {"city": True},
+    ),
+    (
+        "standards_qg2016",
+        f"standards: evaluate every unit against QG-2016 ({ON.isoformat()})",
+        bench_qg2016,
         {"city": True},
     ),
     (

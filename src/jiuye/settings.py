@@ -35,6 +35,19 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean, got {raw!r}")
 
 
+def env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be positive, got {raw!r}")
+    return value
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -251,3 +264,18 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("JIUYE_LOG_LEVEL", "WARNING")},
 }
+
+# Ledger files and jobs (jiuye.ledger.readers.FileLimits, jiuye.ledger.jobs; issue 11, finding 5).
+# A file is checked before anything in it is parsed: its size, and a workbook's member count,
+# unpacked size and each member's compression ratio (a workbook's parts pack 2-25 to 1; a zip
+# bomb 1000 to 1). A web upload (a community's workbook: a few MB) gets smaller limits than
+# `jiuye import` on the server (a 1M-person district: 117 MB packed, about 1.3 GB unpacked).
+LEDGER_MAX_FILE_MB = env_number("JIUYE_LEDGER_MAX_FILE_MB", 300)
+LEDGER_MAX_UNPACKED_MB = env_number("JIUYE_LEDGER_MAX_UNPACKED_MB", 4096)
+LEDGER_UPLOAD_MAX_FILE_MB = env_number("JIUYE_LEDGER_UPLOAD_MAX_FILE_MB", 50)
+LEDGER_UPLOAD_MAX_UNPACKED_MB = env_number("JIUYE_LEDGER_UPLOAD_MAX_UNPACKED_MB", 512)
+LEDGER_MAX_RATIO = env_number("JIUYE_LEDGER_MAX_RATIO", 100)
+LEDGER_MAX_MEMBERS = int(env_number("JIUYE_LEDGER_MAX_MEMBERS", 1000))
+# Uploaded checks and imports running at once across all server processes (one per user; the
+# others queue): the cores of the 2-core machine class this runs on.
+LEDGER_JOBS_RUNNING = int(env_number("JIUYE_LEDGER_JOBS_RUNNING", 2))

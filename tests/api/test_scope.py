@@ -108,9 +108,7 @@ def test_household_members_are_scoped_and_masked(registry: dict[str, Any], as_us
     assert body["community_code"] == "110108001001" and body["grid_code"] == "110108001001A1"
     assert body["member_count"] == 2
     assert [m["name"] for m in body["members"]] == ["张甲", "李乙"]
-    assert body["members"][0]["id_number_masked"] == (
-        registry["pa"].id_number[:6] + "********" + registry["pa"].id_number[-4:]
-    )
+    assert body["members"][0]["id_number_masked"] == (registry["pa"].id_number[:2] + "*" * 16)
 
 
 @pytest.mark.parametrize(

@@ -100,7 +100,10 @@ def test_worklist_shows_calendar_errors_plainly(
         reverse("casework:worklist"), {"date": "2100-03-01"}
     )
     assert response.status_code == 200
-    assert "worklist-error" in response.content.decode()
+    html = response.content.decode()
+    assert "worklist-error" in html
+    # The banner names the fix (issue 11, finding 8).
+    assert "jiuye holidays install 2100.toml" in html
 
 
 def test_foreign_person_is_404_on_every_casework_page(
@@ -250,8 +253,13 @@ def test_worklist_command(cases: dict[str, Any], tree: dict[str, Any]) -> None:
     assert text.index("2026-05-08") < text.index("2026-05-14")
     with pytest.raises(CommandError):
         call_command("worklist", "999", stdout=StringIO())
-    with pytest.raises(CommandError, match="2100"):
-        call_command("worklist", tree["a"].code, "--date", "2100-01-05", stdout=StringIO())
+    # A year without holidays no longer fails the command: it lists what it can and names the
+    # fix; only a date out of range is an error (issue 11, finding 8).
+    out = StringIO()
+    call_command("worklist", tree["a"].code, "--date", "2100-01-05", stdout=out)
+    assert "jiuye holidays install 2100.toml" in out.getvalue()
+    with pytest.raises(CommandError, match="2101-01-05"):
+        call_command("worklist", tree["a"].code, "--date", "2101-01-05", stdout=StringIO())
     out = StringIO()
     call_command(
         "worklist", tree["a1"].code, "--date", ON.isoformat(), "--all", "--sync", stdout=out

@@ -112,7 +112,10 @@ def test_dry_run_validates_and_writes_nothing(
     assert result.ok and not result.written
     assert result.counts["persons"].inserted == 4
     assert registry_counts() == before
-    assert AuditEntry.objects.count() == audits
+    # Issue 11, finding 10: a check reads the whole registry (it reports numbers registered
+    # outside the jurisdiction), so it leaves one audit row, and only that one (it was none).
+    assert AuditEntry.objects.count() == audits + 1
+    assert AuditEntry.objects.order_by("-id").values_list("action", flat=True)[0] == "ledger.check"
 
 
 def test_partial_writes_the_good_rows_and_fails_dependents(

@@ -40,20 +40,23 @@ PHONE_2 = mobile("186", "0000", "0001")
 
 
 def masked_id(number: str) -> str:
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    """Only the province is shown (issue 11, finding 1: the old first-6 + last-4 mask let the
+    number be rebuilt from the birth date)."""
+    return number[:2] + "*" * (len(number) - 2)
 
 
 @pytest.mark.parametrize(
     ("number", "expected"),
     [
-        (ID18, ID18[:6] + "********" + ID18[-4:]),
-        (ID_X, ID_X[:6] + "********" + ID_X[-4:]),
-        (ID15, ID15[:6] + "*****" + ID15[-4:]),
+        (ID18, ID18[:2] + "*" * 16),
+        (ID_X, ID_X[:2] + "*" * 16),
+        (ID15, ID15[:2] + "*" * 13),
+        (idcard.make("810000", date(1990, 3, 7), 123), "*" * 18),  # Hong Kong: too few codes
         (None, ""),
         ("", ""),
         ("12345", "*****"),
         ("1234567890", "**********"),  # 10 or fewer: nothing to keep
-        ("12345678901", "123456*8901"),
+        ("12345678901", "12*********"),
     ],
 )
 def test_mask_id_number(number: str | None, expected: str) -> None:
@@ -181,3 +184,29 @@ def test_log_filter_through_a_handler(caplog: pytest.LogCaptureFixture) -> None:
         caplog.handler.removeFilter(caplog.handler.filters[-1])
     assert ID18 not in caplog.text and PHONE not in caplog.text
     assert masked_id(ID18) in caplog.text and "139****4321" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("submitted", "original", "expected"),
+    [
+        # Left as the form showed it: the stored text stays as it was.
+        (mask_text(f"电话{PHONE}"), f"电话{PHONE}", f"电话{PHONE}"),
+        # Edited around the number: the number comes back, the edit stays.
+        (mask_text(f"电话{PHONE}") + "，已联系", f"电话{PHONE}", f"电话{PHONE}，已联系"),
+        (mask_text(f"{ID18}母亲"), f"{ID18}母亲", f"{ID18}母亲"),
+        # The user typed something new: kept as typed.
+        ("无", f"电话{PHONE}", "无"),
+        (f"电话{PHONE_2}", f"电话{PHONE}", f"电话{PHONE_2}"),
+        # Two numbers behind one masked form: nothing can be put back.
+        (
+            "139****4321",
+            f"{mobile('139', '1111', '4321')}或{mobile('139', '2222', '4321')}",
+            "139****4321",
+        ),
+        ("", f"电话{PHONE}", ""),
+    ],
+)
+def test_restore_masked(submitted: str, original: str, expected: str) -> None:
+    from jiuye.lib.masking import restore_masked
+
+    assert restore_masked(submitted, original) == expected

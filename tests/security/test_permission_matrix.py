@@ -9,6 +9,14 @@ endpoint cannot land without saying who may see it. What we check per request:
 - an *over-denial* (GET only): the expectation says "allowed" but the answer is a denial;
 - in every body: no full ID number, and no name of a person the persona may not see.
 
+Writes (issue 11, finding 4): a URL that writes residents' data declares its ``write`` (a valid
+body); :func:`test_writes` POSTs it as every persona in every placement and asserts the allowed
+writes as well as the refusals: the community's workers and the grid's coordinator write (and
+the registry changes), the street reviewer and the district administrator get 403 on their own
+jurisdiction's objects, everyone else 404, and nothing changes. :func:`test_no_undeclared_writes`
+POSTs every write body to every other URL as the writers: a new write URL without its ``write``
+fails there.
+
 Each request runs inside a transaction that is rolled back, so a POST that changes something
 (a deletion, say) cannot change what the next persona meets.
 """
@@ -50,6 +58,14 @@ SEES = {  # persona → placements whose personal data it may see
     "street": {"A1", "A", "B"},
     "district": {"A1", "A", "B", "C"},
 }
+# Placements whose residents' data a persona may write (issue 11, finding 4): the workers of the
+# community, the coordinator of the grid; the street and the district read and review.
+WRITES = {
+    "worker_a": {"A1", "A"},
+    "worker_b": {"B"},
+    "grid_a1": {"A1"},
+}
+REVIEWERS = {"street", "district"}
 # Non-personal unit data follows membership alone (the three administrators sit at district).
 SEES_UNITS = {
     **SEES,
@@ -61,17 +77,30 @@ NAMES = {p: f"矩阵{p}居民" for p in PLACEMENTS}
 
 
 @dataclass(frozen=True)
+class Write:
+    """A POST that writes residents' data: its body (from the placement's objects), and what to
+    make true first, inside the request's rolled-back transaction (``setup``)."""
+
+    data: Callable[[dict[str, Any]], dict[str, Any]]
+    setup: Callable[[dict[str, Any]], None] | None = None
+
+
+@dataclass(frozen=True)
 class Spec:
     """Who may use a URL. ``kind``: public | any | authenticated | auditor | two_factor |
     personal (object in a placement) | unit (non-personal unit in a placement) |
-    owner (an object of worker_a's own, e.g. an import job).
-    ``kwargs`` builds the URL arguments from the placement's objects."""
+    owner (an object of worker_a's own, e.g. an import job) |
+    write (a page or action that only writes residents' data: the writers of the placement) |
+    writer (no object, for the roles that write residents' data: the ledger upload).
+    ``kwargs`` builds the URL arguments from the placement's objects; ``write`` makes a POST
+    that writes (required for kind ``write``, and given for a page that reads and writes)."""
 
     kind: str
     kwargs: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     api: bool = False
     placements: tuple[str, ...] = tuple(PLACEMENTS)
     query: str = ""  # required query parameters, so the request reaches the scope check
+    write: Write | None = None
 
 
 def person(o: dict[str, Any]) -> dict[str, Any]:
@@ -83,6 +112,24 @@ def household(o: dict[str, Any]) -> dict[str, Any]:
 
 
 UNIT_PLACEMENTS = ("A", "B", "C")  # evaluations are per community, not per grid
+DAY = "2026-03-10"  # after the fixture's records, before today
+
+
+def _close_case(o: dict[str, Any]) -> None:
+    """assistance_open needs a person without an open case."""
+    from jiuye.casework.models import AssistanceCase
+
+    AssistanceCase.objects.filter(pk=o["case"].pk).update(closed_on=date(2026, 3, 5))
+
+
+# Issue 11, finding 4: the write pages were "personal" (every reader of the person could POST);
+# they are for the writers of the placement now, and each says how it writes.
+SERVICE = Write(lambda o: {"kind": "guidance", "on": DAY, "note": "矩阵"})
+PROFILE = Write(lambda o: {"family_situation": "三口之家", "training_need": "电工"})
+EMPLOYMENT = Write(lambda o: {"status": "unit", "since": DAY, "employer": "矩阵公司"})
+ASSISTANCE_OPEN = Write(lambda o: {"on": DAY}, setup=_close_case)
+DELETE = Write(lambda o: {})
+ASSISTANCE_STEP = Write(lambda o: {"on": DAY, "note": "已核实"})
 
 SPECS: dict[str, Spec] = {
     # web
@@ -107,12 +154,13 @@ SPECS: dict[str, Spec] = {
     "casework:worklist": Spec("authenticated"),
     "casework:rule": Spec("authenticated", lambda o: {"rule_id": "CQ-4"}),
     "casework:person": Spec("personal", person),
-    "casework:service_new": Spec("personal", person),
-    "casework:profile": Spec("personal", person),
-    "casework:employment": Spec("personal", person),
-    "casework:assistance_open": Spec("personal", person),
-    "casework:service_delete": Spec("personal", lambda o: {"pk": o["service"].pk}),
-    "casework:assistance": Spec("personal", lambda o: {"pk": o["case"].pk}),
+    "casework:service_new": Spec("write", person, write=SERVICE),
+    "casework:profile": Spec("write", person, write=PROFILE),
+    "casework:employment": Spec("write", person, write=EMPLOYMENT),
+    "casework:assistance_open": Spec("write", person, write=ASSISTANCE_OPEN),
+    "casework:service_delete": Spec("write", lambda o: {"pk": o["service"].pk}, write=DELETE),
+    # The case page is read by everyone who sees the person; its step form writes.
+    "casework:assistance": Spec("personal", lambda o: {"pk": o["case"].pk}, write=ASSISTANCE_STEP),
     "casework:household": Spec("personal", household),
     "casework:zero_families": Spec("authenticated"),
     "casework:ten_clears": Spec("authenticated"),
@@ -132,7 +180,8 @@ SPECS: dict[str, Spec] = {
     ),
     # ledger workbook (an import job belongs to the user who uploaded it)
     "ledger:home": Spec("authenticated"),
-    "ledger:upload": Spec("authenticated"),
+    # A check is the first step of an import: the writers only (issue 11, finding 4).
+    "ledger:upload": Spec("writer"),
     "ledger:template": Spec("authenticated"),
     "ledger:export": Spec("authenticated"),
     "ledger:job": Spec("owner", lambda o: {"pk": o["job"].pk}, placements=("A",)),
@@ -295,6 +344,10 @@ def expected_allowed(spec: Spec, persona: str, place: str | None) -> bool | None
         return persona in ("district", "sysadmin", "secadmin", "auditor")  # issue 11, finding 6
     if spec.kind == "personal":
         return place in SEES.get(persona, set())
+    if spec.kind == "write":
+        return place in WRITES.get(persona, set())
+    if spec.kind == "writer":  # "nobody" is a worker without a unit: nowhere to write
+        return True if persona in WRITES else None if persona == "nobody" else False
     if spec.kind == "unit":
         return place in SEES_UNITS.get(persona, set())
     if spec.kind == "owner":  # the fixture's import job was uploaded by worker_a
@@ -347,4 +400,112 @@ def test_matrix(name: str, objects: dict[str, Any], job: Any, clients: dict[str,
                 for other, person_name in NAMES.items():
                     if other not in sees and person_name in body:
                         problems.append(f"{where}: shows {person_name} of {other}")
+    assert not problems, "\n".join(problems)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writes (issue 11, finding 4)
+# ---------------------------------------------------------------------------------------------
+
+
+def resident_rows() -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of residents' data (registry and casework), to tell whether a request wrote."""
+    from jiuye.casework.models import (
+        AssistanceCase,
+        AssistanceStep,
+        ServiceRecord,
+        UnemployedProfile,
+        ZeroFamilyCase,
+    )
+    from jiuye.registry.models import DifficultyRecognition, Household, Person, StatusEvent
+
+    models = (
+        Household,
+        Person,
+        StatusEvent,
+        DifficultyRecognition,
+        ServiceRecord,
+        UnemployedProfile,
+        AssistanceCase,
+        AssistanceStep,
+        ZeroFamilyCase,
+    )
+    return {m.__name__: list(m.objects.order_by("pk").values_list()) for m in models}
+
+
+WRITE_SPECS = sorted(name for name, spec in SPECS.items() if spec.write is not None)
+
+
+def test_write_urls_say_how_they_write() -> None:
+    missing = [n for n, spec in SPECS.items() if spec.kind == "write" and spec.write is None]
+    assert not missing, f"a write URL needs its Write (body) in the matrix: {missing}"
+    assert WRITE_SPECS, "the matrix declares no write"
+
+
+@pytest.mark.parametrize("name", WRITE_SPECS)
+def test_writes(name: str, objects: dict[str, Any], job: Any, clients: dict[str, Client]) -> None:
+    """The allowed writes happen and change the data; every refusal changes nothing: 403 for a
+    reviewer on an object of their jurisdiction, 404 (not found) for anyone else."""
+    spec = SPECS[name]
+    write = spec.write
+    assert write is not None and spec.kwargs is not None
+    problems: list[str] = []
+    for place in spec.placements:
+        url = reverse(name, kwargs=spec.kwargs(objects[place]))
+        for persona in PERSONAS:
+            with transaction.atomic():
+                if write.setup is not None:
+                    write.setup(objects[place])
+                before = resident_rows()
+                response = clients[persona].post(url, write.data(objects[place]))
+                changed = resident_rows() != before
+                transaction.set_rollback(True)
+            where = f"POST {url} as {persona} ({place})"
+            status = response.status_code
+            if place in WRITES.get(persona, set()):
+                if status not in (200, 302) or not changed:
+                    problems.append(f"{where}: allowed write answered {status}, changed={changed}")
+                continue
+            if changed:
+                problems.append(f"{where}: REFUSED WRITE CHANGED THE DATA ({status})")
+            if persona in REVIEWERS and place in SEES[persona]:
+                expected = 403  # their own jurisdiction: a reviewer reads, never writes
+            elif persona == "anonymous":
+                expected = 302  # to the login page
+            else:
+                expected = 404  # not theirs: not found
+            if status != expected:
+                problems.append(f"{where}: answered {status}, expected {expected}")
+            if expected == 302 and not is_denial(response):
+                problems.append(f"{where}: not sent to the login page")
+    assert not problems, "\n".join(problems)
+
+
+def _all_write_bodies(o: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for spec in SPECS.values():
+        if spec.write is not None:
+            body.update(spec.write.data(o))
+    return body
+
+
+@pytest.mark.parametrize("name", sorted(n for n in SPECS if SPECS[n].write is None))
+def test_no_undeclared_writes(
+    name: str, objects: dict[str, Any], job: Any, clients: dict[str, Client]
+) -> None:
+    """POST every declared write's body to a URL that declares none, as the writers on their own
+    objects: residents' data must not change (else the URL writes and must say so)."""
+    spec = SPECS[name]
+    problems: list[str] = []
+    for persona, places in WRITES.items():
+        for place in sorted(places & set(spec.placements)) if spec.kwargs else ["A"]:
+            url = reverse(name, kwargs=spec.kwargs(objects[place]) if spec.kwargs else None)
+            url += f"?{spec.query}" if spec.query else ""
+            with transaction.atomic():
+                before = resident_rows()
+                clients[persona].post(url, _all_write_bodies(objects[place]))
+                changed = resident_rows() != before
+                transaction.set_rollback(True)
+            if changed:
+                problems.append(f"POST {url} as {persona} wrote residents' data: declare a Write")
     assert not problems, "\n".join(problems)

@@ -37,6 +37,8 @@ CRITERION_KEYS = {
     "gap",
     "note",
     "text",
+    # Added by issue 11, finding 8: null, or the years without a holiday calendar and the fix.
+    "unavailable",
 }
 TOP_KEYS = {
     "unit",
@@ -113,6 +115,7 @@ def test_evaluate_json_shape(data: dict[str, Any], tree: dict[str, Any]) -> None
         "gap": 1,
         "note": "",
         "text": "",
+        "unavailable": None,
     }
     assert result["checklist"] == []
     assert result["score"] is None
@@ -313,7 +316,9 @@ def test_api_evaluation_shape_and_scope(data: dict[str, Any], personas: dict[str
     other = bearer(token_for(personas["worker_b"], name="b"))
     assert client.get(url, headers=other).status_code == 404
     assert client.get(url.replace("HD-2012", "NOPE"), headers=headers).status_code == 404
-    assert client.get(url + "&from=2026-06-01", headers=headers).status_code == 404
+    # A period starting after the date is a wrong parameter like a malformed or out-of-range
+    # date: 422 with the reason, no longer 404 (issue 11, finding 8).
+    assert client.get(url + "&from=2026-06-01", headers=headers).status_code == 422
     behind = client.get(
         "/api/standards/units/110108001001/indicators/employment_rate/behind?date=2026-05-12",
         headers=headers,

@@ -99,12 +99,14 @@ def test_worker_journey(
     expect(table).to_contain_text("张伟")
     expect(table).not_to_contain_text("王强")
 
-    # Filter by name: htmx swaps the results in place and pushes the URL; no page load.
+    # Filter by name: htmx posts the form, swaps the results in place and pushes a URL that
+    # names the search by a token, never by its terms (issue 11, finding 3); no page load.
     page.evaluate("window.__still_here = true")
     page.fill("#id_q", "李")
     expect(table.locator("tr")).to_have_count(1)
     expect(table).to_contain_text("李娜")
-    page.wait_for_url("**/persons/?q=*")
+    page.wait_for_url("**/persons/?s=*")
+    assert "李" not in page.url and "%" not in page.url
     assert page.evaluate("window.__still_here") is True
     page.screenshot(path="/tmp/jiuye-persons.png", full_page=True)
 

@@ -18,7 +18,7 @@ from tests.web.conftest import make_phone
 
 def test_masking_filters() -> None:
     number = make_id(date(1980, 5, 6))
-    assert mask_id(number) == number[:6] + "*" * 8 + number[-4:]
+    assert mask_id(number) == number[:2] + "*" * 16  # province only (issue 11, finding 1)
     phone = make_phone(42)
     assert mask_phone(phone) == phone[:3] + "****" + phone[-4:]
     assert mask_id(None) == "" and mask_phone("") == ""
@@ -51,7 +51,7 @@ def test_filters_in_a_template() -> None:
     html = Template("{% load jiuye %}{{ n|mask_id }} {{ b|age_on:on }}").render(
         Context({"n": number, "b": date(1990, 1, 1), "on": date(2026, 1, 1)})
     )
-    assert html == f"{number[:6]}{'*' * 8}{number[-4:]} 36"
+    assert html == f"{number[:2]}{'*' * 16} 36"
 
 
 def test_capped_paginator(tree: dict[str, Any]) -> None:

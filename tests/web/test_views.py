@@ -106,6 +106,7 @@ def test_no_full_id_or_phone_in_any_page(personas: dict[str, Any], people: dict[
     urls = [
         reverse("home"),
         reverse("person_list"),
+        # Old bookmarks with the number in the URL: redirected, the number not echoed.
         reverse("person_list") + "?q=" + zhang.id_number,
         reverse("person_list") + "?q=" + people["wang"].id_number,  # foreign: "not found"
         reverse("person_list") + "?q=" + zhang.id_number[-4:],
@@ -159,12 +160,13 @@ def test_person_filters(
     personas: dict[str, Any], people: dict[str, Any], query: dict[str, str], expected: set[str]
 ) -> None:
     client = client_for(personas["district"])
-    assert names_on(client.get(reverse("person_list"), query), people) == expected
+    # Searches are posted (issue 11, finding 3): the terms never stand in a URL.
+    assert names_on(client.post(reverse("person_list"), query, follow=True), people) == expected
 
 
 def test_search_by_last_four(personas: dict[str, Any], people: dict[str, Any]) -> None:
     client = client_for(personas["district"])
-    tail = client.get(reverse("person_list"), {"q": people["li"].id_number[-4:]})
+    tail = client.post(reverse("person_list"), {"q": people["li"].id_number[-4:]}, follow=True)
     assert "li" in names_on(tail, people)
 
 
@@ -173,10 +175,10 @@ def test_search_by_full_id_opens_the_person_without_echoing_it(
 ) -> None:
     client = client_for(personas["worker_a"])
     li, wang = people["li"], people["wang"]
-    response = client.get(reverse("person_list"), {"q": li.id_number.lower()})
-    assert response.status_code == 302
-    assert response["Location"] == reverse("person_detail", args=[li.pk])
-    htmx = client.get(
+    response = client.post(reverse("person_list"), {"q": li.id_number.lower()}, follow=True)
+    assert response.redirect_chain[-1] == (reverse("person_detail", args=[li.pk]), 302)
+    assert all(li.id_number not in url.upper() for url, _code in response.redirect_chain)
+    htmx = client.post(
         reverse("person_list"),
         {"q": li.id_number},
         headers={"HX-Request": "true", "HX-Target": "person-results"},
@@ -184,8 +186,8 @@ def test_search_by_full_id_opens_the_person_without_echoing_it(
     assert htmx.status_code == 204
     assert htmx["HX-Redirect"] == reverse("person_detail", args=[li.pk])
     # A person outside the jurisdiction is "not found", said with the masked number only.
-    foreign = client.get(reverse("person_list"), {"q": wang.id_number}, follow=True)
-    assert foreign.redirect_chain == [(reverse("person_list"), 302)]
+    foreign = client.post(reverse("person_list"), {"q": wang.id_number}, follow=True)
+    assert foreign.redirect_chain[-1] == (reverse("person_list"), 302)
     html = foreign.content.decode()
     assert mask_id_number(wang.id_number) in html and wang.id_number not in html
 
@@ -194,10 +196,11 @@ def test_unit_filter_and_foreign_unit_is_ignored(
     personas: dict[str, Any], tree: dict[str, Any], people: dict[str, Any]
 ) -> None:
     street = client_for(personas["street"])
-    assert names_on(street.get(reverse("person_list"), {"unit": tree["b"].pk}), people) == {"wang"}
+    search = reverse("person_list")
+    assert names_on(street.post(search, {"unit": tree["b"].pk}, follow=True), people) == {"wang"}
     # Community C lies outside the street: not a choice, so the filter is ignored (still scoped),
     # while the other valid filters still apply.
-    response = street.get(reverse("person_list"), {"unit": tree["c"].pk, "status": "unemployed"})
+    response = street.post(search, {"unit": tree["c"].pk, "status": "unemployed"}, follow=True)
     assert names_on(response, people) == {"zhang", "li"}
 
 
@@ -205,7 +208,7 @@ def test_htmx_request_returns_only_the_results(
     personas: dict[str, Any], people: dict[str, Any]
 ) -> None:
     client = client_for(personas["worker_a"])
-    response = client.get(
+    response = client.post(
         reverse("person_list"),
         {"q": "李"},
         headers={
@@ -218,8 +221,11 @@ def test_htmx_request_returns_only_the_results(
     assert "<html" not in html and 'id="person-table"' in html
     assert names_on(response, people) == {"li"}
     assert "HX-Request" in response["Vary"]
-    full = client.get(reverse("person_list"), {"q": "李"})
-    assert "<html" in full.content.decode()
+    # The pushed URL names the search by a token, not by its terms.
+    pushed = response["HX-Push-Url"]
+    assert pushed.startswith(reverse("person_list") + "?s=") and "李" not in pushed
+    full = client.get(pushed)
+    assert "<html" in full.content.decode() and names_on(full, people) == {"li"}
     restore = client.get(
         reverse("person_list"),
         headers={
@@ -345,3 +351,40 @@ def test_unit_tree_without_grid_detail(
     rows = {row["unit"].code: row for row in response.context["rows"]}
     assert rows["110108001"]["persons"] == 3 and rows["110108001001"]["persons"] == 2
     assert rows["110108001001A1"]["persons"] == 0  # grids left out above a few communities
+
+
+def test_search_terms_never_stand_in_a_url(
+    personas: dict[str, Any], people: dict[str, Any]
+) -> None:
+    """Issue 11, finding 3: an old bookmark with a number in it is turned into a token."""
+    client = client_for(personas["worker_a"])
+    tail = people["li"].id_number[-4:]
+    response = client.get(reverse("person_list"), {"q": tail, "status": "unemployed"})
+    assert response.status_code == 302
+    location = response["Location"]
+    assert tail not in location and "q=" not in location and "status" not in location
+    page = client.get(location)
+    assert names_on(page, people) == {"li"}
+    # Paging keeps the token, not the terms.
+    assert "?s=" in location
+    other = client_for(personas["worker_a"])
+    assert names_on(other.get(location), people) == {"zhang", "li"}  # another session: no terms
+
+
+def test_id_searches_are_audited_and_limited(
+    personas: dict[str, Any], people: dict[str, Any], monkeypatch: Any
+) -> None:
+    from jiuye.audit.models import AuditEntry
+    from jiuye.web import search
+
+    monkeypatch.setattr(search, "ID_SEARCHES_PER_HOUR", 3)
+    client = client_for(personas["worker_a"])
+    tail = people["li"].id_number[-4:]
+    for _ in range(3):
+        page = client.post(reverse("person_list"), {"q": tail}, follow=True)
+        assert names_on(page, people) == {"li"}
+    refused = client.post(reverse("person_list"), {"q": tail}, follow=True)
+    assert "过于频繁" in refused.content.decode()
+    rows = AuditEntry.objects.filter(action=search.ID_SEARCH_ACTION)
+    assert rows.count() >= 4 and rows.filter(result="refused").exists()
+    assert all(tail not in str(row.changes) for row in rows)

@@ -29,6 +29,10 @@ class Role(models.TextChoices):
 
 # Roles that work with residents' personal data, inside their jurisdiction.
 DATA_ROLES = frozenset({Role.WORKER, Role.GRID, Role.STREET, Role.DISTRICT})
+# Roles that write residents' data (registry and casework), inside their jurisdiction: the
+# community workers and grid coordinators who keep the registry (DOMAIN §1). The street and
+# the district read and review what they write (issue 11, finding 4); see units.scope.may_write.
+WRITER_ROLES = frozenset({Role.WORKER, Role.GRID})
 # Roles that must present a TOTP second factor (outside the demo): the district, the
 # administrators and the auditor, who reads the whole district's log.
 TWO_FACTOR_ROLES = frozenset({Role.DISTRICT, Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR})
@@ -66,6 +70,11 @@ class User(AbstractUser):
     @property
     def sees_personal_data(self) -> bool:
         return self.is_active and self.role in DATA_ROLES
+
+    @property
+    def writes_residents(self) -> bool:
+        """A role that records residents' data (where: ``units.scope.may_write``)."""
+        return self.is_active and self.role in WRITER_ROLES
 
     @property
     def needs_second_factor(self) -> bool:

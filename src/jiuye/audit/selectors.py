@@ -1,11 +1,21 @@
-"""Reading the audit log: only the auditor (三权分立), never anybody else."""
+"""Reading the audit log: only the auditor (三权分立), never anybody else.
+
+"Who looked at this person?" (issue 11, finding 10) is the ``person`` filter: every entry whose
+object is that person (their writes, reveals and detail pages) or whose ``changes["persons"]``
+names them (list pages, API pages, household pages, exports). The person is given by their id
+in the registry (the number in their page's address, ``/persons/<id>/``, which the worker or
+the district quotes, or the object id of any entry about them): the auditor reads no registry,
+and a lookup by ID number here would be a registration check against the whole registry.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from jiuye.audit.models import AuditEntry
@@ -26,6 +36,24 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def _names_person(pk: int) -> Q:
+    """Entries whose ``changes["persons"]`` holds ``pk`` (a JSON array of ids)."""
+    if connection.vendor == "postgresql":
+        return Q(changes__persons__contains=[pk])  # jsonb @>
+    table = AuditEntry._meta.db_table
+    return Q(
+        pk__in=RawSQL(
+            f"SELECT e.id FROM {table} e, json_each(e.changes, '$.persons') j WHERE j.value = %s",
+            [pk],
+        )
+    )
+
+
+def about_person(pk: int) -> Q:
+    """Every entry about the person with id ``pk``: its object, or one of the persons read."""
+    return Q(object_type="Person", object_id=str(pk)) | _names_person(pk)
+
+
 def audit_entries(
     *,
     user: Any,
@@ -34,6 +62,7 @@ def audit_entries(
     actor: str = "",
     action: str = "",
     result: str = "",
+    person: int | None = None,
 ) -> QuerySet[AuditEntry]:
     """Entries newest first, filtered; fails closed (no rows) for anyone but the auditor."""
     if not may_read_audit_log(user):
@@ -51,4 +80,6 @@ def audit_entries(
         entries = entries.filter(action__startswith=action)
     if result:
         entries = entries.filter(result=result.strip())
+    if person:
+        entries = entries.filter(about_person(person))
     return entries.order_by("-id")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -167,6 +167,52 @@ def verify_chain() -> list[str]:
     return problems
 
 
+# Person ids per audit row of a read: an export of a whole district is split into rows of this
+# many ids (all written in one insert), so no row grows past a few tens of kilobytes.
+READ_CHUNK = 5000
+
+
+def _ids(values: Iterable[Any]) -> list[int]:
+    return sorted({int(v) for v in values})
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[i : i + READ_CHUNK] for i in range(0, len(ids), READ_CHUNK)] or [[]]
+
+
+def audit_read(
+    *,
+    actor: Any | None,
+    what: str,
+    persons: Iterable[int] = (),
+    households: Iterable[int] = (),
+    obj: Any | None = None,
+    unit: Any | None = None,
+    extra: dict[str, Any] | None = None,
+) -> list[AuditEntry]:
+    """Record that ``actor`` was shown residents' personal data: one ``read.<what>`` row per
+    request (a list page, an API page, a detail page) naming the ids of the persons (and
+    households) shown, never their names or numbers, so the auditor can answer "who looked at
+    this person" (``changes["persons"]``; ``obj``, a detail page's person or household, is the
+    row's object). Nothing shown, nothing recorded. Thousands of ids (an export) are split
+    into rows of :data:`READ_CHUNK`, written in one insert."""
+    person_ids, household_ids = _ids(persons), _ids(households)
+    if obj is None and not person_ids and not household_ids:
+        return []
+    parts = _chunks(person_ids)
+    drafts = []
+    for index, part in enumerate(parts):
+        changes: dict[str, Any] = {"persons": part, "count": len(person_ids)} if part else {}
+        if index == 0:
+            if household_ids:
+                changes["households"] = household_ids
+            changes.update(extra or {})
+        if len(parts) > 1:
+            changes["part"] = [index + 1, len(parts)]
+        drafts.append(AuditDraft(actor, f"read.{what}", obj, unit, changes))
+    return audit_records(drafts)
+
+
 def audit_export(
     *,
     actor: Any | None,
@@ -174,14 +220,29 @@ def audit_export(
     filters: dict[str, Any],
     rows: int,
     unit: Any | None = None,
+    persons: Iterable[int] | None = None,
 ) -> AuditEntry:
-    """Record an export of personal data: what was exported, with which filter, how many rows.
+    """Record an export of personal data: what was exported, with which filter, how many rows,
+    and (``persons``) the ids of the persons in it, so the export is found when the auditor asks
+    who looked at one of them (beyond :data:`READ_CHUNK` ids, the rest follow in
+    ``export.persons`` rows, in the same insert).
 
     Call it in the same transaction that reads the rows, before the file leaves the server.
     """
-    return audit_record(
-        actor=actor,
-        action="export",
-        unit=unit,
-        changes={"what": what, "filters": filters, "rows": rows},
-    )
+    changes: dict[str, Any] = {"what": what, "filters": filters, "rows": rows}
+    if persons is None:
+        return audit_record(actor=actor, action="export", unit=unit, changes=changes)
+    ids = _ids(persons)
+    parts = _chunks(ids)
+    drafts = [AuditDraft(actor, "export", None, unit, {**changes, "persons": parts[0]})]
+    drafts += [
+        AuditDraft(
+            actor,
+            "export.persons",
+            None,
+            unit,
+            {"what": what, "persons": part, "part": [index + 2, len(parts)]},
+        )
+        for index, part in enumerate(parts[1:])
+    ]
+    return audit_records(drafts)[0]

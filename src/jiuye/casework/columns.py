@@ -21,3 +21,22 @@ SERVICE_FIELDS = (
     "note",
     "created_at",
 )
+
+# What identifies a service record in a workbook (matched as a multiset per person, kind and
+# day on re-import), then the recorder's name, which is not compared: the importer's matching
+# and the export read these.
+RECORD_FIELDS = (
+    "person_id",
+    "kind",
+    "on",
+    "training_mode",
+    "enrolled",
+    "completed",
+    "certified",
+    "outcome",
+    "valid",
+    "policy_name",
+    "amount",
+    "note",
+    "by_name",
+)

@@ -21,6 +21,7 @@ from jiuye.casework.models import (
     SurveyOutcome,
     TrainingMode,
 )
+from jiuye.lib.dates import DateField
 from jiuye.lib.problems import Problem
 from jiuye.registry import checks as registry_checks
 from jiuye.registry import definitions
@@ -52,7 +53,7 @@ class _Form(forms.Form):
 
 class ServiceRecordForm(_Form):
     kind = forms.ChoiceField(label=_("服务类型"), choices=ServiceKind.choices)
-    on = forms.DateField(label=_("服务日期"), widget=DATE_WIDGET)
+    on = DateField(label=_("服务日期"), widget=DATE_WIDGET)
     training_mode = forms.ChoiceField(
         label=_("培训模式"), required=False, choices=[("", "—"), *TrainingMode.choices]
     )
@@ -147,13 +148,13 @@ class ProfileForm(_Form):
 
 
 class AssistanceOpenForm(_Form):
-    on = forms.DateField(label=_("申请日期"), widget=DATE_WIDGET)
+    on = DateField(label=_("申请日期"), widget=DATE_WIDGET)
     accepts_any_post = forms.BooleanField(label=_("不挑不拣（接受任何合适岗位）"), required=False)
     note = forms.CharField(label=_("备注"), required=False, max_length=500)
 
 
 class AssistanceStepForm(_Form):
-    on = forms.DateField(label=_("日期"), widget=DATE_WIDGET)
+    on = DateField(label=_("日期"), widget=DATE_WIDGET)
     accepts_any_post = forms.ChoiceField(
         label=_("不挑不拣"),
         required=False,
@@ -179,7 +180,7 @@ class EmploymentForm(_Form):
     employed status may not start before the 16th birthday, DOMAIN §3)."""
 
     status = forms.ChoiceField(label=_("就业状态"), choices=EMPLOYED_CHOICES)
-    since = forms.DateField(label=_("起始日期"), widget=DATE_WIDGET)
+    since = DateField(label=_("起始日期"), widget=DATE_WIDGET)
     employer = forms.CharField(label=_("单位或去向"), required=False, max_length=200)
 
     def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:

@@ -10,6 +10,11 @@
   zero-employment episodes (``definitions.zero_family_episodes`` over everything recorded);
   called by the receiver of ``registry.signals.statuses_changed`` (status changes, and changes
   of a member's ability, desire, retirement base or household), so also by imports.
+
+Who may write: each writer asks ``units.scope.check_write`` (the community workers and grid
+coordinators of the person's place; the street and the district read and review, issue 11,
+finding 4). ``zero_family_sync`` is not a decision of its caller: it derives the cases from the
+registry, whose writers were checked.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from jiuye.casework.models import (
     ZeroFamilyCase,
     ZeroFamilyCloseReason,
 )
+from jiuye.lib.masking import restore_masked
 from jiuye.lib.problems import Problem, raise_problems
 from jiuye.lib.workdays import WorkdayCalendarError
 from jiuye.registry import definitions
@@ -47,9 +53,9 @@ from jiuye.registry.classification import member_timelines
 from jiuye.registry.definitions import Episode, zero_family_episodes
 from jiuye.registry.models import DifficultyRecognition, Household, Person
 from jiuye.registry.selectors import households_of
-from jiuye.registry.services import person_change_status
+from jiuye.registry.services import person_change_status, placement
 from jiuye.units.models import Unit
-from jiuye.units.scope import SYSTEM
+from jiuye.units.scope import SYSTEM, check_write
 
 
 def _actor_name(actor: User | None) -> str:
@@ -106,6 +112,7 @@ def service_record_create(
     record instead of adding a second one (so re-importing a workbook changes nothing).
     ``by_name`` names the recorder of an imported row.
     """
+    check_write(actor, placement(person))
     if kind == ServiceKind.TRAINING and enrolled is None:
         enrolled = True
     decimal_amount, amount_problems = _amount(amount)
@@ -168,6 +175,7 @@ def service_record_delete(*, actor: User | None, record: ServiceRecord) -> None:
     """Remove a mistaken record (the audit log keeps what it was). A record of any date may be
     removed: deleting asserts nothing about the service, so no check applies."""
     person = record.person
+    check_write(actor, placement(person))
     old = [record.pk, str(record.kind), record.on.isoformat()]
     record.delete()
     audit_record(
@@ -197,13 +205,15 @@ def profile_update(
     *, actor: User | None, person: Person, today: date | None = None, **fields: str
 ) -> UnemployedProfile:
     """Set ten-clears fields of ``person`` (see ``casework.tenclears``); blank clears one."""
+    check_write(actor, placement(person))
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"not profile fields: {sorted(unknown)}")
     profile, _created = UnemployedProfile.objects.get_or_create(person=person)
     changes = {}
     for key, value in fields.items():
-        value = (value or "").strip()
+        # A number the form showed masked and the user left as it was stays as stored.
+        value = restore_masked((value or "").strip(), getattr(profile, key))
         if getattr(profile, key) != value:
             changes[key] = [getattr(profile, key), value]
             setattr(profile, key, value)
@@ -263,6 +273,7 @@ def assistance_open(
     today: date | None = None,
 ) -> AssistanceCase:
     """An application for employment assistance (申请援助), the first of the five steps."""
+    check_write(actor, placement(person))
     raise_problems(
         checks.date_problems(
             on=on,
@@ -314,6 +325,7 @@ def assistance_step_record(
     """
     case = AssistanceCase.objects.select_for_update().select_related("person").get(pk=case.pk)
     person = case.person
+    check_write(actor, placement(person))
     try:
         step = AssistanceStepKind(kind)
     except ValueError:
@@ -594,6 +606,7 @@ def zero_family_assign(
     *, actor: User | None, case: ZeroFamilyCase, user: User | None
 ) -> ZeroFamilyCase:
     """Hand a case to another coordinator (or to nobody)."""
+    check_write(actor, placement(case.household))
     old = getattr(case.assigned_to, "username", None)
     case.assigned_to = user
     case.save(update_fields=["assigned_to"])

@@ -1,6 +1,12 @@
 """Casework pages: the worklist, a person's services and ten clears, the assistance workflow,
 zero-family cases and the ledgers. Thin: reads go through ``casework.selectors`` and the registry
-selectors (a foreign person is 404), writes through ``casework.services``."""
+selectors (a foreign person is 404), writes through ``casework.services``.
+
+Writes are for the community workers and grid coordinators of the person's place
+(``units.scope.may_write``, asked again by every service): a street or district user reads these
+pages without their forms and buttons, and a write of theirs answers 403 (issue 11, finding 4).
+Every page that shows residents records whom it showed (``audit.services.audit_read``, one row
+per request: issue 11, finding 10)."""
 
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jiuye.accounts.models import User
+from jiuye.audit.services import audit_read
 from jiuye.casework import deadlines, selectors, services, tenclears
 from jiuye.casework.deadlines import Action, Item, State
 from jiuye.casework.deadlines.context import SMALL_LEVELS
@@ -35,12 +42,14 @@ from jiuye.casework.forms import (
     ServiceRecordForm,
 )
 from jiuye.casework.models import ServiceKind, ZeroFamilyCase, ZeroFamilyCloseReason
-from jiuye.lib.workdays import WorkdayCalendarError
+from jiuye.lib.dates import DateParams
+from jiuye.lib.masking import mask_text
 from jiuye.registry import definitions
 from jiuye.registry.models import Person
 from jiuye.registry.selectors import household_get, person_get, persons_visible
-from jiuye.registry.services import person_change_status
+from jiuye.registry.services import person_change_status, placement
 from jiuye.units.models import Unit
+from jiuye.units.scope import check_write, may_write
 
 LEDGER_TITLES = {
     "training": gettext_lazy("就业再就业培训台账"),
@@ -63,14 +72,40 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _date_param(request: HttpRequest, name: str, default: date) -> date:
-    raw = request.GET.get(name)
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return default
+def _dates(request: HttpRequest) -> DateParams:
+    """The page's date parameters (``lib.dates``); call :func:`_date_errors` once read."""
+    return DateParams(request.GET)
+
+
+def _date_errors(request: HttpRequest, params: DateParams) -> None:
+    """A malformed or out-of-range date is the user's mistake: said above the page, which shows
+    its default date instead (issue 11, finding 8)."""
+    for error in params.errors:
+        messages.error(request, error)
+
+
+def _shown(
+    request: HttpRequest,
+    what: str,
+    *,
+    persons: Iterable[int | None] = (),
+    households: Iterable[int | None] = (),
+    obj: Any = None,
+) -> None:
+    """Record the residents this page shows (one audit row, ids only)."""
+    audit_read(
+        actor=_user(request),
+        what=f"casework.{what}",
+        persons=[pk for pk in persons if pk],
+        households=[pk for pk in households if pk],
+        obj=obj,
+        unit=getattr(obj, "community", None),
+    )
+
+
+def _writable(request: HttpRequest, person: Person) -> None:
+    """A write to ``person`` by a user who may not (a street or district reviewer): 403."""
+    check_write(_user(request), placement(person))
 
 
 def _units(request: HttpRequest) -> tuple[list[Unit], Unit | None]:
@@ -125,7 +160,9 @@ def action_url(item: Item, urls: _Urls | None = None) -> str:
     return urls("person", item.person_id) + "#employment"
 
 
-def _rows(items: list[Item]) -> list[dict[str, Any]]:
+def _rows(items: list[Item], *, writes: bool) -> list[dict[str, Any]]:
+    """The rows of a worklist; ``writes``: whether the user records services (a reviewer's
+    rows have no action buttons)."""
     names = _unit_names(items)
     urls = _Urls()
     rule_labels = {rule: str(label) for rule, label in deadlines.RULES.items()}
@@ -140,7 +177,7 @@ def _rows(items: list[Item]) -> list[dict[str, Any]]:
                 "target": urls("person", item.person_id)
                 if item.person_id
                 else urls("household", item.household_id),
-                "action_url": action_url(item, urls) if open_item else "",
+                "action_url": action_url(item, urls) if open_item and writes else "",
                 "action_label": action_labels[item.action],
                 "state_label": state_labels[item.state],
                 "state_class": STATE_CLASSES[item.state],
@@ -157,7 +194,9 @@ def _rows(items: list[Item]) -> list[dict[str, Any]]:
 def worklist(request: HttpRequest) -> HttpResponse:
     """The worker's worklist: overdue and due in the next 5 working days, most urgent first."""
     today = timezone.localdate()
-    on = _date_param(request, "date", today)
+    params = _dates(request)
+    on = params.get("date", today)
+    _date_errors(request, params)
     units, chosen = _units(request)
     context: dict[str, Any] = {
         "on": on,
@@ -165,21 +204,23 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "units": units,
         "chosen": chosen,
         "rows": [],
-        "error": None,
         "sees": getattr(request.user, "sees_personal_data", False),
     }
-    try:
-        context["soon_until"] = deadlines.horizon(on)
-        items = deadlines.user_worklist(_user(request), on, units=units)
-    except WorkdayCalendarError as error:
-        context["error"] = str(error)
-        items = []
-    context["rows"] = _rows(items)
+    # Items whose due date needs a year without a holiday calendar are left out and named in
+    # ``gaps`` (shown as a banner with the fix); the rest of the worklist still shows.
+    items = deadlines.user_worklist(_user(request), on, units=units)
+    context["gaps"] = items.gaps
+    context["soon_until"] = deadlines.soon_horizon(on, deadlines.CalendarGaps())
+    context["rows"] = _rows(items, writes=_user(request).writes_residents)
     context["overdue"] = sum(1 for i in items if i.state == State.OVERDUE)
     context["due_soon"] = sum(1 for i in items if i.state == State.DUE_SOON)
     context["rules"] = deadlines.RULES
+    shown = [item.person_id for item in items]
     if context["sees"] and units:
         context["missing"] = _status_not_recorded(request, units, on)
+        if context["missing"]["page"] is not None:
+            shown += [person.pk for person in context["missing"]["page"].object_list]
+    _shown(request, "worklist", persons=shown, households=[i.household_id for i in items])
     return render(request, "casework/worklist.html", context)
 
 
@@ -203,6 +244,7 @@ def _status_not_recorded(request: HttpRequest, units: list[Unit], on: date) -> d
             (selectors.status_not_recorded(unit=u, on=on, user=user) for u in small),
         ).select_related("community", "grid", "household")
         page = Paginator(persons, MISSING_STATUS_PAGE).get_page(request.GET.get("missing_page"))
+        page.object_list = list(page.object_list)  # read once: shown and audited
     total = sum(n for _unit, n in counts) + (page.paginator.count if page else 0)
     return {"total": total, "counts": counts, "page": page}
 
@@ -213,19 +255,27 @@ def rule(request: HttpRequest, rule_id: str) -> HttpResponse:
     if rule_id not in deadlines.RULE_FUNCTIONS:
         raise Http404
     today = timezone.localdate()
-    on = _date_param(request, "date", today)
+    params = _dates(request)
+    on = params.get("date", today)
+    _date_errors(request, params)
     units, chosen = _units(request)
-    error, items = None, []
-    try:
-        for unit in deadlines.outermost_units(units):
-            items.extend(deadlines.deadline_items(unit, on, user=_user(request), rules=[rule_id]))
-    except WorkdayCalendarError as exc:
-        error = str(exc)
+    items = deadlines.Items()
+    for unit in deadlines.outermost_units(units):
+        found = deadlines.deadline_items(unit, on, user=_user(request), rules=[rule_id])
+        items.extend(found)
+        items.gaps.merge(found.gaps)
     items.sort(key=lambda i: (i.due, i.name))
     state = request.GET.get("state")
     counts = {s: sum(1 for i in items if i.state == s) for s in State}
     if state in State.__members__.values():
-        items = [i for i in items if i.state == state]
+        items = deadlines.Items((i for i in items if i.state == state), items.gaps)
+    shown = items[:1000]
+    _shown(
+        request,
+        "rule",
+        persons=[i.person_id for i in shown],
+        households=[i.household_id for i in shown],
+    )
     return render(
         request,
         "casework/rule.html",
@@ -234,9 +284,9 @@ def rule(request: HttpRequest, rule_id: str) -> HttpResponse:
             "rule_label": deadlines.RULES[rule_id],
             "on": on,
             "chosen": chosen,
-            "rows": _rows(items[:1000]),
+            "rows": _rows(items[:1000], writes=_user(request).writes_residents),
             "total": len(items),
-            "error": error,
+            "gaps": items.gaps,
             "counts": [(s, s.label, counts[s]) for s in State],
             "state": state,
         },
@@ -257,15 +307,20 @@ def _person_page(
         "profile": profile,
         "cases": selectors.assistance_cases(user=user, person=person),
         "kinds": ServiceKind.choices,
+        # Shown masked like any free text (issue 11, finding 2); the service puts a number
+        # left masked back (``lib.masking.restore_masked``).
         "profile_form": ProfileForm(
-            initial={key: getattr(profile, key) for key in services.PROFILE_FIELDS}
+            initial={key: mask_text(getattr(profile, key)) for key in services.PROFILE_FIELDS}
             if profile
             else None
         ),
         "assist_form": AssistanceOpenForm(initial={"on": today}),
         "employment_form": employment_form
         or EmploymentForm(person=person, initial={"since": today}),
+        # The forms and buttons only for those who may write here (issue 11, finding 4).
+        "may_write": may_write(user, placement(person)),
     }
+    _shown(request, "person", persons=[person.pk], obj=person)
     return render(request, "casework/person.html", context)
 
 
@@ -283,6 +338,7 @@ def _fail(form: forms.Form, error: ValidationError) -> None:
 @login_required
 def service_new(request: HttpRequest, pk: int) -> HttpResponse:
     person = person_get(user=_user(request), pk=pk)
+    _writable(request, person)
     today = timezone.localdate()
     if request.method == "POST":
         form = ServiceRecordForm(request.POST, person=person, today=today)
@@ -308,6 +364,7 @@ def service_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def service_delete(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.service_record_get(user=_user(request), pk=pk)
+    _writable(request, record.person)
     person_pk = record.person_id
     services.service_record_delete(actor=_user(request), record=record)
     messages.success(request, _("服务记录已删除。"))
@@ -318,6 +375,7 @@ def service_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def profile(request: HttpRequest, pk: int) -> HttpResponse:
     person = person_get(user=_user(request), pk=pk)
+    _writable(request, person)
     form = ProfileForm(request.POST)
     if form.is_valid():
         services.profile_update(actor=_user(request), person=person, **form.cleaned_data)
@@ -334,6 +392,7 @@ def employment(request: HttpRequest, pk: int) -> HttpResponse:
     refusal (e.g. employment before the 16th birthday, ``registry.checks``) shows on the form's
     field, on the person's page; nothing is written."""
     person = person_get(user=_user(request), pk=pk)
+    _writable(request, person)
     form = EmploymentForm(request.POST, person=person)
     if form.is_valid():
         try:
@@ -356,6 +415,7 @@ def employment(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def assistance_open(request: HttpRequest, pk: int) -> HttpResponse:
     person = person_get(user=_user(request), pk=pk)
+    _writable(request, person)
     form = AssistanceOpenForm(request.POST)
     if form.is_valid():
         try:
@@ -377,7 +437,10 @@ def assistance(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.assistance_case_get(user=_user(request), pk=pk)
     step = case.next_step
     form = None
-    if step is not None:
+    writes = may_write(_user(request), placement(case.person))
+    if request.method == "POST" and not writes:
+        _writable(request, case.person)  # 403, in the guard's words
+    if step is not None and writes:
         if request.method == "POST":
             form = AssistanceStepForm(request.POST, step=step)
             if form.is_valid():
@@ -401,6 +464,7 @@ def assistance(request: HttpRequest, pk: int) -> HttpResponse:
             form = AssistanceStepForm(step=step, initial={"on": timezone.localdate()})
     elif request.method == "POST":
         raise Http404
+    _shown(request, "assistance", persons=[case.person_id], obj=case.person)
     return render(
         request,
         "casework/assistance.html",
@@ -419,9 +483,16 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     household = household_get(user=user, pk=pk)
     today = timezone.localdate()
-    members = persons_visible(user=user).filter(household=household).order_by("id")
+    members = list(persons_visible(user=user).filter(household=household).order_by("id"))
     cases = selectors.zero_family_cases(user=user, on=today, open_only=False).filter(
         household=household
+    )
+    _shown(
+        request,
+        "household",
+        persons=[m.pk for m in members],
+        households=[household.pk],
+        obj=household,
     )
     return render(
         request,
@@ -429,6 +500,7 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "household": household,
             "urban": definitions.is_urban(household.hukou_type),
+            "may_write": may_write(user, placement(household)),
             "members": members,
             "rows": [_case_row(case, today) for case in cases],
             "today": today,
@@ -465,9 +537,12 @@ def zero_families(request: HttpRequest) -> HttpResponse:
     emerged by then (``?show=all``); every household, with its hukou (CQ-2 counts urban ones)."""
     show = request.GET.get("show", "open")
     today = timezone.localdate()
-    on = _date_param(request, "date", today)
+    params = _dates(request)
+    on = params.get("date", today)
+    _date_errors(request, params)
     cases = selectors.zero_family_cases(user=_user(request), on=on, open_only=show != "all")
     rows = [_case_row(case, on) for case in cases[:1000]]
+    _shown(request, "zero_families", households=[row["case"].household_id for row in rows])
     return render(
         request,
         "casework/zero_families.html",
@@ -478,12 +553,20 @@ def zero_families(request: HttpRequest) -> HttpResponse:
 @login_required
 def ten_clears(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    on = _date_param(request, "date", today)
+    params = _dates(request)
+    on = params.get("date", today)
+    _date_errors(request, params)
     units, chosen = _units(request)
     results = [
         (unit, tenclears.unit_completeness(unit, on, user=_user(request)))
         for unit in deadlines.outermost_units(units)
     ]
+    # The page lists the first 500 incomplete records of each unit.
+    _shown(
+        request,
+        "ten_clears",
+        persons=[r.person_id for _u, result in results for r in result.incomplete[:500]],
+    )
     return render(
         request,
         "casework/ten_clears.html",
@@ -501,9 +584,13 @@ def ledger(request: HttpRequest, name: str) -> HttpResponse:
     if name not in selectors.LEDGERS:
         raise Http404
     today = timezone.localdate()
-    start = _date_param(request, "start", date(today.year, 1, 1))
-    end = _date_param(request, "end", today)
+    params = _dates(request)
+    start = params.get("start", date(today.year, 1, 1), label=_("起始日期"))
+    end = params.get("end", today, label=_("截止日期"))
+    _date_errors(request, params)
     records = selectors.LEDGERS[name](user=_user(request), start=start, end=end)
+    shown = list(records[:2000])
+    _shown(request, f"ledger.{name}", persons=[r.person_id for r in shown])
     return render(
         request,
         "casework/ledger.html",
@@ -512,7 +599,7 @@ def ledger(request: HttpRequest, name: str) -> HttpResponse:
             "title": LEDGER_TITLES[name],
             "start": start,
             "end": end,
-            "records": records[:2000],
+            "records": shown,
             "total": records.count(),
             "ledgers": LEDGER_TITLES,
         },

@@ -43,6 +43,7 @@ from django.db.models import Q
 from jiuye.accounts.models import User
 from jiuye.accounts.reveal import MIN_REASON
 from jiuye.audit.services import audit_export
+from jiuye.casework.columns import RECORD_FIELDS
 from jiuye.casework.models import ServiceKind, ServiceRecord, UnemployedProfile, ZeroFamilyCase
 from jiuye.casework.tenclears import labels as tenclears_labels
 from jiuye.casework.tenclears import missing_fields
@@ -59,9 +60,11 @@ from jiuye.ledger.columns import (
     Sheet,
     sheet_part_name,
 )
+from jiuye.ledger.formulas import neutralise
 from jiuye.ledger.xlsx import Workbook
-from jiuye.lib.masking import mask_id_number, mask_phone
+from jiuye.lib.masking import mask_id_number, mask_phone, mask_text
 from jiuye.registry import definitions
+from jiuye.registry.columns import PERSON_FIELDS
 from jiuye.registry.models import (
     DifficultyRecognition,
     HukouType,
@@ -259,6 +262,8 @@ class _CsvSheet:
     def _cell(value: Any) -> Any:
         if value is None:
             return ""
+        if isinstance(value, str):  # never a formula (issue 11, finding 9)
+            return neutralise(value)
         if isinstance(value, date):
             return value.isoformat()
         return value
@@ -327,32 +332,8 @@ def _months(since: date, on: date) -> int:
     )
 
 
-PERSON_VALUES = (
-    "id",
-    "id_number",
-    "name",
-    "birth_date",
-    "sex",
-    "household_id",
-    "relation",
-    "hukou_type",
-    "phone",
-    "community_id",
-    "grid_id",
-    "able",
-    "willing",
-    "female_base",
-    "education",
-    "skill_level",
-    "disabled",
-    "veteran",
-    "migrant_worker",
-    "landless",
-    "poverty_labor",
-    "graduate_year",
-    "work_from",
-    "retire_on",
-)
+# The person columns the ledgers read: the stored ones but the current-status cache.
+PERSON_VALUES = tuple(f for f in PERSON_FIELDS if not f.startswith("current_"))
 V = {name: i for i, name in enumerate(PERSON_VALUES)}
 
 
@@ -371,21 +352,7 @@ class _Data:
     zero: set[int]  # households with a zero-family case open on the date
 
 
-SERVICE_VALUES = (
-    "person_id",
-    "kind",
-    "on",
-    "training_mode",
-    "enrolled",
-    "completed",
-    "certified",
-    "outcome",
-    "valid",
-    "policy_name",
-    "amount",
-    "note",
-    "by_name",
-)
+SERVICE_VALUES = RECORD_FIELDS
 
 
 def _read(unit: Unit, user: User | None, on: date) -> _Data:
@@ -466,6 +433,17 @@ def _read(unit: Unit, user: User | None, on: date) -> _Data:
 # ---------------------------------------------------------------------------------------------
 # Writing
 # ---------------------------------------------------------------------------------------------
+
+
+def _masked_rows(rows: Iterable[Row]) -> Iterator[Row]:
+    """Rows with every ID or phone number typed into free text masked (issue 11, finding 2):
+    a masked export hides them in notes, addresses and employers as in their own columns.
+    (Shorter than 11 characters, a cell cannot hold one: most cells are skipped unread.)"""
+    for row in rows:
+        yield [
+            mask_text(value) if isinstance(value, str) and len(value) >= 11 else value
+            for value in row
+        ]
 
 
 def _write_sheet(
@@ -966,6 +944,8 @@ def export_ledgers(
             },
             rows=len(data.persons),
             unit=unit,
+            # Who looked at a person: the export names the ids (issue 11, finding 10).
+            persons=[p[V["id"]] for p in data.persons],
         )
     out: _Target = CsvTarget(Path(target)) if fmt == "csv" else XlsxTarget(target)  # type: ignore[arg-type]
     w = _Writer(data, on, start, reveal)
@@ -1002,7 +982,7 @@ def export_ledgers(
                 name,
                 [h for h, _w in heads],
                 [wd for _h, wd in heads],
-                rows,
+                rows if reveal else _masked_rows(rows),
                 summary,
                 progress=progress,
             )
@@ -1019,7 +999,7 @@ def export_ledgers(
                 sheet.zh,
                 sheet.headers,
                 [c.width for c in sheet.columns],
-                rows,
+                rows if reveal else _masked_rows(rows),
                 summary,
                 split=sheet,
                 progress=progress,

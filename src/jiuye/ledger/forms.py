@@ -8,6 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jiuye.lib.dates import DateField
+
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -21,8 +23,8 @@ class UploadForm(forms.Form):
 
 class ExportForm(forms.Form):
     unit = forms.ChoiceField(label=_("单位"), widget=forms.Select(attrs={"class": "form-select"}))
-    on = forms.DateField(label=_("截至日期"), widget=DATE_WIDGET)
-    start = forms.DateField(
+    on = DateField(label=_("截至日期"), widget=DATE_WIDGET)
+    start = DateField(
         label=_("服务台账起始日期"),
         required=False,
         widget=DATE_WIDGET,

@@ -41,6 +41,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from jiuye.ledger.formulas import may_need_restoring, restore
+
 MB = 1024 * 1024
 HEAD_ROWS = 10  # the header row is looked for among the first rows
 SEP = "\x1f"  # joins a packed text column (a cell holding it makes the column go as a list)
@@ -337,10 +339,17 @@ def csv_grid(path: str) -> Grid | Problem:
         rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
     except csv.Error as error:
         return _corrupt(error)
+    if may_need_restoring(text):  # a cell our export kept from being a formula
+        # (``ledger.formulas``): rows with an apostrophe anywhere are looked at cell by cell
+        rows = [_restore_row(row) if "'" in "".join(row) else row for row in rows]
     del text
     if not rows:
         return Problem("file_empty", {}, fatal=True)
     return grid_from_rows(rows, first_row=1)
+
+
+def _restore_row(row: list[str]) -> list[str]:
+    return [restore(cell) if cell[:1] == "'" else cell for cell in row]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,6 +17,12 @@ from jiuye.lib.masking import mask_text
 from jiuye.lib.problems import Problem
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # Who imports (issue 11, finding 4: the street and the district read and review).
+    "not_permitted": (
+        "只有社区工作者和网格协管员可以导入台账；街道和区级用户只能查阅和审核",
+        "Only community workers and grid coordinators may import ledgers; street and district "
+        "users read and review",
+    ),
     # The file as a whole.
     "file_missing": ("找不到文件：{name}", "File not found: {name}"),
     "file_too_large": (
@@ -43,6 +49,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "too_big_inside": (
         "工作簿解压后过大（{size} MB），上限为 {limit} MB",
         "The workbook is too large once unpacked ({size} MB); the limit is {limit} MB",
+    ),
+    "zip_ratio": (
+        "工作簿中的“{member}”压缩比异常（{ratio} 倍，上限为 {limit} 倍），可能是为耗尽服务器资源"
+        "而构造的文件，未作处理",
+        "'{member}' in the workbook is packed abnormally tightly ({ratio} to 1; the limit is "
+        "{limit} to 1): the file may be built to exhaust the server, and was not processed",
+    ),
+    "zip_members": (
+        "工作簿包含的部件过多（{count} 个），上限为 {limit} 个",
+        "The workbook has too many parts ({count}); the limit is {limit}",
     ),
     "csv_encoding": (
         "CSV 文件的编码无法识别，请另存为“CSV UTF-8”",

@@ -1,11 +1,17 @@
 """Reading ledger workbooks (.xlsx) and per-sheet CSV files into columns of raw cell values.
 
-Before anything is parsed a file must pass the checks that protect the server and the data:
-its size, what it really is (an .xlsx is a zip with ``xl/workbook.xml``; an old .xls or a
-password-protected workbook is an OLE2 file and gets its own message), its unpacked size (zip
-bombs), and every imported worksheet's XML is streamed once looking for formulas (cells whose
-value Excel computes: we import values only). A truncated or damaged zip fails its directory
-or CRC check. Each problem is a :class:`~jiuye.ledger.issues.LedgerFileError`.
+Before anything is parsed a file must pass the checks that protect the server and the data
+(:class:`FileLimits`): its size, what it really is (an .xlsx is a zip with ``xl/workbook.xml``;
+an old .xls or a password-protected workbook is an OLE2 file and gets its own message), and for
+a workbook, from the zip's directory alone, before any member is unpacked (zip bombs, issue 11,
+finding 5): the number of members (read from the end record, before the directory itself is
+loaded), their unpacked size together, and each member's compression ratio. The sizes checked
+are the declared ones; no reader unpacks more than a member declares (Python's zipfile stops at
+the declared size and checks the CRC, calamine's zip reader refuses a member "larger than its
+declared uncompressed size"), so the declared sizes bound the work. Every imported worksheet's
+XML is then streamed once looking for formulas (cells whose value Excel computes: we import
+values only). A truncated or damaged zip fails its directory or CRC check. Each problem is a
+:class:`~jiuye.ledger.issues.LedgerFileError`.
 
 Worksheets are parsed by python-calamine (Rust) and CSV files by the csv module into grids of
 raw values (``ledger.grids``), lazily, in the contract's order: large files in a helper process
@@ -20,6 +26,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import os
+import struct
 import sys
 import zipfile
 from collections import Counter
@@ -50,13 +57,53 @@ HEADER_SEARCH_ROWS = HEAD_ROWS
 _SHEET_ORDER = ("units", "households", "persons", "statuses", "recognitions", "services")
 
 
-def max_file_bytes() -> int:
-    """The largest file accepted (``LEDGER_MAX_FILE_MB`` setting or ``JIUYE_LEDGER_MAX_FILE_MB``,
-    default 300 MB: a million-person workbook is about 60 MB)."""
-    value = getattr(settings, "LEDGER_MAX_FILE_MB", None) or os.environ.get(
-        "JIUYE_LEDGER_MAX_FILE_MB", "300"
-    )
-    return int(float(value) * MB)
+# The issues of a file over a limit (as opposed to a damaged or unsuitable one).
+LIMIT_CODES = frozenset({"file_too_large", "too_big_inside", "zip_ratio", "zip_members"})
+# Members unpacking to less than this are not held to the ratio: a small styles or relations part
+# can be very compressible, and cannot hurt.
+RATIO_GRACE = 1 * MB
+# A central directory entry is 46 bytes and the member's name (and extra fields); a workbook's
+# names are short, so the directory of ``members`` entries takes at most this much per entry.
+DIRECTORY_ENTRY_BYTES = 1024
+
+
+def _setting(name: str, default: float) -> float:
+    value = getattr(settings, name, None)
+    return float(default if value is None else value)
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    """What a file may be before anything in it is parsed (the ``LEDGER_*`` settings).
+
+    ``file_bytes``: each file as given (a workbook packed, a CSV file); ``unpacked_bytes``: a
+    workbook's members together, unpacked; ``ratio``: a member's unpacked size over its packed
+    size (for members of at least :data:`RATIO_GRACE`); ``members``: entries in a workbook."""
+
+    file_bytes: int
+    unpacked_bytes: int
+    ratio: float
+    members: int
+
+    @classmethod
+    def _make(cls, prefix: str, file_mb: float, unpacked_mb: float) -> FileLimits:
+        return cls(
+            file_bytes=int(_setting(f"{prefix}_FILE_MB", file_mb) * MB),
+            unpacked_bytes=int(_setting(f"{prefix}_UNPACKED_MB", unpacked_mb) * MB),
+            ratio=_setting("LEDGER_MAX_RATIO", 100),
+            members=int(_setting("LEDGER_MAX_MEMBERS", 1000)),
+        )
+
+    @classmethod
+    def command_line(cls) -> FileLimits:
+        """``jiuye import`` on the server, and ``ledger_import`` called directly: a district's
+        workbook (1M persons: 117 MB packed, about 1.3 GB unpacked)."""
+        return cls._make("LEDGER_MAX", 300, 4096)
+
+    @classmethod
+    def upload(cls) -> FileLimits:
+        """A file uploaded through the web pages (a community's workbook is a few MB)."""
+        return cls._make("LEDGER_UPLOAD_MAX", 50, 512)
 
 
 def read_process_bytes() -> int:
@@ -66,14 +113,6 @@ def read_process_bytes() -> int:
     value = getattr(settings, "LEDGER_READ_PROCESS_MB", None)
     if value is None:
         value = os.environ.get("JIUYE_LEDGER_READ_PROCESS_MB", "8")
-    return int(float(value) * MB)
-
-
-def max_unpacked_bytes() -> int:
-    """The largest unpacked workbook (``LEDGER_MAX_UNPACKED_MB``, default 4096 MB)."""
-    value = getattr(settings, "LEDGER_MAX_UNPACKED_MB", None) or os.environ.get(
-        "JIUYE_LEDGER_MAX_UNPACKED_MB", "4096"
-    )
     return int(float(value) * MB)
 
 
@@ -305,12 +344,12 @@ def _col_index(letters: str) -> int:
     return index - 1
 
 
-def _sniff(path: Path, name: str) -> str:
+def _sniff(path: Path, name: str, limits: FileLimits) -> str:
     """ "xlsx", "csv" or a :class:`LedgerFileError`."""
     if not path.is_file():
         raise LedgerFileError(make_issue("file_missing", sheet=name, name=name))
     size = path.stat().st_size
-    limit = max_file_bytes()
+    limit = limits.file_bytes
     if size > limit:
         raise LedgerFileError(
             make_issue(
@@ -360,24 +399,121 @@ def _workbook_sheets(archive: zipfile.ZipFile, name: str) -> list[tuple[str, str
     return out
 
 
-def _plan_xlsx(path: Path, display: str, source: Source) -> list[tuple[Sheet, int, str, str, int]]:
-    """Check the archive; the worksheets to import as (sheet, part, name, zip member, its
-    unpacked size)."""
+_END = struct.Struct("<4s4H2LH")  # the end of central directory record
+_END64_LOCATOR = struct.Struct("<4sLQL")
+_END64 = struct.Struct("<4sQ2H2L4Q")
+
+
+def _directory_size(path: Path, display: str) -> tuple[int, int]:
+    """(entries, bytes) of a zip's central directory, from its end record (and the zip64 one),
+    read before the directory itself: a directory of millions of entries would take gigabytes
+    as Python's zipfile loads it. A missing end record is left to zipfile to report."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - (_END.size + 0xFFFF)))
+        tail = handle.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < _END.size:
+            return 0, 0
+        _sig, _disk, _start, _here, entries, directory, _offset, _comment = _END.unpack_from(
+            tail, at
+        )
+        if entries == 0xFFFF or directory == 0xFFFFFFFF:  # the real numbers are in zip64 records
+            before = size - len(tail) + at - _END64_LOCATOR.size
+            if before < 0:
+                return entries, directory
+            handle.seek(before)
+            locator = handle.read(_END64_LOCATOR.size)
+            if locator[:4] != b"PK\x06\x07":
+                return entries, directory
+            handle.seek(_END64_LOCATOR.unpack(locator)[2])
+            record = handle.read(_END64.size)
+            if len(record) < _END64.size or record[:4] != b"PK\x06\x06":
+                raise LedgerFileError(
+                    make_issue("corrupt", sheet=display, detail="zip64 end record")
+                )
+            fields = _END64.unpack(record)
+            entries, directory = fields[7], fields[8]
+    return entries, directory
+
+
+def _check_archive(archive: zipfile.ZipFile, display: str, limits: FileLimits) -> None:
+    """The limits on a workbook's members, from the zip's directory alone (nothing unpacked)."""
+    members = archive.infolist()
+    if len(members) > limits.members:
+        raise LedgerFileError(
+            make_issue("zip_members", sheet=display, count=len(members), limit=limits.members)
+        )
+    total = 0
+    for info in members:
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            # Excel writes deflate; other methods (bzip2, lzma…) only widen what can be sent
+            raise LedgerFileError(
+                make_issue(
+                    "corrupt",
+                    sheet=display,
+                    detail=f"{info.filename[:60]}: compression {info.compress_type}",
+                )
+            )
+        total += info.file_size
+        if info.file_size >= RATIO_GRACE and info.file_size > limits.ratio * info.compress_size:
+            ratio = info.file_size / max(info.compress_size, 1)
+            raise LedgerFileError(
+                make_issue(
+                    "zip_ratio",
+                    sheet=display,
+                    member=info.filename[:100],
+                    ratio=f"{ratio:,.0f}",
+                    limit=f"{limits.ratio:,.0f}",
+                )
+            )
+    if total > limits.unpacked_bytes:
+        raise LedgerFileError(
+            make_issue(
+                "too_big_inside",
+                sheet=display,
+                size=round(total / MB),
+                limit=round(limits.unpacked_bytes / MB),
+            )
+        )
+
+
+def _open_archive(path: Path, display: str, limits: FileLimits) -> zipfile.ZipFile:
+    """The workbook's zip, once its directory has passed ``limits`` (nothing parsed yet)."""
+    entries, directory = _directory_size(path, display)
+    if entries > limits.members or directory > limits.members * DIRECTORY_ENTRY_BYTES:
+        raise LedgerFileError(
+            make_issue("zip_members", sheet=display, count=entries, limit=limits.members)
+        )
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise LedgerFileError(
             make_issue("corrupt", sheet=display, detail=str(error)[:100])
         ) from None
-    with archive:
-        total = sum(info.file_size for info in archive.infolist())
-        limit = max_unpacked_bytes()
-        if total > limit:
-            raise LedgerFileError(
-                make_issue(
-                    "too_big_inside", sheet=display, size=round(total / MB), limit=round(limit / MB)
-                )
-            )
+    try:
+        _check_archive(archive, display, limits)
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+def check_file(path: Path, display: str, limits: FileLimits) -> str:
+    """The checks made before anything in a file is parsed: "xlsx" or "csv", or a
+    :class:`LedgerFileError` (a web upload is refused with it at once, before it is queued)."""
+    kind = _sniff(path, display, limits)
+    if kind == "xlsx":
+        _open_archive(path, display, limits).close()
+    return kind
+
+
+def _plan_xlsx(
+    path: Path, display: str, source: Source, limits: FileLimits
+) -> list[tuple[Sheet, int, str, str, int]]:
+    """Check the archive; the worksheets to import as (sheet, part, name, zip member, its
+    unpacked size)."""
+    with _open_archive(path, display, limits) as archive:
         listed = _workbook_sheets(archive, display)
         wanted: list[tuple[Sheet, int, str, str, int]] = []
         seen: dict[tuple[str, int], str] = {}
@@ -596,19 +732,23 @@ def read_files(
     files: Sequence[tuple[Path, str]],
     *,
     sheet_key: str | None = None,
+    limits: FileLimits | None = None,
 ) -> Source:
-    """Check every file (path, display name); worksheets and CSV files are parsed later, on
-    demand (:meth:`Source.get`). Raises :class:`LedgerFileError` for a file that cannot be read
-    at all; sheet-level problems are collected in ``Source.issues``."""
+    """Check every file (path, display name) against ``limits`` (default: the command line's);
+    worksheets and CSV files are parsed later, on demand (:meth:`Source.get`). Raises
+    :class:`LedgerFileError` for a file that cannot be read at all; sheet-level problems are
+    collected in ``Source.issues``."""
+    limits = limits or FileLimits.command_line()
     source = Source(names=[display for _path, display in files])
     csv_files: list[tuple[Path, str]] = []
     xlsx_entries: list[_Entry] = []
     total = 0
-    for path, display in files:
-        kind = _sniff(path, display)
+    # Every file passes its checks before any is parsed.
+    kinds = [_sniff(path, display, limits) for path, display in files]
+    for (path, display), kind in zip(files, kinds, strict=True):
         total += path.stat().st_size
         if kind == "xlsx":
-            for planned, _part, name, member, size in _plan_xlsx(path, display, source):
+            for planned, _part, name, member, size in _plan_xlsx(path, display, source, limits):
                 item = Item("xlsx", str(path), name=name, member=member)
                 xlsx_entries.append(_Entry(item, planned, name, name, size))
         else:

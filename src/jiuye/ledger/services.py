@@ -16,6 +16,16 @@ households whose history changed (see ``ledger.validate.announcements``), so cas
 zero-family cases follow. The audit log gets one ``ledger.import`` row per import with the file
 names, their SHA-256, the mode and the counts per sheet — never one per row; an import that
 wrote nothing (rejected, or failed) gets one ``ledger.import_rejected`` row instead.
+
+A check (``dry_run``) is a read of the whole registry: its report says which ID numbers are
+registered outside the user's jurisdiction. So it gets one ``ledger.check`` row too, with how
+many ID numbers were looked up and how many were found elsewhere (never the numbers); imports
+record the same two counts (issue 11, finding 10).
+
+Only the roles that keep the registry import (``units.scope.write_paths``: community workers
+and grid coordinators, into their own units); a street or district user's import or check is
+refused as a whole (``not_permitted``, issue 11, finding 4). A district-wide first load is a
+system job on the command line (no ``--user``).
 """
 
 from __future__ import annotations
@@ -38,7 +48,7 @@ from jiuye.accounts.models import User
 from jiuye.audit.services import audit_record
 from jiuye.ledger import load
 from jiuye.ledger.issues import Issue, LedgerFileError, make_issue
-from jiuye.ledger.readers import read_files
+from jiuye.ledger.readers import FileLimits, read_files
 from jiuye.ledger.validate import Counts, Plan, validate
 from jiuye.registry.models import Person
 from jiuye.registry.signals import statuses_changed
@@ -58,6 +68,9 @@ class ImportResult:
     issues: list[Issue] = field(default_factory=list)
     written: bool = False
     seconds: float = 0.0
+    # ID numbers looked up in the whole registry, and those found outside the jurisdiction.
+    registry_checked: int = 0
+    found_elsewhere: int = 0
 
     @property
     def ok(self) -> bool:
@@ -103,11 +116,16 @@ class _Abort(Exception):
 
 def _audit(actor: User | None, result: ImportResult, outcome: str) -> None:
     unit = actor.units.order_by("path").first() if actor is not None else None
-    audit_record(
-        actor=actor,
+    if result.mode == "dry_run":
+        # A check wrote nothing, but read the registry beyond the jurisdiction.
+        action = "ledger.check"
+    else:
         # Only an import that wrote is "ledger.import" (a bulk write: the standards aggregates
         # treat it as such); a rejected or failed one wrote nothing.
-        action="ledger.import" if result.written else "ledger.import_rejected",
+        action = "ledger.import" if result.written else "ledger.import_rejected"
+    audit_record(
+        actor=actor,
+        action=action,
         unit=unit,
         changes={
             "files": [None, result.files],
@@ -115,6 +133,8 @@ def _audit(actor: User | None, result: ImportResult, outcome: str) -> None:
             "mode": [None, result.mode],
             "counts": [None, {k: v.as_dict() for k, v in result.counts.items()}],
             "errors": [None, len(result.issues)],
+            "ids_checked": [None, result.registry_checked],
+            "found_elsewhere": [None, result.found_elsewhere],
         },
         result=outcome,
     )
@@ -128,10 +148,14 @@ def ledger_import(
     sheet: str | None = None,
     today: date | None = None,
     progress: ProgressFn | None = None,
+    limits: FileLimits | None = None,
 ) -> ImportResult:
     """Import the ledger workbook ``files`` ((path, display name) pairs: one .xlsx, or CSV files
     named after their sheets). ``actor`` None imports with no jurisdiction limit (the command
-    line without --user); a user may only write inside their jurisdiction."""
+    line without --user); a user may only write inside their jurisdiction, and only a role
+    that keeps the registry may import or check at all. Every run is audited, a check too.
+    ``limits``: what the files may be before they are parsed (default: the command line's;
+    a web upload's are smaller, ``FileLimits.upload``)."""
     started = time.perf_counter()
     today = today or timezone.localdate()
     report = progress or (lambda phase, done, total: None)
@@ -146,8 +170,10 @@ def ledger_import(
     gc.disable()
     source = None
     try:
+        if actor is not None and not actor.writes_residents:
+            raise LedgerFileError(make_issue("not_permitted"))
         report("read", 0, 1000)
-        source = read_files(files, sheet_key=sheet)
+        source = read_files(files, sheet_key=sheet, limits=limits)
         # A check only reads: no transaction, so on SQLite it does not hold the write lock
         # (which would stall every other request of the web process meanwhile).
         atomic = contextlib.nullcontext() if mode == "dry_run" else transaction.atomic()
@@ -171,6 +197,8 @@ def ledger_import(
                 )
                 result.counts = plan.counts
                 result.issues = plan.issues
+                result.registry_checked = plan.registry_checked
+                result.found_elsewhere = len(plan.found_elsewhere)
                 if pipeline is None or (plan.issues and mode == "all"):
                     raise _Abort
                 total = load.rows_to_write(plan)
@@ -192,12 +220,11 @@ def ledger_import(
         result.issues = [*result.issues, error.issue]
         result.counts = {}
         result.seconds = time.perf_counter() - started
-        if mode != "dry_run":
-            _audit(actor, result, "rejected")
+        _audit(actor, result, "rejected")
     except _Abort:
         result.seconds = time.perf_counter() - started
-        if mode != "dry_run":
-            _audit(actor, result, "rejected")
+        # A check that ran to its end is "ok" (its report, problems and all, is its result).
+        _audit(actor, result, "ok" if mode == "dry_run" else "rejected")
     except Exception as error:
         # Everything was rolled back: say so in the report, keep a trace in the audit log.
         logger.exception("ledger import failed; nothing was written")

@@ -131,4 +131,9 @@ def write_template(target: str | Path | IO[bytes]) -> None:
             elif column.kind in (Kind.ID, Kind.PHONE, Kind.TEXT, Kind.CODE):
                 ws.column_dimensions[letter].number_format = "@"
         ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.columns))}1"
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":  # openpyxl's reading of text starting with "="
+                    cell.data_type = "s"  # text is text, never a formula (issue 11, finding 9)
     workbook.save(target)  # type: ignore[arg-type]

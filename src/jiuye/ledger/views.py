@@ -1,7 +1,9 @@
 """Ledger pages: upload a workbook, see the check's report, confirm the import; download the
 template and a unit's ledgers. Thin: the work is in ``ledger.jobs``, ``ledger.services`` and
 ``ledger.export``; every read goes through the jurisdiction scope (a worker's upload may only
-touch their own units, another user's job is 404)."""
+touch their own units, another user's job is 404). Uploading and importing are for the roles
+that keep the registry (``units.scope.check_writer``: a street or district user gets 403, and
+no upload form); every data role exports."""
 
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ from jiuye.ledger.issues import Issue, LedgerFileError
 from jiuye.ledger.models import ImportJob, JobMode, JobStatus
 from jiuye.ledger.template import write_template
 from jiuye.ledger.terminal import write_errors
-from jiuye.units.scope import units_visible
+from jiuye.units.scope import check_writer, units_visible
 
 SHOWN_ISSUES = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -66,6 +68,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "upload_form": UploadForm(),
             "export_form": _export_form(request),
             "jobs": recent,
+            "may_import": user.writes_residents,
         },
     )
 
@@ -74,6 +77,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def upload(request: HttpRequest) -> HttpResponse:
     user = _data_user(request)
+    check_writer(user)  # a check is the first step of an import (issue 11, finding 4)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("请选择要上传的工作簿。"))
@@ -109,12 +113,15 @@ def _context(job: ImportJob) -> dict[str, Any]:
         for key, counts in (job.counts or {}).items()
     ]
     follow = job.imports.order_by("-created_at").first() if job.mode == JobMode.CHECK else None
+    writer = job.user.writes_residents
     return {
         "job": job,
         "phase": phase,
         "percent": percent,
         "status": status,
         "running": status in (JobStatus.QUEUED, JobStatus.RUNNING),
+        # queued behind others (issue 11, finding 5): how many were queued before it
+        "ahead": jobs.ahead(job) if status == JobStatus.QUEUED else 0,
         "issues": [
             {
                 "location": i.location(lang),
@@ -129,11 +136,13 @@ def _context(job: ImportJob) -> dict[str, Any]:
         ],
         "more_issues": max(0, job.issue_count - len(issues)),
         "rows": rows,
-        "can_import": job.mode == JobMode.CHECK
+        "can_import": writer
+        and job.mode == JobMode.CHECK
         and status == JobStatus.DONE
         and job.issue_count == 0
         and follow is None,
-        "can_partial": job.mode == JobMode.CHECK
+        "can_partial": writer
+        and job.mode == JobMode.CHECK
         and status == JobStatus.DONE
         and job.issue_count > 0
         and follow is None
@@ -162,6 +171,7 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    check_writer(_data_user(request))
     check = _job(request, pk)
     context = _context(check)
     partial = request.POST.get("partial") == "1"

@@ -46,7 +46,12 @@ SETTING = "JIUYE_HOLIDAYS_DIR"
 
 
 class WorkdayCalendarError(ValueError):
-    """The holiday calendar has no data for the requested date's year."""
+    """The holiday calendar has no data for the requested date's year (``years``: the years
+    missing, for :func:`unavailable_text`)."""
+
+    def __init__(self, message: str, *, years: Iterable[int] = ()) -> None:
+        super().__init__(message)
+        self.years: tuple[int, ...] = tuple(sorted(set(years)))
 
 
 @dataclass(frozen=True)
@@ -209,7 +214,19 @@ def _unsupported(day: date, calendar: _Calendar) -> WorkdayCalendarError:
             message += _("%(path)s 有错误，未载入：用“jiuye holidays check %(path)s”查看。") % {
                 "path": path
             }
-    return WorkdayCalendarError(message)
+    return WorkdayCalendarError(message, years=[day.year])
+
+
+def unavailable_text(years: Iterable[int]) -> str:
+    """What a figure that needs working days says when its years have no holiday calendar:
+    not available, and the fix (Chinese first; README "Holidays for a new year")."""
+    found = sorted(set(years))
+    return _(
+        "不可用：%(years)s 年的节假日安排尚未载入——%(commands)s（见 README“新年度节假日”）"
+    ) % {
+        "years": "、".join(str(y) for y in found),
+        "commands": "、".join(f"jiuye holidays install {y}.toml" for y in found),
+    }
 
 
 def is_workday(d: date) -> bool:

@@ -3,9 +3,14 @@
 Every ID number and phone number leaves masked (first 6 + last 4; 3 + 4) and free text is passed
 through ``mask_text``. Birth date, ``work_from`` and ``retire_on`` are not exposed: with the
 unmasked ends of an ID number they would give back the whole number.
+
+Every answer that shows persons or households is recorded: one audit row per request with the
+ids of the page or the object (``audit.services.audit_read``), so paging through a whole
+district leaves one row per page naming who read which ids (issue 11, finding 10).
 """
 
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -13,6 +18,7 @@ from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
 
+from jiuye.audit.services import audit_read
 from jiuye.lib.api_schemas import (
     DETAIL_ERRORS,
     LIST_ERRORS,
@@ -36,6 +42,31 @@ from jiuye.registry.models import (
 )
 
 router = Router()
+
+
+class AuditedPagination(Pagination):
+    """The API's one pagination, recording the page it answers (``what``: ``persons`` or
+    ``households``, the kind of row)."""
+
+    def __init__(self, *, what: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.what = what
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        result = super().paginate_queryset(queryset, pagination, request=request, **params)
+        items = list(result["items"])  # read once: answered and audited
+        result["items"] = items
+        ids = [item.pk for item in items]
+        audit_read(
+            actor=caller(request),
+            what=f"api.{self.what}_list",
+            persons=ids if self.what == "persons" else (),
+            households=ids if self.what == "households" else (),
+            extra={"offset": pagination.offset},
+        )
+        return result
 
 
 def _today() -> date:
@@ -236,7 +267,7 @@ class HouseholdFilter(Schema):
     operation_id="person_list",
     summary="Visible persons",
 )
-@paginate(Pagination)
+@paginate(AuditedPagination, what="persons")
 def person_list(request: HttpRequest, filters: Query[PersonFilter]) -> QuerySet[Person]:
     persons = selectors.persons_visible(user=caller(request)).select_related(
         "household", "community", "grid"
@@ -267,6 +298,9 @@ def person_detail(request: HttpRequest, person_id: int = Path(..., ge=1, le=MAX_
     person.visible_history = list(history)  # type: ignore[attr-defined]
     recognitions = selectors.recognitions(user=user, person=person)
     person.visible_recognitions = list(recognitions)  # type: ignore[attr-defined]
+    audit_read(
+        actor=user, what="api.person", persons=[person.pk], obj=person, unit=person.community
+    )
     return person
 
 
@@ -277,7 +311,7 @@ def person_detail(request: HttpRequest, person_id: int = Path(..., ge=1, le=MAX_
     operation_id="household_list",
     summary="Visible households",
 )
-@paginate(Pagination)
+@paginate(AuditedPagination, what="households")
 def household_list(request: HttpRequest, filters: Query[HouseholdFilter]) -> QuerySet[Household]:
     households = selectors.households_visible(user=caller(request)).select_related(
         "community", "grid"
@@ -306,4 +340,12 @@ def household_detail(
     members = selectors.persons_visible(user=user).filter(household=household)
     household.visible_members = list(members.order_by("id"))  # type: ignore[attr-defined]
     household.member_count = len(household.visible_members)  # type: ignore[attr-defined]
+    audit_read(
+        actor=user,
+        what="api.household",
+        persons=[m.pk for m in household.visible_members],  # type: ignore[attr-defined]
+        households=[household.pk],
+        obj=household,
+        unit=household.community,
+    )
     return household

@@ -2,6 +2,11 @@
 
 ``person_change_status`` is the only writer of status events: it keeps each event's ``until``
 (the next event's start) and the person's ``current_*`` cache consistent with the history.
+
+Each writer first asks ``units.scope.check_write`` whether its actor may write there: the
+community workers and grid coordinators of the place (a grid coordinator only in their grid);
+the street and the district read and review (issue 11, finding 4). ``actor=None`` is a system
+job (the command line's import, the seed).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from jiuye.registry.models import (
 )
 from jiuye.registry.signals import statuses_changed
 from jiuye.units.models import Level, Unit
+from jiuye.units.scope import check_write
 
 # Person fields that decide a household's labor force (so its zero-family standing).
 MEMBERSHIP_FACTS = frozenset({"able", "willing", "female_base"})
@@ -55,6 +61,13 @@ PERSON_EDITABLE = (
 )
 
 
+def placement(obj: Person | Household) -> Unit:
+    """Where a person's or household's data is written: its grid if it has one, else its
+    community (what ``units.scope.may_write`` is asked about)."""
+    grid = obj.grid if obj.grid_id else None
+    return grid or obj.community
+
+
 def _community_and_grid(unit: Unit) -> tuple[Unit, Unit | None]:
     if unit.level == Level.GRID:
         assert unit.parent is not None
@@ -75,10 +88,11 @@ def household_create(
     dibao: bool = False,
 ) -> Household:
     """A household in a community or village; ``unit`` may be one of its grids."""
+    community, grid = _community_and_grid(unit)
+    check_write(actor, grid or community)
     if Household.objects.filter(number=number).exists():
         raise ValidationError(f"户编号 {number} 已存在")
     HukouType(hukou_type)
-    community, grid = _community_and_grid(unit)
     household = Household.objects.create(
         number=number,
         community=community,
@@ -109,6 +123,7 @@ def person_create(
     **fields: Any,
 ) -> Person:
     """Register a person; birth date and sex come from the ID number, never typed."""
+    check_write(actor, placement(household))
     unknown = set(fields) - set(PERSON_EDITABLE)
     if unknown:
         raise TypeError(f"unknown person fields: {sorted(unknown)}")
@@ -146,6 +161,7 @@ def person_create(
 @transaction.atomic
 def person_update(*, actor: User | None, person: Person, **fields: Any) -> Person:
     """Change editable attributes; the audit row holds each changed field's old and new value."""
+    check_write(actor, placement(person))
     unknown = set(fields) - set(PERSON_EDITABLE)
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
@@ -171,6 +187,8 @@ def person_update(*, actor: User | None, person: Person, **fields: Any) -> Perso
 @transaction.atomic
 def person_move(*, actor: User | None, person: Person, household: Household) -> Person:
     """Move a person to another household (and so its community and grid)."""
+    check_write(actor, placement(person))
+    check_write(actor, placement(household))
     old, old_household_id = person.household.number, person.household_id
     person.household = household
     person.community_id = household.community_id
@@ -223,6 +241,7 @@ def person_change_status(
 ) -> StatusEvent:
     """Record that ``person`` has ``status`` from ``since`` on (one status a day: a second
     change on the same day replaces the first). Events may be back-dated."""
+    check_write(actor, placement(person))
     Status(status)
     raise_problems(
         checks.status_problems(
@@ -267,6 +286,7 @@ def person_change_status(
 def status_event_delete(*, actor: User | None, event: StatusEvent) -> None:
     """Remove a mistaken event; the history around it closes up again."""
     person = event.person
+    check_write(actor, placement(person))
     old = [event.since.isoformat(), event.status, event.registered]
     event.delete()
     _relink(person)
@@ -321,6 +341,7 @@ def recognition_create(
     note: str = "",
 ) -> DifficultyRecognition:
     """Recognise a person as employment-difficult (认定) in a category, from a date."""
+    check_write(actor, placement(person))
     DifficultyCategory(category)
     raise_problems(
         checks.recognition_problems(
@@ -356,6 +377,7 @@ def recognition_create(
 def recognition_end(
     *, actor: User | None, recognition: DifficultyRecognition, ended_on: date
 ) -> DifficultyRecognition:
+    check_write(actor, placement(recognition.person))
     raise_problems(checks.end_problems(recognized_on=recognition.recognized_on, ended_on=ended_on))
     old = recognition.ended_on
     recognition.ended_on = ended_on

@@ -12,9 +12,12 @@ from datetime import date
 from typing import Any
 
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
+from ninja.errors import ValidationError
 
 from jiuye.lib.api_schemas import AUTH_ERRORS, DETAIL_ERRORS, Code, caller
+from jiuye.lib.dates import ApiDate
 from jiuye.standards import selectors
 from jiuye.standards.evaluation import UnitEvaluation
 from jiuye.standards.indicators import INDICATORS
@@ -22,9 +25,6 @@ from jiuye.standards.rules import Op
 from jiuye.standards.rulesets import RuleSet, RuleSetError, rulesets
 
 router = Router(tags=["standards"])
-
-MIN_DATE = date(1950, 1, 1)
-MAX_DATE = date(2100, 12, 31)
 
 
 class CriterionDefOut(Schema):
@@ -64,6 +64,14 @@ class RuleSetListOut(Schema):
     count: int
 
 
+class UnavailableOut(Schema):
+    """A value not computed yet: it needs working days of ``years``, whose holiday calendar is
+    not installed (``reason`` names the fix)."""
+
+    years: list[int]
+    reason: str
+
+
 class CriterionOut(Schema):
     id: str
     rule: str
@@ -77,6 +85,7 @@ class CriterionOut(Schema):
     gap: int | None
     note: str
     text: str
+    unavailable: UnavailableOut | None = None
 
 
 class TickOut(Schema):
@@ -106,6 +115,7 @@ class DeductionOut(Schema):
     assessor: int
     detail: str
     value: float | None
+    unavailable: UnavailableOut | None = None
 
 
 class ScoreItemOut(Schema):
@@ -142,6 +152,7 @@ class EvaluationOut(Schema):
     date: date
     period: PeriodOut
     passed: bool
+    undecided: bool = False
     criteria_passed: bool
     checklist_complete: bool
     source: str
@@ -168,6 +179,7 @@ class BehindOut(Schema):
     title: str
     total: int
     rows: list[BehindRowOut]
+    unavailable: UnavailableOut | None = None
 
 
 def _ruleset_json(r: RuleSet) -> dict[str, Any]:
@@ -213,20 +225,25 @@ def list_rulesets(request: HttpRequest) -> dict[str, Any]:
 
 class EvaluationQuery(Schema):
     ruleset: str
-    on: date | None = Field(None, alias="date")
-    start: date | None = Field(None, alias="from")
+    on: ApiDate | None = Field(None, alias="date")
+    start: ApiDate | None = Field(None, alias="from")
     level: str | None = None
 
 
 def _dates(on: date | None, start: date | None) -> tuple[date, date | None]:
-    from django.utils import timezone
-
+    """The date (default today) and period start; each in range (``lib.dates.ApiDate``), and a
+    start after the date is a 422 like any other wrong parameter (issue 11, finding 8)."""
     on = on or timezone.localdate()
-    for day in (on, start):
-        if day is not None and not MIN_DATE <= day <= MAX_DATE:
-            raise Http404("date out of range (1950–2100)")
     if start is not None and start > on:
-        raise Http404("the period starts after the date")
+        raise ValidationError(
+            [
+                {
+                    "type": "value_error",
+                    "loc": ["query", "from"],
+                    "msg": "the period starts after the date",
+                }
+            ]
+        )
     return on, start
 
 
@@ -254,8 +271,8 @@ def unit_evaluation(
 
 class EvaluationsQuery(Schema):
     ruleset: str
-    on: date | None = Field(None, alias="date")
-    start: date | None = Field(None, alias="from")
+    on: ApiDate | None = Field(None, alias="date")
+    start: ApiDate | None = Field(None, alias="from")
 
 
 @router.get(
@@ -281,8 +298,8 @@ def unit_evaluations(
 
 
 class BehindQuery(Schema):
-    on: date | None = Field(None, alias="date")
-    start: date | None = Field(None, alias="from")
+    on: ApiDate | None = Field(None, alias="date")
+    start: ApiDate | None = Field(None, alias="from")
     ruleset: str = ""
 
 
@@ -308,6 +325,7 @@ def indicator_behind(
         "indicator": found.indicator,
         "title": found.title,
         "total": found.total,
+        "unavailable": found.unavailable.as_json() if found.unavailable else None,
         "rows": [
             {
                 "kind": r.kind,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from jiuye.accounts.models import User
 from jiuye.standards.indicators import INDICATORS, BehindQuery, Period, Row
+from jiuye.standards.rules import Unavailable
 from jiuye.units.models import Unit
 
 LIMIT = 500
@@ -24,6 +25,8 @@ class Behind:
     title: str
     rows: list[Row] = field(default_factory=list)
     total: int = 0
+    # Rows left out because they need a year without a holiday calendar (None: none).
+    unavailable: Unavailable | None = None
 
     @property
     def truncated(self) -> bool:
@@ -38,7 +41,10 @@ def behind(
     result = Behind(indicator, str(found.label))
     if user is None:
         return result
-    rows = found.behind(BehindQuery(unit=unit, period=period, user=user, ruleset=ruleset))
+    query = BehindQuery(unit=unit, period=period, user=user, ruleset=ruleset)
+    rows = found.behind(query)
+    if query.missing_years:
+        result.unavailable = Unavailable(tuple(sorted(query.missing_years)))
     result.total = len(rows)
     result.rows = rows[:LIMIT]
     return result

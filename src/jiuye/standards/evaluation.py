@@ -93,6 +93,18 @@ class UnitEvaluation:
         return self.criteria_passed and self.checklist_complete
 
     @property
+    def criteria_undecided(self) -> bool:
+        """The criteria fall short only by values not computed yet (a year without a holiday
+        calendar): neither passed nor failed."""
+        return self.evaluation.undecided
+
+    @property
+    def undecided(self) -> bool:
+        """Not passed only because of unavailable values: the answer waits for the holiday
+        calendar (``passed`` stays false until then)."""
+        return self.criteria_undecided and self.checklist_complete
+
+    @property
     def results(self) -> tuple[CriterionResult, ...]:
         return self.evaluation.results
 
@@ -107,6 +119,9 @@ class UnitEvaluation:
             "date": self.period.end.isoformat(),
             "period": {"start": self.period.start.isoformat(), "end": self.period.end.isoformat()},
             "passed": self.passed,
+            # Added by issue 11, finding 8: true when "passed" is false only because some
+            # values need a year without a holiday calendar (each criterion says which).
+            "undecided": self.undecided,
             "criteria_passed": self.criteria_passed,
             "checklist_complete": self.checklist_complete,
             "source": self.source,
@@ -149,6 +164,9 @@ def criterion_json(r: CriterionResult) -> dict[str, Any]:
         "gap": r.gap,
         "note": r.note,
         "text": c.text,
+        # null, or {"years": [...], "reason": ...}: the value needs working days of years
+        # without a holiday calendar, so it is null and "passed" is null (undecided).
+        "unavailable": r.unavailable.as_json() if r.unavailable else None,
     }
 
 
@@ -178,6 +196,7 @@ def score_json(result: ScoreResult, ticks: dict[tuple[str, str], Tick]) -> dict[
                         "assessor": d.assessor_points,
                         "detail": d.detail,
                         "value": _number(d.value),
+                        "unavailable": d.unavailable.as_json() if d.unavailable else None,
                     }
                     for d in item.deductions
                 ],
@@ -351,4 +370,4 @@ def children_certifications(
 def ratio_text(fact: Fact) -> str:
     if isinstance(fact, Ratio):
         return f"{fact.numerator}/{fact.denominator}"
-    return "" if fact is None else str(fact)
+    return str(fact) if isinstance(fact, int) else ""

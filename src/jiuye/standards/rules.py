@@ -7,6 +7,10 @@ rational arithmetic, so exactly 90 % passes ``>= 90%``.
 - A ratio with an empty denominator has no value: the criterion passes and says so (DOMAIN §5).
 - An indicator with no data source (``None``) cannot be assessed: the criterion is neither passed
   nor failed (``passed`` None), and the level does not pass while one such criterion remains.
+- An indicator that needs working days of a year the holiday calendar does not know is
+  :class:`Unavailable` (issue 11, finding 8): the criterion is undecided (``passed`` None, the
+  reason and fix in its note) until the year's holidays are installed; a level whose only
+  shortfall is such criteria is undecided (:attr:`Evaluation.undecided`), not failed.
 - Checklist items are answered by reviewers; :func:`evaluate` reports the criteria, the service
   layer adds the ticks (see ``services.evaluate_unit``).
 """
@@ -20,6 +24,8 @@ from fractions import Fraction
 from typing import Any, Literal, Protocol
 
 from django.utils.translation import gettext_lazy as _
+
+from jiuye.lib.workdays import unavailable_text
 
 Op = Literal[">=", "<=", "=", ">", "<"]
 OPS: tuple[Op, ...] = (">=", "<=", "=", ">", "<")
@@ -44,8 +50,24 @@ class Ratio:
         return Ratio(self.numerator + other.numerator, self.denominator + other.denominator)
 
 
-# What an indicator evaluates to for one unit: a ratio, an integer, or None (no data source).
-Fact = Ratio | int | None
+@dataclass(frozen=True, slots=True)
+class Unavailable:
+    """A value that needs working days of ``years``, which the holiday calendar does not know
+    yet: not computed (never on a guessed calendar), with the fix."""
+
+    years: tuple[int, ...]
+
+    @property
+    def reason(self) -> str:
+        return unavailable_text(self.years)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"years": list(self.years), "reason": self.reason}
+
+
+# What an indicator evaluates to for one unit: a ratio, an integer, None (no data source), or
+# unavailable (a year without a holiday calendar).
+Fact = Ratio | int | Unavailable | None
 
 
 class Describes(Protocol):
@@ -138,7 +160,12 @@ class CriterionResult:
     def value(self) -> float | int | None:
         if isinstance(self.fact, Ratio):
             return self.fact.value
-        return self.fact
+        return self.fact if isinstance(self.fact, int) else None
+
+    @property
+    def unavailable(self) -> Unavailable | None:
+        """Why the value is not computed yet (a year without a holiday calendar), or None."""
+        return self.fact if isinstance(self.fact, Unavailable) else None
 
     @property
     def numerator(self) -> int | None:
@@ -162,6 +189,12 @@ class Evaluation:
     @property
     def failed(self) -> tuple[CriterionResult, ...]:
         return tuple(r for r in self.results if r.passed is not True)
+
+    @property
+    def undecided(self) -> bool:
+        """Not passed only because some values are unavailable (a year without a holiday
+        calendar): neither passed nor failed until they can be computed."""
+        return bool(self.failed) and all(r.unavailable is not None for r in self.failed)
 
 
 def compare(value: Fraction, op: Op, threshold: Fraction) -> bool:
@@ -246,6 +279,8 @@ UNREACHABLE = _("新增记录无法达到该标准")
 def evaluate_criterion(criterion: Criterion, fact: Fact) -> CriterionResult:
     if fact is None:
         return CriterionResult(criterion, None, None, None, str(NO_SOURCE))
+    if isinstance(fact, Unavailable):
+        return CriterionResult(criterion, fact, None, None, fact.reason)
     info = criterion.info
     if info is None:
         raise ValueError(f"{criterion.id}: the indicator {criterion.indicator} is not described")

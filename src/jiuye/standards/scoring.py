@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from django.utils.translation import gettext as _
 
-from jiuye.standards.rules import Fact, Op, Ratio, compare
+from jiuye.standards.rules import Fact, Op, Ratio, Unavailable, compare
 
 DeductionKind = Literal["criterion", "per_count", "per_point_below", "checklist", "system"]
 DEDUCTION_KINDS: tuple[DeductionKind, ...] = (
@@ -86,6 +86,9 @@ class DeductionResult:
     assessor_points: int
     detail: str = ""
     value: float | int | None = None
+    # The indicator needs a year without a holiday calendar: nothing deducted yet, and the
+    # totals are provisional (issue 11, finding 8).
+    unavailable: Unavailable | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,15 +119,25 @@ class ScoreResult:
         return sum(i.assessor_score for i in self.items)
 
     @property
+    def unavailable(self) -> tuple[DeductionResult, ...]:
+        """Data deductions not decided yet (a year without a holiday calendar)."""
+        return tuple(d for i in self.items for d in i.deductions if d.unavailable is not None)
+
+    @property
     def passed(self) -> bool | None:
-        """By the assessor's total against the pass mark (None without a pass mark)."""
+        """By the assessor's total against the pass mark (None without a pass mark, or while a
+        deduction that could still fail it is unavailable)."""
         if self.table.pass_mark is None:
             return None
-        return self.assessor_total >= self.table.pass_mark
+        passed = self.assessor_total >= self.table.pass_mark
+        # An undecided deduction can only lower the total: a pass is not known yet.
+        return None if passed and self.unavailable else passed
 
 
 def _value(fact: Fact) -> float | int | None:
-    return fact.value if isinstance(fact, Ratio) else fact
+    if isinstance(fact, Ratio):
+        return fact.value
+    return fact if isinstance(fact, int) else None
 
 
 def points_below(fact: Fact, target: Fraction) -> int:
@@ -137,6 +150,8 @@ def points_below(fact: Fact, target: Fraction) -> int:
 
 def data_deduction(deduction: Deduction, fact: Fact) -> tuple[int, str]:
     """Points a data-decided deduction takes, and why."""
+    if isinstance(fact, Unavailable):
+        return 0, fact.reason
     if deduction.kind == "criterion":
         if fact is None:
             return 0, _("无数据来源")
@@ -184,7 +199,8 @@ def score(
             else:
                 fact = facts[d.indicator]
                 points, detail = data_deduction(d, fact)
-                results.append(DeductionResult(d, points, points, detail, _value(fact)))
+                missing = fact if isinstance(fact, Unavailable) else None
+                results.append(DeductionResult(d, points, points, detail, _value(fact), missing))
         items.append(ItemScore(item, tuple(results)))
     return ScoreResult(table, tuple(items))
 

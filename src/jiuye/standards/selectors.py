@@ -9,13 +9,17 @@ auditor, who hold no data role, get 404 like for any personal page (the permissi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import Resolver404, resolve
 
 from jiuye.accounts.models import User
+from jiuye.audit.services import audit_read
 from jiuye.standards import behind as behind_module
 from jiuye.standards import evaluation as evaluation_module
 from jiuye.standards.evaluation import UnitEvaluation, evaluate_unit, evaluate_units
@@ -94,12 +98,43 @@ def indicator_behind(
     start: date | None = None,
     ruleset: str = "",
 ) -> behind_module.Behind:
-    """The persons, households or records behind an indicator (data roles only, scoped)."""
+    """The persons, households or records behind an indicator (data roles only, scoped);
+    the persons and households shown are recorded as read (issue 11, finding 10)."""
     if not units_evaluable(user).filter(pk=unit.pk).exists():
         raise Http404("unit")
-    return behind_module.behind(
+    found = behind_module.behind(
         indicator=indicator, unit=unit, period=period_of(on, start), user=user, ruleset=ruleset
     )
+    persons, households = _shown(found.rows)
+    audit_read(
+        actor=user,
+        what="standards.behind",
+        persons=persons,
+        households=households,
+        unit=unit,
+        extra={"indicator": indicator},
+    )
+    return found
+
+
+def _shown(rows: Iterable[Any]) -> tuple[list[int], list[int]]:
+    """The ids of the persons and households a list links to (its rows' pages)."""
+    persons, households = [], []
+    for row in rows:
+        if not row.url:
+            continue
+        try:
+            match = resolve(row.url)
+        except Resolver404:
+            continue
+        pk = match.kwargs.get("pk")
+        if pk is None:
+            continue
+        if match.view_name in ("casework:person", "person_detail"):
+            persons.append(int(pk))
+        elif match.view_name in ("casework:household", "household_detail"):
+            households.append(int(pk))
+    return persons, households
 
 
 def ticks(*, user: User, unit: Unit, ruleset: str, year: int) -> QuerySet[ChecklistTick]:

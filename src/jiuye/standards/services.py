@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from jiuye.accounts.models import Role, User
 from jiuye.audit.services import audit_record
+from jiuye.lib.masking import restore_masked
 from jiuye.standards import aggregates
 from jiuye.standards.evaluation import evaluate_units
 from jiuye.standards.models import Certification, ChecklistTick, TickRole
@@ -89,6 +90,9 @@ def checklist_tick_set(
     tick, created = ChecklistTick.objects.get_or_create(
         unit=unit, ruleset=ruleset.id, item=item, year=year, role=role
     )
+    # The form showed the note masked (issue 11, finding 2): a number left as shown stays.
+    note = restore_masked(note, tick.note)
+    evidence = restore_masked(evidence, tick.evidence)
     old = [tick.ticked, tick.note, tick.evidence] if not created else None
     tick.ticked, tick.note, tick.evidence = ticked, note, evidence
     tick.by = actor if actor is not None and actor.pk else None

@@ -5,7 +5,8 @@ the child units' standing; the persons behind one indicator. Thin: reads through
 
 from __future__ import annotations
 
-from datetime import date
+from collections import ChainMap
+from collections.abc import Iterable
 from typing import Any, cast
 
 from django.contrib import messages
@@ -20,12 +21,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiuye.accounts.models import User
+from jiuye.lib.dates import DateParams
 from jiuye.lib.text import join_list
 from jiuye.standards import selectors, services
 from jiuye.standards.evaluation import UnitEvaluation
 from jiuye.standards.indicators import INDICATORS
 from jiuye.standards.models import Certification, TickRole
-from jiuye.standards.rules import CriterionResult
+from jiuye.standards.rules import CriterionResult, Unavailable
 from jiuye.standards.rulesets import RuleSetError
 from jiuye.units.models import Unit
 
@@ -35,18 +37,12 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _date(request: HttpRequest, name: str, default: date | None) -> date | None:
-    raw = request.GET.get(name) or request.POST.get(name)
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return default
-
-
 def _params(request: HttpRequest, unit: Unit) -> dict[str, Any]:
-    """Rule set (default: the first that applies to the unit), level, date and period start."""
+    """Rule set (default: the first that applies to the unit), level, date and period start.
+
+    A malformed or out-of-range date (``lib.dates``) is said above the page, which evaluates
+    at today instead; a period start after the date is dropped, also saying so (issue 11,
+    finding 8)."""
     choices = selectors.rulesets_for(unit)
     wanted = request.GET.get("ruleset") or request.POST.get("ruleset")
     if wanted:
@@ -55,13 +51,26 @@ def _params(request: HttpRequest, unit: Unit) -> dict[str, Any]:
         ruleset = choices[0]
     else:
         raise Http404("no rule set applies")
-    on = _date(request, "date", timezone.localdate())
-    assert on is not None
-    start = _date(request, "from", None)
+    dates = DateParams(ChainMap(request.GET, request.POST))  # a tick posts to ?date=…
+    on = dates.get("date", timezone.localdate(), label=_("时点"))
+    start = dates.optional("from", label=_("评估期起"))
     if start is not None and start > on:
+        dates.errors.append(
+            _("评估期起（%(start)s）晚于时点（%(on)s），按当年1月1日起算。")
+            % {"start": start.isoformat(), "on": on.isoformat()}
+        )
         start = None
+    for error in dates.errors:
+        messages.error(request, error)
     level = request.GET.get("level") or None
-    return {"ruleset": ruleset, "choices": choices, "on": on, "start": start, "level": level}
+    return {
+        "ruleset": ruleset,
+        "choices": choices,
+        "on": on,
+        "start": start,
+        "level": level,
+        "date_errors": dates.errors,
+    }
 
 
 def _query(p: dict[str, Any], **extra: Any) -> str:
@@ -129,12 +138,16 @@ def _children(
     for e in results:
         if e.unit.parent_id != unit.pk:
             continue
-        failed = [r.criterion.id for r in e.evaluation.failed]
+        failed = [r.criterion.id for r in e.evaluation.failed if r.unavailable is None]
+        undecided = [r.criterion.id for r in e.evaluation.failed if r.unavailable is not None]
+        text = join_list(failed)
+        if undecided:  # values waiting for a year's holidays: neither failed nor passed
+            text += ("；" if text else "") + _("待定：%(ids)s") % {"ids": join_list(undecided)}
         rows.append(
             {
                 "e": e,
                 "failed": failed,
-                "failed_text": join_list(failed),
+                "failed_text": text,
                 "certified": _certification(certified.get(e.unit.pk), p),
                 "url": reverse("standards:unit", args=[e.unit.code]) + "?" + _query(p, level=None),
             }
@@ -185,6 +198,7 @@ def unit_evaluation(request: HttpRequest, code: str) -> HttpResponse:
         "children_passed": sum(1 for c in children if c["e"].passed),
         "criteria_children_passed": sum(1 for c in children if c["e"].criteria_passed),
         "children_certified": sum(1 for c in children if c["certified"]),
+        "children_unavailable": _unavailable(c["e"] for c in children),
         "certified": _certification(certified.get(unit.pk), p),
         "may_self": services.may_tick(_user(request), unit, TickRole.SELF),
         "may_assess": services.may_tick(_user(request), unit, TickRole.ASSESSOR),
@@ -192,6 +206,12 @@ def unit_evaluation(request: HttpRequest, code: str) -> HttpResponse:
         "sees_personal": bool(getattr(_user(request), "sees_personal_data", False)),
     }
     return render(request, "standards/unit.html", context)
+
+
+def _unavailable(results: Iterable[UnitEvaluation]) -> Unavailable | None:
+    """The years without a holiday calendar that leave criteria of ``results`` undecided."""
+    years = {y for e in results for r in e.results if r.unavailable for y in r.unavailable.years}
+    return Unavailable(tuple(sorted(years))) if years else None
 
 
 def _score_checklist(e: UnitEvaluation | None) -> list[dict[str, Any]]:
@@ -248,6 +268,8 @@ def indicator_behind(request: HttpRequest, code: str, indicator: str) -> HttpRes
 def tick(request: HttpRequest, code: str) -> HttpResponse:
     unit = selectors.unit_get(user=_user(request), code=code)
     p = _params(request, unit)
+    if p["date_errors"]:  # said above the page; a tick for a year nobody meant is not saved
+        return redirect(reverse("standards:unit", args=[unit.code]) + "?" + _query(p))
     try:
         services.checklist_tick_set(
             actor=_user(request),

@@ -8,6 +8,13 @@ a user with no unit, or a role that may not read residents' personal data gets n
 so does a read with no user at all (``None``). A system job (an evaluation for the whole
 district, the command line, a nightly sync) says so by passing :data:`SYSTEM`, never by
 leaving the user out.
+
+Writes follow the same tree (:func:`may_write`): residents' data is written by the roles that
+keep the registry (``writes_residents``: community workers and grid coordinators) inside their
+jurisdiction, a grid coordinator only in their grid; everyone else who may read it (the street
+and the district) reads and reviews. The services ask :func:`check_write`, the pages ask
+:func:`may_write` to show or hide their forms, the ledger importer :func:`write_paths`: one
+decision.
 """
 
 from __future__ import annotations
@@ -16,7 +23,9 @@ from functools import reduce
 from operator import or_
 from typing import Any, TypeVar
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from jiuye.units.models import Level, Unit
 
@@ -29,6 +38,7 @@ class SystemAccess:
     is_authenticated = True
     is_active = True
     sees_personal_data = True
+    writes_residents = True
 
     def __repr__(self) -> str:
         return "SYSTEM"
@@ -106,3 +116,57 @@ def _outermost(paths: list[str]) -> list[str]:
 def units_visible(user: Any) -> QuerySet[Unit]:
     """Units a user may see: their own and everything below (not personal data)."""
     return scope_to_jurisdiction(Unit.objects.all(), user, personal=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writes (issue 11, finding 4)
+# ---------------------------------------------------------------------------------------------
+
+
+# The units whose members keep the registry: a community or village, and a grid.
+WRITING_LEVELS = frozenset({Level.COMMUNITY, Level.VILLAGE, Level.GRID})
+
+
+def write_paths(user: Any) -> list[str] | None:
+    """The unit paths under which ``user`` may write residents' data: ``None`` for
+    :data:`SYSTEM` (anywhere), none for a role that only reads (street, district) or none at all.
+    Only memberships of a community, village or grid count (a worker made a member of a street
+    by mistake does not write the whole street); a grid coordinator's path is their grid's, so a
+    row outside the grid is not under it."""
+    if user is SYSTEM:
+        return None
+    if not getattr(user, "writes_residents", False):
+        return []
+    return [path for path, level in jurisdiction_units(user) if level in WRITING_LEVELS]
+
+
+def may_write(user: Any, unit: Unit | None) -> bool:
+    """Whether ``user`` may write residents' data placed in ``unit``: a person's or household's
+    grid if it has one, else its community (``registry.services.placement``)."""
+    if unit is None:
+        return False
+    paths = write_paths(user)
+    return paths is None or any(unit.path.startswith(path) for path in paths)
+
+
+def check_writer(actor: Any) -> None:
+    """Raise ``PermissionDenied`` unless ``actor`` has a role that writes residents' data at
+    all (a page that only starts a write, such as a ledger upload). ``None``: a system job."""
+    if actor is None or actor is SYSTEM or getattr(actor, "writes_residents", False):
+        return
+    raise PermissionDenied(
+        _(
+            "居民的登记和服务数据只能由所在社区的社区工作者或网格协管员录入和修改；"
+            "您的角色只能查阅和审核。"
+        )
+    )
+
+
+def check_write(actor: Any, unit: Unit | None) -> None:
+    """The services' guard: raise ``PermissionDenied`` (a 403 page, in these words) unless
+    ``actor`` may write residents' data in ``unit``. ``None`` is a system job (the command
+    line's import, the seed, a sync), as a service's ``actor=None`` has always meant."""
+    if actor is None or may_write(actor, unit):
+        return
+    check_writer(actor)
+    raise PermissionDenied(_("该居民不在您的管辖范围内，您不能修改其数据。"))

@@ -85,6 +85,13 @@ class PersonFilterForm(_UnitFilterForm):
             q = idcard.parse(q).number
         return q
 
+    def id_search(self) -> str | None:
+        """ "full" or "tail" when the search is by (the last 4 characters of) an ID number."""
+        if self.full_id():
+            return "full"
+        q = (self.valid_data().get("q") or "").strip().upper()
+        return "tail" if _ID_TAIL.fullmatch(q) else None
+
     def apply(self, persons: QuerySet[Person], *, on: date) -> QuerySet[Person]:
         """Narrow an already-scoped queryset by the valid filters."""
         data = self.valid_data()
@@ -128,7 +135,8 @@ class HouseholdFilterForm(_UnitFilterForm):
         data = self.valid_data()
         q = (data.get("q") or "").strip()
         if q:
-            households = households.filter(Q(number__startswith=q) | Q(address__icontains=q))
+            # Part of the household number (anywhere in it) or of the address.
+            households = households.filter(Q(number__icontains=q) | Q(address__icontains=q))
         unit = self.selected_unit()
         if unit is not None:
             households = households.filter(community__path__startswith=unit.path)

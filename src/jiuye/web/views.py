@@ -1,5 +1,7 @@
 """The server-rendered pages. Thin: every read goes through the registry selectors or the unit
-scope, so a foreign person or household is simply not found (404)."""
+scope, so a foreign person or household is simply not found (404). The pages that show residents
+record whom they showed, one audit row per request with the ids (``audit.services.audit_read``,
+issue 11, finding 10)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from jiuye.accounts.models import User
 from jiuye.accounts.reveal import REVEALABLE, RevealField, reveal_personal
+from jiuye.audit.services import audit_read
 from jiuye.lib.masking import mask_id_number, mask_phone
 from jiuye.registry.selectors import (
     household_get,
@@ -33,6 +36,7 @@ from jiuye.registry.selectors import (
 )
 from jiuye.units.models import Level, Unit
 from jiuye.units.scope import units_visible
+from jiuye.web import search
 from jiuye.web.dashboard import jurisdiction_counts
 from jiuye.web.forms import FILTER_LEVELS, HouseholdFilterForm, PersonFilterForm
 from jiuye.web.paging import CappedPaginator
@@ -125,10 +129,41 @@ def _find_by_full_id(request: HttpRequest, full_id: str) -> HttpResponse:
     return redirect(url)
 
 
+def _search_terms(
+    request: HttpRequest, kind: str, url: str, target: str
+) -> tuple[QueryDict | None, str, HttpResponse | None]:
+    """The list's filter data, the token that names them, and a redirect to answer instead.
+
+    A posted filter form (or an old bookmark with filters in it) is kept in the session; the list is
+    then shown under ``?s=<token>`` (``web.search``), so its terms never stand in a URL: an
+    HTMX post gets the results with that URL pushed, anything else a redirect to it."""
+    if request.method == "POST" or request.GET.keys() - {"s", "page"}:
+        data = request.POST if request.method == "POST" else request.GET
+        token = search.save(request, kind, data)
+        if request.method == "POST" and _partial(request, target):
+            return data, token, None
+        return None, token, redirect(f"{url}?s={token}")
+    return search.load(request, kind), "", None
+
+
+def _push(response: HttpResponse, url: str, token: str) -> HttpResponse:
+    if token:
+        response["HX-Push-Url"] = f"{url}?s={token}"
+    return response
+
+
 @login_required
 def person_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    form = PersonFilterForm(request.GET or None, user=request.user)
+    url, target = reverse("person_list"), "person-results"
+    data, token, answer = _search_terms(request, "persons", url, target)
+    if answer is not None:
+        return answer
+    form = PersonFilterForm(data, user=request.user)
+    kind = form.id_search()
+    if kind is not None and not search.id_search_allowed(request, kind=kind):
+        messages.error(request, _("按身份证号查询过于频繁，请一小时后再试。"))
+        form = PersonFilterForm(None, user=request.user)
     full_id = form.full_id()
     if full_id:
         return _find_by_full_id(request, full_id)
@@ -137,23 +172,38 @@ def person_list(request: HttpRequest) -> HttpResponse:
     )
     paginator = CappedPaginator(persons, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    return _render_page_or_fragment(
+    page.object_list = list(page.object_list)  # read once: shown and audited
+    audit_read(
+        actor=request.user,
+        what="person_list",
+        persons=[p.pk for p in page.object_list],
+        extra={"page": page.number},
+    )
+    response = _render_page_or_fragment(
         request,
         "web/persons/list.html",
         "web/persons/_results.html",
-        "person-results",
+        target,
         {"form": form, "page": page, "paginator": paginator, "today": today},
     )
+    return _push(response, url, token)
 
 
 @login_required
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = person_get(user=request.user, pk=pk)
-    members = (
+    members = list(
         persons_visible(user=request.user)
         .filter(household_id=person.household_id)
         .select_related("grid")
         .order_by("pk")
+    )
+    audit_read(
+        actor=request.user,
+        what="person_detail",
+        persons=[person.pk, *(m.pk for m in members)],
+        obj=person,
+        unit=person.community,
     )
     return render(
         request,
@@ -202,14 +252,22 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def household_list(request: HttpRequest) -> HttpResponse:
-    form = HouseholdFilterForm(request.GET or None, user=request.user)
+    url, target = reverse("household_list"), "household-results"
+    data, token, answer = _search_terms(request, "households", url, target)
+    if answer is not None:
+        return answer
+    form = HouseholdFilterForm(data, user=request.user)
     households = form.apply(households_visible(user=request.user)).select_related(
         "community", "grid"
     )
     paginator = CappedPaginator(households, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # read once: shown and audited
     # Member counts for this page only (a GROUP BY over 50 households, not over all of them).
     ids = [h.pk for h in page.object_list]
+    audit_read(
+        actor=request.user, what="household_list", households=ids, extra={"page": page.number}
+    )
     sizes = dict(
         persons_visible(user=request.user)
         .filter(household_id__in=ids)
@@ -219,23 +277,32 @@ def household_list(request: HttpRequest) -> HttpResponse:
     )
     for household in page.object_list:
         household.size = sizes.get(household.pk, 0)
-    return _render_page_or_fragment(
+    response = _render_page_or_fragment(
         request,
         "web/households/list.html",
         "web/households/_results.html",
-        "household-results",
+        target,
         {"form": form, "page": page, "paginator": paginator},
     )
+    return _push(response, url, token)
 
 
 @login_required
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = household_get(user=request.user, pk=pk)
-    members = (
+    members = list(
         persons_visible(user=request.user)
         .filter(household_id=household.pk)
         .select_related("grid")
         .order_by("pk")
+    )
+    audit_read(
+        actor=request.user,
+        what="household_detail",
+        persons=[m.pk for m in members],
+        households=[household.pk],
+        obj=household,
+        unit=household.community,
     )
     return render(
         request,

@@ -2,7 +2,8 @@
 
 The package holds, each in its module:
 
-- :mod:`.items`: the vocabulary (``Item``, ``State``, ``Action``, ``RULES``);
+- :mod:`.items`: the vocabulary (``Item``, ``State``, ``Action``, ``RULES``; ``Items``, a list
+  of them with the ``CalendarGaps`` met: what could not be dated without a year's holidays);
 - :mod:`.dates`: the pure date logic (due dates, an item's state at a date), no database;
 - :mod:`.context`: what the rules share for one unit and date (its persons, registrations and
   service dates, fetched once per worklist);
@@ -34,6 +35,7 @@ from jiuye.casework.deadlines.dates import (
     placement_due,
     quarters_between,
     referral_due,
+    soon_horizon,
     visit_due,
 )
 from jiuye.casework.deadlines.items import (
@@ -42,7 +44,9 @@ from jiuye.casework.deadlines.items import (
     RULES,
     STATE_LABELS,
     Action,
+    CalendarGaps,
     Item,
+    Items,
     State,
 )
 from jiuye.casework.deadlines.rules import (
@@ -75,7 +79,9 @@ __all__ = [
     "STATE_LABELS",
     "VISIT_MONTHS",
     "Action",
+    "CalendarGaps",
     "Item",
+    "Items",
     "RuleContext",
     "State",
     "as1_placement",
@@ -99,6 +105,7 @@ __all__ = [
     "quarters_between",
     "referral_due",
     "rule_context",
+    "soon_horizon",
     "user_worklist",
     "visit_due",
     "worklist",

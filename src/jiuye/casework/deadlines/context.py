@@ -8,7 +8,7 @@ A registration is :func:`registry.definitions.spells` over the registered-unempl
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 from django.db import connection
 from django.db.models import BooleanField, F, Func, Model, Q, QuerySet
 
-from jiuye.casework.deadlines.dates import horizon, period_start_of
-from jiuye.casework.deadlines.items import Item
+from jiuye.casework.deadlines.dates import period_start_of, soon_horizon
+from jiuye.casework.deadlines.items import CalendarGaps, Item
 from jiuye.casework.models import ServiceRecord
+from jiuye.lib.workdays import WorkdayCalendarError
 from jiuye.registry import definitions
 from jiuye.registry.definitions import Spell
 from jiuye.registry.models import Person, StatusEvent
@@ -69,13 +70,15 @@ def id_filters(field: str, ids: Sequence[int]) -> list[Any]:
 @dataclass
 class RuleContext:
     """What several rules share for one unit and date: fetched once per worklist. Every read
-    goes through ``user``'s jurisdiction (None: nothing; a system job passes ``SYSTEM``)."""
+    goes through ``user``'s jurisdiction (None: nothing; a system job passes ``SYSTEM``).
+    ``gaps``: what the rules could not date for want of a year's holiday calendar."""
 
     unit: Unit
     on: date
     period_start: date
     user: Reader | None
     soon_until: date
+    gaps: CalendarGaps = field(default_factory=CalendarGaps)
     _persons: dict[int, dict[str, Any]] = field(default_factory=dict)
     _spells: list[Spell] | None = None
     _person_ids: list[int] | None = None
@@ -158,6 +161,15 @@ class RuleContext:
             values.sort()
         return days
 
+    def workday_due(self, rule: str, due: Callable[[date], date], day: date) -> date | None:
+        """``due(day)``, a due date counted in working days; None (recorded in ``gaps``) when
+        it needs a year the holiday calendar does not know."""
+        try:
+            return due(day)
+        except WorkdayCalendarError as error:
+            self.gaps.add(error, rule=rule)
+            return None
+
     def person_item(self, person_id: int, **kwargs: Any) -> Item:
         info = self._persons[person_id]
         return Item(
@@ -180,10 +192,12 @@ def rule_context(
     """``context`` when a worklist shares one, else a new one for ``unit`` at ``on``."""
     if context is not None:
         return context
+    gaps = CalendarGaps()
     return RuleContext(
         unit=unit,
         on=on,
         period_start=period_start_of(on, period_start),
         user=user,
-        soon_until=horizon(on),
+        soon_until=soon_horizon(on, gaps),
+        gaps=gaps,
     )

@@ -9,10 +9,10 @@ anniversary are rules of the registry (``definitions.zero_family_due``,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
-from jiuye.casework.deadlines.items import State
+from jiuye.casework.deadlines.items import CalendarGaps, State
 from jiuye.lib import workdays
 from jiuye.lib.retirement import add_months
 
@@ -34,6 +34,17 @@ def clear_cache() -> None:
 def horizon(on: date) -> date:
     """The last day that counts as "due soon" at ``on``: the 5th working day after it."""
     return _add_workdays(on, SOON_WORKDAYS)
+
+
+def soon_horizon(on: date, gaps: CalendarGaps) -> date:
+    """:func:`horizon`, or, when it needs a year the holiday calendar does not know (recorded
+    in ``gaps``), the 5th day after ``on``: the 5th working day is never earlier, so what is
+    due by then is certainly due soon."""
+    try:
+        return horizon(on)
+    except workdays.WorkdayCalendarError as error:
+        gaps.add(error)
+        return on + timedelta(days=SOON_WORKDAYS)
 
 
 def classify(*, due: date, done_on: date | None, on: date, soon_until: date) -> State:

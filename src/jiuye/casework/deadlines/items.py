@@ -3,12 +3,17 @@ and :class:`Item` itself (one person's or household's standing under one rule at
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+
+from jiuye.lib import workdays
 
 
 class State(StrEnum):
@@ -108,3 +113,61 @@ class Item:
             RULE_ORDER.get(self.rule_id, 99),
             self.name,
         )
+
+
+@dataclass
+class CalendarGaps:
+    """What a worklist could not date for want of a year's holiday calendar (issue 11, finding
+    8): instead of failing, the rules leave out the items whose due date needs working days of
+    such a year (``undated``: how many, per rule) and, when the due-soon horizon (5 working
+    days) needs one, count as due soon only what is due within 5 calendar days, which is
+    certainly within 5 working days (``horizon``). Nothing is computed on a guessed calendar."""
+
+    years: set[int] = field(default_factory=set)
+    undated: Counter[str] = field(default_factory=Counter)
+    horizon: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.years)
+
+    def add(self, error: workdays.WorkdayCalendarError, *, rule: str | None = None) -> None:
+        """Record that ``rule``'s item (None: the due-soon horizon) could not be dated."""
+        self.years.update(error.years)
+        if rule is None:
+            self.horizon = True
+        else:
+            self.undated[rule] += 1
+
+    def merge(self, other: CalendarGaps) -> None:
+        self.years |= other.years
+        self.undated.update(other.undated)
+        self.horizon = self.horizon or other.horizon
+
+    @property
+    def note(self) -> str:
+        """Not available, the years and the fix: ``jiuye holidays install YEAR.toml``."""
+        return workdays.unavailable_text(self.years)
+
+    def details(self) -> list[str]:
+        """What is missing from the list, one line each."""
+        lines = [
+            ngettext(
+                "%(rule)s：%(n)s 项的期限要按工作日计算，暂不列出",
+                "%(rule)s：%(n)s 项的期限要按工作日计算，暂不列出",
+                n,
+            )
+            % {"rule": rule, "n": n}
+            for rule, n in sorted(self.undated.items())
+        ]
+        if self.horizon:
+            lines.append(gettext("“即将到期”（5个工作日内）暂只含5天内到期的事项"))
+        return lines
+
+
+class Items(list[Item]):
+    """Deadline items, and the :class:`CalendarGaps` met computing them (empty when the
+    holiday calendar knew every year needed)."""
+
+    def __init__(self, items: Iterable[Item] = (), gaps: CalendarGaps | None = None) -> None:
+        super().__init__(items)
+        self.gaps = gaps if gaps is not None else CalendarGaps()

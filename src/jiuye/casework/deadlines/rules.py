@@ -29,6 +29,10 @@ QG-6 and QG-3 set no deadline, only a state at assessment time (DOMAIN §5's ``v
 readings the worklist uses, so that a rate is 100 % on any date that is not within the grace of
 a new registration.
 
+Each returns :class:`~.items.Items`: a due date counted in working days of a year the holiday
+calendar does not know leaves its item out, recorded in ``Items.gaps`` (with the due-soon
+horizon when it reaches such a year), so the rest still shows (issue 11, finding 8).
+
 Every read goes through ``user``'s jurisdiction (a required keyword: None finds nothing); a
 system job (the standards' evaluation, the command line) passes ``units.scope.SYSTEM``. A
 worklist shares one ``context`` (and its user) among the rules. A recognised difficult person
@@ -54,7 +58,7 @@ from jiuye.casework.deadlines.dates import (
     referral_due,
     visit_due,
 )
-from jiuye.casework.deadlines.items import Action, Item, State
+from jiuye.casework.deadlines.items import Action, Item, Items, State
 from jiuye.casework.models import (
     AssistanceCase,
     AssistanceStep,
@@ -63,6 +67,7 @@ from jiuye.casework.models import (
     ZeroFamilyCase,
 )
 from jiuye.lib import workdays
+from jiuye.lib.masking import mask_text
 from jiuye.registry import definitions
 from jiuye.registry.models import DifficultyRecognition
 from jiuye.registry.selectors import Reader
@@ -76,7 +81,7 @@ def cq4_guidance(
     user: Reader | None,
     period_start: date | None = None,
     context: RuleContext | None = None,
-) -> list[Item]:
+) -> Items:
     """CQ-4: guidance within 3 working days of each unemployment registration.
 
     Registrations dated in the period, and earlier ones whose due date falls in it (ended or
@@ -91,11 +96,13 @@ def cq4_guidance(
     for spell in ctx.registration_spells():
         if spell.start < horizon_start:
             continue
-        due = guidance_due(spell.start)
+        due = ctx.workday_due("CQ-4", guidance_due, spell.start)
+        if due is None:
+            continue  # needs a year without a holiday calendar: left out, in ``ctx.gaps``
         if spell.start >= ctx.period_start or due >= ctx.period_start:
             chosen.append((spell, due))
     if not chosen:
-        return []
+        return Items(gaps=ctx.gaps)
     earliest = min(spell.start for spell, _due in chosen)
     guidance = ctx.service_days([ServiceKind.GUIDANCE], [s.person_id for s, _ in chosen], earliest)
     ctx.person_info(s.person_id for s, _ in chosen)
@@ -114,7 +121,7 @@ def cq4_guidance(
                 detail=str(_("登记失业 {day}")).format(day=spell.start.isoformat()),
             )
         )
-    return items
+    return Items(items, ctx.gaps)
 
 
 def cq2_zero_family(
@@ -124,7 +131,7 @@ def cq2_zero_family(
     user: Reader | None,
     period_start: date | None = None,
     context: RuleContext | None = None,
-) -> list[Item]:
+) -> Items:
     """CQ-2: a new zero-employment family eliminated within one month of emerging.
 
     From the zero-family cases (the one set of episodes) of urban households only (城镇 and
@@ -157,7 +164,8 @@ def cq2_zero_family(
         )
         name = case["household__number"]
         if case["household__address"]:
-            name = f"{name}（{case['household__address']}）"
+            # Free text is masked like any personal number on its way out (issue 11, finding 2).
+            name = f"{name}（{mask_text(case['household__address'])}）"
         items.append(
             Item(
                 rule_id="CQ-2",
@@ -173,7 +181,7 @@ def cq2_zero_family(
                 detail=str(_("零就业家庭 {day} 出现")).format(day=case["emerged_on"].isoformat()),
             )
         )
-    return items
+    return Items(items, ctx.gaps)
 
 
 def qg6_visit(
@@ -183,7 +191,7 @@ def qg6_visit(
     user: Reader | None,
     period_start: date | None = None,
     context: RuleContext | None = None,
-) -> list[Item]:
+) -> Items:
     """QG-6: every person registered unemployed at ``on`` visited (走访) in the period."""
     ctx = rule_context(unit, on, user=user, period_start=period_start, context=context)
     current = [s for s in ctx.registration_spells() if s.end is None]
@@ -205,7 +213,7 @@ def qg6_visit(
                 detail=str(_("登记失业 {day}")).format(day=spell.start.isoformat()),
             )
         )
-    return items
+    return Items(items, ctx.gaps)
 
 
 def _difficult_during(recognized_on: date, ended_on: date | None, first: date, last: date) -> bool:
@@ -224,7 +232,7 @@ def qg6_quarterly_contact(
     user: Reader | None,
     period_start: date | None = None,
     context: RuleContext | None = None,
-) -> list[Item]:
+) -> Items:
     """QG-6: every recognised difficult person contacted (phone or visit) once a quarter.
 
     One item per person and quarter of the period up to ``on``, for each person recognised
@@ -241,7 +249,7 @@ def qg6_quarterly_contact(
         for row in qs.values_list("person_id", "recognized_on", "ended_on")
     ]
     if not recognitions:
-        return []
+        return Items(gaps=ctx.gaps)
     contacts = ctx.service_days(
         [ServiceKind.CONTACT, ServiceKind.VISIT], [r[0] for r in recognitions], ctx.period_start
     )
@@ -271,7 +279,7 @@ def qg6_quarterly_contact(
                     detail=str(_("{year}年第{q}季度")).format(year=year, q=q),
                 )
             )
-    return items
+    return Items(items, ctx.gaps)
 
 
 def qg3_referral(
@@ -281,7 +289,7 @@ def qg3_referral(
     user: Reader | None,
     period_start: date | None = None,
     context: RuleContext | None = None,
-) -> list[Item]:
+) -> Items:
     """QG-3: every able, willing registered unemployed person (in the labor force at ``on``)
     referred to a job (职业介绍) at least twice in the period."""
     ctx = rule_context(unit, on, user=user, period_start=period_start, context=context)
@@ -320,7 +328,7 @@ def qg3_referral(
                 detail=ngettext("已推荐 %(n)s 次", "已推荐 %(n)s 次", len(days)) % {"n": len(days)},
             )
         )
-    return items
+    return Items(items, ctx.gaps)
 
 
 def cq5_long_term(
@@ -330,7 +338,7 @@ def cq5_long_term(
     user: Reader | None,
     period_start: date | None = None,
     context: RuleContext | None = None,
-) -> list[Item]:
+) -> Items:
     """CQ-5 / QG-3: nobody registered unemployed for a continuous year or more.
 
     Registrations in force at ``on`` and those that ended in the period. ``due`` is the day the
@@ -372,7 +380,7 @@ def cq5_long_term(
                 progress={"registered_on": spell.start},
             )
         )
-    return items
+    return Items(items, ctx.gaps)
 
 
 def as1_placement(
@@ -382,7 +390,7 @@ def as1_placement(
     user: Reader | None,
     period_start: date | None = None,
     context: RuleContext | None = None,
-) -> list[Item]:
+) -> Items:
     """AS-1 (004): a difficult person who accepts any suitable post placed within 2 working days
     of the committed service. Cases with a placement deadline: not yet placed at ``on``, or placed
     in the period."""
@@ -419,10 +427,10 @@ def as1_placement(
                 detail=str(_("承诺服务后2个工作日内上岗")),
             )
         )
-    return items
+    return Items(items, ctx.gaps)
 
 
-RULE_FUNCTIONS: dict[str, Callable[..., list[Item]]] = {
+RULE_FUNCTIONS: dict[str, Callable[..., Items]] = {
     "CQ-4": cq4_guidance,
     "CQ-2": cq2_zero_family,
     "QG-6-visit": qg6_visit,

@@ -7,7 +7,7 @@ from datetime import date
 
 from jiuye.accounts.models import User
 from jiuye.casework.deadlines.context import rule_context
-from jiuye.casework.deadlines.items import Item, State
+from jiuye.casework.deadlines.items import Items, State
 from jiuye.casework.deadlines.rules import RULE_FUNCTIONS
 from jiuye.registry.selectors import Reader
 from jiuye.units.models import Unit
@@ -20,11 +20,12 @@ def deadline_items(
     user: Reader | None,
     period_start: date | None = None,
     rules: Iterable[str] | None = None,
-) -> list[Item]:
+) -> Items:
     """Every rule's items for ``unit`` at ``on`` (sharing the registration query), as ``user``
-    may see them (None: nothing; a system job passes ``units.scope.SYSTEM``)."""
+    may see them (None: nothing; a system job passes ``units.scope.SYSTEM``), with what could
+    not be dated (``gaps``)."""
     ctx = rule_context(unit, on, user=user, period_start=period_start)
-    items: list[Item] = []
+    items = Items(gaps=ctx.gaps)
     for rule in rules or RULE_FUNCTIONS:
         items.extend(RULE_FUNCTIONS[rule](unit, on, user=user, context=ctx))
     return items
@@ -32,14 +33,14 @@ def deadline_items(
 
 def worklist(
     unit: Unit, on: date, *, user: Reader | None, period_start: date | None = None
-) -> list[Item]:
+) -> Items:
     """What is overdue or due within the next 5 working days and can still be cleared, most
     urgent first (overdue, oldest due first; then due soon, nearest first)."""
-    items = [
-        item
-        for item in deadline_items(unit, on, user=user, period_start=period_start)
-        if item.actionable and item.state in (State.OVERDUE, State.DUE_SOON)
-    ]
+    every = deadline_items(unit, on, user=user, period_start=period_start)
+    items = Items(
+        (i for i in every if i.actionable and i.state in (State.OVERDUE, State.DUE_SOON)),
+        every.gaps,
+    )
     items.sort(key=lambda item: item.urgent_key)
     return items
 
@@ -53,12 +54,14 @@ def outermost_units(units: Iterable[Unit]) -> list[Unit]:
     return sorted(kept, key=lambda u: u.path)
 
 
-def user_worklist(user: User, on: date, *, units: Iterable[Unit] | None = None) -> list[Item]:
+def user_worklist(user: User, on: date, *, units: Iterable[Unit] | None = None) -> Items:
     """The worklist of each of the user's units (or of ``units``), merged, most urgent first."""
     if units is None:
         units = Unit.objects.filter(memberships__user=user)
-    items: list[Item] = []
+    items = Items()
     for unit in outermost_units(units):
-        items.extend(worklist(unit, on, user=user))
+        found = worklist(unit, on, user=user)
+        items.extend(found)
+        items.gaps.merge(found.gaps)
     items.sort(key=lambda item: item.urgent_key)
     return items

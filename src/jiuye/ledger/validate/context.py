@@ -17,15 +17,16 @@ from jiuye.ledger.validate.plan import Plan
 from jiuye.ledger.validate.rows import Rows
 from jiuye.registry.columns import PERSON_FIELDS
 from jiuye.registry.models import Person, StatusEvent
-from jiuye.units.scope import jurisdiction_units
+from jiuye.units.scope import write_paths
 
 # A person's status history: (since, status, registered), sorted by since.
 History = list[tuple[date, str, bool]]
 
 
 class Scope:
-    """Where a user may write: unit paths (a grid member only their grids). None: anywhere
-    (the command line without --user, like ``jiuye seed``)."""
+    """Where a user may write: unit paths (a grid member only their grids; none for a role
+    that only reads, ``units.scope.write_paths``). None: anywhere (the command line without
+    --user, like ``jiuye seed``)."""
 
     def __init__(self, paths: list[str] | None) -> None:
         self.paths = paths
@@ -34,9 +35,7 @@ class Scope:
     def of(cls, user: User | None) -> Scope:
         if user is None:
             return cls(None)
-        if not user.sees_personal_data:
-            return cls([])
-        return cls([path for path, _level in jurisdiction_units(user)])
+        return cls(write_paths(user))
 
     def allows(self, path: str) -> bool:
         if self.paths is None:
@@ -105,6 +104,8 @@ class Context:
     def existing_persons(self, numbers: Iterable[str]) -> dict[str, tuple[Any, ...]]:
         if self.persons_empty:
             return {}
+        numbers = numbers if isinstance(numbers, set | dict) else set(numbers)
+        self.plan.registry_checked += len(numbers)
         return {
             row[P["id_number"]]: row
             for row in fetch_by(Person, "id_number", numbers, PERSON_FIELDS)
@@ -144,6 +145,7 @@ class Context:
                     path = self.location(row[P["community_id"]], row[P["grid_id"]])
                     if not self.scope.allows(path):
                         self.foreign.add(number)
+                        self.plan.found_elsewhere.add(number)
             persons_rows = self.rows["persons"]
             for i, number in pending.items():
                 if number in people:

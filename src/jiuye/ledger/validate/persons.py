@@ -256,6 +256,7 @@ def _update_persons(
         old_path = ctx.location(old[P["community_id"]], old[P["grid_id"]])
         if not ctx.scope.allows(old_path):
             rows.error(i, "registered_elsewhere", "id_number", number)
+            ctx.plan.found_elsewhere.add(number)
             continue
         if old[P["name"]] != c["name"][i]:
             rows.error(i, "duplicate_registry", "name", c["name"][i], registered=old[P["name"]])

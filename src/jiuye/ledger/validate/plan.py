@@ -63,6 +63,10 @@ class Plan:
     announce_on: date | None = None
     counts: dict[str, Counts] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    # How many ID numbers were looked up in the whole registry, and those found registered
+    # outside the user's jurisdiction (counted in the audit of a check, issue 11, finding 10).
+    registry_checked: int = 0
+    found_elsewhere: set[str] = field(default_factory=set)
 
     @property
     def errors(self) -> int:

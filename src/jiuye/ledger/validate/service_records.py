@@ -10,6 +10,7 @@ from collections import defaultdict
 from typing import Any
 
 from jiuye.casework import checks
+from jiuye.casework.columns import RECORD_FIELDS
 from jiuye.casework.models import ServiceKind, ServiceRecord
 from jiuye.ledger.validate.context import Context
 from jiuye.ledger.validate.fetch import P, fetch_by, table_empty
@@ -17,22 +18,6 @@ from jiuye.ledger.validate.plan import Counts
 from jiuye.ledger.validate.rows import Rows
 from jiuye.lib.problems import Problem
 
-# The fields that identify a record (the person first, the recorder's name last: not compared).
-RECORD_FIELDS = (
-    "person_id",
-    "kind",
-    "on",
-    "training_mode",
-    "enrolled",
-    "completed",
-    "certified",
-    "outcome",
-    "valid",
-    "policy_name",
-    "amount",
-    "note",
-    "by_name",
-)
 # The workbook's 培训进度 (blank: enrolled, as ``service_record_create`` defaults it) as the
 # record's (enrolled, completed, certified).
 PROGRESS = {

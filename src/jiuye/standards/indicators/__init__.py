@@ -33,6 +33,7 @@ from jiuye.standards.indicators.base import (
     communities_under,
     period_of,
 )
+from jiuye.standards.rules import Unavailable
 from jiuye.units.models import Level, Unit
 
 
@@ -82,7 +83,8 @@ def fact_sheet(
     """Compute ``indicators`` (default: all) for every community under ``root`` at ``on`` over
     the period from ``start`` (default: January 1st). ``source``: ``aggregates`` (fail if they
     are stale), ``direct`` (from scratch), or ``auto`` (aggregates when fresh). An indicator
-    that needs working days outside the years the holiday calendar knows has no value."""
+    that needs working days outside the years the holiday calendar knows is
+    :class:`~jiuye.standards.rules.Unavailable` (with the years), the others are computed."""
     period = period_of(on, start)
     keys = list(dict.fromkeys(indicators if indicators is not None else INDICATORS))
     unknown = set(keys) - set(INDICATORS)
@@ -105,8 +107,9 @@ def fact_sheet(
     for key, item in sheet.indicators.items():
         try:
             sheet.parts[key] = item.compute(sheet)
-        except WorkdayCalendarError:
+        except WorkdayCalendarError as error:
             sheet.parts[key] = None
+            sheet.unavailable[key] = Unavailable(error.years)
     return sheet
 
 

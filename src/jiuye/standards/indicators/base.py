@@ -40,7 +40,7 @@ from django.urls import reverse
 
 from jiuye.accounts.models import User
 from jiuye.lib.sql import Sql, subquery
-from jiuye.standards.rules import Fact, Ratio
+from jiuye.standards.rules import Fact, Ratio, Unavailable
 from jiuye.units.models import Level, Unit
 
 Kind = Literal["ratio", "count", "days"]
@@ -125,6 +125,9 @@ class BehindQuery:
     period: Period
     user: User
     ruleset: str = ""
+    # Years whose holiday calendar a list needed and lacked: the rows that need it are left
+    # out, and the list says so (issue 11, finding 8).
+    missing_years: set[int] = field(default_factory=set)
 
 
 def person_url(pk: int) -> str:
@@ -156,8 +159,9 @@ class FactSheet:
     units: dict[int, Unit]
     indicators: Mapping[str, Indicator] = field(default_factory=dict)  # the ones asked for
     # Per indicator: the per-community parts (see :meth:`Indicator.compute`), or None when it
-    # cannot be computed (a date outside the holiday calendar).
+    # cannot be computed (``unavailable``: it needs a year without a holiday calendar).
     parts: dict[str, Mapping[int, Any] | None] = field(default_factory=dict)
+    unavailable: dict[str, Unavailable] = field(default_factory=dict)
     _shared: dict[str, Any] = field(default_factory=dict)
     _under: dict[int, list[int]] | None = None
     _children: dict[int, list[Unit]] | None = None
@@ -270,8 +274,10 @@ class Indicator:
     def value(self, unit: Unit, sheet: FactSheet, members: Sequence[int] | None = None) -> Fact:
         """The unit's value (``members``: its communities, when the caller has them)."""
         parts = sheet.parts.get(self.id)
-        if not self.has_data or parts is None:
+        if not self.has_data:
             return None
+        if parts is None:
+            return sheet.unavailable.get(self.id)
         if members is None:
             members = sheet.communities_of(unit)
         empty = self.empty()

@@ -7,7 +7,9 @@ of 30 December whose deadline is in January counts in January's year).
 
 The registrations, their deadlines and whether the guidance was on time are casework's CQ-4
 rule (one item per registration, ``RULE_FUNCTIONS["CQ-4"]``): this module only picks and counts
-them, so the indicator and the worklist cannot disagree.
+them, so the indicator and the worklist cannot disagree. A registration whose deadline needs a
+year the holiday calendar does not know makes the rate unavailable (never guessed): the fact
+sheet shows it as such, with the fix.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from jiuye.casework import deadlines
+from jiuye.lib.workdays import WorkdayCalendarError
 from jiuye.standards.indicators.base import BehindQuery, FactSheet, Indicator, Period, Row
 from jiuye.standards.indicators.worklist import item_rows, rule_items
 from jiuye.standards.rules import Ratio
@@ -41,6 +44,8 @@ class GuidanceOnTimeRate(Indicator):
         items = deadlines.RULE_FUNCTIONS["CQ-4"](
             sheet.root, sheet.on, user=SYSTEM, period_start=sheet.period.start
         )
+        if items.gaps.undated:
+            raise WorkdayCalendarError(items.gaps.note, years=items.gaps.years)
         counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
         for item in items:
             if counted(item, sheet.period) and item.community_id is not None:

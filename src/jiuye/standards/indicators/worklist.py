@@ -12,10 +12,14 @@ from jiuye.standards.indicators.base import BehindQuery, Row, household_url, per
 
 def rule_items(rule: str, query: BehindQuery) -> list[deadlines.Item]:
     """The items of casework's ``rule`` for the query's unit and period, through the user's
-    jurisdiction."""
-    return deadlines.RULE_FUNCTIONS[rule](
+    jurisdiction. Items that cannot be dated (a year without a holiday calendar) are left out,
+    their years noted in ``query.missing_years`` for the list to say so."""
+    items = deadlines.RULE_FUNCTIONS[rule](
         query.unit, query.period.end, user=query.user, period_start=query.period.start
     )
+    if items.gaps.undated:
+        query.missing_years.update(items.gaps.years)
+    return items
 
 
 def item_rows(items: list[deadlines.Item]) -> list[Row]:

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from jiuye.api import selectors, services
 
+MAX_EXPIRES_DAYS = 3660  # ten years: a token is rotated long before
+
 
 class Command(BaseCommand):
     help = "Create, list and revoke API bearer tokens."
@@ -46,8 +48,8 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"no user {username!r}")
-        if expires_days is not None and expires_days < 1:
-            raise CommandError("--expires-days must be at least 1")
+        if expires_days is not None and not 1 <= expires_days <= MAX_EXPIRES_DAYS:
+            raise CommandError(f"--expires-days must be between 1 and {MAX_EXPIRES_DAYS}")
         expires = timezone.now() + timedelta(days=expires_days) if expires_days else None
         try:
             token, plain = services.api_token_create(

@@ -9,7 +9,6 @@ above 1 builds a city instead: that many districts of the district code's city (
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -23,13 +22,7 @@ from jiuye.demo.generator import (
     region_problem,
 )
 from jiuye.demo.loader import SeedRefused, seed
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--today 须为 YYYY-MM-DD：{value!r}") from None
+from jiuye.lib.dates import date_argument, option_date
 
 
 class Command(BaseCommand):
@@ -51,7 +44,8 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--today",
-            default=DEFAULT_TODAY.isoformat(),
+            type=date_argument,
+            default=DEFAULT_TODAY,
             help=f"the data's 'today' (default {DEFAULT_TODAY.isoformat()})",
         )
         parser.add_argument(
@@ -64,7 +58,7 @@ class Command(BaseCommand):
         persons: int = options["persons"]
         if persons < 1:
             raise CommandError("--persons 须为正整数")
-        today = _date(options["today"])
+        today = option_date(options["today"], option="--today") or DEFAULT_TODAY
         code: str = options["district_code"]
         problem = region_problem(code, today)
         if problem:

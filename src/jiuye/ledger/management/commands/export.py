@@ -7,7 +7,6 @@ user needs the reveal grant). ``--format csv`` writes one CSV file per sheet int
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +15,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from jiuye.ledger.export import export_ledgers
+from jiuye.lib.dates import date_argument, option_date
 from jiuye.units.models import Unit
 from jiuye.units.scope import units_visible
-
-
-def _date(value: str | None, name: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{name} 须为 YYYY-MM-DD：{value!r}") from None
 
 
 class Command(BaseCommand):
@@ -38,8 +29,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "-o", "--output", required=True, help="FILE.xlsx (or a directory with --format csv)"
         )
-        parser.add_argument("--date", help="as-of date YYYY-MM-DD (default today)")
-        parser.add_argument("--start", help="start of the service ledgers' period (default 1 Jan)")
+        parser.add_argument(
+            "--date", type=date_argument, help="as-of date YYYY-MM-DD (default today)"
+        )
+        parser.add_argument(
+            "--start",
+            type=date_argument,
+            help="start of the service ledgers' period (default 1 Jan)",
+        )
         parser.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
         parser.add_argument(
             "--reveal",
@@ -65,8 +62,8 @@ class Command(BaseCommand):
         unit = units.filter(code=options["unit"]).first()
         if unit is None:
             raise CommandError(f"单位不存在：{options['unit']}")
-        on = _date(options["date"], "--date") or timezone.localdate()
-        start = _date(options["start"], "--start")
+        on = option_date(options["date"], option="--date") or timezone.localdate()
+        start = option_date(options["start"], option="--start")
         if options["reason"] and not options["reveal"]:
             raise CommandError("--reason 只与 --reveal 一起使用")
         try:

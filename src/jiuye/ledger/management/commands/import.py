@@ -4,6 +4,11 @@ Imports a ledger workbook (.xlsx) or CSV files, one per sheet, named after the s
 persons.csv; a directory stands for the workbook files in it). All or nothing by default: any
 problem and nothing is written. Exit codes: 0 imported; 1 problems, nothing written (or the file
 could not be read); 3 --partial wrote the good rows and rejected others.
+
+Files are held to the command line's limits (``LEDGER_MAX_FILE_MB``, ``LEDGER_MAX_UNPACKED_MB``:
+a district's workbook), larger than a web upload's; the compression ratio and member limits
+are the same (``readers.FileLimits``). The command runs at once: the queue of checks and imports
+(``ledger.jobs``) is the web's.
 """
 
 from __future__ import annotations

@@ -11,12 +11,12 @@ standards' incremental aggregates.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from jiuye.lib.dates import date_argument, option_date
 from jiuye.standards import aggregates
 from jiuye.standards.indicators.status import direct_status_vectors
 
@@ -26,7 +26,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["status", "rebuild", "refresh", "verify"])
-        parser.add_argument("--date", help="verify 的时点 YYYY-MM-DD（默认今天）")
+        parser.add_argument(
+            "--date", type=date_argument, help="verify 的时点 YYYY-MM-DD（默认今天）"
+        )
         parser.add_argument("--households", default="", help="refresh 的户 id，逗号分隔")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -60,10 +62,7 @@ class Command(BaseCommand):
                 f"{result.communities:,} 个社区，用时 {result.seconds:.1f} 秒"
             )
             return
-        try:
-            on = date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
-        except ValueError:
-            raise CommandError("日期格式应为 YYYY-MM-DD") from None
+        on = option_date(options["date"], option="--date") or timezone.localdate()
         if not aggregates.aggregates_fresh():
             raise CommandError("汇总表不是最新的，请先运行 jiuye aggregates rebuild")
         stored = aggregates.community_vectors(on=on)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiuye.lib.dates import date_argument, option_date
 from jiuye.standards.evaluation import (
     UnitEvaluation,
     children_certifications,
@@ -56,7 +56,9 @@ def _threshold(value: Any, kind: str) -> str:
     return f"{value * 100:g}%" if kind == "ratio" else str(value)
 
 
-def _mark(passed: bool | None) -> str:
+def _mark(passed: bool | None, undecided: bool = False) -> str:
+    if undecided:
+        return _("待定")
     if passed is None:
         return _("无法评估")
     return _("达标") if passed else _("未达标")
@@ -90,7 +92,7 @@ def render(result: UnitEvaluation) -> str:
                 str(info.label),
                 _value(r.value, kind) + ratio,
                 f"{r.criterion.op} {_threshold(r.criterion.threshold_number, kind)}",
-                _mark(r.passed),
+                _mark(r.passed, r.unavailable is not None),
                 info.gap_text(r.gap),
                 r.note,
             ]
@@ -122,6 +124,12 @@ def render(result: UnitEvaluation) -> str:
                 f"  {item.item.no}. {item.item.name} {item.item.points}: "
                 f"{item.self_score} / {item.assessor_score}"
             )
+        for d in s.unavailable:
+            lines.append(
+                "  "
+                + _("%(id)s 暂无法扣分，合计分数暂不确定：%(reason)s")
+                % {"id": d.deduction.id, "reason": d.detail}
+            )
     children = children_certifications(
         unit=result.unit, ruleset=result.ruleset.id, on=result.period.end
     )
@@ -145,7 +153,7 @@ def render(result: UnitEvaluation) -> str:
             name = _("%(name)s（%(code)s）") % {"name": child.name, "code": child.code}
             lines.append(f"  {mark} {name} {standing}")
     lines.append("")
-    lines.append(_("结论：{result}").format(result=_mark(result.passed)))
+    lines.append(_("结论：{result}").format(result=_mark(result.passed, result.undecided)))
     return "\n".join(lines)
 
 
@@ -155,8 +163,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("unit", help="单位代码")
         parser.add_argument("--ruleset", required=True, help="标准，如 HD-2012、CQ-2007、QG-2016")
-        parser.add_argument("--date", help="时点 YYYY-MM-DD（默认今天）")
-        parser.add_argument("--from", dest="start", help="评估期起始日（默认当年1月1日）")
+        parser.add_argument(
+            "--date", type=date_argument, help="时点 YYYY-MM-DD（默认今天，1950—2100 年）"
+        )
+        parser.add_argument(
+            "--from", dest="start", type=date_argument, help="评估期起始日（默认当年1月1日）"
+        )
         parser.add_argument("--level", help="标准中的层级（默认按单位层级，如 demonstration）")
         parser.add_argument("--all", action="store_true", help="评估该单位及其下所有适用单位")
         parser.add_argument("--json", action="store_true", help="输出 JSON")
@@ -171,11 +183,8 @@ class Command(BaseCommand):
         unit = Unit.objects.filter(code=options["unit"]).first()
         if unit is None:
             raise CommandError(f"单位代码不存在：{options['unit']}")
-        try:
-            on = date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
-            start = date.fromisoformat(options["start"]) if options["start"] else None
-        except ValueError:
-            raise CommandError("日期格式应为 YYYY-MM-DD") from None
+        on = option_date(options["date"], option="--date") or timezone.localdate()
+        start = option_date(options["start"], option="--from")
         try:
             ruleset = ruleset_get(options["ruleset"])
             if options["all"]:

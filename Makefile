@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 ## make demo: install, create the embedded SQLite database, load a synthetic district, serve it
 demo: install
 	$(BIN)/jiuye migrate --noinput
-	$(BIN)/jiuye demo --persons $(DEMO_PERSONS)
+	$(BIN)/jiuye demo --persons $(DEMO_PERSONS) --address $(HOST)
 	@echo "serving on http://$(HOST)/  (Ctrl-C to stop)"
 	$(BIN)/jiuye runserver --noreload $(HOST)
 

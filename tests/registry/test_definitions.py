@@ -324,10 +324,12 @@ def test_stored_episode_forms_agree(emerged, ended, on):
 
     expected = d.Episode(emerged, ended, "employed" if ended else None).open_on(on)
     sql = d.episode_open_sql("x", on)
+    # A NULL parameter has no type on PostgreSQL (it would be text): state it.
+    as_date = "::date" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT CASE WHEN {sql.text} THEN 1 ELSE 0 END "
-            "FROM (SELECT %s AS emerged_on, %s AS eliminated_on) x",
+            f"FROM (SELECT %s{as_date} AS emerged_on, %s{as_date} AS eliminated_on) x",
             [*sql.params, emerged, ended],
         )
         assert cursor.fetchone()[0] == int(expected)

@@ -245,9 +245,12 @@ def seed(config: SeedConfig, *, replace: bool = False, actor: Any = None) -> See
             # The signal contract asks bulk loaders to announce what they wrote. We name only the
             # households that were ever a zero family: the others need nothing from the casework
             # listener (its cases were emptied with the tables), which costs two queries per named
-            # household, about an hour for a million persons if all were named. Aggregates built
-            # from the registry treat the "demo.seed" audit row as a bulk load (rebuild them).
-            statuses_changed.send(Person, household_ids=zero_households, on=None, actor=actor)
+            # household, about an hour for a million persons if all were named. ``bulk``: the
+            # seed wrote every household, so listeners keeping their own summaries (the
+            # standards' aggregates) mark them stale rather than recompute the named ones.
+            statuses_changed.send(
+                Person, household_ids=zero_households, on=None, actor=actor, bulk=True
+            )
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -438,7 +438,8 @@ def _read(unit: Unit, user: User | None, on: date) -> _Data:
 def _masked_rows(rows: Iterable[Row]) -> Iterator[Row]:
     """Rows with every ID or phone number typed into free text masked (issue 11, finding 2):
     a masked export hides them in notes, addresses and employers as in their own columns.
-    (Shorter than 11 characters, a cell cannot hold one: most cells are skipped unread.)"""
+    (Shorter than 11 characters, a cell cannot hold one: most cells are skipped unread;
+    ``mask_text`` rules most of the others out with one search.)"""
     for row in rows:
         yield [
             mask_text(value) if isinstance(value, str) and len(value) >= 11 else value

@@ -127,36 +127,33 @@ def labor_force_cte(on: date, candidate_filter: Sql | None) -> Sql:
 
     Only *candidates* (of working age, able and willing) can be in the labor force, so only they
     are joined to the event in force, picked by its date range (a plain hash join, no
-    per-person subquery). The household's community and hukou ride along in the same pipeline,
-    so the per-household aggregate is never joined back to the household table: a join *after*
-    the aggregate lets PostgreSQL's parallel plans rebuild that aggregate in every worker.
+    per-person subquery). Each candidate's labor-force flag is computed once, with the rule's
+    SQL form; the counts then read it. The household's community and hukou ride along in the
+    same pipeline, so the per-household aggregate is never joined back to the household table:
+    a join *after* the aggregate lets PostgreSQL's parallel plans rebuild that aggregate in
+    every worker.
     """
-    lf = definitions.labor_force_sql("p", "e.status", on)
-    employed = lf & definitions.employed_sql("e.status")
-    farming = lf & Sql(f"e.status = '{definitions.FARMING}'")
-    unemployed = lf & Sql(f"e.status = '{definitions.UNEMPLOYED}'")
-    registered = unemployed & Sql("e.registered")
-    columns = [
-        (_case(lf), "lf"),
-        (_case(employed), "employed"),
-        (_case(farming), "farming"),
-        (_case(unemployed), "unemployed"),
-        (_case(registered), "registered"),
-    ]
-    select = ",\n               ".join(f"{c.text} AS {name}" for c, name in columns)
-    params: list[Any] = [p for c, _ in columns for p in c.params]
+    # labor force = candidate (the WHERE below) and a status that counts (the flag).
+    lf = definitions.labor_force_status_sql("e.status")
+    params: list[Any] = list(lf.params)
     in_force = definitions.in_force_sql("e", on)
     params += in_force.params
-    candidates = definitions.working_age_sql("p", on) & Sql("p.able AND p.willing")
+    candidates = definitions.labor_force_candidates_sql("p", on)
     if candidate_filter is not None:
         candidates = candidates & candidate_filter
     params += candidates.params
+    in_lf = "c.lf = 1"
+    employed = definitions.employed_sql("c.status").text
+    unemployed = f"c.status = '{definitions.UNEMPLOYED}'"
+    registered = definitions.registered_sql("c").text
     sql = f"""
     WITH candidate AS (
         SELECT p.household_id AS household_id,
                h.community_id AS community_id,
                h.hukou_type AS hukou_type,
-               {select}
+               e.status AS status,
+               e.registered AS registered,
+               CASE WHEN {lf.text} THEN 1 ELSE 0 END AS lf
         FROM {_PERSON} p
         JOIN {_HOUSEHOLD} h ON h.id = p.household_id
         LEFT JOIN {_EVENT} e ON e.person_id = p.id AND {in_force.text}
@@ -164,12 +161,14 @@ def labor_force_cte(on: date, candidate_filter: Sql | None) -> Sql:
     ),
     hh AS (
         SELECT household_id, community_id, hukou_type,
-               SUM(lf) AS labor_force,
-               SUM(employed) AS employed,
-               SUM(farming) AS farming_employed,
-               SUM(unemployed) AS unemployed,
-               SUM(registered) AS registered_unemployed
-        FROM candidate
+               SUM(c.lf) AS labor_force,
+               SUM(CASE WHEN {in_lf} AND {employed} THEN 1 ELSE 0 END) AS employed,
+               SUM(CASE WHEN {in_lf} AND c.status = '{definitions.FARMING}' THEN 1 ELSE 0 END)
+                   AS farming_employed,
+               SUM(CASE WHEN {in_lf} AND {unemployed} THEN 1 ELSE 0 END) AS unemployed,
+               SUM(CASE WHEN {in_lf} AND {registered} THEN 1 ELSE 0 END)
+                   AS registered_unemployed
+        FROM candidate c
         GROUP BY household_id, community_id, hukou_type
     )"""
     return Sql(sql, tuple(params))

@@ -195,13 +195,20 @@ def in_labor_force(
     )
 
 
+def labor_force_candidates_sql(person: str, on: On) -> Sql:
+    """The part of the labor-force rule that needs no status: working age, able, willing."""
+    return working_age_sql(person, on) & Sql(f"{person}.able AND {person}.willing")
+
+
+def labor_force_status_sql(status: str) -> Sql:
+    """The part that reads the status: known, and not student/retired/out."""
+    return Sql(f"{status} IS NOT NULL AND {status} NOT IN ({sql_list(OUTSIDE_LABOR_FORCE)})")
+
+
 def labor_force_sql(person: str, status: str, on: On) -> Sql:
     """:func:`in_labor_force` for ``person`` (an alias) whose status on ``on`` is the SQL
-    expression ``status`` (NULL when unknown)."""
-    return working_age_sql(person, on) & Sql(
-        f"{person}.able AND {person}.willing AND {status} IS NOT NULL "
-        f"AND {status} NOT IN ({sql_list(OUTSIDE_LABOR_FORCE)})"
-    )
+    expression ``status`` (NULL when unknown): the candidates' part and the status part."""
+    return labor_force_candidates_sql(person, on) & labor_force_status_sql(status)
 
 
 def labor_force_candidates_q(on: date, prefix: str = "") -> Q:

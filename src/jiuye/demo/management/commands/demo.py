@@ -28,6 +28,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--persons", type=int, default=20_000)
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--address", default="127.0.0.1:8000", help="where the server will listen (printed)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEMO_MODE:
@@ -42,7 +45,7 @@ class Command(BaseCommand):
         self._build_aggregates()
         self._certify()
         self.stdout.write(
-            "\n演示已就绪 / demo ready: http://127.0.0.1:8000/  "
+            f"\n演示已就绪 / demo ready: http://{options['address']}/  "
             f"（所有演示账号的密码 / password for every demo account: {DEFAULT_PASSWORD}）\n"
             "数据为合成数据；演示模式已放宽管理员双因素认证。"
             "Synthetic data; second factor relaxed in demo mode.\n"

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from django.utils import translation
@@ -60,19 +61,22 @@ class Column:
     width: int = 12  # column width in the workbooks
     help: str = ""  # a line for the instructions sheet
 
-    @property
-    def labels(self) -> list[str]:
-        """The labels offered in the template's drop-down, one per stored value."""
+    @cached_property
+    def _label_by_value(self) -> dict[str, str]:
+        # Built once per column: an export asks it for millions of cells.
         seen: dict[str, str] = {}
         for label, value in self.choices:
             seen.setdefault(value, label)
-        return list(seen.values())
+        return seen
+
+    @cached_property
+    def labels(self) -> list[str]:
+        """The labels offered in the template's drop-down, one per stored value."""
+        return list(self._label_by_value.values())
 
     def label_of(self, value: str) -> str:
-        for label, stored in self.choices:
-            if stored == value:
-                return label
-        return value
+        """The label exported for a stored value (the first one given for it)."""
+        return self._label_by_value.get(value, value)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ from typing import IO, Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, TextChoices
+from django.utils import translation
 
 from jiuye.accounts.models import User
 from jiuye.accounts.reveal import MIN_REASON
@@ -60,7 +61,7 @@ from jiuye.ledger.columns import (
     Sheet,
     sheet_part_name,
 )
-from jiuye.ledger.formulas import neutralise
+from jiuye.ledger.formulas import FORMULA_FIRST, neutralise
 from jiuye.ledger.xlsx import Workbook
 from jiuye.lib.masking import mask_id_number, mask_phone, mask_text
 from jiuye.registry import definitions
@@ -263,7 +264,7 @@ class _CsvSheet:
         if value is None:
             return ""
         if isinstance(value, str):  # never a formula (issue 11, finding 9)
-            return neutralise(value)
+            return neutralise(value) if value[:1] in FORMULA_FIRST else value
         if isinstance(value, date):
             return value.isoformat()
         return value
@@ -482,6 +483,11 @@ def _write_sheet(
         progress(name, written)
 
 
+def _zh_labels(choices: type[TextChoices]) -> dict[str, str]:
+    with translation.override("zh-hans"):
+        return {value: str(label) for value, label in choices.choices}
+
+
 class _Writer:
     def __init__(self, data: _Data, on: date, start: date, reveal: bool) -> None:
         self.d = data
@@ -490,6 +496,13 @@ class _Writer:
         self.id_of: Callable[[str], str] = (lambda n: n) if reveal else mask_id_number
         self.phone_of: Callable[[str], str] = (lambda p: p) if reveal else mask_phone
         self.by_id = {p[0]: p for p in data.persons}
+        # The ledgers' words are Chinese whatever the user's language (like their headers),
+        # looked up once rather than translated for every person.
+        self.sex_label, self.status_label, self.hukou_label = (
+            _zh_labels(Sex),
+            _zh_labels(Status),
+            _zh_labels(HukouType),
+        )
         events = data.events
         self.in_force: dict[int, tuple[Any, ...] | None] = {
             p[0]: _event_on(events.get(p[0], ()), on) for p in data.persons
@@ -637,7 +650,7 @@ class _Writer:
             n,
             p[V["name"]],
             self.id_of(p[V["id_number"]]),
-            Sex(p[V["sex"]]).label,
+            self.sex_label[p[V["sex"]]],
             _age(p[V["birth_date"]], self.on),
             d.unit_name.get(p[V["community_id"]], ""),
             d.unit_name.get(p[V["grid_id"]], "") if p[V["grid_id"]] else "",
@@ -648,7 +661,7 @@ class _Writer:
         event = self.in_force.get(p[0])
         if event is None:
             return "", None, "", ""
-        return str(Status(event[0]).label), event[1], "是" if event[2] else "否", event[3]
+        return self.status_label[event[0]], event[1], "是" if event[2] else "否", event[3]
 
     def _working_age(self, p: tuple[Any, ...]) -> bool:
         return definitions.is_working_age(
@@ -704,7 +717,7 @@ class _Writer:
             yield [
                 *self._head(n, p),
                 p[V["relation"]],
-                HukouType(p[V["hukou_type"]]).label,
+                self.hukou_label[p[V["hukou_type"]]],
                 p[V["education"]],
                 p[V["skill_level"]],
                 "有" if p[V["able"]] else "无",
@@ -834,7 +847,7 @@ class _Writer:
                 continue
             n += 1
             status, since, _registered, employer = self._status(p)
-            extra = [HukouType(p[V["hukou_type"]]).label] if hukou else []
+            extra = [self.hukou_label[p[V["hukou_type"]]]] if hukou else []
             yield [
                 *self._head(n, p),
                 self.phone_of(p[V["phone"]]),

@@ -22,7 +22,7 @@ import re
 
 # First characters that make a spreadsheet compute a cell (or hide one that does), and the
 # apostrophe that marks a cell we changed.
-_FIRST = frozenset("=+-@\t\r'")
+FORMULA_FIRST = frozenset("=+-@\t\r'")  # a cell starting otherwise is left as it is
 _FORMULA_START = re.compile("'*[=+\\-@\t\r]")
 # A CSV text holding a cell that :func:`restore` would change ("'" before one of them).
 _MARKED = re.compile("'+[=+\\-@\t\r]")
@@ -30,7 +30,7 @@ _MARKED = re.compile("'+[=+\\-@\t\r]")
 
 def neutralise(text: str) -> str:
     """``text`` as a CSV cell a spreadsheet shows as text."""
-    if text[:1] in _FIRST and _FORMULA_START.match(text):
+    if text[:1] in FORMULA_FIRST and _FORMULA_START.match(text):
         return "'" + text
     return text
 

@@ -4,12 +4,8 @@ seed``'s generator and loader): plain tuples, one per row, written with PostgreS
 
 from __future__ import annotations
 
-SERVICE_FIELDS = (
-    "id",
-    "person_id",
-    "kind",
-    "on",
-    "by_name",
+# What a service record says beyond who, what and when (the columns both lists below share).
+SERVICE_DETAILS = (
     "training_mode",
     "enrolled",
     "completed",
@@ -19,24 +15,11 @@ SERVICE_FIELDS = (
     "policy_name",
     "amount",
     "note",
-    "created_at",
 )
+
+SERVICE_FIELDS = ("id", "person_id", "kind", "on", "by_name", *SERVICE_DETAILS, "created_at")
 
 # What identifies a service record in a workbook (matched as a multiset per person, kind and
 # day on re-import), then the recorder's name, which is not compared: the importer's matching
 # and the export read these.
-RECORD_FIELDS = (
-    "person_id",
-    "kind",
-    "on",
-    "training_mode",
-    "enrolled",
-    "completed",
-    "certified",
-    "outcome",
-    "valid",
-    "policy_name",
-    "amount",
-    "note",
-    "by_name",
-)
+RECORD_FIELDS = ("person_id", "kind", "on", *SERVICE_DETAILS, "by_name")

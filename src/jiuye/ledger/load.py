@@ -31,6 +31,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
 from jiuye.accounts.models import User
+from jiuye.casework.columns import SERVICE_FIELDS
 from jiuye.casework.models import ServiceRecord, UnemployedProfile
 from jiuye.ledger.validate.fetch import P, fetch_by
 from jiuye.ledger.validate.plan import Plan
@@ -70,24 +71,8 @@ PROFILE_FIELDS = (
     "updated_on",
     "updated_by_id",
 )
-SERVICE_INSERT_FIELDS = (
-    "id",
-    "person_id",
-    "kind",
-    "on",
-    "by_id",
-    "by_name",
-    "training_mode",
-    "enrolled",
-    "completed",
-    "certified",
-    "outcome",
-    "valid",
-    "policy_name",
-    "amount",
-    "note",
-    "created_at",
-)
+# The seed's columns with the recorder's account (an import knows who recorded it).
+SERVICE_INSERT_FIELDS = (*SERVICE_FIELDS[:4], "by_id", *SERVICE_FIELDS[4:])
 PERSON_UPDATE_FIELDS = tuple(
     name
     for name in PERSON_FIELDS

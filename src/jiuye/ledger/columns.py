@@ -107,7 +107,7 @@ def _enum(values: list[tuple[str, str]], *extra: tuple[str, str]) -> tuple[tuple
     return tuple(pairs)
 
 
-def _zh(choices: Any) -> list[tuple[str, str]]:
+def zh_choices(choices: Any) -> list[tuple[str, str]]:
     """(Chinese label, stored value) of a model's choices. The workbook's values are Chinese
     whatever language the user's pages are in (DESIGN.md's contract), and these tables are
     built once, so the labels are taken in Chinese explicitly: built while English was active
@@ -145,9 +145,9 @@ LEVEL_CHOICES = _enum(
     ("县", Level.DISTRICT),
     ("乡", Level.TOWN),
 )
-HUKOU_CHOICES = _enum(_zh(HukouType.choices))
+HUKOU_CHOICES = _enum(zh_choices(HukouType.choices))
 STATUS_CHOICES = _enum(
-    _zh(Status.choices),
+    zh_choices(Status.choices),
     ("个体", Status.SELF),
     ("就业", Status.UNIT),
 )
@@ -167,17 +167,17 @@ CATEGORY_CHOICES = _enum(
     ("长期失业人员", DifficultyCategory.LONG_TERM),
 )
 KIND_CHOICES = _enum(
-    _zh(ServiceKind.choices),
+    zh_choices(ServiceKind.choices),
     ("推荐就业", ServiceKind.REFERRAL),
     ("入户", ServiceKind.VISIT),
     ("入户走访", ServiceKind.VISIT),
     ("电话", ServiceKind.CONTACT),
 )
-MODE_CHOICES = _enum(_zh(TrainingMode.choices))
+MODE_CHOICES = _enum(zh_choices(TrainingMode.choices))
 # 结果: a survey's outcome or a complaint's validity (the two share the column).
 OUTCOME_CHOICES = _enum(
     [
-        *_zh(SurveyOutcome.choices),
+        *zh_choices(SurveyOutcome.choices),
         ("有效", "valid"),
         ("无效", "invalid"),
     ],

@@ -39,7 +39,6 @@ from typing import IO, Any, TypeVar, cast
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, TextChoices
-from django.utils import translation
 
 from jiuye.accounts.models import User
 from jiuye.accounts.reveal import MIN_REASON
@@ -60,6 +59,7 @@ from jiuye.ledger.columns import (
     Kind,
     Sheet,
     sheet_part_name,
+    zh_choices,
 )
 from jiuye.ledger.formulas import FORMULA_FIRST, neutralise
 from jiuye.ledger.xlsx import Workbook
@@ -484,8 +484,8 @@ def _write_sheet(
 
 
 def _zh_labels(choices: type[TextChoices]) -> dict[str, str]:
-    with translation.override("zh-hans"):
-        return {value: str(label) for value, label in choices.choices}
+    """Stored value → its Chinese label (the workbook's own table of them)."""
+    return {value: label for label, value in zh_choices(choices.choices)}
 
 
 class _Writer:

@@ -10,7 +10,9 @@ import pytest
 
 from jiuye.casework import deadlines as d
 from jiuye.casework import services
-from jiuye.casework.deadlines import State
+from jiuye.casework.deadlines import State, queries
+from jiuye.casework.deadlines.context import rule_context
+from jiuye.casework.deadlines.rules import items_of_rows, scope_of
 from jiuye.registry import definitions
 from jiuye.registry import services as registry
 from jiuye.units.scope import SYSTEM
@@ -592,3 +594,53 @@ def test_rules_read_through_the_jurisdiction_and_fail_closed(
     # Each registered person lives alone: a zero family each; the coordinator sees A1's only.
     assert [i.household_id for i in grid if i.rule_id == "CQ-2"] == [in_a1.household_id]
     assert len([i for i in everything if i.rule_id == "CQ-2"]) == 3
+
+
+@pytest.mark.django_db
+def test_classify_sql_agrees_with_classify() -> None:
+    """The SQL form of ``classify`` (issue 12: states are counted in the database) on every
+    order of due date, done date, the date and the due-soon horizon."""
+    from django.db import connection
+
+    days = [D(2026, 5, n) for n in (4, 6, 8, 11, 13)]
+    cast = "CAST(%s AS date)" if connection.vendor == "postgresql" else "%s"
+    with connection.cursor() as cursor:
+        for due in days:
+            for done in [None, *days]:
+                for on in days:
+                    soon = on + timedelta(days=3)
+                    expected = d.classify(due=due, done_on=done, on=on, soon_until=soon)
+                    got = _classify_in_db(cursor, cast, due, done, on, soon)
+                    assert got == expected, (due, done, on)
+
+
+def _classify_in_db(cursor: Any, cast: str, due: Any, done: Any, on: Any, soon: Any) -> str:
+    from jiuye.casework.deadlines.queries import classify_sql
+
+    sql = classify_sql(due="x.due", done_on="x.done", on=on, soon_until=soon, due_day_overdue="0")
+    cursor.execute(
+        f"SELECT {sql.text} FROM (SELECT {cast} AS due, {cast} AS done) x",
+        (*sql.params, due, done),
+    )
+    return str(cursor.fetchone()[0])
+
+
+def test_worklist_pages_are_the_worklist_in_order(
+    registered: Callable[..., Any], tree: dict[str, Any]
+) -> None:
+    """A worklist page (issue 12: paged in the database) is a slice of the whole worklist,
+    most urgent first, and the totals count the whole list."""
+    for n in range(7):
+        registered(D(2026, 5, 1 + n))
+    on = D(2026, 5, 20)
+    every = d.worklist(tree["a"], on, user=SYSTEM)
+    scope_rows: list[d.Item] = []
+    scope = scope_of(rule_context(tree["a"], on, user=SYSTEM))
+    for page in range(4):
+        rows = queries.fetch(queries.select_items(scope, urgent=True, limit=5, offset=5 * page))
+        scope_rows += items_of_rows(rows)
+    assert [(i.rule_id, i.person_id, i.due) for i in scope_rows] == [
+        (i.rule_id, i.person_id, i.due) for i in every
+    ]
+    assert len(every) > 5
+    assert [i.urgent_key for i in every] == sorted(i.urgent_key for i in every)

@@ -59,7 +59,9 @@ def test_worklist_orders_most_urgent_first(cases: dict[str, Any], tree: dict[str
     assert overdue_dues == sorted(overdue_dues)
 
 
-def test_worklist_page_is_scoped(cases: dict[str, Any], personas: dict[str, Any]) -> None:
+def test_worklist_page_is_scoped(
+    cases: dict[str, Any], personas: dict[str, Any], tree: dict[str, Any]
+) -> None:
     url = reverse("casework:worklist") + f"?date={ON.isoformat()}"
     pages = {
         name: client_for(personas[name]).get(url)
@@ -71,7 +73,15 @@ def test_worklist_page_is_scoped(cases: dict[str, Any], personas: dict[str, Any]
     assert "丙一" not in html["worker_a"]
     assert "丙一" in html["worker_b"] and "甲一" not in html["worker_b"]
     assert all(n in html["grid_a1"] for n in ("甲一", "甲二")) and "乙一" not in html["grid_a1"]
-    assert all(n in html["street"] for n in ("甲一", "乙一", "丙一"))
+    # A street's worklist counts its items per community (issue 12) and names nobody; each
+    # community drills down to its own list.
+    assert not any(n in html["street"] for n in ("甲一", "乙一", "丙一"))
+    assert 'id="worklist-summary"' in html["street"]
+    assert f'data-unit="{tree["a"].code}"' in html["street"]
+    assert f'data-unit="{tree["b"].code}"' in html["street"]
+    street = client_for(personas["street"])
+    drill = street.get(url + f"&unit={tree['a'].code}").content.decode()
+    assert all(n in drill for n in ("甲一", "乙一")) and "丙一" not in drill
     for name in ("auditor", "nobody"):
         assert not any(n in html[name] for n in ("甲一", "乙一", "丙一"))
     # Every row carries the one action that clears it.

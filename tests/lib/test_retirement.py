@@ -196,3 +196,28 @@ def test_working_age_from(birth: date, sixteen: date) -> None:
 )
 def test_add_months(day: date, months: int, expected: date) -> None:
     assert retirement.add_months(day, months) == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("months", [1, 2, 12, 13])
+def test_add_months_sql_agrees_with_add_months(months: int) -> None:
+    """The SQL form (worklists' month deadlines, issue 12) on every day of a leap year and the
+    years around it: month ends clamp to the target month's last day, 29 February included."""
+    from datetime import timedelta
+
+    from django.db import connection
+
+    from jiuye.lib.retirement import add_months_sql
+
+    days = [date(2023, 1, 1) + timedelta(days=n) for n in range(3 * 366)]
+    expression = add_months_sql(
+        "CAST(%s AS date)" if connection.vendor == "postgresql" else "%s", months
+    )
+    # Each placeholder in the expression reads the same day.
+    per_day = expression.count("%s")
+    with connection.cursor() as cursor:
+        for day in days:
+            cursor.execute(f"SELECT {expression}", [day] * per_day)
+            found = cursor.fetchone()[0]
+            found = found if isinstance(found, date) else date.fromisoformat(found)
+            assert found == retirement.add_months(day, months), day

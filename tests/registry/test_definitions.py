@@ -375,3 +375,28 @@ def test_in_force_during_agrees(tree):
                 for day in (start + timedelta(days=k) for k in range((end - start).days + 1))
             )
             assert (e.pk in found) == during
+
+
+def _as_date(value: Any) -> date | None:
+    return value if value is None or isinstance(value, date) else date.fromisoformat(value)
+
+
+def test_spells_sql_agrees_with_spells(tree):
+    """``spells_sql`` (the worklists' and indicators' registrations, issue 12) chains the same
+    events into the same spells as ``spells`` on every probe date: starts, ends, an end after
+    the date not yet known."""
+    persons = _build(tree, 10)
+    events = Sql(
+        f"SELECT e.person_id, e.since, e.until FROM {StatusEvent._meta.db_table} e "
+        f"WHERE {d.registered_sql('e').text}"
+    )
+    for on in _probe_days(persons):
+        rows = StatusEvent.objects.filter(d.registered_q(), since__lte=on).values_list(
+            "person_id", "since", "until"
+        )
+        python = {(s.person_id, s.start, s.end) for s in d.spells(rows, on)}
+        query = d.spells_sql(events, on)
+        with connection.cursor() as cursor:
+            cursor.execute(query.text, query.params)
+            sql = {(pk, _as_date(start), _as_date(end)) for pk, start, end in cursor.fetchall()}
+        assert sql == python, on

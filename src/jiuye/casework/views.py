@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import date
 from functools import reduce
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -190,9 +191,68 @@ def _rows(items: list[Item], *, writes: bool) -> list[dict[str, Any]]:
     return rows
 
 
+WORKLIST_PAGE = 50  # items per page of a community's or grid's worklist
+RULE_PAGE = 100  # items per page of one rule's list
+
+
+def _page_number(request: HttpRequest, name: str = "page") -> int:
+    """A page number from the query string; anything else is the first page."""
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and 0 < int(value) < 1_000_000 else 1
+
+
+def _small(units: list[Unit]) -> bool:
+    """Only communities and grids: their items are listed; above them, counted per community."""
+    return all(u.level in SMALL_LEVELS for u in deadlines.outermost_units(units))
+
+
+def _summary(request: HttpRequest, units: list[Unit], on: date) -> dict[str, Any]:
+    """A street's or district's worklist: per community, the items overdue and due soon per
+    rule (one grouped query), the communities with the most overdue first, each a link to its
+    own list."""
+    counts, gaps = deadlines.community_counts(_user(request), on, units=units)
+    places = {
+        pk: (code, name)
+        for pk, code, name in Unit.objects.filter(pk__in=[pk for pk in counts if pk]).values_list(
+            "pk", "code", "name"
+        )
+    }
+    rules = list(deadlines.RULES)
+    rows = []
+    for pk, by_rule in counts.items():
+        if pk not in places:
+            continue
+        cells = [
+            (
+                by_rule.get(rule, {}).get(State.OVERDUE, 0),
+                by_rule.get(rule, {}).get(State.DUE_SOON, 0),
+            )
+            for rule in rules
+        ]
+        rows.append(
+            {
+                "code": places[pk][0],
+                "name": places[pk][1],
+                "cells": cells,
+                "overdue": sum(o for o, _soon in cells),
+                "due_soon": sum(soon for _o, soon in cells),
+            }
+        )
+    rows.sort(key=lambda r: (-int(r["overdue"]), -int(r["due_soon"]), str(r["code"])))
+    return {
+        "rows": rows,
+        "rules": [(rule, deadlines.RULES[rule]) for rule in rules],
+        "overdue": sum(r["overdue"] for r in rows),
+        "due_soon": sum(r["due_soon"] for r in rows),
+        "gaps": gaps,
+    }
+
+
 @login_required
 def worklist(request: HttpRequest) -> HttpResponse:
-    """The worker's worklist: overdue and due in the next 5 working days, most urgent first."""
+    """The worklist: overdue and due in the next 5 working days, most urgent first, a page at a
+    time, for a community or grid; for a street or district, the counts per community, each
+    drilling down to that community's list."""
     today = timezone.localdate()
     params = _dates(request)
     on = params.get("date", today)
@@ -205,23 +265,52 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "chosen": chosen,
         "rows": [],
         "sees": getattr(request.user, "sees_personal_data", False),
+        "rules": deadlines.RULES,
+        "soon_until": deadlines.soon_horizon(on, deadlines.CalendarGaps()),
     }
-    # Items whose due date needs a year without a holiday calendar are left out and named in
-    # ``gaps`` (shown as a banner with the fix); the rest of the worklist still shows.
-    items = deadlines.user_worklist(_user(request), on, units=units)
-    context["gaps"] = items.gaps
-    context["soon_until"] = deadlines.soon_horizon(on, deadlines.CalendarGaps())
-    context["rows"] = _rows(items, writes=_user(request).writes_residents)
-    context["overdue"] = sum(1 for i in items if i.state == State.OVERDUE)
-    context["due_soon"] = sum(1 for i in items if i.state == State.DUE_SOON)
-    context["rules"] = deadlines.RULES
-    shown = [item.person_id for item in items]
+    shown: list[int | None] = []
+    households: list[int | None] = []
+    if context["sees"] and units and not _small(units):
+        summary = _summary(request, units, on)
+        context.update(summary=summary, gaps=summary["gaps"])
+        context["overdue"], context["due_soon"] = summary["overdue"], summary["due_soon"]
+    elif context["sees"] and units:
+        # Items whose due date needs a year without a holiday calendar are left out and named
+        # in ``gaps`` (shown as a banner with the fix); the rest of the worklist still shows.
+        found = deadlines.worklist_page(
+            _user(request), on, units=units, page=_page_number(request), size=WORKLIST_PAGE
+        )
+        context["gaps"] = found.gaps
+        context["rows"] = _rows(found.items, writes=_user(request).writes_residents)
+        context["overdue"], context["due_soon"] = found.overdue, found.due_soon
+        context["paging"] = _paging(_page_number(request), found.total, WORKLIST_PAGE)
+        context["paging_base"] = _paging_base(chosen, on)
+        shown = [item.person_id for item in found.items]
+        households = [item.household_id for item in found.items]
     if context["sees"] and units:
         context["missing"] = _status_not_recorded(request, units, on)
         if context["missing"]["page"] is not None:
             shown += [person.pk for person in context["missing"]["page"].object_list]
-    _shown(request, "worklist", persons=shown, households=[i.household_id for i in items])
+    _shown(request, "worklist", persons=shown, households=households)
     return render(request, "casework/worklist.html", context)
+
+
+def _paging_base(chosen: Unit | None, on: date, **extra: str | None) -> str:
+    """The query string a page link keeps (unit, date, filters), ready for ``page=N``."""
+    keep = {"unit": chosen.code if chosen else None, "date": on.isoformat(), **extra}
+    return urlencode({k: v for k, v in keep.items() if v}) + "&"
+
+
+def _paging(number: int, total: int, size: int) -> dict[str, Any]:
+    pages = max(1, -(-total // size))
+    number = min(number, pages)
+    return {
+        "number": number,
+        "pages": pages,
+        "total": total,
+        "previous": number - 1 if number > 1 else None,
+        "next": number + 1 if number < pages else None,
+    }
 
 
 def _status_not_recorded(request: HttpRequest, units: list[Unit], on: date) -> dict[str, Any]:
@@ -251,7 +340,8 @@ def _status_not_recorded(request: HttpRequest, units: list[Unit], on: date) -> d
 
 @login_required
 def rule(request: HttpRequest, rule_id: str) -> HttpResponse:
-    """Every item of one rule (met, late, overdue, due soon, pending) for the user's units."""
+    """Every item of one rule (met, late, overdue, due soon, pending) for the user's units, the
+    count per state and a page of the items (filtered by ``?state=``), all from the database."""
     if rule_id not in deadlines.RULE_FUNCTIONS:
         raise Http404
     today = timezone.localdate()
@@ -259,22 +349,26 @@ def rule(request: HttpRequest, rule_id: str) -> HttpResponse:
     on = params.get("date", today)
     _date_errors(request, params)
     units, chosen = _units(request)
-    items = deadlines.Items()
-    for unit in deadlines.outermost_units(units):
-        found = deadlines.deadline_items(unit, on, user=_user(request), rules=[rule_id])
-        items.extend(found)
-        items.gaps.merge(found.gaps)
-    items.sort(key=lambda i: (i.due, i.name))
     state = request.GET.get("state")
-    counts = {s: sum(1 for i in items if i.state == s) for s in State}
-    if state in State.__members__.values():
-        items = deadlines.Items((i for i in items if i.state == state), items.gaps)
-    shown = items[:1000]
+    chosen_states = [State(state)] if state in State.__members__.values() else None
+    counts, gaps = deadlines.rule_counts(_user(request), on, rule_id, units=units)
+    number = _page_number(request)
+    total = sum(counts[s] for s in (chosen_states or State))
+    paging = _paging(number, total, RULE_PAGE)
+    items = deadlines.rule_page(
+        _user(request),
+        on,
+        rule_id,
+        units=units,
+        states=chosen_states,
+        page=paging["number"],
+        size=RULE_PAGE,
+    )
     _shown(
         request,
         "rule",
-        persons=[i.person_id for i in shown],
-        households=[i.household_id for i in shown],
+        persons=[i.person_id for i in items],
+        households=[i.household_id for i in items],
     )
     return render(
         request,
@@ -284,9 +378,11 @@ def rule(request: HttpRequest, rule_id: str) -> HttpResponse:
             "rule_label": deadlines.RULES[rule_id],
             "on": on,
             "chosen": chosen,
-            "rows": _rows(items[:1000], writes=_user(request).writes_residents),
-            "total": len(items),
-            "gaps": items.gaps,
+            "rows": _rows(items, writes=_user(request).writes_residents),
+            "total": total,
+            "paging": paging,
+            "paging_base": _paging_base(chosen, on, state=state if chosen_states else None),
+            "gaps": gaps,
             "counts": [(s, s.label, counts[s]) for s in State],
             "state": state,
         },

@@ -64,6 +64,23 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
+def add_months_sql(day: str, months: int) -> str:
+    """:func:`add_months` in SQL for the database in use: ``day`` (an SQL date expression) plus
+    whole months, a day missing in the target month becoming its last day. PostgreSQL's
+    interval arithmetic clamps so already; SQLite's ``date(d, '+N months')`` overflows into the
+    next month (01-31 + 1 month = 03-03), so its result is replaced by the target month's last
+    day whenever the day number changed."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return f"CAST({day} + INTERVAL '{int(months)} months' AS date)"
+    plain = f"date({day}, '{int(months):+d} months')"
+    last = f"date({day}, 'start of month', '{int(months) + 1:+d} months', '-1 day')"
+    # The day numbers compared as text (no ``%`` in the SQL: it would clash with parameters).
+    same_day = f"substr({plain}, 9, 2) = substr(date({day}), 9, 2)"
+    return f"(CASE WHEN {same_day} THEN {plain} ELSE {last} END)"
+
+
 def retirement_date(birth: date, sex: Sex, female_base: int | None = None) -> date:
     """The day the person reaches retirement age (no longer of working age from this day)."""
     return add_months(birth, retirement_age_months(birth, base_for(sex, female_base)))

@@ -322,6 +322,29 @@ def spells(events: Iterable[tuple[int, date, date | None]], on: date) -> list[Sp
     ]
 
 
+def spells_sql(events: Sql, on: On) -> Sql:
+    """:func:`spells` in SQL: ``events`` selects the (person_id, since, until) of
+    registered-unemployed events; the result selects each spell's (person_id, start, "end")
+    as of ``on``. An event starts a new spell unless the person's previous one ends the day it
+    begins; a spell's end is its last event's ``until``, unknown (NULL) while any event is open
+    or when it falls after ``on``."""
+    day, params = _on(on)
+    order = "PARTITION BY ev.person_id ORDER BY ev.since, ev.until"
+    return Sql(
+        "SELECT person_id, MIN(since) AS start, "
+        f"CASE WHEN COUNT(until) < COUNT(*) OR MAX(until) > {day} THEN NULL "
+        'ELSE MAX(until) END AS "end" '
+        "FROM (SELECT ev.person_id, ev.since, ev.until, SUM(ev.fresh) OVER ("
+        f"{order} ROWS UNBOUNDED PRECEDING) AS spell "
+        "FROM (SELECT e.person_id, e.since, e.until, "
+        "CASE WHEN LAG(e.until) OVER (PARTITION BY e.person_id ORDER BY e.since, e.until) "
+        "= e.since THEN 0 ELSE 1 END AS fresh "
+        f"FROM ({events.text}) e WHERE e.since <= {day}) ev) chained "
+        "GROUP BY person_id, spell",
+        params + events.params + params,
+    )
+
+
 def is_registered(*, status: str | None, registered: bool) -> bool:
     """A registered-unemployed status event (登记失业): the rows :func:`spells` chains."""
     return status == UNEMPLOYED and registered

@@ -17,6 +17,7 @@ recognition in force, urban hukou, the CQ-2 one-month deadline) are ``registry.d
 the names below are the package's public interface.
 """
 
+from jiuye.casework.deadlines import queries
 from jiuye.casework.deadlines.context import RuleContext, id_filters, rule_context
 from jiuye.casework.deadlines.dates import (
     GUIDANCE_WORKDAYS,
@@ -60,10 +61,17 @@ from jiuye.casework.deadlines.rules import (
     qg6_visit,
 )
 from jiuye.casework.deadlines.worklists import (
+    WorklistPage,
+    community_counts,
     deadline_items,
     outermost_units,
+    rule_counts,
+    rule_page,
+    system_scope,
+    user_scope,
     user_worklist,
     worklist,
+    worklist_page,
 )
 
 __all__ = [
@@ -84,9 +92,11 @@ __all__ = [
     "Items",
     "RuleContext",
     "State",
+    "WorklistPage",
     "as1_placement",
     "classify",
     "clear_cache",
+    "community_counts",
     "cq2_zero_family",
     "cq4_guidance",
     "cq5_long_term",
@@ -103,10 +113,16 @@ __all__ = [
     "qg6_quarterly_contact",
     "qg6_visit",
     "quarters_between",
+    "queries",
     "referral_due",
     "rule_context",
+    "rule_counts",
+    "rule_page",
     "soon_horizon",
+    "system_scope",
+    "user_scope",
     "user_worklist",
     "visit_due",
     "worklist",
+    "worklist_page",
 ]

@@ -14,7 +14,6 @@ sheet shows it as such, with the fix.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,11 +22,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from jiuye.casework import deadlines
+from jiuye.lib.sql import Sql
 from jiuye.lib.workdays import WorkdayCalendarError
 from jiuye.standards.indicators.base import BehindQuery, FactSheet, Indicator, Period, Row
 from jiuye.standards.indicators.worklist import item_rows, rule_items
 from jiuye.standards.rules import Ratio
-from jiuye.units.scope import SYSTEM
 
 
 def counted(item: deadlines.Item, period: Period) -> bool:
@@ -41,18 +40,25 @@ def counted(item: deadlines.Item, period: Period) -> bool:
 @dataclass(frozen=True, kw_only=True)
 class GuidanceOnTimeRate(Indicator):
     def compute(self, sheet: FactSheet) -> Mapping[int, Any]:
-        items = deadlines.RULE_FUNCTIONS["CQ-4"](
-            sheet.root, sheet.on, user=SYSTEM, period_start=sheet.period.start
+        """One grouped query over casework's CQ-4 items of every community under the root."""
+        scope = deadlines.system_scope(sheet.root, sheet.on, period_start=sheet.period.start)
+        items = deadlines.queries.items_sql(scope, ["CQ-4"])
+        query = Sql(
+            f"SELECT community_id, SUM(CASE WHEN state = '{deadlines.State.MET}' THEN 1 "
+            f"ELSE 0 END) AS met, COUNT(*) AS n FROM ({items.text}) items "
+            "WHERE due >= %s AND due <= %s AND (due < %s OR done_on IS NOT NULL) "
+            "GROUP BY community_id",
+            (*items.params, sheet.period.start, sheet.period.end, sheet.period.end),
         )
-        if items.gaps.undated:
-            raise WorkdayCalendarError(items.gaps.note, years=items.gaps.years)
-        counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        for item in items:
-            if counted(item, sheet.period) and item.community_id is not None:
-                c = counts[item.community_id]
-                c[0] += int(item.state == deadlines.State.MET)
-                c[1] += 1
-        return {pk: Ratio(n, d) for pk, (n, d) in counts.items()}
+        rows = deadlines.queries.fetch(query)
+        deadlines.queries.note_gaps(scope, ["CQ-4"])
+        if scope.gaps.undated:
+            raise WorkdayCalendarError(scope.gaps.note, years=scope.gaps.years)
+        return {
+            row["community_id"]: Ratio(int(row["met"]), int(row["n"]))
+            for row in rows
+            if row["community_id"] is not None
+        }
 
     def behind(self, query: BehindQuery) -> list[Row]:
         return item_rows(

@@ -238,7 +238,7 @@ def _summary(request: HttpRequest, units: list[Unit], on: date) -> dict[str, Any
                 "due_soon": sum(soon for _o, soon in cells),
             }
         )
-    rows.sort(key=lambda r: (-int(r["overdue"]), -int(r["due_soon"]), str(r["code"])))
+    rows.sort(key=lambda r: (-cast(int, r["overdue"]), -cast(int, r["due_soon"]), str(r["code"])))
     return {
         "rows": rows,
         "rules": [(rule, deadlines.RULES[rule]) for rule in rules],
@@ -350,7 +350,7 @@ def rule(request: HttpRequest, rule_id: str) -> HttpResponse:
     _date_errors(request, params)
     units, chosen = _units(request)
     state = request.GET.get("state")
-    chosen_states = [State(state)] if state in State.__members__.values() else None
+    chosen_states = [State(state)] if state and state in State.__members__.values() else None
     counts, gaps = deadlines.rule_counts(_user(request), on, rule_id, units=units)
     number = _page_number(request)
     total = sum(counts[s] for s in (chosen_states or State))

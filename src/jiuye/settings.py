@@ -87,6 +87,9 @@ JIUYE_AUDIT_OLD_KEYS = env_list("JIUYE_AUDIT_OLD_KEYS")
 
 ALLOWED_HOSTS = env_list("JIUYE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("JIUYE_CSRF_TRUSTED_ORIGINS")
+# The reverse proxies whose X-Forwarded-For names the client (addresses or networks, e.g.
+# "127.0.0.1" for nginx on the same machine); none: the peer's address is the client's.
+JIUYE_TRUSTED_PROXIES = env_list("JIUYE_TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     # Before django.contrib.auth: its commands (createsuperuser) give way to jiuye's.
@@ -115,6 +118,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The client's address from X-Forwarded-For, from trusted proxies only (jiuye.lib.proxy).
+    "jiuye.lib.proxy.ForwardedForMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files from the web process itself (compressed, cached for ever once hashed): no
     # CDN, no separate static server needed (docs/serving.md).

@@ -16,14 +16,19 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 ## make demo: install, create the embedded SQLite database, load a synthetic district, serve it
+## (as `make serve` does: gunicorn and the background workers)
 demo: install
 	$(BIN)/jiuye migrate --noinput
 	$(BIN)/jiuye demo --persons $(DEMO_PERSONS) --address $(HOST)
 	@echo "serving on http://$(HOST)/  (Ctrl-C to stop)"
-	$(BIN)/jiuye runserver --noreload $(HOST)
+	BIN=$(BIN) scripts/serve.sh $(HOST)
 
+## make serve: as production does (docs/serving.md): migrate, collect the static files, run
+## gunicorn (4 processes x 2 threads) and the background workers (jiuye db_worker) until
+## Ctrl-C; DEBUG off unless JIUYE_DEBUG says otherwise
 serve: install
-	$(BIN)/jiuye runserver $(HOST)
+	$(BIN)/jiuye migrate --noinput
+	JIUYE_DEBUG=$${JIUYE_DEBUG:-0} BIN=$(BIN) scripts/serve.sh $(HOST)
 
 ## make test: install and run the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
 test: install

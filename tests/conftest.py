@@ -30,6 +30,13 @@ def _audit_flushable() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_in_the_caller(settings: Any) -> None:
+    """Tasks run at once where they are enqueued (no worker in tests); a test that wants the
+    database queue and its worker sets the database backend itself."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(request: pytest.FixtureRequest, settings: Any) -> None:
     """Argon2 is deliberately slow; tests that check hashing itself are marked ``argon2``."""
     if "argon2" not in request.keywords:

@@ -87,6 +87,9 @@ JIUYE_AUDIT_OLD_KEYS = env_list("JIUYE_AUDIT_OLD_KEYS")
 
 ALLOWED_HOSTS = env_list("JIUYE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("JIUYE_CSRF_TRUSTED_ORIGINS")
+# The reverse proxies whose X-Forwarded-For names the client (addresses or networks, e.g.
+# "127.0.0.1" for nginx on the same machine); none: the peer's address is the client's.
+JIUYE_TRUSTED_PROXIES = env_list("JIUYE_TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     # Before django.contrib.auth: its commands (createsuperuser) give way to jiuye's.
@@ -97,6 +100,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",  # the task queue's table; `jiuye db_worker` runs what is queued
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -113,7 +118,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The client's address from X-Forwarded-For, from trusted proxies only (jiuye.lib.proxy).
+    "jiuye.lib.proxy.ForwardedForMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the web process itself (compressed, cached for ever once hashed): no
+    # CDN, no separate static server needed (docs/serving.md).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -231,6 +241,19 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Production serves what `jiuye collectstatic` put in STATIC_ROOT (scripts/serve.sh runs it
+# before the server starts): names carry a content hash (cached for a year) and gzip/brotli
+# copies sit beside them. Elsewhere (tests, `make demo`, a checkout) the files are served
+# straight from the source tree, so nothing breaks when no collectstatic was run.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -264,6 +287,11 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("JIUYE_LOG_LEVEL", "WARNING")},
 }
+
+# Long work (ledger checks and imports, the aggregates' rebuild after an import) runs as tasks
+# queued in the database and run by `jiuye db_worker` beside the web server (scripts/serve.sh,
+# docs/serving.md). Tests run them in the caller (tests/conftest.py: the immediate backend).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Ledger files and jobs (jiuye.ledger.readers.FileLimits, jiuye.ledger.jobs; issue 11, finding 5).
 # A file is checked before anything in it is parsed: its size, and a workbook's member count,

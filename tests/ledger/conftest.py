@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import date
 from itertools import count
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.test import TestCase
 from tests.conftest import make_id
 
 TODAY = date(2026, 11, 22)
@@ -219,8 +221,14 @@ def book() -> Book:
 
 @pytest.fixture(autouse=True)
 def _ledger_settings(settings: Any, tmp_path: Path) -> None:
-    settings.LEDGER_JOBS_INLINE = True
     settings.LEDGER_UPLOAD_DIR = str(tmp_path / "uploads")
+
+
+def committed() -> AbstractContextManager[list[Callable[[], Any]]]:
+    """What the block leaves to run on commit runs at its end: a test's transaction never
+    commits, and a ledger job's turn at the queue is enqueued on commit (the tests' immediate
+    task backend then runs the job in the caller, as a worker would)."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
 
 
 @pytest.fixture(params=["here", "process"])

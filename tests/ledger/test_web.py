@@ -1,10 +1,9 @@
 """The web pages: upload → check report → confirm; scoped to the worker's jurisdiction; the
-downloads; the job in a background thread."""
+downloads; the job run by the background worker."""
 
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from tests.ledger.conftest import Book, registry_counts
+from tests.ledger.conftest import Book, committed, registry_counts
 
 pytestmark = pytest.mark.django_db
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -27,7 +26,8 @@ def _client(user: Any) -> Client:
 
 def _upload(client: Client, path: Path) -> Any:
     data = SimpleUploadedFile(path.name, path.read_bytes(), content_type=XLSX)
-    return client.post(reverse("ledger:upload"), {"file": data})
+    with committed():
+        return client.post(reverse("ledger:upload"), {"file": data})
 
 
 def _only_community_a(book: Book) -> Book:
@@ -53,7 +53,8 @@ def test_upload_check_confirm(personas: dict[str, Any], book: Book, tmp_path: Pa
     html = page.content.decode()
     assert 'id="check-ok"' in html and 'id="confirm-import"' in html
     assert 'id="count-table"' in html
-    confirmed = client.post(reverse("ledger:job_confirm", args=[check.pk]))
+    with committed():
+        confirmed = client.post(reverse("ledger:job_confirm", args=[check.pk]))
     imported = ImportJob.objects.exclude(pk=check.pk).get()
     assert confirmed["Location"] == reverse("ledger:job", args=[imported.pk])
     assert imported.written and imported.check_job == check
@@ -84,7 +85,8 @@ def test_rows_for_foreign_units_are_errors(
     assert 'id="check-errors"' in html and 'data-code="out_of_scope"' in html
     assert 'id="confirm-partial"' in html and 'id="confirm-import"' not in html
     # Import only the good rows: community A's.
-    client.post(reverse("ledger:job_confirm", args=[check.pk]), {"partial": "1"})
+    with committed():
+        client.post(reverse("ledger:job_confirm", args=[check.pk]), {"partial": "1"})
     assert set(Person.objects.values_list("household__community__code", flat=True)) == {
         "110108001001"
     }
@@ -126,7 +128,8 @@ def test_corrupt_upload_reports_and_writes_nothing(
 
     client = _client(personas["worker_a"])
     data = SimpleUploadedFile("broken.xlsx", b"PK\x03\x04" + b"\x00" * 50, content_type=XLSX)
-    client.post(reverse("ledger:upload"), {"file": data})
+    with committed():
+        client.post(reverse("ledger:upload"), {"file": data})
     job = ImportJob.objects.get()
     assert job.status == "done" and job.issues[0]["code"] == "corrupt"
 
@@ -197,26 +200,51 @@ def test_progress_endpoint_redirects_when_done(
     assert response["HX-Redirect"] == reverse("ledger:job", args=[job.pk])
 
 
-def test_job_in_a_background_thread(
+def test_the_background_worker_runs_the_job(
     transactional_db: Any, personas: dict[str, Any], book: Book, tmp_path: Path, settings: Any
 ) -> None:
-    """Outside tests jobs run in a thread of the web process: the page polls the progress."""
+    """Outside tests a job is a task in the database queue: the upload only queues it (the web
+    process runs nothing), the page shows it queued, and one run of the worker
+    (``jiuye db_worker --batch``) runs it; the page then shows the report."""
+    from django_tasks_db.models import DBTaskResult
+
     from jiuye.ledger import jobs
     from jiuye.ledger.models import ImportJob
 
-    settings.LEDGER_JOBS_INLINE = False
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     client = _client(personas["worker_a"])
     response = _upload(client, _only_community_a(book).save(tmp_path / "a.xlsx"))
     job = ImportJob.objects.get()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.finished:
-            break
-        time.sleep(0.05)
-    assert job.status == "done" and job.issue_count == 0
+    assert job.status == "queued"
+    turn = DBTaskResult.objects.get()
+    assert turn.status == "READY" and turn.task_path == "jiuye.ledger.jobs.run_next"
+    page = client.get(response["Location"]).content.decode()
+    assert "排队中" in page and 'id="job-progress"' in page
+    assert DBTaskResult.objects.count() == 1  # the page saw a turn waiting: no second one
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == "done" and job.issue_count == 0 and job.counts
     assert jobs.live(job)[2] == "done"
     assert "check-ok" in client.get(response["Location"]).content.decode()
+    turns = DBTaskResult.objects.order_by("enqueued_at")
+    assert [t.status for t in turns] == ["SUCCESSFUL", "SUCCESSFUL"]  # the job, then the next turn
+    assert turns[0].return_value == job.pk and turns[1].return_value is None
+    assert not any(jobs.progress_dir().iterdir())  # the progress file went with the job
+
+
+def run_worker() -> None:
+    """``jiuye db_worker --batch``: run what is queued, then stop (its signal handlers are put
+    back afterwards, they are the test process's)."""
+    import signal
+
+    from django.core.management import call_command
+
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    try:
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
 
 
 def test_a_job_left_running_by_a_dead_server_is_marked(personas: dict[str, Any]) -> None:

@@ -1,33 +1,37 @@
 """Uploaded workbooks checked and imported in the background, with progress, a few at a time.
 
-Choice: a plain thread in the web process writing to an :class:`ImportJob` row, not a task
-queue. ``make demo`` runs only ``jiuye runserver --noreload``: a queue would need a second
-process (django-tasks' ``db_worker``) that the demo does not start, and an upload would wait
-forever. A thread needs nothing more, and a killed or restarted server loses nothing: the
-import is one transaction, so an interrupted job simply wrote nothing (the job page says so).
+Where they run: in the background worker (``jiuye db_worker``: django-tasks with its database
+backend, started beside the web server by ``scripts/serve.sh``), never in a web process.
+Submitting a job writes its :class:`ImportJob` row ("queued") and, once that is committed,
+enqueues the task :func:`run_next`, a turn at the queue: a worker claims the next job that may
+start and runs it. The jobs and their turns are rows, so a web process restarting loses
+nothing; a worker that stops in the middle of a job leaves it "running" with its transaction
+rolled back (an import is one transaction: an interrupted one wrote nothing), and the job is
+failed once it shows no sign of life, which frees its slot.
 
 How many run (issue 11, finding 5): at most ``LEDGER_JOBS_RUNNING`` jobs (checks and imports)
-run at once across every server process, and at most one per user; the others wait as
-"queued", first come first served (a user's second job waits for their first). The rule is kept
-in the database, not in the process: a job is claimed by turning its row from "queued" to
-"running" in a transaction that holds a lock (PostgreSQL: an advisory lock; SQLite: transactions
-begin IMMEDIATE, so they take the write lock at once) and counts the running rows first. Claims
-are made when a job is submitted, when one ends (the freed slot goes to the next), and when a
-page asks about a queued job, so a job still queued after a restart is picked up then. A
-"running" job that shows no sign of life is marked failed, which frees its slot: on SQLite, one
-not running in this process (the demo serves from one process); on PostgreSQL, one whose row was
-not touched for ``STALE_SECONDS`` (a running job's row is touched every ``HEARTBEAT_SECONDS``).
+run at once across every worker, and at most one per user; the others wait as "queued", first
+come first served (a user's second job waits for their first). The rule is kept in the
+database, not in a process: a job is claimed by turning its row from "queued" to "running" in a
+transaction that holds a lock (PostgreSQL: an advisory lock; SQLite: transactions begin
+IMMEDIATE, so they take the write lock at once) and counts the running rows first. A turn is
+enqueued when a job is submitted and when one ends (the freed slot goes to the next), and when
+a page asks about a queued job that could start while no turn waits for a worker (a turn lost
+to a stopped worker).
 
-Progress lives in memory (the import's own transaction holds SQLite's write lock, so it cannot
-be written to the database meanwhile); on PostgreSQL it is also written through a second,
-autocommit connection, so another server process can show it. Tests run jobs inline
-(``LEDGER_JOBS_INLINE``), the thread only where a test asks for it.
+Progress and signs of life: while a job runs, its worker writes the phase and per cent to a
+small file beside the uploads (``progress/<job id>``) once a second, from a thread (on SQLite
+the import's own transaction holds the write lock, so the database cannot take it meanwhile).
+A running job whose file is older than ``STALE_SECONDS`` (and whose row is too) has no sign of
+life. Web and worker share ``VAR_DIR`` anyway: the uploaded file is there. Tests run the tasks
+in the caller (the immediate backend).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
 import uuid
@@ -37,9 +41,11 @@ from typing import cast
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import close_old_connections, connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks import task
+from django_tasks_db import DatabaseBackend
 
 from jiuye.accounts.models import User
 from jiuye.ledger.issues import LedgerFileError, make_issue
@@ -49,14 +55,10 @@ from jiuye.ledger.services import Mode, aggregates_after_import, ledger_import
 
 logger = logging.getLogger(__name__)
 STALE_SECONDS = 120
-HEARTBEAT_SECONDS = 20
+HEARTBEAT_SECONDS = 1.0  # a running job's progress file is written this often
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
 # pg_advisory_xact_lock key of the claims ("jiuye" and 5, for finding 5)
 _CLAIM_LOCK = 0x6A69_7579_6505
-
-_live: dict[int, tuple[str, int]] = {}  # job id → (phase, per cent) while running here
-_lock = threading.Lock()
-_local = threading.local()
 
 
 def max_running() -> int:
@@ -69,6 +71,13 @@ def upload_dir() -> Path:
     path = Path(
         getattr(settings, "LEDGER_UPLOAD_DIR", "") or settings.VAR_DIR / "ledger" / "uploads"
     )
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def progress_dir() -> Path:
+    """Where running jobs write their progress: beside the uploads."""
+    path = upload_dir().parent / "progress"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -127,7 +136,8 @@ def remove_stale_uploads(max_age_hours: int = 24) -> None:
 
 
 def create_check(*, user: User, uploaded: UploadedFile) -> ImportJob:
-    """Store the upload and queue its check (a dry run); it starts at once if a slot is free."""
+    """Store the upload and queue its check (a dry run): a worker starts it once a slot is
+    free."""
     remove_stale_uploads()
     stored, sha256, size = store_upload(uploaded)
     job = ImportJob.objects.create(
@@ -139,8 +149,7 @@ def create_check(*, user: User, uploaded: UploadedFile) -> ImportJob:
         mode=JobMode.CHECK,
         status=JobStatus.QUEUED,
     )
-    dispatch()
-    job.refresh_from_db()
+    wake()
     return job
 
 
@@ -156,8 +165,7 @@ def confirm(*, check: ImportJob, partial: bool = False) -> ImportJob:
         status=JobStatus.QUEUED,
         check_job=check,
     )
-    dispatch()
-    job.refresh_from_db()
+    wake()
     return job
 
 
@@ -166,29 +174,95 @@ def confirm(*, check: ImportJob, partial: bool = False) -> ImportJob:
 # ---------------------------------------------------------------------------------------------
 
 
+@task()
+def run_next() -> int | None:
+    """A worker's turn at the queue: claim the next job that may start now and run it; its id,
+    or None when none may start (the running ones' ends enqueue the next turns)."""
+    claimed = _claim(limit=1)
+    if not claimed:
+        return None
+    run(claimed[0])
+    return claimed[0]
+
+
+@task()
+def rebuild_aggregates(user_id: int | None) -> float | None:
+    """After an import that wrote: rebuild the standards aggregates it left stale (the import is
+    done and shown as such; the evaluations speed up once this ends). The seconds it took."""
+    actor = User.objects.filter(pk=user_id).first() if user_id is not None else None
+    try:
+        return aggregates_after_import(actor=actor)
+    except Exception:  # the aggregates stay stale: readers fall back to the registry
+        logger.exception("rebuilding the aggregates after a ledger import failed")
+        return None
+
+
+def _enqueue_turn() -> None:
+    run_next.enqueue()
+
+
+def wake() -> None:
+    """Enqueue a turn at the queue once the current transaction commits (at once outside one:
+    a worker must find the job's row). A failure to enqueue is logged, not raised: the job
+    stays queued, and the next job's end or a look at its page enqueues a turn again."""
+    transaction.on_commit(_enqueue_turn, robust=True)
+
+
+def _turn_waiting() -> bool:
+    """Whether a turn already waits in the database queue for a worker."""
+    if not isinstance(run_next.get_backend(), DatabaseBackend):
+        return False
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.ready().filter(task_path=run_next.module_path).exists()
+
+
 def _serialise_claims() -> None:
-    """Inside a transaction: make concurrent claims (from any server process) take turns."""
+    """Inside a transaction: make concurrent claims (from any process) take turns."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CLAIM_LOCK])
     # SQLite: the transaction began IMMEDIATE (settings), holding the database's write lock.
 
 
-def _stale_running() -> Q:
-    """Running jobs that show no sign of life from this process or another."""
-    with _lock:
-        here = list(_live)
-    dead = Q(status=JobStatus.RUNNING) & ~Q(pk__in=here)
-    if connection.vendor == "postgresql":
-        dead &= Q(updated_at__lt=timezone.now() - timedelta(seconds=STALE_SECONDS))
-    return dead
+def _progress_path(job_id: int) -> Path:
+    return progress_dir() / str(job_id)
+
+
+def _write_progress(job_id: int, phase: str, percent: int) -> None:
+    path = _progress_path(job_id)
+    partial = path.with_name(f"{job_id}.part")
+    partial.write_text(f"{phase} {percent}\n")
+    os.replace(partial, path)  # readers see the old line or the new one, never half of one
+
+
+def _read_progress(job_id: int) -> tuple[str, int] | None:
+    """(phase, per cent) of a running job, as its worker wrote them less than
+    ``STALE_SECONDS`` ago; None when it shows no sign of life."""
+    path = _progress_path(job_id)
+    try:
+        age = time.time() - path.stat().st_mtime
+        phase, _space, percent = path.read_text().strip().partition(" ")
+        if age > STALE_SECONDS:
+            return None
+        return phase, int(percent)
+    except (OSError, ValueError):
+        return None
+
+
+def _stale_running() -> list[int]:
+    """The running jobs that show no sign of life: claimed (or last written) more than
+    ``STALE_SECONDS`` ago, and no progress written since."""
+    cutoff = timezone.now() - timedelta(seconds=STALE_SECONDS)
+    candidates = ImportJob.objects.filter(status=JobStatus.RUNNING, updated_at__lt=cutoff)
+    return [pk for pk in candidates.values_list("pk", flat=True) if _read_progress(pk) is None]
 
 
 def _reap() -> None:
-    """Mark failed the running jobs whose server stopped while they ran (their transaction
-    was rolled back, so nothing was written); their slots are free again."""
+    """Inside the claims' lock: mark failed the running jobs whose worker stopped while they
+    ran (their transaction was rolled back, so nothing was written); their slots are free."""
     now = timezone.now()
-    for job in ImportJob.objects.filter(_stale_running()):
+    for job in ImportJob.objects.filter(pk__in=_stale_running(), status=JobStatus.RUNNING):
         job.status = JobStatus.FAILED
         job.issues = [make_issue("crashed", detail="server restarted").as_dict()]
         job.issue_count = 1
@@ -196,79 +270,43 @@ def _reap() -> None:
         job.progress = 100
         job.finished_at = now
         job.save()
+        _progress_path(job.pk).unlink(missing_ok=True)
 
 
-def _claim() -> list[int]:
+def _claim(limit: int | None = None) -> list[int]:
     """Turn the queued jobs that may start now into running ones (first come first served, at
-    most one per user, at most ``max_running()`` in all); their ids, to be run here."""
+    most one per user, at most ``max_running()`` in all, at most ``limit`` here); their ids,
+    for the caller to run."""
     claimed: list[int] = []
-    try:
-        with transaction.atomic():
-            _serialise_claims()
-            _reap()
-            running = list(
-                ImportJob.objects.filter(status=JobStatus.RUNNING).values_list("user_id", flat=True)
+    with transaction.atomic():
+        _serialise_claims()
+        _reap()
+        running = list(
+            ImportJob.objects.filter(status=JobStatus.RUNNING).values_list("user_id", flat=True)
+        )
+        free = max_running() - len(running)
+        if limit is not None:
+            free = min(free, limit)
+        if free <= 0:
+            return []
+        busy = set(running)
+        queued = (
+            ImportJob.objects.filter(status=JobStatus.QUEUED)
+            .order_by("created_at", "pk")
+            .values_list("pk", "user_id")
+        )
+        for pk, user_id in queued:
+            if user_id in busy:
+                continue
+            claimed.append(pk)
+            busy.add(user_id)
+            if len(claimed) == free:
+                break
+        if claimed:
+            ImportJob.objects.filter(pk__in=claimed).update(
+                status=JobStatus.RUNNING, phase="read", progress=0, updated_at=timezone.now()
             )
-            free = max_running() - len(running)
-            if free <= 0:
-                return []
-            busy = set(running)
-            queued = (
-                ImportJob.objects.filter(status=JobStatus.QUEUED)
-                .order_by("created_at", "pk")
-                .values_list("pk", "user_id")
-            )
-            for pk, user_id in queued:
-                if user_id in busy:
-                    continue
-                claimed.append(pk)
-                busy.add(user_id)
-                if len(claimed) == free:
-                    break
-            if claimed:
-                with _lock:
-                    for pk in claimed:
-                        _live[pk] = ("read", 0)
-                ImportJob.objects.filter(pk__in=claimed).update(
-                    status=JobStatus.RUNNING, phase="read", progress=0, updated_at=timezone.now()
-                )
-    except BaseException:
-        with _lock:
-            for pk in claimed:
-                _live.pop(pk, None)
-        raise
     return claimed
-
-
-def dispatch() -> None:
-    """Start the queued jobs that may run now, in this process: inline in tests
-    (``LEDGER_JOBS_INLINE``, one after another until none may start), else each in a thread."""
-    if getattr(_local, "dispatching", False):  # an inline job ending inside the loop below
-        return
-    _local.dispatching = True
-    try:
-        while True:
-            claimed = _claim()
-            if not claimed:
-                return
-            if not getattr(settings, "LEDGER_JOBS_INLINE", False):
-                for pk in claimed:
-                    threading.Thread(
-                        target=_thread_main, args=(pk,), name=f"ledger-job-{pk}", daemon=True
-                    ).start()
-                return  # each thread claims the next job when it ends
-            for pk in claimed:
-                run(pk)
-    finally:
-        _local.dispatching = False
-
-
-def _thread_main(job_id: int) -> None:
-    close_old_connections()
-    try:
-        run(job_id)
-    finally:
-        connection.close()  # this thread's own connection
 
 
 def ahead(job: ImportJob) -> int:
@@ -281,25 +319,25 @@ def ahead(job: ImportJob) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# Running one job
+# Running one job (in a worker)
 # ---------------------------------------------------------------------------------------------
 
 
 class _Progress:
-    """Maps the import's phases onto one per-cent bar, kept in memory; on PostgreSQL a thread
-    writes it to the job's row through a side connection, at most once a second and at least
-    every ``HEARTBEAT_SECONDS`` (the sign of life other processes go by)."""
+    """Maps the import's phases onto one per-cent bar; a thread writes it to the job's progress
+    file every ``HEARTBEAT_SECONDS``, also while a long phase reports nothing (the sign of life
+    the web pages go by)."""
 
     def __init__(self, job: ImportJob) -> None:
         self.job_id = job.pk
         self.check_only = job.mode == JobMode.CHECK
+        self.state = ("read", 0)
         self.stop = threading.Event()
-        self.writer: threading.Thread | None = None
-        if connection.vendor == "postgresql":
-            self.writer = threading.Thread(
-                target=self._write, name=f"ledger-progress-{job.pk}", daemon=True
-            )
-            self.writer.start()
+        _write_progress(self.job_id, *self.state)
+        self.writer = threading.Thread(
+            target=self._write, name=f"ledger-progress-{job.pk}", daemon=True
+        )
+        self.writer.start()
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         share = done / total if total else 0.0
@@ -307,54 +345,35 @@ class _Progress:
             percent = int(share * (100 if self.check_only else 60))
         else:
             percent = 60 + int(share * 40)
-        with _lock:
-            _live[self.job_id] = (phase, min(percent, 99))
+        self.state = (phase, min(percent, 99))
 
     def _write(self) -> None:
-        try:
-            side = connections.create_connection("default")
-        except Exception:  # progress is a nicety; the import goes on without it
-            return
-        written: tuple[str, int] | None = None
-        last = time.monotonic()
-        try:
-            while not self.stop.wait(1.0):
-                with _lock:
-                    state = _live.get(self.job_id)
-                if state is None:
-                    return
-                now = time.monotonic()
-                if state == written and now - last < HEARTBEAT_SECONDS:
-                    continue
-                with side.cursor() as cursor:
-                    cursor.execute(
-                        "UPDATE ledger_importjob SET phase = %s, progress = %s, updated_at = %s "
-                        "WHERE id = %s AND status = %s",
-                        [state[0], state[1], timezone.now(), self.job_id, JobStatus.RUNNING],
-                    )
-                written, last = state, now
-        except Exception:
-            logger.warning("progress of ledger job %s is no longer written", self.job_id)
-        finally:
-            side.close()
+        while not self.stop.wait(HEARTBEAT_SECONDS):
+            try:
+                _write_progress(self.job_id, *self.state)
+            except OSError:  # progress is a nicety; the import goes on without it
+                logger.warning("progress of ledger job %s could not be written", self.job_id)
 
     def close(self) -> None:
         self.stop.set()
-        if self.writer is not None:
-            self.writer.join()
+        self.writer.join()
+        _progress_path(self.job_id).unlink(missing_ok=True)
 
 
 def run(job_id: int) -> None:
-    """Check or import one claimed job's file and record the outcome on the job; then give
-    its slot to the next queued job."""
+    """Check or import one claimed job's file and record the outcome on the job; then give its
+    slot to the next queued job, and have the aggregates rebuilt after an import that wrote."""
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     if job.status != JobStatus.RUNNING:  # claimed jobs only
         job.status = JobStatus.RUNNING
         job.save(update_fields=["status", "updated_at"])
-    with _lock:
-        _live[job_id] = ("read", 0)
-    progress = _Progress(job)
     path = upload_dir() / job.stored
+    # What the job says if the worker is stopped in the middle (SystemExit, KeyboardInterrupt:
+    # the import's transaction was rolled back on the way out).
+    job.status = JobStatus.FAILED
+    job.issues = [make_issue("crashed", detail="worker stopped").as_dict()]
+    job.issue_count = 1
+    progress = _Progress(job)
     try:
         result = ledger_import(
             actor=job.user,
@@ -374,7 +393,6 @@ def run(job_id: int) -> None:
             path.unlink(missing_ok=True)
     except Exception as error:  # recorded on the job; nothing was written (one transaction)
         logger.exception("ledger job %s failed", job_id)
-        job.status = JobStatus.FAILED
         job.issues = [make_issue("crashed", detail=type(error).__name__).as_dict()]
         job.issue_count = 1
     finally:
@@ -382,49 +400,39 @@ def run(job_id: int) -> None:
         job.progress = 100
         job.phase = "done"
         job.finished_at = timezone.now()
-        try:
-            job.save()
-        finally:
-            with _lock:
-                _live.pop(job_id, None)
-    try:
-        dispatch()  # the slot is free: the next queued job starts
-    except Exception:  # it starts at the next upload or page view instead
-        logger.exception("starting the next ledger job after %s failed", job_id)
+        job.save()
+    wake()  # the slot is free: the next queued job starts
     if job.written:
-        try:  # the import is done and shown as such; the evaluations speed up once this ends
-            aggregates_after_import(actor=job.user)
-        except Exception:  # the aggregates stay stale: readers fall back to the registry
-            logger.exception("rebuilding the aggregates after ledger job %s failed", job_id)
+        user_id = job.user_id
+        transaction.on_commit(lambda: rebuild_aggregates.enqueue(user_id), robust=True)
 
 
 def live(job: ImportJob) -> tuple[str, int, str]:
-    """(phase, per cent, status) of a job. A queued job may start now (after a restart too);
-    one that died with its server is marked failed."""
-    with _lock:
-        found = _live.get(job.pk)
-    if found is not None:
-        return found[0], found[1], JobStatus.RUNNING
-    if job.status in (JobStatus.RUNNING, JobStatus.QUEUED):
-        job.refresh_from_db()
-    if job.status in (JobStatus.RUNNING, JobStatus.QUEUED) and _may_claim(job):
-        dispatch()
-        with _lock:
-            found = _live.get(job.pk)
+    """(phase, per cent, status) of a job, read where its worker writes them. Running jobs with
+    no sign of life are marked failed (and a turn enqueued: their slots are free); a queued job
+    that could start while no turn waits for a worker gets one (after a worker stopped, say)."""
+    if job.status not in (JobStatus.RUNNING, JobStatus.QUEUED):
+        return job.phase, job.progress, job.status
+    job.refresh_from_db()
+    if job.status == JobStatus.RUNNING:
+        found = _read_progress(job.pk)
         if found is not None:
             return found[0], found[1], JobStatus.RUNNING
+    if job.status in (JobStatus.RUNNING, JobStatus.QUEUED) and _stale_running():
+        with transaction.atomic():
+            _serialise_claims()
+            _reap()
+        wake()
+        job.refresh_from_db()
+    elif job.status == JobStatus.QUEUED and _may_start(job) and not _turn_waiting():
+        wake()
         job.refresh_from_db()
     return job.phase, job.progress, job.status
 
 
-def _may_claim(job: ImportJob) -> bool:
-    """Whether asking about ``job`` should try to claim jobs: it is queued, or running with no
-    sign of life. Not on SQLite while a job runs in this process: its transaction may hold the
-    write lock, and its end claims the next job anyway."""
-    if connection.vendor != "postgresql":
-        with _lock:
-            if _live:
-                return False
-    if job.status == JobStatus.QUEUED:
-        return True
-    return ImportJob.objects.filter(_stale_running(), pk=job.pk).exists()
+def _may_start(job: ImportJob) -> bool:
+    """Whether a slot is free for ``job`` now (its user has nothing running)."""
+    running = list(
+        ImportJob.objects.filter(status=JobStatus.RUNNING).values_list("user_id", flat=True)
+    )
+    return len(running) < max_running() and job.user_id not in running

@@ -20,7 +20,11 @@ A benchmark is a function ``(Context) -> Measurement`` registered with ``@benchm
 title)``; the first one, ``seed``, builds the data the later ones read. Other modules add theirs
 as plug-ins: every ``bench/bench_*.py`` with a ``register(benchmark)`` function is imported and
 registers after the ones here (``--only`` picks a subset; ``seed`` always runs). A plug-in's
-benchmarks run in the district scenario unless registered with ``city=True``.
+benchmarks run in the district scenario unless registered with ``city=True``, and after all the
+others if registered with ``last=True`` (they write to the data). A measurement may carry a
+Markdown block (``details``: a table per page, say), printed below its scenario's table.
+
+``JIUYE_BENCH_PG_PORT`` moves the server off port 55434 (two runs on one machine).
 """
 
 from __future__ import annotations
@@ -44,7 +48,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
 PGDATA = WORK / "pgdata"
-PORT = 55434
+# JIUYE_BENCH_PG_PORT: another port when two runs would collide on the same machine.
+PORT = int(os.environ.get("JIUYE_BENCH_PG_PORT", "55434"))
 TEMPLATE_DB = "jiuye"
 RUN_DB = "jiuye_bench_run"
 ON = date(2026, 11, 22)  # the seed's default "today": the as-of date of the read benchmarks
@@ -59,6 +64,7 @@ class Measurement:
     seconds: float
     cpu_seconds: float  # of this Python process (the server's CPU is not included)
     note: str = ""
+    details: str = ""  # optional Markdown (e.g. a table per page) shown below the measurements
 
 
 DISTRICT, CITY = "district", "city"
@@ -83,6 +89,7 @@ class Benchmark:
     ratio_of: str = ""  # another benchmark's median ÷ this one's is reported too
     runs: dict[str, list[Measurement]] = field(default_factory=dict)
     unavailable: str = ""
+    last: bool = False  # runs after every other benchmark of its scenario
     error: dict[str, str] = field(default_factory=dict)
 
 
@@ -90,13 +97,20 @@ BENCHMARKS: list[Benchmark] = []
 
 
 def benchmark(
-    name: str, title: str, *, city: bool = False, target: str = "", ratio_of: str = ""
+    name: str,
+    title: str,
+    *,
+    city: bool = False,
+    target: str = "",
+    ratio_of: str = "",
+    last: bool = False,
 ) -> Callable[[Callable[[Context], Measurement]], Any]:
-    """Register ``fn(Context) -> Measurement``; ``city``: also in the city scenario."""
+    """Register ``fn(Context) -> Measurement``; ``city``: also in the city scenario; ``last``:
+    after all the others (a benchmark that writes to the data, or wants it fully prepared)."""
 
     def register(fn: Callable[[Context], Measurement]) -> Callable[[Context], Measurement]:
         scenarios = (DISTRICT, CITY) if city else (DISTRICT,)
-        BENCHMARKS.append(Benchmark(name, title, fn, scenarios, target, ratio_of))
+        BENCHMARKS.append(Benchmark(name, title, fn, scenarios, target, ratio_of, last=last))
         return fn
 
     return register
@@ -292,6 +306,17 @@ def _measurements(scenario: str) -> list[str]:
     return lines
 
 
+def _details(scenario: str) -> list[str]:
+    """The Markdown blocks of the benchmarks that have one (their last run's), after the table."""
+    lines = []
+    for b in BENCHMARKS:
+        runs = b.runs.get(scenario, [])
+        details = getattr(runs[-1], "details", "") if runs else ""
+        if details:
+            lines += ["", f"### {b.title}", "", details.strip()]
+    return lines
+
+
 def _both_sizes(args: argparse.Namespace) -> list[str]:
     """The benchmarks of both scenarios side by side, with their targets."""
     both = [b for b in BENCHMARKS if CITY in b.scenarios and b.name != "seed" and b.runs]
@@ -392,9 +417,10 @@ def report(
         "server's work is in the wall time only).",
         "",
         *_measurements(DISTRICT),
+        *_details(DISTRICT),
     ]
     if args.city_persons > 0:
-        lines += ["", "## Measurements: city", "", *_measurements(CITY)]
+        lines += ["", "## Measurements: city", "", *_measurements(CITY), *_details(CITY)]
     return "\n".join(lines) + "\n"
 
 
@@ -447,6 +473,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--city-districts must be at least 2 (and at most --city-persons)")
     for problem in load_plugins():
         print(f"plug-in not loaded: {problem}", flush=True)
+    BENCHMARKS.sort(key=lambda b: b.last)  # stable: the others keep their order
     if args.only:
         wanted = {"seed", *args.only.split(",")}
         BENCHMARKS[:] = [b for b in BENCHMARKS if b.name in wanted]

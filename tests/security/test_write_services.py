@@ -317,14 +317,19 @@ def test_a_reviewers_write_is_a_403_that_says_why(
 def test_reviewers_worklist_has_no_action_buttons(
     web: Any, places: dict[str, dict[str, Any]]
 ) -> None:
-    """The worklist shows the same items to the street, without the buttons that record."""
+    """The worklist shows the same items to the street (a table per community, then the
+    community's own list: issue 12), without the buttons that record."""
     from django.urls import reverse
 
-    worker = web("worker_a").get(reverse("casework:worklist")).content.decode()
-    street = web("street").get(reverse("casework:worklist")).content.decode()
+    url = reverse("casework:worklist")
+    community = places["A"]["person"].community
+    worker = web("worker_a").get(url).content.decode()
+    summary = web("street").get(url).content.decode()
+    street = web("street").get(url, {"unit": community.code}).content.decode()
     new_service = "/services/new/?kind="
     assert new_service in worker
-    assert new_service not in street
+    assert new_service not in summary and new_service not in street
+    assert f'data-unit="{community.code}"' in summary
     assert places["A"]["person"].name in street  # the item itself is shown
 
 

@@ -254,6 +254,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Pages name the hashed files only ({% static %}): the unhashed copies (and their compressed
+# twins, half of collectstatic's time) are not kept.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -242,7 +242,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Production serves what `jiuye collectstatic` put in STATIC_ROOT (scripts/serve.sh runs it
-# before the server starts): names carry a content hash (cached for a year) and gzip/brotli
+# before the server starts): names carry a content hash (cached for ever) and gzip/brotli
 # copies sit beside them. Elsewhere (tests, `make demo`, a checkout) the files are served
 # straight from the source tree, so nothing breaks when no collectstatic was run.
 STORAGES = {
@@ -254,6 +254,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Pages name the hashed files only ({% static %}): the unhashed copies (and their compressed
+# twins, half of collectstatic's time) are not kept.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -304,6 +307,6 @@ LEDGER_UPLOAD_MAX_FILE_MB = env_number("JIUYE_LEDGER_UPLOAD_MAX_FILE_MB", 50)
 LEDGER_UPLOAD_MAX_UNPACKED_MB = env_number("JIUYE_LEDGER_UPLOAD_MAX_UNPACKED_MB", 512)
 LEDGER_MAX_RATIO = env_number("JIUYE_LEDGER_MAX_RATIO", 100)
 LEDGER_MAX_MEMBERS = int(env_number("JIUYE_LEDGER_MAX_MEMBERS", 1000))
-# Uploaded checks and imports running at once across all server processes (one per user; the
-# others queue): the cores of the 2-core machine class this runs on.
+# Uploaded checks and imports running at once across all background workers (one per user;
+# the others queue): the cores of the 2-core machine class this runs on.
 LEDGER_JOBS_RUNNING = int(env_number("JIUYE_LEDGER_JOBS_RUNNING", 2))

@@ -386,8 +386,8 @@ def ensure_accounts() -> Accounts:
         "districts": len({a.unit for a in load if a.role == "district"}),
     }
     note = (
-        f"{distinct['communities']} communities, {distinct['streets']} streets, "
-        f"{distinct['districts']} districts; alone: {biggest.name} "
+        f"distinct units: {distinct['communities']} communities, {distinct['streets']} "
+        f"streets, {distinct['districts']} district(s); alone: {biggest.name} "
         f"({sizes.get(biggest.pk, 0):,} persons), {biggest_street.name} "
         f"({street_size[biggest_street.pk]:,}), {districts[0].name}"
     )

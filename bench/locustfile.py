@@ -145,7 +145,9 @@ class Reader(BenchUser):
             timeout=TIMEOUT,
             catch_response=True,
         ) as response:
-            if response.status_code != 200:
+            if response.error is not None:  # no answer: a timeout, a dropped connection
+                response.failure(f"{type(response.error).__name__}: {response.error}")
+            elif response.status_code != 200:
                 response.failure(f"HTTP {response.status_code}")
 
 

@@ -378,8 +378,8 @@ def report(
         + (
             f"{args.city_persons:,} persons in {args.city_districts} districts of one city "
             "(`jiuye seed --districts`: each district its own root unit, the persons split "
-            "evenly), in a fresh database after the district scenario, running only the seed "
-            "and the standards benchmarks."
+            "evenly), in a fresh database after the district scenario, running only the seed, "
+            "the standards and the pages benchmarks."
             if args.city_persons > 0
             else "was skipped (`--city-persons 0`)."
         ),

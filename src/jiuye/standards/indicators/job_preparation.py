@@ -98,6 +98,7 @@ class JobPreparationRate(Indicator):
             unemployed_labor_force(period.end),
             query.unit,
             period.end,
+            statuses=[definitions.UNEMPLOYED],
         ).exclude(Exists(prepared))
         return lists.person_listing(people, period.end, detail=_("评估期内无职业指导、介绍或培训"))
 

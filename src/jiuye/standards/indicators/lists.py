@@ -6,16 +6,17 @@ page shown is made into rows, with the status in force at the date read for its 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from jiuye.accounts.models import User
-from jiuye.lib.sql import Sql
+from jiuye.lib.sql import Sql, sql_list
 from jiuye.registry import definitions
 from jiuye.registry.models import Household, Person, Status, StatusEvent
 from jiuye.standards.indicators.base import (
@@ -50,28 +51,54 @@ def households(unit: Unit, user: User) -> QuerySet[Household]:
     )
 
 
-def picked_sql(condition: Sql, unit: Unit, on: date) -> RawSQL:
+def picked_sql(
+    condition: Sql, unit: Unit, on: date, statuses: Collection[str] | None = None
+) -> RawSQL:
     """The ids of the persons under ``unit`` for whom ``condition`` holds on ``on``: an SQL
     condition over ``p`` (the person), ``h`` (their household) and ``e`` (their status event in
-    force, NULL when unknown), one set-based subquery."""
+    force, NULL when unknown), one set-based subquery.
+
+    ``statuses``: the condition needs a status in force among these (a necessary condition,
+    which it states itself too). The few events in force with one of them then drive the
+    query instead of every person of the unit; without the fence PostgreSQL flattens the
+    subquery back into the persons' scan. It pays where the persons' plan is poor (the job
+    preparation list: 2.0 s against 4.6 s at 1M persons on PostgreSQL, under load); where
+    PostgreSQL pages the persons by their community index and stops early (the employment
+    list), it costs instead."""
     in_force = definitions.in_force_sql("e", on)
     units = in_communities("p.community_id", unit)
-    sql = (
-        f"SELECT p.id FROM {PERSON} p JOIN {HOUSEHOLD} h ON h.id = p.household_id "
-        f"LEFT JOIN {EVENT} e ON e.person_id = p.id AND {in_force.text} "
-        f"WHERE {units.text} AND {condition.text}"
-    )
+    if statuses is None:
+        sql = (
+            f"SELECT p.id FROM {PERSON} p JOIN {HOUSEHOLD} h ON h.id = p.household_id "
+            f"LEFT JOIN {EVENT} e ON e.person_id = p.id AND {in_force.text} "
+            f"WHERE {units.text} AND {condition.text}"
+        )
+    else:
+        fence = "OFFSET 0" if connection.vendor == "postgresql" else ""
+        sql = (
+            f"SELECT p.id FROM (SELECT * FROM {EVENT} e WHERE {in_force.text} "
+            f"AND e.status IN ({sql_list(statuses)}) {fence}) e "
+            f"JOIN {PERSON} p ON p.id = e.person_id JOIN {HOUSEHOLD} h ON h.id = p.household_id "
+            f"WHERE {units.text} AND {condition.text}"
+        )
     return RawSQL(sql, (*in_force.params, *units.params, *condition.params))
 
 
-def picked(qs: QuerySet[Person], condition: Sql, unit: Unit, on: date) -> QuerySet[Person]:
+def picked(
+    qs: QuerySet[Person],
+    condition: Sql,
+    unit: Unit,
+    on: date,
+    statuses: Collection[str] | None = None,
+) -> QuerySet[Person]:
     """The persons of ``qs`` for whom ``condition`` holds on ``on`` (:func:`picked_sql`)."""
-    return qs.filter(pk__in=picked_sql(condition, unit, on))
+    return qs.filter(pk__in=picked_sql(condition, unit, on, statuses))
 
 
 def not_employed_sql(on: date) -> Sql:
     """SQL over ``p`` and ``e``: in the labor force on ``on`` and not employed (whom an
-    employment rate waits for). The labor force has a known status, so the negation is plain."""
+    employment rate waits for). The labor force has a known status, so the negation is
+    plain."""
     employed = definitions.employed_sql("e.status")
     return definitions.labor_force_sql("p", "e.status", on) & Sql(
         f"NOT ({employed.text})", employed.params

@@ -191,9 +191,8 @@ def _registered_rate(q: BehindQuery) -> Listing:
     on = q.period.end
     registered = definitions.labor_force_sql("p", "e.status", on) & definitions.registered_sql("e")
     qs = lists.persons(q.unit, q.user).filter(definitions.urban_q())
-    return lists.person_listing(
-        lists.picked(qs, registered, q.unit, on), on, detail=str(_("登记失业"))
-    )
+    chosen = lists.picked(qs, registered, q.unit, on)
+    return lists.person_listing(chosen, on, detail=str(_("登记失业")))
 
 
 def _dibao(q: BehindQuery) -> Listing:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import ValidationError
 
-from jiuye.lib.api_schemas import AUTH_ERRORS, DETAIL_ERRORS, Code, caller
+from jiuye.lib.api_schemas import AUTH_ERRORS, DETAIL_ERRORS, MAX_LIMIT, MAX_OFFSET, Code, caller
 from jiuye.lib.dates import ApiDate
 from jiuye.standards import selectors
 from jiuye.standards.evaluation import UnitEvaluation
@@ -175,9 +175,15 @@ class BehindRowOut(Schema):
 
 
 class BehindOut(Schema):
+    """One page of the list: ``rows`` from ``offset`` (at most ``limit``) of ``total``, counted
+    up to a cap (``capped``: there are more than ``total``)."""
+
     indicator: str
     title: str
     total: int
+    capped: bool = False
+    offset: int = 0
+    limit: int = MAX_LIMIT
     rows: list[BehindRowOut]
     unavailable: UnavailableOut | None = None
 
@@ -301,6 +307,9 @@ class BehindQuery(Schema):
     on: ApiDate | None = Field(None, alias="date")
     start: ApiDate | None = Field(None, alias="from")
     ruleset: str = ""
+    # The API's paging (``lib.api_schemas.PageInput``); 500 rows by default, as before paging.
+    limit: int = Field(MAX_LIMIT, ge=1, le=MAX_LIMIT, description="at most 500")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 @router.get(
@@ -319,12 +328,22 @@ def indicator_behind(
     on, start = _dates(q.on, q.start)
     ruleset = selectors.ruleset_or_404(q.ruleset).id if q.ruleset else ""
     found = selectors.indicator_behind(
-        user=user, unit=unit, indicator=indicator, on=on, start=start, ruleset=ruleset
+        user=user,
+        unit=unit,
+        indicator=indicator,
+        on=on,
+        start=start,
+        ruleset=ruleset,
+        offset=q.offset,
+        limit=q.limit,
     )
     return {
         "indicator": found.indicator,
         "title": found.title,
         "total": found.total,
+        "capped": found.capped,
+        "offset": found.offset,
+        "limit": found.limit,
         "unavailable": found.unavailable.as_json() if found.unavailable else None,
         "rows": [
             {

@@ -97,13 +97,25 @@ def indicator_behind(
     on: date,
     start: date | None = None,
     ruleset: str = "",
+    offset: int = 0,
+    limit: int | None = None,
+    page: int | None = None,
 ) -> behind_module.Behind:
-    """The persons, households or records behind an indicator (data roles only, scoped);
-    the persons and households shown are recorded as read (issue 11, finding 10)."""
+    """One page of the persons, households or records behind an indicator (data roles only,
+    scoped; ``limit`` rows from ``offset``, or page ``page``): counted and paged in the
+    database. The persons and households the page shows are recorded as read (issue 11,
+    finding 10)."""
     if not units_evaluable(user).filter(pk=unit.pk).exists():
         raise Http404("unit")
     found = behind_module.behind(
-        indicator=indicator, unit=unit, period=period_of(on, start), user=user, ruleset=ruleset
+        indicator=indicator,
+        unit=unit,
+        period=period_of(on, start),
+        user=user,
+        ruleset=ruleset,
+        offset=offset,
+        limit=limit,
+        page=page,
     )
     persons, households = _shown(found.rows)
     audit_read(
@@ -112,7 +124,7 @@ def indicator_behind(
         persons=persons,
         households=households,
         unit=unit,
-        extra={"indicator": indicator},
+        extra={"indicator": indicator, "offset": found.offset},
     )
     return found
 

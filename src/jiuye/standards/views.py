@@ -31,6 +31,9 @@ from jiuye.standards.rules import CriterionResult, Unavailable
 from jiuye.standards.rulesets import RuleSetError
 from jiuye.units.models import Unit
 
+# Far past any list's end (a page past the end shows the last one), and a safe offset anywhere.
+MAX_PAGE = 1_000_000
+
 
 def _user(request: HttpRequest) -> User:
     """The signed-in user (every view here is ``login_required``)."""
@@ -233,6 +236,15 @@ def _score_checklist(e: UnitEvaluation | None) -> list[dict[str, Any]]:
     return rows
 
 
+def _page_number(value: str | None) -> int:
+    """``?page=``: a page number from 1 (anything else is the first page, never an error)."""
+    try:
+        number = int(value or 1)
+    except ValueError:
+        return 1
+    return min(max(number, 1), MAX_PAGE)
+
+
 @login_required
 def indicator_behind(request: HttpRequest, code: str, indicator: str) -> HttpResponse:
     if indicator not in INDICATORS:
@@ -246,6 +258,7 @@ def indicator_behind(request: HttpRequest, code: str, indicator: str) -> HttpRes
         on=p["on"],
         start=p["start"],
         ruleset=p["ruleset"].id,
+        page=_page_number(request.GET.get("page")),
     )
     names = dict(
         Unit.objects.filter(

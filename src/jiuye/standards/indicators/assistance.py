@@ -18,6 +18,8 @@ from jiuye.standards.indicators.base import (
     BehindQuery,
     FactSheet,
     Indicator,
+    Listing,
+    ListRows,
     Period,
     Row,
     communities_under,
@@ -60,15 +62,20 @@ class AssistanceServicesMissing(Indicator):
         present: set[str] = set().union(*parts)
         return len([k for k in ASSISTANCE_KINDS if k not in present])
 
-    def behind(self, query: BehindQuery) -> list[Row]:
-        present: set[str] = set()
-        for kinds in service_kinds(period=query.period, root=query.unit).values():
-            present |= kinds
-        return [
-            Row("text", str(ServiceKind(k).label), _("评估期内没有记录"))
-            for k in ASSISTANCE_KINDS
-            if k not in present
-        ]
+    def behind(self, query: BehindQuery) -> Listing:
+        """The kinds (at most four) with no record in the period."""
+
+        def missing() -> list[Row]:
+            present: set[str] = set()
+            for kinds in service_kinds(period=query.period, root=query.unit).values():
+                present |= kinds
+            return [
+                Row("text", str(ServiceKind(k).label), _("评估期内没有记录"))
+                for k in ASSISTANCE_KINDS
+                if k not in present
+            ]
+
+        return ListRows(missing)
 
 
 assistance_services_missing = AssistanceServicesMissing(

@@ -5,9 +5,10 @@ An :class:`Indicator` holds everything about one indicator of DOMAIN §5: what i
 every community under a root (:meth:`~Indicator.compute`: one or a few aggregated queries, never
 one per community or per person), how a street's or district's value is formed from its
 communities' (:meth:`~Indicator.rollup`), and the persons, households or records behind it
-(:meth:`~Indicator.behind`, through the user's jurisdiction, failing closed). Each lives in one
-module of this package (a tight family, such as the status-vector ones, shares a module and the
-one query they are read from), so adding one touches one file and the rule set.
+(:meth:`~Indicator.behind`, through the user's jurisdiction, failing closed: a
+:class:`Listing` that the page counts and reads a page at a time, in the database). Each lives
+in one module of this package (a tight family, such as the status-vector ones, shares a module
+and the one query they are read from), so adding one touches one file and the rule set.
 
 ``kind``: ``ratio`` (numerator / denominator, no value when the denominator is 0), ``count``
 (an integer), ``days`` (an integer number of days, a maximum over families).
@@ -28,11 +29,12 @@ arrive.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import QuerySet
@@ -128,6 +130,94 @@ class BehindQuery:
     # Years whose holiday calendar a list needed and lacked: the rows that need it are left
     # out, and the list says so (issue 11, finding 8).
     missing_years: set[int] = field(default_factory=set)
+
+
+class Listing(ABC):
+    """What lies behind an indicator, as the database (or, for a short list, memory) holds it:
+    counted, and read one page at a time. Only the rows of the page asked for are made into
+    :class:`Row` s, so a list of a district's ten thousand unemployed costs a count and a page,
+    not ten thousand objects."""
+
+    @abstractmethod
+    def count(self, cap: int | None = None) -> int:
+        """How many rows. With ``cap``, counting stops past it: the answer is at most ``cap + 1``
+        (more than ``cap``)."""
+
+    @abstractmethod
+    def rows(self, offset: int, limit: int) -> list[Row]:
+        """At most ``limit`` rows from ``offset``, in the list's (stable) order."""
+
+    def chunks(self, size: int = 500) -> Iterator[list[Row]]:
+        """Every row, ``size`` at a time (for an export that streams)."""
+        offset = 0
+        while chunk := self.rows(offset, size):
+            yield chunk
+            offset += size
+
+
+class QueryRows(Listing):
+    """A listing read from an ordered queryset: the database counts and pages it (LIMIT /
+    OFFSET); ``to_rows`` makes one page of its objects into rows (it may read what the page
+    needs besides, in one query for the page)."""
+
+    def __init__(self, queryset: QuerySet[Any], to_rows: Callable[[list[Any]], list[Row]]):
+        if not queryset.ordered:
+            raise ValueError("a listing's queryset needs an order to page by")
+        self.queryset = queryset
+        self.to_rows = to_rows
+
+    def count(self, cap: int | None = None) -> int:
+        if cap is None:
+            return self.queryset.count()
+        # SELECT COUNT(*) FROM (SELECT … LIMIT cap + 1): stops at cap + 1 rows.
+        return self.queryset.order_by()[: cap + 1].count()
+
+    def rows(self, offset: int, limit: int) -> list[Row]:
+        return self.to_rows(list(self.queryset[offset : offset + limit]))
+
+    def chunks(self, size: int = 500) -> Iterator[list[Row]]:
+        batch: list[Any] = []
+        for item in self.queryset.iterator(chunk_size=size):
+            batch.append(item)
+            if len(batch) == size:
+                yield self.to_rows(batch)
+                batch = []
+        if batch:
+            yield self.to_rows(batch)
+
+
+class ListRows(Listing, Generic[T]):
+    """A listing of items held in memory: a short list (a few units or kinds, the zero
+    families of a period), or the items another module computes as a list (casework's deadline
+    items) until it can answer a query. ``items`` is called once, when the list is first read;
+    ``to_rows`` makes the page's items into rows (default: they are rows already)."""
+
+    def __init__(
+        self,
+        items: Sequence[T] | Callable[[], Sequence[T]],
+        to_rows: Callable[[Sequence[T]], list[Row]] | None = None,
+    ):
+        self._items = items
+        self._loaded: Sequence[T] | None = None if callable(items) else items
+        self.to_rows = to_rows
+
+    @property
+    def items(self) -> Sequence[T]:
+        if self._loaded is None:
+            assert callable(self._items)
+            self._loaded = self._items()
+        return self._loaded
+
+    def count(self, cap: int | None = None) -> int:
+        n = len(self.items)
+        return n if cap is None else min(n, cap + 1)
+
+    def rows(self, offset: int, limit: int) -> list[Row]:
+        page = self.items[offset : offset + limit]
+        return self.to_rows(page) if self.to_rows is not None else list(page)  # type: ignore[arg-type]
+
+
+NOTHING: Listing = ListRows(())
 
 
 def person_url(pk: int) -> str:
@@ -285,9 +375,10 @@ class Indicator:
 
     # -- what lies behind it ----------------------------------------------------------------
 
-    def behind(self, query: BehindQuery) -> list[Row]:
-        """The persons, households, records or units behind the value (none by default)."""
-        return []
+    def behind(self, query: BehindQuery) -> Listing:
+        """The persons, households, records or units behind the value (none by default), as a
+        listing to count and page (never all of them in memory)."""
+        return NOTHING
 
 
 def count_by(pairs: Sequence[tuple[int, Any]]) -> dict[int, int]:

@@ -20,6 +20,8 @@ from jiuye.standards.indicators.base import (
     BehindQuery,
     FactSheet,
     Indicator,
+    Listing,
+    ListRows,
     Row,
 )
 from jiuye.standards.models import Certification
@@ -58,8 +60,12 @@ class CertifiedChildrenShare(Indicator):
         children = [u.pk for u in sheet.children_of(unit) if u.level in child_levels]
         return Ratio(sum(1 for c in children if c in certified), len(children))
 
-    def behind(self, query: BehindQuery) -> list[Row]:
-        """The child units not certified at the date (never, or the title lost by then)."""
+    def behind(self, query: BehindQuery) -> Listing:
+        """The child units not certified at the date (never, or the title lost by then): a
+        few dozen at most, listed when first read."""
+        return ListRows(lambda: self._uncertified(query))
+
+    def _uncertified(self, query: BehindQuery) -> list[Row]:
         on, ruleset = query.period.end, query.ruleset
         child_levels = CHILD_LEVELS.get(Level(query.unit.level), ())
         children = (

@@ -29,11 +29,11 @@ from jiuye.standards.indicators.base import (
     BehindQuery,
     FactSheet,
     Indicator,
+    Listing,
     Period,
-    Row,
     communities_under,
 )
-from jiuye.standards.indicators.worklist import item_rows, rule_items
+from jiuye.standards.indicators.worklist import item_listing
 from jiuye.units.models import Unit
 
 CONTACT_KINDS = (ServiceKind.CONTACT, ServiceKind.VISIT)
@@ -69,13 +69,9 @@ class ContactMisses(Indicator):
     def compute(self, sheet: FactSheet) -> Mapping[int, Any]:
         return contact_misses(period=sheet.period, root=sheet.root)
 
-    def behind(self, query: BehindQuery) -> list[Row]:
-        return item_rows(
-            [
-                i
-                for i in rule_items("QG-6-contact", query)
-                if i.due < query.period.end and i.done_on is None
-            ]
+    def behind(self, query: BehindQuery) -> Listing:
+        return item_listing(
+            "QG-6-contact", query, lambda i: i.due < query.period.end and i.done_on is None
         )
 
 

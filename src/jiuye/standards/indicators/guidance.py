@@ -24,8 +24,8 @@ from django.utils.translation import ngettext_lazy
 from jiuye.casework import deadlines
 from jiuye.lib.sql import Sql
 from jiuye.lib.workdays import WorkdayCalendarError
-from jiuye.standards.indicators.base import BehindQuery, FactSheet, Indicator, Period, Row
-from jiuye.standards.indicators.worklist import item_rows, rule_items
+from jiuye.standards.indicators.base import BehindQuery, FactSheet, Indicator, Listing, Period
+from jiuye.standards.indicators.worklist import item_listing
 from jiuye.standards.rules import Ratio
 
 
@@ -60,13 +60,11 @@ class GuidanceOnTimeRate(Indicator):
             if row["community_id"] is not None
         }
 
-    def behind(self, query: BehindQuery) -> list[Row]:
-        return item_rows(
-            [
-                i
-                for i in rule_items("CQ-4", query)
-                if counted(i, query.period) and i.state != deadlines.State.MET
-            ]
+    def behind(self, query: BehindQuery) -> Listing:
+        return item_listing(
+            "CQ-4",
+            query,
+            lambda i: counted(i, query.period) and i.state != deadlines.State.MET,
         )
 
 

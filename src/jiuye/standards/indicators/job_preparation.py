@@ -23,10 +23,9 @@ from jiuye.standards.indicators.base import (
     BehindQuery,
     FactSheet,
     Indicator,
+    Listing,
     Period,
-    Row,
     in_communities,
-    person_url,
 )
 from jiuye.standards.rules import Ratio
 from jiuye.units.models import Unit
@@ -85,7 +84,7 @@ class JobPreparationRate(Indicator):
     def compute(self, sheet: FactSheet) -> Mapping[int, Any]:
         return job_preparation_counts(period=sheet.period, root=sheet.root)
 
-    def behind(self, query: BehindQuery) -> list[Row]:
+    def behind(self, query: BehindQuery) -> Listing:
         """The unemployed members of the labor force with no preparation in the period."""
         period = query.period
         prepared = ServiceRecord.objects.filter(
@@ -94,18 +93,14 @@ class JobPreparationRate(Indicator):
             on__gte=period.start,
             on__lte=period.end,
         )
-        people = (
-            lists.picked(
-                lists.persons(query.unit, query.user),
-                unemployed_labor_force(period.end),
-                query.unit,
-                period.end,
-            )
-            .exclude(Exists(prepared))
-            .order_by("community_id", "name", "pk")
-        )
-        detail = _("评估期内无职业指导、介绍或培训")
-        return [Row("person", p.name, detail, person_url(p.pk), p.community_id) for p in people]
+        people = lists.picked(
+            lists.persons(query.unit, query.user),
+            unemployed_labor_force(period.end),
+            query.unit,
+            period.end,
+            statuses=[definitions.UNEMPLOYED],
+        ).exclude(Exists(prepared))
+        return lists.person_listing(people, period.end, detail=_("评估期内无职业指导、介绍或培训"))
 
 
 job_preparation_rate = JobPreparationRate(

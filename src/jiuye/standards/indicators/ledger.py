@@ -6,7 +6,7 @@ needs), counted for the person's community."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,8 @@ from jiuye.standards.indicators.base import (
     BehindQuery,
     FactSheet,
     Indicator,
+    Listing,
+    ListRows,
     Row,
     communities_under,
     person_url,
@@ -39,18 +41,28 @@ class LedgerCompleteness(Indicator):
             c[1] += 1
         return {pk: Ratio(n, d) for pk, (n, d) in counts.items()}
 
-    def behind(self, query: BehindQuery) -> list[Row]:
-        result = tenclears.completeness(lists.persons(query.unit, query.user), query.period.end)
-        return [
-            Row(
-                "person",
-                r.name,
-                _("缺少：%(fields)s") % {"fields": join_list(r.missing_labels)},
-                person_url(r.person_id) + "#ten-clears",
-                r.community_id,
-            )
-            for r in result.incomplete
-        ]
+    def behind(self, query: BehindQuery) -> Listing:
+        """The incomplete records: casework's ten clears judge them (in Python, the one
+        statement of which fields a record needs), over the unemployed at the date only, as
+        the value is computed; made into rows a page at a time."""
+
+        def incomplete() -> list[tenclears.Record]:
+            persons = lists.persons(query.unit, query.user)
+            return tenclears.completeness(persons, query.period.end).incomplete
+
+        def to_rows(page: Sequence[tenclears.Record]) -> list[Row]:
+            return [
+                Row(
+                    "person",
+                    r.name,
+                    _("缺少：%(fields)s") % {"fields": join_list(r.missing_labels)},
+                    person_url(r.person_id) + "#ten-clears",
+                    r.community_id,
+                )
+                for r in page
+            ]
+
+        return ListRows(incomplete, to_rows)
 
 
 ledger_completeness = LedgerCompleteness(

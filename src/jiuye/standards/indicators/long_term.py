@@ -32,6 +32,8 @@ from jiuye.standards.indicators.base import (
     BehindQuery,
     FactSheet,
     Indicator,
+    Listing,
+    QueryRows,
     Row,
     communities_under,
     count_by,
@@ -91,33 +93,43 @@ class LongTermIndicator(Indicator):
         )
         return count_by([(p.community_id, p) for p in found if self.which(p)])
 
-    def behind(self, query: BehindQuery) -> list[Row]:
+    def behind(self, query: BehindQuery) -> Listing:
+        """The persons counted, by community and name: the registrations are chained in Python
+        by the definition (as the value is computed: the persons registered at the date, a few
+        percent of the labor force), the persons themselves scoped, counted and paged in the
+        database."""
         on = query.period.end
-        found = {p.person_id: p for p in long_term_unemployed(on=on, root=query.unit)}
+        found = {
+            p.person_id: p for p in long_term_unemployed(on=on, root=query.unit) if self.which(p)
+        }
         people = lists.persons(query.unit, query.user).filter(pk__in=[*found])
-        rows = []
-        for person in people.order_by("community_id", "name", "pk"):
-            p = found[person.pk]
-            if not self.which(p):
-                continue
-            detail = str(_("登记失业 {day}")).format(day=p.registered_on.isoformat())
-            due = definitions.long_term_from(p.registered_on)
-            rows.append(
-                Row(
-                    "person",
-                    person.name,
-                    _("%(detail)s · 期限 %(due)s · %(state)s")
-                    % {
-                        "detail": detail,
-                        "due": due.isoformat(),
-                        "state": deadlines.State.OVERDUE.label,
-                    },
-                    person_url(person.pk),
-                    person.community_id,
-                    due,
+
+        def to_rows(page: list[Person]) -> list[Row]:
+            rows = []
+            for person in page:
+                p = found[person.pk]
+                detail = str(_("登记失业 {day}")).format(day=p.registered_on.isoformat())
+                due = definitions.long_term_from(p.registered_on)
+                rows.append(
+                    Row(
+                        "person",
+                        person.name,
+                        _("%(detail)s · 期限 %(due)s · %(state)s")
+                        % {
+                            "detail": detail,
+                            "due": due.isoformat(),
+                            "state": deadlines.State.OVERDUE.label,
+                        },
+                        person_url(person.pk),
+                        person.community_id,
+                        due,
+                    )
                 )
-            )
-        return rows
+            return rows
+
+        return QueryRows(
+            people.only("pk", "name", "community_id").order_by(*lists.PERSON_ORDER), to_rows
+        )
 
 
 _GAP = ngettext_lazy("%(n)s 人需实现就业", "%(n)s 人需实现就业", "n")

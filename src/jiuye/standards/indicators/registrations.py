@@ -34,12 +34,12 @@ from jiuye.standards.indicators.base import (
     BehindQuery,
     FactSheet,
     Indicator,
+    Listing,
     Period,
-    Row,
     in_communities,
     values_sql,
 )
-from jiuye.standards.indicators.worklist import item_rows, rule_items
+from jiuye.standards.indicators.worklist import item_listing
 from jiuye.standards.rules import Ratio
 from jiuye.units.models import Unit
 
@@ -139,8 +139,8 @@ class RegisteredNowIndicator(Indicator):
         )
         return {pk: Ratio(c[self.numerator], c[self.denominator]) for pk, c in counts.items()}
 
-    def behind(self, query: BehindQuery) -> list[Row]:
-        return item_rows([i for i in rule_items(self.rule, query) if self.unmet(i)])
+    def behind(self, query: BehindQuery) -> Listing:
+        return item_listing(self.rule, query, self.unmet)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,18 +148,20 @@ class RegisteredEmployedRate(Indicator):
     def compute(self, sheet: FactSheet) -> Mapping[int, Any]:
         return registered_employed_counts(period=sheet.period, root=sheet.root)
 
-    def behind(self, query: BehindQuery) -> list[Row]:
+    def behind(self, query: BehindQuery) -> Listing:
         """Those not employed (in the labor force) at the date, with their status then."""
         on = query.period.end
-        qs = lists.persons(query.unit, query.user).filter(
-            pk__in=registrations_during(query.period).values("person_id")
-        )
+        registered = values_sql(registrations_during(query.period), "person_id")
         employed = definitions.labor_force_sql("p", "e.status", on) & definitions.employed_sql(
             "e.status"
         )
-        done = set(lists.picked(qs, employed, query.unit, on).values_list("pk", flat=True))
-        people = lists.with_status(qs, on).order_by("community_id", "name", "pk")
-        return lists.person_rows(p for p in people if p.pk not in done)
+        # NOT (…) holds for an unknown status too (no event: the labor-force part is false).
+        not_employed = Sql(
+            f"p.id IN ({registered.text}) AND NOT ({employed.text})",
+            (*registered.params, *employed.params),
+        )
+        people = lists.picked(lists.persons(query.unit, query.user), not_employed, query.unit, on)
+        return lists.person_listing(people, on)
 
 
 visit_rate = RegisteredNowIndicator(

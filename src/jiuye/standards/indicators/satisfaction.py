@@ -26,7 +26,9 @@ from jiuye.standards.indicators.base import (
     BehindQuery,
     FactSheet,
     Indicator,
+    Listing,
     Period,
+    QueryRows,
     Row,
     communities_under,
     person_url,
@@ -79,22 +81,26 @@ class SatisfactionRate(Indicator):
             counts = direct_survey_counts(period=sheet.period, root=sheet.root)
         return {pk: Ratio(satisfied, surveys) for pk, (satisfied, surveys) in counts.items()}
 
-    def behind(self, query: BehindQuery) -> list[Row]:
-        """The counted surveys that were not satisfied."""
+    def behind(self, query: BehindQuery) -> Listing:
+        """The counted surveys that were not satisfied, by date."""
         qs = scope_to_jurisdiction(counted_surveys(query.period, query.unit), query.user)
         qs = qs.exclude(outcome__in=SATISFIED_OUTCOMES).select_related("person")
-        return [
-            Row(
-                "record",
-                r.person.name,
-                f"{r.get_kind_display()} · {r.get_outcome_display()}"
-                f"{' · ' + r.note if r.note else ''}",
-                person_url(r.person_id),
-                r.person.community_id,
-                r.on,
-            )
-            for r in qs.order_by("on", "id")
-        ]
+
+        def to_rows(page: list[ServiceRecord]) -> list[Row]:
+            return [
+                Row(
+                    "record",
+                    r.person.name,
+                    f"{r.get_kind_display()} · {r.get_outcome_display()}"
+                    f"{' · ' + r.note if r.note else ''}",
+                    person_url(r.person_id),
+                    r.person.community_id,
+                    r.on,
+                )
+                for r in page
+            ]
+
+        return QueryRows(qs.order_by("on", "id"), to_rows)
 
 
 satisfaction_rate = SatisfactionRate(

@@ -22,7 +22,9 @@ from jiuye.standards.indicators.base import (
     BehindQuery,
     FactSheet,
     Indicator,
+    Listing,
     Period,
+    QueryRows,
     Row,
     communities_under,
     person_url,
@@ -79,7 +81,8 @@ class ServiceIndicator(Indicator):
     def compute(self, sheet: FactSheet) -> Mapping[int, Any]:
         return {pk: self.fact(counts) for pk, counts in service_counts(sheet).items()}
 
-    def behind(self, query: BehindQuery) -> list[Row]:
+    def behind(self, query: BehindQuery) -> Listing:
+        """The records behind the figure, by date."""
         qs = scope_to_jurisdiction(
             ServiceRecord.objects.filter(
                 self.records(),
@@ -89,25 +92,29 @@ class ServiceIndicator(Indicator):
             ),
             query.user,
         ).select_related("person")
-        return [
-            Row(
-                "record",
-                r.person.name,
-                " · ".join(
-                    part
-                    for part in (
-                        r.get_kind_display(),
-                        r.get_outcome_display() or r.get_training_mode_display(),
-                        r.note,
-                    )
-                    if part
-                ),
-                person_url(r.person_id),
-                r.person.community_id,
-                r.on,
-            )
-            for r in qs.order_by("on", "id")
-        ]
+
+        def to_rows(page: list[ServiceRecord]) -> list[Row]:
+            return [
+                Row(
+                    "record",
+                    r.person.name,
+                    " · ".join(
+                        part
+                        for part in (
+                            r.get_kind_display(),
+                            r.get_outcome_display() or r.get_training_mode_display(),
+                            r.note,
+                        )
+                        if part
+                    ),
+                    person_url(r.person_id),
+                    r.person.community_id,
+                    r.on,
+                )
+                for r in page
+            ]
+
+        return QueryRows(qs.order_by("on", "id"), to_rows)
 
 
 training_mode_share = ServiceIndicator(

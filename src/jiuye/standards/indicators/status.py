@@ -23,26 +23,28 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
 from jiuye.lib.sql import Sql
-from jiuye.registry import classification, definitions
+from jiuye.registry import definitions
 from jiuye.registry.models import DifficultyRecognition, Household, Person
 from jiuye.standards import aggregates
 from jiuye.standards.indicators import lists
 from jiuye.standards.indicators.base import (
+    NOTHING,
     BehindQuery,
     FactSheet,
     Indicator,
+    Listing,
+    QueryRows,
     Row,
-    communities_under,
     in_communities,
 )
 from jiuye.standards.models import VECTOR_FIELDS
 from jiuye.standards.rules import Fact, Ratio
 from jiuye.units.models import Unit
-from jiuye.units.scope import scope_to_jurisdiction
 
 Vector = Mapping[str, int]
 _RECOGNITION = DifficultyRecognition._meta.db_table
@@ -149,7 +151,7 @@ def status_vectors(sheet: FactSheet) -> dict[int, dict[str, int]]:
     return sheet.shared("status_vectors", load)
 
 
-Behind = Callable[[BehindQuery], list[Row]]
+Lister = Callable[[BehindQuery], Listing]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -157,48 +159,43 @@ class StatusIndicator(Indicator):
     """An indicator read from the community vectors: ``fact`` turns a vector into the value."""
 
     fact: Callable[[Vector], Fact]
-    lister: Behind | None = None
+    lister: Lister | None = None
 
     def compute(self, sheet: FactSheet) -> Mapping[int, Any]:
         return {pk: self.fact(vector) for pk, vector in status_vectors(sheet).items()}
 
-    def behind(self, query: BehindQuery) -> list[Row]:
-        return self.lister(query) if self.lister is not None else []
+    def behind(self, query: BehindQuery) -> Listing:
+        return self.lister(query) if self.lister is not None else NOTHING
 
 
-def _not_employed(people: QuerySet[Person]) -> list[Row]:
-    return lists.person_rows(
-        p
-        for p in people
-        if not definitions.is_employed(p.status_on)  # type: ignore[attr-defined]
+def _not_employed(qs: QuerySet[Person], q: BehindQuery) -> Listing:
+    """The labor force of ``qs`` at the date that is not employed, with their status."""
+    on = q.period.end
+    return lists.person_listing(lists.picked(qs, lists.not_employed_sql(on), q.unit, on), on)
+
+
+def _employment(q: BehindQuery) -> Listing:
+    return _not_employed(lists.persons(q.unit, q.user), q)
+
+
+def _difficult_employment(q: BehindQuery) -> Listing:
+    difficult = DifficultyRecognition.objects.filter(
+        definitions.recognition_in_force_q(q.period.end)
+    )
+    return _not_employed(
+        lists.persons(q.unit, q.user).filter(pk__in=difficult.values("person_id")), q
     )
 
 
-def _employment(q: BehindQuery) -> list[Row]:
-    return _not_employed(lists.labor_force(lists.persons(q.unit, q.user), q.unit, q.period.end))
-
-
-def _difficult_employment(q: BehindQuery) -> list[Row]:
+def _registered_rate(q: BehindQuery) -> Listing:
     on = q.period.end
-    difficult = DifficultyRecognition.objects.filter(definitions.recognition_in_force_q(on))
-    qs = lists.persons(q.unit, q.user).filter(pk__in=difficult.values("person_id"))
-    return _not_employed(lists.labor_force(qs, q.unit, on))
-
-
-def _registered_rate(q: BehindQuery) -> list[Row]:
-    on = q.period.end
+    registered = definitions.labor_force_sql("p", "e.status", on) & definitions.registered_sql("e")
     qs = lists.persons(q.unit, q.user).filter(definitions.urban_q())
-    return lists.person_rows(
-        (
-            p
-            for p in lists.labor_force(qs, q.unit, on)
-            if p.status_on == definitions.UNEMPLOYED and p.registered_on  # type: ignore[attr-defined]
-        ),
-        detail=str(_("登记失业")),
-    )
+    chosen = lists.picked(qs, registered, q.unit, on)
+    return lists.person_listing(chosen, on, detail=str(_("登记失业")))
 
 
-def _dibao(q: BehindQuery) -> list[Row]:
+def _dibao(q: BehindQuery) -> Listing:
     on = q.period.end
     base = Sql("h.dibao") & definitions.urban_sql("h.hukou_type")
     base = base & definitions.dibao_base_sql("p", "e.status", on)
@@ -208,24 +205,60 @@ def _dibao(q: BehindQuery) -> list[Row]:
         q.unit,
         on,
     )
-    return lists.person_rows(lists.with_status(chosen, on).order_by("community_id", "name", "pk"))
+    return lists.person_listing(chosen, on)
 
 
-def _pure_farming(q: BehindQuery) -> list[Row]:
-    households = scope_to_jurisdiction(
-        Household.objects.filter(community__in=communities_under(q.unit)), q.user
+def _household_counts(on: date, where: Sql) -> Sql:
+    """SQL: per household (``household_id``), its employed and farming labor-force members on
+    ``on`` (``employed``, ``farming``), among the persons of ``where`` (over ``p``, ``h``): the
+    household sums of :func:`direct_status_vectors`."""
+    status = "e.status"
+    lf = definitions.labor_force_sql("p", status, on)
+    employed = _case(lf & definitions.employed_sql(status))
+    farming = _case(lf & Sql(f"{status} = '{definitions.FARMING}'"))
+    in_force = definitions.in_force_sql("e", on)
+    return Sql(
+        f"SELECT p.household_id, SUM({employed.text}) AS employed, SUM({farming.text}) AS farming "
+        f"FROM {lists.PERSON} p JOIN {lists.HOUSEHOLD} h ON h.id = p.household_id "
+        f"LEFT JOIN {lists.EVENT} e ON e.person_id = p.id AND {in_force.text} "
+        f"WHERE {where.text} GROUP BY p.household_id",
+        (*employed.params, *farming.params, *in_force.params, *where.params),
     )
-    rows = classification.household_classification(on=q.period.end, households=households)
-    found = [
-        (
-            r.household_id,
-            ngettext("务农 %(n)s 人", "务农 %(n)s 人", r.farming_employed)
-            % {"n": r.farming_employed},
+
+
+def _case(condition: Sql) -> Sql:
+    return Sql(f"CASE WHEN {condition.text} THEN 1 ELSE 0 END", condition.params)
+
+
+def _pure_farming(q: BehindQuery) -> Listing:
+    """The pure-farming families at the date (by household id), with how many farm."""
+    on = q.period.end
+    candidates = definitions.labor_force_candidates_sql("p", on)
+    counts = _household_counts(on, in_communities("h.community_id", q.unit) & candidates)
+    pure = definitions.pure_farming_sql("hh.employed", "hh.farming")
+    found = RawSQL(
+        f"SELECT hh.household_id FROM ({counts.text}) hh WHERE {pure.text}",
+        (*counts.params, *pure.params),
+    )
+    chosen = lists.households(q.unit, q.user).filter(pk__in=found)
+
+    def to_rows(page: list[Household]) -> list[Row]:
+        ids = [h.pk for h in page]
+        if not ids:
+            return []
+        of_page = _household_counts(
+            on, Sql(f"p.household_id IN ({', '.join(['%s'] * len(ids))})", tuple(ids))
         )
-        for r in rows
-        if r.is_pure_farming
-    ]
-    return lists.household_rows(q.user, found)
+        with connection.cursor() as cursor:
+            cursor.execute(of_page.text, of_page.params)
+            farming = {row[0]: int(row[2] or 0) for row in cursor.fetchall()}
+        details = {
+            pk: ngettext("务农 %(n)s 人", "务农 %(n)s 人", n) % {"n": n}
+            for pk, n in farming.items()
+        }
+        return lists.household_rows(page, details)
+
+    return QueryRows(chosen.only("pk", "number", "community_id").order_by("pk"), to_rows)
 
 
 employment_rate = StatusIndicator(

@@ -4,10 +4,18 @@ items of the unit and period as the user may see them, as rows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext as _
 
 from jiuye.casework import deadlines
-from jiuye.standards.indicators.base import BehindQuery, Row, household_url, person_url
+from jiuye.standards.indicators.base import (
+    BehindQuery,
+    ListRows,
+    Row,
+    household_url,
+    person_url,
+)
 
 
 def rule_items(rule: str, query: BehindQuery) -> list[deadlines.Item]:
@@ -37,3 +45,14 @@ def item_rows(items: list[deadlines.Item]) -> list[Row]:
         )
         for item in items
     ]
+
+
+def item_listing(
+    rule: str, query: BehindQuery, keep: Callable[[deadlines.Item], bool]
+) -> ListRows[deadlines.Item]:
+    """The items of ``rule`` that ``keep`` picks, as a listing the page counts and pages: read
+    when the list is first read (casework computes them as a list), made into rows a page at
+    a time. A query-backed listing (``base.QueryRows``) can take its place unchanged."""
+    return ListRows(
+        lambda: [i for i in rule_items(rule, query) if keep(i)], lambda page: item_rows(list(page))
+    )

@@ -20,7 +20,7 @@ them, and each community's figures are counted from those rows.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -36,6 +36,8 @@ from jiuye.standards.indicators.base import (
     BehindQuery,
     FactSheet,
     Indicator,
+    Listing,
+    ListRows,
     Period,
     Row,
     communities_under,
@@ -123,56 +125,62 @@ class ZeroIndicator(Indicator):
                 values[e.community_id] = max(values[e.community_id], e.days(on))
         return dict(values)
 
-    def behind(self, query: BehindQuery) -> list[Row]:
+    def behind(self, query: BehindQuery) -> Listing:
+        """The zero families behind the figure: the few cases of the period (hundreds in a
+        district), read in one query when the list is first read, and made into rows a page at
+        a time."""
         on = query.period.end
-        cases = scope_to_jurisdiction(_cases(query.period, query.unit), query.user)
-        episodes = [
-            e
-            for e in zero_episodes(period=query.period, root=query.unit)
-            if e.urban or not self.urban_only
-        ]
-        visible = set(cases.values_list("pk", flat=True))
-        episodes = [e for e in episodes if e.case_id in visible]
-        if self.measure == "open":
+
+        def chosen() -> list[ZeroEpisode]:
+            cases = scope_to_jurisdiction(_cases(query.period, query.unit), query.user)
+            visible = set(cases.values_list("pk", flat=True))
+            episodes = [
+                e
+                for e in zero_episodes(period=query.period, root=query.unit)
+                if (e.urban or not self.urban_only) and e.case_id in visible
+            ]
+            if self.measure == "open":
+                return sorted(
+                    (e for e in episodes if e.episode.open_on(on)),
+                    key=lambda e: (e.episode.emerged_on, e.household_id),
+                )
+            return sorted(
+                (e for e in episodes if self.measure != "late" or e.late(on)),
+                key=lambda e: (-e.days(on), e.household_id),
+            )
+
+        def to_rows(page: Sequence[ZeroEpisode]) -> list[Row]:
             return [
                 Row(
                     "household",
                     e.number,
-                    _emerged_text(e.episode.emerged_on, e.days(on)),
+                    _emerged_text(e.episode.emerged_on, e.days(on))
+                    if self.measure == "open"
+                    else _episode_text(e, on),
                     household_url(e.household_id),
                     e.community_id,
                 )
-                for e in sorted(episodes, key=lambda e: (e.episode.emerged_on, e.household_id))
-                if e.episode.open_on(on)
+                for e in page
             ]
-        rows = []
-        for e in sorted(episodes, key=lambda e: (-e.days(on), e.household_id)):
-            if self.measure == "late" and not e.late(on):
-                continue
-            days = e.days(on)
-            ended = e.episode.ended_on
-            rows.append(
-                Row(
-                    "household",
-                    e.number,
-                    ngettext(
-                        "%(day)s 出现 · %(ended)s · %(days)s 天 · %(late)s",
-                        "%(day)s 出现 · %(ended)s · %(days)s 天 · %(late)s",
-                        days,
-                    )
-                    % {
-                        "day": e.episode.emerged_on.isoformat(),
-                        "ended": _("%(day)s 消除") % {"day": ended.isoformat()}
-                        if ended is not None and ended <= on
-                        else _("未消除"),
-                        "days": days,
-                        "late": _("超过1个月") if e.late(on) else _("1个月内"),
-                    },
-                    household_url(e.household_id),
-                    e.community_id,
-                )
-            )
-        return rows
+
+        return ListRows(chosen, to_rows)
+
+
+def _episode_text(e: ZeroEpisode, on: date) -> str:
+    days = e.days(on)
+    ended = e.episode.ended_on
+    return ngettext(
+        "%(day)s 出现 · %(ended)s · %(days)s 天 · %(late)s",
+        "%(day)s 出现 · %(ended)s · %(days)s 天 · %(late)s",
+        days,
+    ) % {
+        "day": e.episode.emerged_on.isoformat(),
+        "ended": _("%(day)s 消除") % {"day": ended.isoformat()}
+        if ended is not None and ended <= on
+        else _("未消除"),
+        "days": days,
+        "late": _("超过1个月") if e.late(on) else _("1个月内"),
+    }
 
 
 def _emerged_text(emerged_on: date, days: int) -> str:

@@ -463,25 +463,27 @@ def select_items(
     order: str = URGENT_ORDER,
     limit: int | None = None,
     offset: int = 0,
+    where: Sql | None = None,
 ) -> Sql:
     """The items, filtered in the database (``urgent``: what the worklist shows, actionable and
     overdue or due soon) and ordered (most urgent first), a page of them with ``limit``."""
     inner = items_sql(scope, rules)
-    where, params = [], []
+    conditions: list[Sql] = []
     if urgent:
-        where.append("actionable = 1")
+        conditions.append(Sql("actionable = 1"))
         states = URGENT_STATES
     if states is not None:
-        chosen = [str(s) for s in states]
-        where.append("state IN (" + ", ".join(["%s"] * len(chosen)) + ")")
-        params += chosen
+        chosen = tuple(str(s) for s in states)
+        conditions.append(Sql("state IN (" + ", ".join(["%s"] * len(chosen)) + ")", chosen))
+    if where is not None:
+        conditions.append(where)
     text = f"SELECT * FROM ({inner.text}) items"
-    if where:
-        text += " WHERE " + " AND ".join(where)
+    if conditions:
+        text += " WHERE " + " AND ".join(f"({c.text})" for c in conditions)
     text += f" ORDER BY {order}"
     if limit is not None:
         text += f" LIMIT {int(limit)} OFFSET {int(offset)}"
-    return Sql(text, inner.params + tuple(params))
+    return Sql(text, inner.params + tuple(v for c in conditions for v in c.params))
 
 
 def counts_sql(scope: Scope, rules: Iterable[str] | None = None, *, urgent: bool = False) -> Sql:

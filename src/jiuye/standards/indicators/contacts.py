@@ -23,6 +23,7 @@ from django.utils.translation import ngettext_lazy
 from jiuye.casework import deadlines
 from jiuye.casework.models import ServiceKind, ServiceRecord
 from jiuye.lib import workdays
+from jiuye.lib.sql import Sql
 from jiuye.registry import definitions
 from jiuye.registry.models import DifficultyRecognition, Person
 from jiuye.standards.indicators.base import (
@@ -33,7 +34,7 @@ from jiuye.standards.indicators.base import (
     Period,
     communities_under,
 )
-from jiuye.standards.indicators.worklist import item_listing
+from jiuye.standards.indicators.worklist import ItemRows
 from jiuye.units.models import Unit
 
 CONTACT_KINDS = (ServiceKind.CONTACT, ServiceKind.VISIT)
@@ -70,8 +71,8 @@ class ContactMisses(Indicator):
         return contact_misses(period=sheet.period, root=sheet.root)
 
     def behind(self, query: BehindQuery) -> Listing:
-        return item_listing(
-            "QG-6-contact", query, lambda i: i.due < query.period.end and i.done_on is None
+        return ItemRows(
+            "QG-6-contact", query, Sql("due < %s AND done_on IS NULL", (query.period.end,))
         )
 
 

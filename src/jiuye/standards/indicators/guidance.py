@@ -24,17 +24,9 @@ from django.utils.translation import ngettext_lazy
 from jiuye.casework import deadlines
 from jiuye.lib.sql import Sql
 from jiuye.lib.workdays import WorkdayCalendarError
-from jiuye.standards.indicators.base import BehindQuery, FactSheet, Indicator, Listing, Period
-from jiuye.standards.indicators.worklist import item_listing
+from jiuye.standards.indicators.base import BehindQuery, FactSheet, Indicator, Listing
+from jiuye.standards.indicators.worklist import ItemRows
 from jiuye.standards.rules import Ratio
-
-
-def counted(item: deadlines.Item, period: Period) -> bool:
-    """Is this CQ-4 item counted over the period: its deadline in the period, and passed by
-    the date or the guidance given?"""
-    return period.start <= item.due <= period.end and (
-        item.due < period.end or item.done_on is not None
-    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,10 +53,15 @@ class GuidanceOnTimeRate(Indicator):
         }
 
     def behind(self, query: BehindQuery) -> Listing:
-        return item_listing(
+        period = query.period
+        return ItemRows(
             "CQ-4",
             query,
-            lambda i: counted(i, query.period) and i.state != deadlines.State.MET,
+            Sql(
+                "due >= %s AND due <= %s AND (due < %s OR done_on IS NOT NULL) "
+                f"AND state <> '{deadlines.State.MET}'",
+                (period.start, period.end, period.end),
+            ),
         )
 
 

@@ -14,7 +14,7 @@ The persons behind the first two are casework's QG-6 and QG-3 worklist items tha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -39,7 +39,7 @@ from jiuye.standards.indicators.base import (
     in_communities,
     values_sql,
 )
-from jiuye.standards.indicators.worklist import item_listing
+from jiuye.standards.indicators.worklist import ItemRows
 from jiuye.standards.rules import Ratio
 from jiuye.units.models import Unit
 
@@ -131,7 +131,7 @@ class RegisteredNowIndicator(Indicator):
     numerator: int
     denominator: int
     rule: str  # casework's rule whose unmet items are behind it
-    unmet: Callable[[deadlines.Item], bool]
+    unmet: str  # SQL over casework's item columns: the items not met
 
     def compute(self, sheet: FactSheet) -> Mapping[int, Any]:
         counts = sheet.shared(
@@ -140,7 +140,7 @@ class RegisteredNowIndicator(Indicator):
         return {pk: Ratio(c[self.numerator], c[self.denominator]) for pk, c in counts.items()}
 
     def behind(self, query: BehindQuery) -> Listing:
-        return item_listing(self.rule, query, self.unmet)
+        return ItemRows(self.rule, query, Sql(self.unmet))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -174,7 +174,7 @@ visit_rate = RegisteredNowIndicator(
     numerator=1,
     denominator=0,
     rule="QG-6-visit",
-    unmet=lambda item: item.done_on is None,
+    unmet="done_on IS NULL",
 )
 
 referral_twice_rate = RegisteredNowIndicator(
@@ -187,7 +187,7 @@ referral_twice_rate = RegisteredNowIndicator(
     numerator=3,
     denominator=2,
     rule="QG-3",
-    unmet=lambda item: item.progress.get("count", 0) < deadlines.REFERRALS_NEEDED,
+    unmet=f"COALESCE(n, 0) < {deadlines.REFERRALS_NEEDED}",
 )
 
 registered_unemployed_employment_rate = RegisteredEmployedRate(

@@ -1,33 +1,26 @@
 """Casework's deadline items (``casework.deadlines``) behind the indicators that count what a
 deadline rule asks (CQ-4 guidance, QG-3 referrals, QG-6 visits and quarterly contacts): the
-items of the unit and period as the user may see them, as rows."""
+items of the unit and period as the user may see them, picked, counted and paged in the
+database (the rule's one SQL statement, ``casework.deadlines.queries``)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
 from jiuye.casework import deadlines
+from jiuye.casework.deadlines import queries
+from jiuye.casework.deadlines.context import rule_context
+from jiuye.casework.deadlines.rules import items_of_rows, scope_of
+from jiuye.lib.sql import Sql
 from jiuye.standards.indicators.base import (
     BehindQuery,
-    ListRows,
+    Listing,
     Row,
     household_url,
     person_url,
 )
 
-
-def rule_items(rule: str, query: BehindQuery) -> list[deadlines.Item]:
-    """The items of casework's ``rule`` for the query's unit and period, through the user's
-    jurisdiction. Items that cannot be dated (a year without a holiday calendar) are left out,
-    their years noted in ``query.missing_years`` for the list to say so."""
-    items = deadlines.RULE_FUNCTIONS[rule](
-        query.unit, query.period.end, user=query.user, period_start=query.period.start
-    )
-    if items.gaps.undated:
-        query.missing_years.update(items.gaps.years)
-    return items
+ITEM_ORDER = "due, name, person_id, household_id"
 
 
 def item_rows(items: list[deadlines.Item]) -> list[Row]:
@@ -47,12 +40,37 @@ def item_rows(items: list[deadlines.Item]) -> list[Row]:
     ]
 
 
-def item_listing(
-    rule: str, query: BehindQuery, keep: Callable[[deadlines.Item], bool]
-) -> ListRows[deadlines.Item]:
-    """The items of ``rule`` that ``keep`` picks, as a listing the page counts and pages: read
-    when the list is first read (casework computes them as a list), made into rows a page at
-    a time. A query-backed listing (``base.QueryRows``) can take its place unchanged."""
-    return ListRows(
-        lambda: [i for i in rule_items(rule, query) if keep(i)], lambda page: item_rows(list(page))
-    )
+class ItemRows(Listing):
+    """The items of casework's ``rule`` that ``where`` (SQL over the item columns,
+    ``queries.COLUMNS``) picks, for the query's unit and period through the user's
+    jurisdiction: counted and paged by the database, by due date. Items that cannot be dated
+    (a year without a holiday calendar) are left out, their years noted in
+    ``query.missing_years`` for the list to say so."""
+
+    def __init__(self, rule: str, query: BehindQuery, where: Sql) -> None:
+        ctx = rule_context(
+            query.unit, query.period.end, user=query.user, period_start=query.period.start
+        )
+        self.scope = scope_of(ctx)
+        self.rule, self.where = rule, where
+        queries.note_gaps(self.scope, [rule])
+        if self.scope.gaps.undated:
+            query.missing_years.update(self.scope.gaps.years)
+
+    def _select(self, *, limit: int | None = None, offset: int = 0) -> Sql:
+        return queries.select_items(
+            self.scope,
+            rules=[self.rule],
+            where=self.where,
+            order=ITEM_ORDER,
+            limit=limit,
+            offset=offset,
+        )
+
+    def count(self, cap: int | None = None) -> int:
+        inner = self._select(limit=None if cap is None else cap + 1)
+        rows = queries.fetch(Sql(f"SELECT COUNT(*) AS n FROM ({inner.text}) picked", inner.params))
+        return int(rows[0]["n"])
+
+    def rows(self, offset: int, limit: int) -> list[Row]:
+        return item_rows(items_of_rows(queries.fetch(self._select(limit=limit, offset=offset))))

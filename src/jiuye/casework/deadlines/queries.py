@@ -19,7 +19,7 @@ states are :func:`classify_sql`, the SQL form of ``dates.classify``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -156,6 +156,9 @@ class Scope:
     soon_until: date
     gaps: CalendarGaps = field(default_factory=CalendarGaps)
     _undated: dict[date, workdays.WorkdayCalendarError] = field(default_factory=dict)
+    # Only the items an action can still change (the worklist's): the rules then skip ended
+    # registrations and past quarters before looking up what was done.
+    actionable_only: bool = False
 
     def person_where(self) -> Sql:
         return table_where(self.persons)
@@ -238,7 +241,8 @@ def cq4_sql(scope: Scope) -> Sql:
         'CASE WHEN sp."end" IS NULL THEN 1 ELSE 0 END AS actionable, sp.start AS day, '
         f"{NULL_INT} AS n, {SPELL_PLACE} "
         f"FROM spells sp JOIN ({days.text}) gd ON gd.day = sp.start "
-        "WHERE gd.due IS NOT NULL AND (sp.start >= %s OR gd.due >= %s)",
+        "WHERE gd.due IS NOT NULL AND (sp.start >= %s OR gd.due >= %s)"
+        + (' AND sp."end" IS NULL' if scope.actionable_only else ""),
         (scope.on, *days.params, scope.period_start, scope.period_start),
     )
 
@@ -311,8 +315,9 @@ def cq5_sql(scope: Scope) -> Sql:
         _head("CQ-5", "sp.person_id") + f'{due} AS due, sp."end" AS done_on, '
         'CASE WHEN sp."end" IS NULL THEN 1 ELSE 0 END AS actionable, sp.start AS day, '
         f"{NULL_INT} AS n, {SPELL_PLACE} "
-        'FROM spells sp WHERE sp."end" IS NULL OR sp."end" >= %s',
-        (scope.period_start,),
+        'FROM spells sp WHERE sp."end" IS NULL'
+        + ("" if scope.actionable_only else ' OR sp."end" >= %s'),
+        () if scope.actionable_only else (scope.period_start,),
     )
 
 
@@ -323,7 +328,8 @@ def qg6_contact_sql(scope: Scope) -> Sql:
     quarters = []
     for year, q in quarters_between(scope.period_start, scope.on):
         first, last = workdays.quarter_bounds(year, q)
-        quarters.append((max(first, scope.period_start), min(last, scope.on), last))
+        if last >= scope.on or not scope.actionable_only:
+            quarters.append((max(first, scope.period_start), min(last, scope.on), last))
     table = _values(quarters, "first, upto, last")
     day = "(CASE WHEN r.recognized_on > qt.first THEN r.recognized_on ELSE qt.first END)"
     in_force = definitions.recognition_in_force_sql("r", day)
@@ -467,6 +473,8 @@ def select_items(
 ) -> Sql:
     """The items, filtered in the database (``urgent``: what the worklist shows, actionable and
     overdue or due soon) and ordered (most urgent first), a page of them with ``limit``."""
+    if urgent:
+        scope = replace(scope, actionable_only=True)
     inner = items_sql(scope, rules)
     conditions: list[Sql] = []
     if urgent:
@@ -488,6 +496,8 @@ def select_items(
 
 def counts_sql(scope: Scope, rules: Iterable[str] | None = None, *, urgent: bool = False) -> Sql:
     """How many items per community, rule and state (``urgent``: actionable ones only)."""
+    if urgent:
+        scope = replace(scope, actionable_only=True)
     inner = items_sql(scope, rules)
     where = " WHERE actionable = 1" if urgent else ""
     return Sql(

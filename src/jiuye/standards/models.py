@@ -239,10 +239,13 @@ class SurveyFact(models.Model):
 class AggregateState(models.Model):
     """Whether the aggregates can be trusted (one row, id 1; none: not built).
 
-    ``max_*`` are the highest ids the aggregates have seen of each source table: a writer that
-    bypasses the services (a bulk load) leaves rows above them, which makes the aggregates stale
-    until ``aggregates_rebuild``. ``audit_id`` is the last audit entry at the build: a bulk load
-    that reuses ids (a replaced seed) is found by its audit entry.
+    ``max_*`` are ids of each source table up to which the aggregates have accounted for every
+    row (set by a build, a refresh, and :func:`~jiuye.standards.aggregates.state.compact`);
+    rows above them must each have an :class:`AggregateSeen` row, written by the upkeep in the
+    writer's own transaction: a writer that bypasses the services (a bulk load) leaves rows
+    without one, which makes the aggregates stale until ``aggregates_rebuild``. ``audit_id`` is
+    the last audit entry at the build: a bulk load that reuses ids (a replaced seed) is found by
+    its audit entry. Writers never update this row (it would serialise them all).
     """
 
     built = models.BooleanField(default=False)
@@ -256,3 +259,21 @@ class AggregateState(models.Model):
 
     def __str__(self) -> str:
         return f"aggregates built={self.built} at {self.built_at}"
+
+
+class AggregateSeen(models.Model):
+    """A source row above :class:`AggregateState`'s ``max_*`` that the aggregates have taken
+    into account: appended by the upkeep inside the writer's transaction (so it commits, or
+    rolls back, with the row), forgotten once the maxima move past it. Appends of different
+    writers never wait for each other."""
+
+    source = models.CharField(max_length=12)  # a key of ``aggregates.state.SOURCES``
+    row_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "row_id"], name="aggregate_seen_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.row_id}"

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from tests.ledger.conftest import TODAY
+from tests.standards.test_aggregates import assert_consistent
 
 from jiuye.audit.services import audit_record
 from jiuye.registry.models import Household, Person
@@ -23,8 +25,6 @@ from jiuye.standards.aggregates import aggregates_fresh, aggregates_rebuild
 from jiuye.standards.evaluation import evaluate_unit
 from jiuye.standards.models import AggregateState
 from jiuye.standards.rulesets import ruleset_get
-from tests.ledger.conftest import TODAY
-from tests.standards.test_aggregates import assert_consistent
 
 pytestmark = pytest.mark.django_db
 

@@ -274,6 +274,7 @@ class Writer:
         # end), the former communities of the households moved to another one.
         self.written: set[int] = set()
         self.written_persons: set[int] = set()
+        self.new_persons: set[int] = set()  # (their households are among ``written``)
         self.former_communities: set[int] = set()
 
     def _check(self) -> None:
@@ -369,6 +370,7 @@ class Writer:
         c, g = P["community_id"], P["grid_id"]
         if plan.persons_insert:
             ids = reserve_ids(Person, len(plan.persons_insert))
+            self.new_persons.update(ids)
 
             def new_persons() -> Iterator[list[Any]]:
                 for pk, row in zip(ids, plan.persons_insert, strict=True):
@@ -577,9 +579,10 @@ class Writer:
             ):
                 households[number] = (pk, community_id, grid_id)
         announce.update(households[n][0] for n in plan.announce_numbers if n in households)
+        registry_persons = self.written_persons - self.new_persons
         self.written.update(
             household_id
-            for (household_id,) in fetch_by(Person, "id", self.written_persons, ("household_id",))
+            for (household_id,) in fetch_by(Person, "id", registry_persons, ("household_id",))
         )
         return Written(announce, self.written, self.former_communities)
 

@@ -271,12 +271,19 @@ def survey_facts_sql(record_filter: str = "") -> str:
     GROUP BY s.id, s.person_id, p.community_id, s.{on}, s.outcome"""
 
 
+def households_a_statement() -> int:
+    """Households a statement: many on PostgreSQL (one array parameter; a statement's fixed
+    cost, such as probing the recognitions, is spread wider), SQLite caps the parameters."""
+    return 20_000 if connection.vendor == "postgresql" else CHUNK
+
+
 def survey_facts_refresh(household_ids: Sequence[int], *, orphans: bool = False) -> None:
     """Recompute the survey facts of the persons of these households; ``orphans``: also drop
     those of records or persons that no longer exist (a bulk load deletes without signals)."""
+    size = households_a_statement()
     with connection.cursor() as cursor:
-        for start in range(0, len(household_ids), CHUNK):
-            chunk = list(household_ids[start : start + CHUNK])
+        for start in range(0, len(household_ids), size):
+            chunk = list(household_ids[start : start + size])
             where, params = in_ids("household_id", chunk)
             cursor.execute(
                 f"DELETE FROM {SF} WHERE person_id IN (SELECT id FROM {_PERSON} WHERE {where})",
@@ -405,9 +412,7 @@ def _refresh_named(
     communities: set[int] = set(former_communities or ())
     unplaced = False  # an existing household without stored rows: its old community is unknown
     rows_written = 0
-    # Households a statement: many on PostgreSQL (one array parameter; a statement's fixed
-    # cost, such as probing the recognitions, is spread wider), SQLite caps the parameters.
-    size = 20_000 if connection.vendor == "postgresql" else CHUNK
+    size = households_a_statement()
     with connection.cursor() as cursor:
         for start in range(0, len(ids), size):
             chunk = ids[start : start + size]

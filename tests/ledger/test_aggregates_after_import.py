@@ -79,6 +79,23 @@ def test_the_command_and_the_web_job_find_nothing_to_rebuild(
     assert aggregates_after_import(actor=None) is None  # the web job's step: nothing to do
 
 
+def test_a_large_load_keeps_them_fresh_too(
+    tree: Any, book: Any, tmp_path: Path, run_import: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a district's first load does: constraints lifted and rebuilt in the background
+    (PostgreSQL), ids reserved in one block with the table locked; the refresh is the same
+    set-based one, inside the import's transaction."""
+    from jiuye.ledger import load
+
+    monkeypatch.setattr(load, "LIFT_ROWS", 1)
+    monkeypatch.setattr(load, "RESERVE_UNLOCKED", 1)
+    aggregates_rebuild()
+    assert run_import(book.save(tmp_path / "book.xlsx")).written
+    _built_and_fresh()
+    assert_consistent(tree, random.Random(3))
+    assert_evaluations_agree(tree)
+
+
 def test_a_reimport_that_moves_and_changes_keeps_them_equal(
     tree: Any, book: Any, tmp_path: Path, run_import: Any
 ) -> None:

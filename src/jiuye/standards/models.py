@@ -6,8 +6,9 @@ aggregates the indicators are read from.
 - :class:`ChecklistTick`: what data cannot decide, ticked by the self-assessor (自评) and the
   assessor (审核/验收) separately, each with a note and evidence.
 - :class:`HouseholdTimeline`, :class:`CommunityTimeline`, :class:`ServiceDay`,
-  :class:`SurveyFact` and :class:`AggregateState`: the per-household and per-community
-  aggregates kept up to date as events are written (see ``standards.aggregates``). Their
+  :class:`SurveyFact`, :class:`AggregateState` and :class:`AggregateSeen`: the per-household
+  and per-community aggregates kept up to date as events are written (see
+  ``standards.aggregates``). Their
   household and community columns are plain integers, not foreign keys: the aggregates are a
   cache the bulk loaders must not have to know about (a reload marks them stale instead, see
   ``AggregateState``).

@@ -40,7 +40,14 @@ from jiuye.standards.aggregates import readers, records, timeline, upkeep
 from jiuye.standards.indicators import fact_sheet, period_of
 from jiuye.standards.indicators.satisfaction import direct_survey_counts
 from jiuye.standards.indicators.status import direct_status_vectors
-from jiuye.standards.models import VECTOR_FIELDS, HouseholdTimeline, ServiceDay, SurveyFact
+from jiuye.standards.models import (
+    VECTOR_FIELDS,
+    AggregateSeen,
+    AggregateState,
+    HouseholdTimeline,
+    ServiceDay,
+    SurveyFact,
+)
 from jiuye.units.models import Level, Unit
 from tests.conftest import make_id
 
@@ -418,13 +425,59 @@ def test_stale_when_a_bulk_writer_announces_only_some_households(
         [Household(number="BULK3", community=tree["a"], hukou_type="urban")]
     )
     assert not aggregates.aggregates_fresh()  # BULK3's id lies above what was seen
-    # A later write through the services would raise the recorded maximum past BULK3: the
-    # rows in between that nobody announced make the aggregates stale for good instead.
+    # Later writes through the services (rows above BULK3) and a compaction, which would move
+    # the maxima past BULK3, do not hide it: the row nobody announced keeps the aggregates
+    # stale for good (until a rebuild).
     later = services.household_create(actor=None, number="X2", unit=tree["a"], hukou_type="urban")
     statuses_changed.send(Person, household_ids={announced.household_id}, on=None, actor=None)
-    assert aggregates.aggregates_freshness().reason == "not built"
+    assert aggregates.aggregates_freshness().reason == "household rows written without the services"
+    assert aggregates.compact() is False
+    assert aggregates.aggregates_freshness().reason == "household rows written without the services"
     assert later.pk
     assert silent.pk
+
+
+_MAXIMA = ("max_household", "max_person", "max_event", "max_recognition", "max_service")
+
+
+def test_writers_record_what_they_saw_and_leave_the_state_row_alone(
+    tree: dict[str, Any], person: Any
+) -> None:
+    """Writers do not update the one state row (it would serialise them all): the rows they
+    wrote are recorded as seen, in their transaction; a compaction later moves the maxima up
+    and forgets them, and the aggregates stay fresh throughout."""
+    maxima = AggregateState.objects.values_list(*_MAXIMA).get(pk=1)
+    someone = person("a", statuses=((D(2020, 1, 1), "unemployed", True),))
+    record = casework.service_record_create(
+        actor=None, person=someone, kind="training", training_mode="post", on=D(2026, 1, 5)
+    )
+    assert AggregateState.objects.values_list(*_MAXIMA).get(pk=1) == maxima
+    seen = set(AggregateSeen.objects.values_list("source", "row_id"))
+    assert {("person", someone.pk), ("household", someone.household_id)} <= seen
+    assert ("service", record.pk) in seen
+    assert aggregates.aggregates_fresh()
+
+    assert aggregates.compact() is True
+    assert not AggregateSeen.objects.exists()
+    state = AggregateState.objects.get(pk=1)
+    assert (state.max_person, state.max_service) == (someone.pk, record.pk)
+    assert aggregates.aggregates_fresh()
+    assert aggregates.compact() is False  # nothing new
+    assert_consistent(tree)
+
+
+def test_a_write_now_and_then_compacts_after_its_commit(
+    tree: dict[str, Any], person: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from jiuye.standards.aggregates import state
+
+    monkeypatch.setattr(state, "COMPACT_EVERY", 1)  # every id: the first write compacts
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        someone = person("a", statuses=((D(2020, 1, 1), "unit"),))
+    assert callbacks
+    assert not AggregateSeen.objects.exists()
+    assert AggregateState.objects.get(pk=1).max_person == someone.pk
+    assert aggregates.aggregates_fresh()
 
 
 def test_stale_after_a_bulk_load_audit_entry(tree: dict[str, Any]) -> None:

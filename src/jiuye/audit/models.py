@@ -1,9 +1,14 @@
 """The append-only, hash-chained audit log.
 
-Each entry stores the hash of the previous one, so removing or editing any row breaks the chain
-(``jiuye audit verify``). The application never updates or deletes entries: the model and its
-queryset refuse to, and the database rejects UPDATE, DELETE (and on PostgreSQL TRUNCATE) with
-triggers (see migration 0002), whatever the client.
+Each entry stores the hash of the previous entry of its chain, so removing or editing any row
+breaks the chain (``jiuye audit verify``). There are several chains, so that writers of
+different communities never wait for one another (see ``audit.services``): the global chain
+(``chain`` NULL: every entry before chains existed, entries without a unit, and the openings
+of the other chains and the checkpoints of their heads), and one per unit path.
+
+The application never updates or deletes entries: the model and its queryset refuse to, and
+the database rejects UPDATE, DELETE (and on PostgreSQL TRUNCATE) with triggers (see migration
+0002), whatever the client.
 
 Retention: entries are kept at least 6 months — in fact for the life of the database; there is
 no purge command and no deletion path at all. Moving old entries to an archive, if ever needed,
@@ -54,6 +59,10 @@ class AuditEntry(models.Model):
     # The id of the audit key that signed ``hash`` (lib.signing); NULL: a plain SHA-256 from
     # before keyed chaining.
     key_id = models.CharField(max_length=16, null=True, blank=True)  # noqa: DJ001 (NULL: legacy)
+    # The chain the entry is linked into: NULL the global chain, else a unit path (the unit of
+    # the first entry its transaction wrote; ``audit.services``). Nullable so that adding it
+    # leaves the existing rows (and SQLite's triggers) as they are.
+    chain = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001 (NULL: global)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -61,6 +70,7 @@ class AuditEntry(models.Model):
         ordering = ["id"]
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
+        indexes = [models.Index(fields=["chain", "id"], name="audit_chain_id")]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.actor_name}"

@@ -1,4 +1,25 @@
-"""Writing to the audit log: every service write calls :func:`audit_record`."""
+"""Writing to the audit log: every service write calls :func:`audit_record`.
+
+The log is a set of hash chains, so that writers of different communities do not wait for one
+another. Each entry is linked (``prev_hash``) to the previous entry *of its chain* and signed
+with the audit key; appending to a chain takes that chain's lock (PostgreSQL: a transaction
+advisory lock, held to the commit, so a chain's order is its commit order). The chains:
+
+- the global chain (``chain`` NULL): every entry written before chains existed, entries without
+  a unit (logins, system jobs), and the log's own entries below;
+- one chain per unit path: a transaction's entries all go to the chain of the unit of the
+  first entry it writes (PostgreSQL; on SQLite, which has one writer at a time, each call's
+  entries go to the chain of its first entry's unit). So a transaction holds at most one chain
+  lock, and the global one only briefly to open a chain: no two writers can deadlock on them.
+
+A chain is *opened* by an ``audit.chain`` entry in the global chain that names it
+(``unit_path``); the chain's first entry links to that entry. Deleting a whole chain therefore
+leaves an opening without entries, and a chain with no opening is a forgery: ``verify_chain``
+finds both. Cutting the tail of any chain is found with an anchor, as before: ``jiuye audit
+verify`` (and ``seal``) first records every chain's head in an ``audit.checkpoint`` entry of
+the global chain (:func:`audit_checkpoint`), whose head it prints; a later verify checks that
+the heads each checkpoint recorded still exist, and ``--anchor`` that the printed one does.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from jiuye.audit.models import AuditEntry
@@ -18,6 +40,9 @@ from jiuye.lib import signing
 from jiuye.lib.masking import mask_text
 
 GENESIS = "0" * 64
+OPEN_CHAIN = "audit.chain"  # opens a chain (``unit_path``: its name), in the global chain
+CHECKPOINT = "audit.checkpoint"  # every chain's head (``changes["heads"]``), in the global chain
+_GLOBAL_LOCK = 80420001  # the global chain's advisory lock (as before chains existed)
 
 
 def _canonical(entry: AuditEntry) -> str:
@@ -34,6 +59,9 @@ def _canonical(entry: AuditEntry) -> str:
         "result": entry.result,
         "prev": entry.prev_hash,
     }
+    chain = getattr(entry, "chain", None)  # (absent from the migrations' historical models)
+    if chain is not None:
+        body["chain"] = chain  # signed: an entry moved to another chain does not verify
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
@@ -49,11 +77,42 @@ def entry_hash(entry: AuditEntry) -> str:
     return signing.sign(_canonical(entry), with_key=entry.key_id or "")
 
 
-def _lock_chain() -> None:
-    """Serialise appends so the chain stays linear (SQLite writers are serialised already)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(80420001)")
+def _lock_chain(chain: str | None) -> None:
+    """Serialise the appends to one chain, so it stays linear, until the commit (SQLite
+    writers are serialised already). The global chain keeps its one 64-bit key; the others
+    take a pair of 32-bit keys (PostgreSQL keeps the two kinds apart): the global key and a
+    hash of the chain's name (two chains sharing a hash would only share a lock)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        if chain is None:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_GLOBAL_LOCK])
+        else:
+            digest = hashlib.sha256(chain.encode("utf-8")).digest()
+            key = int.from_bytes(digest[:4], "big", signed=True)
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_GLOBAL_LOCK, key])
+
+
+def _transaction_chain(wanted: str | None) -> str | None:
+    """The chain this call appends to: on PostgreSQL the chain the transaction appends to
+    already, else ``wanted`` (and from now on for this transaction); locked either way (a
+    savepoint rolled back releases the locks taken inside it). On SQLite ``wanted``."""
+    if connection.vendor != "postgresql":
+        return wanted
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_xact_id()::text")
+        txid = cursor.fetchone()[0]
+    held = getattr(connection, "_audit_chain", None)
+    chain = held[1] if held is not None and held[0] == txid else wanted
+    connection._audit_chain = (txid, chain)  # type: ignore[attr-defined]
+    _lock_chain(chain)
+    return chain
+
+
+def _head(chain: str | None) -> str | None:
+    """The hash of the chain's last entry (None: the chain has no entry yet)."""
+    entries = AuditEntry.objects.filter(chain=chain)  # None: IS NULL, the global chain
+    return entries.order_by("-id").values_list("hash", flat=True).first()
 
 
 def _jsonable(value: Any) -> Any:
@@ -85,7 +144,7 @@ class AuditDraft:
     at: datetime | None = None
 
 
-def _entry(draft: AuditDraft, previous: str, now: datetime) -> AuditEntry:
+def _entry(draft: AuditDraft, previous: str, now: datetime, chain: str | None = None) -> AuditEntry:
     obj = draft.obj
     entry = AuditEntry(
         at=draft.at or now,
@@ -100,6 +159,7 @@ def _entry(draft: AuditDraft, previous: str, now: datetime) -> AuditEntry:
         result=draft.result,
         prev_hash=previous,
         key_id=signing.current_key_id(),
+        chain=chain,
     )
     entry.hash = entry_hash(entry)
     return entry
@@ -121,18 +181,15 @@ def audit_record(
     return entry
 
 
-@transaction.atomic
-def audit_records(drafts: Sequence[AuditDraft]) -> list[AuditEntry]:
-    """Append several entries in order, chained, in one insert (a sync of many cases)."""
-    if not drafts:
-        return []
-    _lock_chain()
-    previous = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
-    previous = previous or GENESIS
+def _append(chain: str | None, drafts: Sequence[AuditDraft]) -> list[AuditEntry]:
+    """Append to ``chain`` (locked by the caller), opening it first if it has no entry."""
+    previous = _head(chain)
+    if previous is None:
+        previous = GENESIS if chain is None else _open(chain).hash
     now = timezone.now()
     entries = []
     for draft in drafts:
-        entry = _entry(draft, previous, now)
+        entry = _entry(draft, previous, now, chain)
         entries.append(entry)
         previous = entry.hash
     if len(entries) == 1:
@@ -142,19 +199,69 @@ def audit_records(drafts: Sequence[AuditDraft]) -> list[AuditEntry]:
     return entries
 
 
-def verify_chain() -> list[str]:
-    """Return the problems found walking the chain in order; an empty list means intact.
+def _open(chain: str) -> AuditEntry:
+    """The global chain's entry that opens ``chain`` (its name in ``unit_path``): the first
+    entry of the chain links to it. Taken under the global lock, once in a chain's life."""
+    _lock_chain(None)
+    (opening,) = _append(None, [AuditDraft(None, OPEN_CHAIN, unit=_Path(chain))])
+    return opening
 
-    Besides the links, each entry's keyed hash: an unsigned entry (a plain hash anyone can
-    compute) is a forgery, and so is one signed with a key this server does not hold."""
+
+@dataclass(frozen=True)
+class _Path:
+    """Stands for a unit in a draft: its path is all an entry keeps of it."""
+
+    path: str
+
+
+def _draft_chain(draft: AuditDraft) -> str | None:
+    return getattr(draft.unit, "path", "") or None
+
+
+@transaction.atomic
+def audit_records(drafts: Sequence[AuditDraft]) -> list[AuditEntry]:
+    """Append several entries in order, chained, in one insert (a sync of many cases)."""
+    if not drafts:
+        return []
+    chain = _transaction_chain(_draft_chain(drafts[0]))
+    return _append(chain, drafts)
+
+
+def verify_chain() -> list[str]:
+    """Return the problems found walking the chains in order; an empty list means intact.
+
+    Each entry must link to the previous entry of its chain (the first entry of the global
+    chain to the genesis, the first of any other to the global entry that opened it); a chain
+    without an opening, or opened twice, is forged, and an opening without entries means a
+    whole chain was removed. The heads the last checkpoint recorded must still be there (a cut
+    tail). Besides the links, each entry's keyed hash: an unsigned entry (a plain hash anyone
+    can compute) is a forgery, and so is one signed with a key this server does not hold."""
     problems: list[str] = []
-    previous = GENESIS
+    heads: dict[str | None, str] = {None: GENESIS}  # each chain's last hash so far
+    opened: dict[str, int] = {}  # chain → the id of the entry that opened it
+    started: set[str] = set()
+    recorded: dict[str, int] = {}  # chain → its head by the latest checkpoint
     for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
-        if entry.prev_hash != previous:
+        chain = entry.chain
+        previous = heads.get(chain)
+        if previous is None:
+            problems.append(f"entry {entry.pk}: chain {chain} was never opened (forged?)")
+        elif entry.prev_hash != previous:
             problems.append(f"entry {entry.pk}: previous hash does not match (row missing?)")
+        heads[chain] = entry.hash
+        if chain is not None:
+            started.add(chain)
+        elif entry.action == OPEN_CHAIN:
+            name = entry.unit_path
+            if name in opened:
+                problems.append(f"entry {entry.pk}: chain {name} opened twice (forged?)")
+            else:
+                opened[name] = entry.pk
+                heads[name] = entry.hash
+        elif entry.action == CHECKPOINT and isinstance(entry.changes, dict):
+            recorded.update(entry.changes.get("heads") or {})
         if entry.key_id is None:
             problems.append(f"entry {entry.pk}: not signed with the audit key (forged?)")
-            previous = entry.hash
             continue
         try:
             intact = hmac.compare_digest(entry_hash(entry), entry.hash)
@@ -163,8 +270,50 @@ def verify_chain() -> list[str]:
         else:
             if not intact:
                 problems.append(f"entry {entry.pk}: content does not match its hash (row altered)")
-        previous = entry.hash
+    for name, pk in opened.items():
+        if name not in started:
+            problems.append(f"entry {pk}: chain {name} has no entries (rows missing?)")
+    found = dict(
+        AuditEntry.objects.filter(pk__in=[int(v) for v in recorded.values()]).values_list(
+            "pk", "chain"
+        )
+    )
+    for name, pk in sorted(recorded.items()):
+        if found.get(int(pk), "") != name:
+            problems.append(f"chain {name}: its head {pk} at the last checkpoint is missing")
     return problems
+
+
+@transaction.atomic
+def audit_checkpoint() -> AuditEntry | None:
+    """Record the head (last entry id) of every chain but the global one in the global chain,
+    so that the global chain's head, the anchor ``jiuye audit verify`` prints, vouches for
+    every chain's tail. None (nothing written) when there is no other chain, or when no head
+    moved since the last checkpoint."""
+    heads = dict(
+        AuditEntry.objects.filter(chain__isnull=False)
+        .order_by()
+        .values_list("chain")
+        .annotate(head=Max("id"))
+    )
+    if not heads:
+        return None
+    _lock_chain(None)
+    last = (
+        AuditEntry.objects.filter(chain__isnull=True, action=CHECKPOINT)
+        .order_by("-id")
+        .values_list("changes", flat=True)
+        .first()
+    )
+    if isinstance(last, dict) and last.get("heads") == heads:
+        return None
+    (entry,) = _append(None, [AuditDraft(None, CHECKPOINT, changes={"heads": heads})])
+    return entry
+
+
+def chain_head() -> str | None:
+    """The hash of the global chain's last entry: the anchor to keep outside the system."""
+    return _head(None)
 
 
 # Person ids per audit row of a read: an export of a whole district is split into rows of this

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from itertools import count
 from typing import Any
@@ -86,23 +87,34 @@ Progress = Callable[[int], None]
 _postgres = bulkload.postgres
 
 
+# Fewer new rows than this: their ids are drawn from the sequence one by one, in one statement
+# (0.2 s for 100,000), without locking the table; more: the table is locked and the sequence
+# moved past the whole block at once (a district's first load).
+RESERVE_UNLOCKED = 100_000
+
+
 def reserve_ids(model: type[models.Model], n: int) -> list[int]:
     """``n`` fresh primary keys for ``model``.
 
-    PostgreSQL: the table is locked against other writers (SHARE ROW EXCLUSIVE, held to the end
-    of the import's transaction) and the sequence moved past a block of ``n`` with one
-    ``setval``: handing out a million ids one ``nextval`` at a time costs seconds. SQLite: the
-    import's transaction holds the database's write lock, so the ids after the largest used
-    one are free."""
+    PostgreSQL: up to :data:`RESERVE_UNLOCKED`, ``nextval`` ``n`` times in one statement, so
+    writers of the table (a service record in any community) go on meanwhile; beyond, the
+    table is locked against other writers (SHARE ROW EXCLUSIVE, held to the end of the
+    import's transaction) and the sequence moved past a block of ``n`` with one ``setval``:
+    handing out a million ids one ``nextval`` at a time costs seconds. SQLite: the import's
+    transaction holds the database's write lock, so the ids after the largest used one are
+    free."""
     if n <= 0:
         return []
     table = model._meta.db_table
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
         if _postgres():
-            cursor.execute(f"LOCK TABLE {qn(table)} IN SHARE ROW EXCLUSIVE MODE")
             cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
             sequence = cursor.fetchone()[0]
+            if n < RESERVE_UNLOCKED:
+                cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, n])
+                return sorted(row[0] for row in cursor.fetchall())
+            cursor.execute(f"LOCK TABLE {qn(table)} IN SHARE ROW EXCLUSIVE MODE")
             cursor.execute("SELECT nextval(%s)", [sequence])
             first = cursor.fetchone()[0]
             if n > 1:
@@ -211,6 +223,18 @@ def _map(rows: Iterable[tuple[Any, Any]]) -> dict[Any, Any]:
     return dict(rows)
 
 
+@dataclass(frozen=True)
+class Written:
+    """What an import wrote, for the listeners of ``statuses_changed``."""
+
+    announce: set[int]  # households whose zero-family cases may change (``household_ids``)
+    # Every household whose rows were written or changed: the household itself, its persons,
+    # their status events, recognitions and service records; a person who moved: both
+    # households (the aggregates refresh them, ``written``).
+    households: set[int]
+    former_communities: set[int]  # of the households moved to another community
+
+
 class Stopped(Exception):
     """The import gave up while the writer was still at work (its transaction rolls back)."""
 
@@ -245,6 +269,13 @@ class Writer:
         self.lifted: bulkload.Lifted | None = None
         self.analyzed: set[type[models.Model]] = set()
         self.stop = threading.Event()
+        # What the aggregates must refresh (``Written``): the households whose rows are written
+        # or changed, the registry persons whose rows are (their households looked up at the
+        # end), the former communities of the households moved to another one.
+        self.written: set[int] = set()
+        self.written_persons: set[int] = set()
+        self.new_persons: set[int] = set()  # (their households are among ``written``)
+        self.former_communities: set[int] = set()
 
     def _check(self) -> None:
         if self.stop.is_set():
@@ -295,6 +326,7 @@ class Writer:
                 community_id = unit_ids[community]
                 grid_id = unit_ids[grid] if grid else None
                 households[number] = (pk, community_id, grid_id)
+                self.written.add(pk)
                 rows.append((pk, number, community_id, grid_id, hukou, address, dibao))
             insert(Household, HOUSEHOLD_FIELDS, self._watch(rows), progress, count=len(rows))
             del rows
@@ -303,6 +335,13 @@ class Writer:
                 (pk, unit_ids[community], unit_ids[grid] if grid else None, hukou, address, dibao)
                 for pk, community, grid, hukou, address, dibao in plan.households_update
             ]
+            self.written.update(row[0] for row in rows)
+            self.former_communities.update(
+                community_id
+                for (community_id,) in fetch_by(
+                    Household, "id", plan.households_moved, ("community_id",)
+                )
+            )
             update(
                 Household,
                 ("id", "community_id", "grid_id", "hukou_type", "address", "dibao"),
@@ -326,10 +365,12 @@ class Writer:
         ):
             households[number] = (pk, community_id, grid_id)
         person_ids = self.person_ids
+        written = self.written
         h = P["household_id"]
         c, g = P["community_id"], P["grid_id"]
         if plan.persons_insert:
             ids = reserve_ids(Person, len(plan.persons_insert))
+            self.new_persons.update(ids)
 
             def new_persons() -> Iterator[list[Any]]:
                 for pk, row in zip(ids, plan.persons_insert, strict=True):
@@ -337,6 +378,7 @@ class Writer:
                     out[0] = pk
                     person_ids[row[1]] = pk
                     out[h], out[c], out[g] = households[row[h]]
+                    written.add(out[h])
                     yield out
 
             insert(
@@ -347,10 +389,18 @@ class Writer:
                 count=len(plan.persons_insert),
             )
         if plan.persons_update:
+            # A person who moves leaves a household behind: it is written too.
+            written.update(
+                household_id
+                for (household_id,) in fetch_by(
+                    Person, "id", [row[0] for row in plan.persons_update], ("household_id",)
+                )
+            )
             rows = []
             for row in plan.persons_update:
                 out = row.copy()
                 out[h], out[c], out[g] = households[row[h]]
+                written.add(out[h])
                 person_ids[row[1]] = row[0]
                 rows.append([out[P[name]] for name in PERSON_UPDATE_FIELDS])
             update(Person, PERSON_UPDATE_FIELDS, rows, progress)
@@ -407,6 +457,14 @@ class Writer:
             plan.current_update,
             progress,
         )
+        self.written_persons.update(person_ids[number] for number, *_ in plan.events_insert)
+        self.written_persons.update(row[0] for row in plan.current_update)
+        self._written_by(StatusEvent, plan.events_update)
+
+    def _written_by(self, model: type[models.Model], updated: Sequence[Sequence[Any]]) -> None:
+        """The persons of the rows of ``model`` updated (their ids first) are written."""
+        ids = [row[0] for row in updated]
+        self.written_persons.update(pk for (pk,) in fetch_by(model, "id", ids, ("person_id",)))
 
     def _refer(self, numbers: Iterable[str]) -> None:
         """Look up the ids of the registry persons among ``numbers`` not known yet."""
@@ -452,6 +510,10 @@ class Writer:
         update(
             DifficultyRecognition, ("id", "ended_on", "note"), plan.recognitions_update, progress
         )
+        persons_written = self.written_persons
+        persons_written.update(person_ids[number] for number, *_ in plan.recognitions_insert)
+        self._written_by(DifficultyRecognition, plan.recognitions_update)
+        persons_written.update(person_ids[number] for number, *_ in plan.services_insert)
         self._check()
 
         # -- service records (imported rows have no recording user, only the recorder's name) --
@@ -500,9 +562,9 @@ class Writer:
                 count=len(plan.services_insert),
             )
 
-    def finish(self) -> set[int]:
-        """Put back what is still lifted; the ids of the households to announce
-        (statuses_changed)."""
+    def finish(self) -> Written:
+        """Put back what is still lifted; the households to announce (statuses_changed) and
+        those written."""
         self._check()
         if self.lifted is not None:
             bulkload.restore_constraints(self.lifted)
@@ -517,7 +579,12 @@ class Writer:
             ):
                 households[number] = (pk, community_id, grid_id)
         announce.update(households[n][0] for n in plan.announce_numbers if n in households)
-        return announce
+        registry_persons = self.written_persons - self.new_persons
+        self.written.update(
+            household_id
+            for (household_id,) in fetch_by(Person, "id", registry_persons, ("household_id",))
+        )
+        return Written(announce, self.written, self.former_communities)
 
 
 def write(
@@ -526,8 +593,8 @@ def write(
     actor: User | None = None,
     today: date | None = None,
     progress: Progress | None = None,
-) -> set[int]:
-    """Write the plan; returns the ids of the households to announce (statuses_changed).
+) -> Written:
+    """Write the plan; returns the households to announce (statuses_changed) and those written.
 
     Must run inside a transaction (``ledger.services`` opens it)."""
     assert connection.in_atomic_block, "ledger.load.write needs a transaction"
@@ -611,9 +678,9 @@ class Pipeline:
             error, self.error = self.error, None
             raise error
 
-    def finish(self, plan: Plan, report: Callable[[int], None] | None = None) -> set[int]:
+    def finish(self, plan: Plan, report: Callable[[int], None] | None = None) -> Written:
         """Write what is left of ``plan`` (all of it when nothing was started); the households
-        to announce. ``report`` gets the rows written so far."""
+        to announce and those written. ``report`` gets the rows written so far."""
         assert connection.in_atomic_block, "ledger.load needs a transaction"
         self.report = report
         if report is not None and self.written:

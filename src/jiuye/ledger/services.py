@@ -11,11 +11,12 @@ Validation and writing run in the same transaction (on SQLite the write lock is 
 start), so nothing can change between the check and the write; an exception or a kill at any
 point leaves the database as it was. A dry run (the web page's check) reads outside any
 transaction, so it never blocks other writers. ``statuses_changed`` is sent inside the
-transaction for the
-households whose history changed (see ``ledger.validate.announcements``), so casework's
-zero-family cases follow. The audit log gets one ``ledger.import`` row per import with the file
-names, their SHA-256, the mode and the counts per sheet — never one per row; an import that
-wrote nothing (rejected, or failed) gets one ``ledger.import_rejected`` row instead.
+transaction for the households whose history changed (see ``ledger.validate.announcements``),
+so casework's zero-family cases follow, and naming every household written (``written``), so
+the standards aggregates refresh those in the same transaction and never go stale. The audit
+log gets one ``ledger.import`` row per import with the file names, their SHA-256, the mode and
+the counts per sheet — never one per row; an import that wrote nothing (rejected, or failed)
+gets one ``ledger.import_rejected`` row instead.
 
 A check (``dry_run``) is a read of the whole registry: its report says which ID numbers are
 registered outside the user's jurisdiction. So it gets one ``ledger.check`` row too, with how
@@ -202,16 +203,22 @@ def ledger_import(
                 if pipeline is None or (plan.issues and mode == "all"):
                     raise _Abort
                 total = load.rows_to_write(plan)
-                households = pipeline.finish(
-                    plan, report=lambda written: report("write", written, total)
-                )
+                written = pipeline.finish(plan, report=lambda rows: report("write", rows, total))
             finally:
                 if pipeline is not None:
                     pipeline.stop()  # the import is abandoned: no writer may outlive it
-            if households or result.inserted or result.updated:
+            if written.announce or written.households or result.inserted or result.updated:
                 # Even with no household to name: the listeners learn rows were bulk-written.
+                # Every household written is named, so the standards aggregates refresh them
+                # here, in this transaction, and stay fresh through the commit.
                 statuses_changed.send(
-                    Person, household_ids=households, on=plan.announce_on, actor=actor, bulk=True
+                    Person,
+                    household_ids=written.announce,
+                    on=plan.announce_on,
+                    actor=actor,
+                    bulk=True,
+                    written=written.households,
+                    former_communities=written.former_communities,
                 )
             result.written = True
             result.seconds = time.perf_counter() - started
@@ -241,10 +248,13 @@ def ledger_import(
 
 
 def aggregates_after_import(*, actor: User | None) -> float | None:
-    """Rebuild the standards aggregates if an import left them stale (see
-    ``standards.receivers``); the seconds it took, or None when they were fresh. Run after the
-    import's commit, in its own transaction: the import is never held up or undone by it, and
-    until it finishes the indicators read the registry directly (same numbers, slower)."""
+    """Rebuild the standards aggregates if they are stale after an import; the seconds it took,
+    or None when they were fresh. An import refreshes the households it wrote in its own
+    transaction (``standards.receivers``), so this rebuilds only aggregates that were stale
+    before it (a seed or a restore since the last build, rows written behind the services'
+    back) or that it could not vouch for. Run after the import's commit, in its own
+    transaction: the import is never held up or undone by it, and until it finishes the
+    indicators read the registry directly (same numbers, slower)."""
     from jiuye.standards.aggregates import aggregates_fresh
     from jiuye.standards.services import aggregates_rebuild
 

@@ -10,7 +10,12 @@ retirement day, or a member moved in or out:
 - ``actor``: the user who made the change (None for system jobs and imports);
 - ``bulk``: ``True`` from a bulk loader that wrote rows without the services (optional, default
   False): listeners that keep their own summaries of the registry should treat everything as
-  changed (``household_ids`` names only the households whose zero-family state may change).
+  changed (``household_ids`` names only the households whose zero-family state may change);
+- ``written``: with ``bulk``, optional: the ids of *every* household whose rows the loader
+  wrote or changed (the household, its persons, their status events, recognitions and service
+  records; a person who moved: both households), and ``former_communities`` the communities
+  the households it moved to another community belonged to: such listeners may then bring
+  just those up to date, in the loader's transaction.
 
 ``person_change_status``, ``status_event_delete``, ``person_update`` (those fields) and
 ``person_move`` send it; a bulk loader that writes status

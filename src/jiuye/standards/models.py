@@ -6,8 +6,9 @@ aggregates the indicators are read from.
 - :class:`ChecklistTick`: what data cannot decide, ticked by the self-assessor (自评) and the
   assessor (审核/验收) separately, each with a note and evidence.
 - :class:`HouseholdTimeline`, :class:`CommunityTimeline`, :class:`ServiceDay`,
-  :class:`SurveyFact` and :class:`AggregateState`: the per-household and per-community
-  aggregates kept up to date as events are written (see ``standards.aggregates``). Their
+  :class:`SurveyFact`, :class:`AggregateState` and :class:`AggregateSeen`: the per-household
+  and per-community aggregates kept up to date as events are written (see
+  ``standards.aggregates``). Their
   household and community columns are plain integers, not foreign keys: the aggregates are a
   cache the bulk loaders must not have to know about (a reload marks them stale instead, see
   ``AggregateState``).
@@ -239,10 +240,13 @@ class SurveyFact(models.Model):
 class AggregateState(models.Model):
     """Whether the aggregates can be trusted (one row, id 1; none: not built).
 
-    ``max_*`` are the highest ids the aggregates have seen of each source table: a writer that
-    bypasses the services (a bulk load) leaves rows above them, which makes the aggregates stale
-    until ``aggregates_rebuild``. ``audit_id`` is the last audit entry at the build: a bulk load
-    that reuses ids (a replaced seed) is found by its audit entry.
+    ``max_*`` are ids of each source table up to which the aggregates have accounted for every
+    row (set by a build, a refresh, and :func:`~jiuye.standards.aggregates.state.compact`);
+    rows above them must each have an :class:`AggregateSeen` row, written by the upkeep in the
+    writer's own transaction: a writer that bypasses the services (a bulk load) leaves rows
+    without one, which makes the aggregates stale until ``aggregates_rebuild``. ``audit_id`` is
+    the last audit entry at the build: a bulk load that reuses ids (a replaced seed) is found by
+    its audit entry. Writers never update this row (it would serialise them all).
     """
 
     built = models.BooleanField(default=False)
@@ -256,3 +260,21 @@ class AggregateState(models.Model):
 
     def __str__(self) -> str:
         return f"aggregates built={self.built} at {self.built_at}"
+
+
+class AggregateSeen(models.Model):
+    """A source row above :class:`AggregateState`'s ``max_*`` that the aggregates have taken
+    into account: appended by the upkeep inside the writer's transaction (so it commits, or
+    rolls back, with the row), forgotten once the maxima move past it. Appends of different
+    writers never wait for each other."""
+
+    source = models.CharField(max_length=12)  # a key of ``aggregates.state.SOURCES``
+    row_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "row_id"], name="aggregate_seen_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.row_id}"

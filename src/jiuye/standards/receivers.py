@@ -3,7 +3,8 @@ transaction. The registry and casework never import standards: we listen to the 
 ``statuses_changed`` and to the model signals of the rows the aggregates read.
 
 - statuses: ``statuses_changed`` (sent by ``person_change_status``, ``status_event_delete`` and
-  bulk loaders) names the households to recompute;
+  bulk loaders) names the households to recompute; a bulk loader that names every household
+  it wrote (``written``) has them refreshed set-based in its transaction;
 - persons: created, moved to another household, ability / desire / hukou / dates changed, or
   deleted (saves that only refresh the ``current_*`` cache are skipped: ``statuses_changed``
   follows them);
@@ -38,16 +39,25 @@ def on_statuses_changed(
     household_ids: set[int],
     on: date | None = None,
     bulk: bool = False,
+    written: set[int] | None = None,
+    former_communities: set[int] | None = None,
     **kwargs: Any,
 ) -> None:
     if not bulk:
         aggregates.households_changed(household_ids)
         return
-    # A bulk load (the ledger import) wrote rows of more households than it announces (new
-    # households without a zero-family episode, service records, recognitions): recomputing the
-    # announced ones would be wasted (seconds per 100k households). Mark the aggregates stale
-    # instead; the indicators read the registry directly meanwhile (same numbers, slower) and
-    # the importer rebuilds them after its commit (``jiuye import``, the web import job).
+    if written is not None:
+        # A bulk load that names every household it wrote rows of (the ledger import): those
+        # are refreshed set-based here, in the load's transaction, so the aggregates stay fresh
+        # through its commit (a few statements however many households; see
+        # ``aggregates.households_loaded`` for when it declines).
+        aggregates.households_loaded(
+            household_ids=written, former_communities=former_communities or ()
+        )
+        return
+    # A bulk load that does not say what it wrote: its rows may be anywhere. Mark the
+    # aggregates stale; the indicators read the registry directly meanwhile (same numbers,
+    # slower) until ``jiuye aggregates rebuild``.
     aggregates.aggregates_invalidate()
 
 

@@ -14,7 +14,8 @@ The modules, each one concern:
 
 - :mod:`.timeline`: one household's timeline in Python, by ``registry.definitions`` alone;
 - :mod:`.records`: what one service record counts for;
-- :mod:`.rebuild`: everything set-based in SQL (the rebuild, the refresh after a bulk load);
+- :mod:`.rebuild`: everything set-based in SQL (the rebuild, the refresh after a bulk load,
+  inside the load's transaction or after it);
 - :mod:`.upkeep`: the incremental upkeep after each write (``standards.receivers``);
 - :mod:`.state`: whether the aggregates may be read;
 - :mod:`.readers`: reading them for every community under a unit;
@@ -27,6 +28,7 @@ from jiuye.standards.aggregates.rebuild import (
     RefreshSummary,
     aggregates_rebuild,
     aggregates_refresh,
+    households_loaded,
 )
 from jiuye.standards.aggregates.records import (
     SERVICE_COLUMNS,
@@ -39,6 +41,7 @@ from jiuye.standards.aggregates.state import (
     aggregates_fresh,
     aggregates_freshness,
     aggregates_invalidate,
+    compact,
     is_built,
     seen,
 )
@@ -62,7 +65,9 @@ __all__ = [
     "aggregates_rebuild",
     "aggregates_refresh",
     "community_vectors",
+    "compact",
     "households_changed",
+    "households_loaded",
     "is_built",
     "person_moved",
     "seen",

@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -272,12 +271,19 @@ def survey_facts_sql(record_filter: str = "") -> str:
     GROUP BY s.id, s.person_id, p.community_id, s.{on}, s.outcome"""
 
 
+def households_a_statement() -> int:
+    """Households a statement: many on PostgreSQL (one array parameter; a statement's fixed
+    cost, such as probing the recognitions, is spread wider), SQLite caps the parameters."""
+    return 20_000 if connection.vendor == "postgresql" else CHUNK
+
+
 def survey_facts_refresh(household_ids: Sequence[int], *, orphans: bool = False) -> None:
     """Recompute the survey facts of the persons of these households; ``orphans``: also drop
     those of records or persons that no longer exist (a bulk load deletes without signals)."""
+    size = households_a_statement()
     with connection.cursor() as cursor:
-        for start in range(0, len(household_ids), CHUNK):
-            chunk = list(household_ids[start : start + CHUNK])
+        for start in range(0, len(household_ids), size):
+            chunk = list(household_ids[start : start + size])
             where, params = in_ids("household_id", chunk)
             cursor.execute(
                 f"DELETE FROM {SF} WHERE person_id IN (SELECT id FROM {_PERSON} WHERE {where})",
@@ -314,9 +320,11 @@ def aggregates_rebuild() -> RebuildSummary:
     started = time.perf_counter()
     if st.state(for_update=True) is None:
         AggregateState.objects.create(pk=1)
+    # The maxima after the truncation, which waits for writers still keeping these tables (on
+    # PostgreSQL): their rows are then either counted below or recorded as seen above.
+    truncate(HT, CT, SD, SF)
     current = st.current_max()
     audit_id = st.last_audit_id()
-    truncate(HT, CT, SD, SF)
     postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         if postgres:
@@ -344,6 +352,7 @@ def aggregates_rebuild() -> RebuildSummary:
     AggregateState.objects.filter(pk=1).update(
         built=True, built_at=timezone.now(), audit_id=audit_id, **current
     )
+    st.forget_seen(current)
     return RebuildSummary(
         Household.objects.count(),
         household_rows,
@@ -365,68 +374,45 @@ class RefreshSummary:
 
 def _refresh_refused(built: AggregateState | None, ids: set[int]) -> str:
     """Why the aggregates cannot be brought up to date from these households alone ("" if they
-    can): not built, a bulk load that replaces everything, or rows above the recorded maxima
-    that belong to other households."""
+    can): not built, a bulk load that replaces everything, or rows above the recorded maxima,
+    not recorded as seen by the upkeep, that belong to other households."""
     if built is None or not built.built:
         return "not built"
     bulk = st.bulk_load_since(built)
     if bulk is not None:
         return f"a bulk load ({bulk}) since the last build"
     floor = st.floor(built)
-    owners: dict[str, Any] = {
-        "household": Household.objects.filter(pk__gt=floor["household"]).values_list("pk"),
-        "person": Person.objects.filter(pk__gt=floor["person"]).values_list("household_id"),
-        "event": StatusEvent.objects.filter(pk__gt=floor["event"]).values_list(
-            "person__household_id"
-        ),
-        "recognition": DifficultyRecognition.objects.filter(
-            pk__gt=floor["recognition"]
-        ).values_list("person__household_id"),
-        "service": ServiceRecord.objects.filter(pk__gt=floor["service"]).values_list(
-            "person__household_id"
-        ),
+    owner = {
+        "household": "pk",
+        "person": "household_id",
+        "event": "person__household_id",
+        "recognition": "person__household_id",
+        "service": "person__household_id",
     }
-    for key, rows in owners.items():
-        if any(owner not in ids for (owner,) in rows.order_by().distinct()):
+    for key, column in owner.items():
+        rows = st.unseen(key, floor[key]).values_list(column).distinct()
+        if any(found not in ids for (found,) in rows):
             return f"{key} rows of households not named"
     return ""
 
 
-def aggregates_refresh(*, household_ids: Iterable[int]) -> RefreshSummary:
-    """Bring the aggregates up to date after a bulk load that wrote, changed or deleted the rows
-    of these households only (the households themselves, their persons, status events,
-    recognitions and service records; a person who moved: both households), and mark them
-    fresh again, instead of a full :func:`aggregates_rebuild`.
-
-    Call it inside the load's transaction, after its rows are written, instead of sending
-    ``statuses_changed(bulk=True)`` (whose receiver marks the aggregates stale). It checks what
-    it can: every row above the maxima the aggregates have seen must belong to a named
-    household, and no bulk load of ``state.BULK_ACTIONS`` (which replace everything) may have
-    happened since the last build; otherwise (or when the aggregates are not built) it rebuilds
-    everything and says why in ``rebuilt``. Changes to rows of households not named cannot be
-    detected: naming them all is the caller's part.
-
-    The named households' timelines are recomputed set-based (a few thousand households a
-    statement), then their communities' timelines, service days and survey facts."""
-    started = time.perf_counter()
-    ids = sorted({int(i) for i in household_ids if i is not None})
-    built = st.state(for_update=True)
-    current = st.current_max()
-    audit_id = st.last_audit_id()
-    reason = _refresh_refused(built, set(ids))
-    if reason:
-        summary = aggregates_rebuild()
-        everything = Unit.objects.filter(level__in=_COMMUNITY_LEVELS).count()
-        return RefreshSummary(
-            len(ids), summary.household_rows, everything, reason, time.perf_counter() - started
-        )
-    assert built is not None
-    communities: set[int] = set()
+def _refresh_named(
+    built: AggregateState,
+    ids: list[int],
+    former_communities: Iterable[int] | None,
+    *,
+    current: dict[str, int],
+    audit_id: int,
+    orphans: bool,
+) -> tuple[int, int]:
+    """Recompute the named households' timelines, their communities' timelines and service
+    days, and their persons' survey facts, set-based; move the maxima up to ``current`` (taken
+    before the check that every row up to them is accounted for). Returns (household rows
+    written, communities recomputed)."""
+    communities: set[int] = set(former_communities or ())
     unplaced = False  # an existing household without stored rows: its old community is unknown
     rows_written = 0
-    # Households a statement: many on PostgreSQL (one array parameter; a statement's fixed
-    # cost, such as probing the recognitions, is spread wider), SQLite caps the parameters.
-    size = 20_000 if connection.vendor == "postgresql" else CHUNK
+    size = households_a_statement()
     with connection.cursor() as cursor:
         for start in range(0, len(ids), size):
             chunk = ids[start : start + size]
@@ -451,8 +437,9 @@ def aggregates_refresh(*, household_ids: Iterable[int]) -> RefreshSummary:
         rebuild_communities(affected)
         # Service records count for their person's community: recompute the service days of
         # the communities involved, or all of them when a household's former community is not
-        # known (it had no timeline rows, and may have moved).
-        if unplaced:
+        # known (it had no timeline rows, and may have moved; a caller that names the former
+        # communities of the households it moved vouches for it).
+        if unplaced and former_communities is None:
             cursor.execute(f"DELETE FROM {SD}")
             cursor.execute(service_days_sql())
         else:
@@ -462,6 +449,76 @@ def aggregates_refresh(*, household_ids: Iterable[int]) -> RefreshSummary:
                 cursor.execute(f"DELETE FROM {SD} WHERE {where}", params)
                 where, params = in_ids("p.community_id", chunk)
                 cursor.execute(service_days_sql(where), params)
-    survey_facts_refresh(ids, orphans=True)
+    survey_facts_refresh(ids, orphans=orphans)
     AggregateState.objects.filter(pk=1).update(audit_id=audit_id, **current)
-    return RefreshSummary(len(ids), rows_written, len(affected), "", time.perf_counter() - started)
+    st.forget_seen(current)
+    return rows_written, len(affected)
+
+
+def aggregates_refresh(
+    *, household_ids: Iterable[int], former_communities: Iterable[int] | None = None
+) -> RefreshSummary:
+    """Bring the aggregates up to date after a bulk load that wrote, changed or deleted the rows
+    of these households only (the households themselves, their persons, status events,
+    recognitions and service records; a person who moved: both households), and mark them
+    fresh again, instead of a full :func:`aggregates_rebuild`. ``former_communities``: the
+    communities the named households that moved belonged to before (None: not known, so every
+    community's service days are recomputed when a moved household may have had no rows).
+
+    It checks what it can: every row above the maxima the aggregates have accounted for, and
+    not recorded as seen by the upkeep, must belong to a named household, and no bulk load of
+    ``state.BULK_ACTIONS`` (which replace everything) may have happened since the last build;
+    otherwise (or when the aggregates are not built) it rebuilds everything and says why in
+    ``rebuilt``. Changes to rows of households not named cannot be detected: naming them all is
+    the caller's part. (A loader refreshing inside its own transaction, which must not rebuild
+    there, calls :func:`households_loaded` instead.)
+
+    The named households' timelines are recomputed set-based (a few thousand households a
+    statement), then their communities' timelines, service days and survey facts."""
+    started = time.perf_counter()
+    ids = sorted({int(i) for i in household_ids if i is not None})
+    built = st.state(for_update=True)
+    current = st.current_max()
+    audit_id = st.last_audit_id()
+    reason = _refresh_refused(built, set(ids))
+    if reason:
+        summary = aggregates_rebuild()
+        everything = Unit.objects.filter(level__in=_COMMUNITY_LEVELS).count()
+        return RefreshSummary(
+            len(ids), summary.household_rows, everything, reason, time.perf_counter() - started
+        )
+    assert built is not None
+    rows_written, affected = _refresh_named(
+        built, ids, former_communities, current=current, audit_id=audit_id, orphans=True
+    )
+    return RefreshSummary(len(ids), rows_written, affected, "", time.perf_counter() - started)
+
+
+def households_loaded(
+    *, household_ids: Iterable[int], former_communities: Iterable[int] = ()
+) -> str:
+    """Inside a bulk loader's transaction, after its rows are written: bring the aggregates up
+    to date for the households it wrote or changed rows of (it deleted none), as
+    :func:`aggregates_refresh` does, so they stay fresh through the load's commit and no reader
+    ever falls back to the direct computation because of it. Returns "" when done, or why
+    nothing was done: not built (nothing to keep), a bulk load since the last build (stale
+    already: the next rebuild repairs both), or rows of households not named (then they are
+    marked stale). Never a rebuild: that would hold the load's transaction (and the readers of
+    the aggregates, on PostgreSQL) for the length of a rebuild.
+
+    Its cost grows with the households named, not with the registry: set-based statements of
+    20,000 households (PostgreSQL), then the communities they belong to."""
+    ids = sorted({int(i) for i in household_ids if i is not None})
+    built = st.state(for_update=True)
+    current = st.current_max()
+    audit_id = st.last_audit_id()
+    reason = _refresh_refused(built, set(ids))
+    if reason:
+        if "not named" in reason:
+            st.aggregates_invalidate()
+        return reason
+    assert built is not None
+    _refresh_named(
+        built, ids, former_communities, current=current, audit_id=audit_id, orphans=False
+    )
+    return ""

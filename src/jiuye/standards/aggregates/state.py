@@ -1,29 +1,39 @@
 """Whether the aggregates may be read (:class:`~jiuye.standards.models.AggregateState`).
 
-A bulk loader that bypasses the services (the demo seed) leaves rows the aggregates never saw,
-found by their ids (above the maxima recorded here), or an audit entry of a bulk action; until
-``aggregates_rebuild`` runs (or, after a load that touched few households,
-``aggregates_refresh`` with their ids), the indicators fall back to direct SQL (slower, same
-numbers).
+Every row of the source tables is accounted for either by the maxima recorded at the last
+build, refresh or compaction (``max_*``: every row up to them) or, above them, by an
+:class:`~jiuye.standards.models.AggregateSeen` row that the upkeep appends in the writer's own
+transaction. A writer that bypasses the services (a bulk loader, raw SQL) leaves rows above
+the maxima without one, and a bulk load that replaces everything (``BULK_ACTIONS``) leaves an
+audit entry: either makes the aggregates stale, and until ``aggregates_rebuild`` runs (or,
+after a load that names the households it wrote, ``aggregates_refresh``) the indicators fall
+back to direct SQL (slower, same numbers).
+
+No writer updates the state row: appends of the seen rows never wait for one another, so
+writers of different communities do not serialise here. The maxima move up (and the seen rows
+below them are forgotten) in a short transaction of their own after some commits
+(:func:`compact`), which keeps the freshness check proportional to recent writes.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import Exists, Max, OuterRef
 
 from jiuye.audit.models import AuditEntry
 from jiuye.casework.models import ServiceRecord
 from jiuye.registry.models import DifficultyRecognition, Household, Person, StatusEvent
-from jiuye.standards.models import AggregateState
+from jiuye.standards.models import AggregateSeen, AggregateState
+
+logger = logging.getLogger(__name__)
 
 # Audit actions of writers that bypass the services (their rows make the aggregates stale).
-# (A ledger import says so itself: it sends ``statuses_changed(bulk=True)`` when it wrote
-# anything, and ``standards.receivers`` marks the aggregates stale; an import that changed
-# nothing leaves them fresh.)
+# (A ledger import refreshes the households it wrote in its own transaction: see
+# ``standards.receivers``.)
 BULK_ACTIONS = ("demo.seed", "system.restore")
 
 SOURCES: dict[str, Any] = {
@@ -35,11 +45,14 @@ SOURCES: dict[str, Any] = {
 }
 """The tables the aggregates are computed from, by the key of their ``max_*`` column."""
 
+COMPACT_EVERY = 256
+"""A writer that records a row whose id is a multiple of this compacts after its commit."""
 
-def state(*, for_update: bool = False) -> AggregateState | None:
+
+def state(*, for_update: bool = False, skip_locked: bool = False) -> AggregateState | None:
     qs = AggregateState.objects.filter(pk=1)
     if for_update and connection.vendor == "postgresql":
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(skip_locked=skip_locked)
     return qs.first()
 
 
@@ -59,6 +72,24 @@ def floor(built: AggregateState) -> dict[str, int]:
     return {key: getattr(built, f"max_{key}") for key in SOURCES}
 
 
+def unseen(key: str, above: int, upto: int | None = None) -> Any:
+    """The rows of source ``key`` above ``above`` (up to ``upto``) that no upkeep recorded."""
+    rows = SOURCES[key].objects.filter(pk__gt=above)
+    if upto is not None:
+        rows = rows.filter(pk__lte=upto)
+    return rows.filter(
+        ~Exists(AggregateSeen.objects.filter(source=key, row_id=OuterRef("pk")))
+    ).order_by()
+
+
+def unseen_source(built: AggregateState, upto: dict[str, int] | None = None) -> str | None:
+    """The first source with rows above the maxima that no upkeep recorded (None: none)."""
+    for key, above in floor(built).items():
+        if unseen(key, above, upto[f"max_{key}"] if upto else None).exists():
+            return key
+    return None
+
+
 def bulk_load_since(built: AggregateState) -> str | None:
     """The action of a bulk load audited since the aggregates were built (None: none)."""
     return (
@@ -75,13 +106,14 @@ class Freshness:
 
 
 def aggregates_freshness() -> Freshness:
-    """May the aggregates be read? (6 index lookups.)"""
+    """May the aggregates be read? (7 index lookups; the anti-joins read the rows written
+    since the last compaction.)"""
     built = state()
     if built is None or not built.built:
         return Freshness(False, "not built")
-    for key, value in current_max().items():
-        if value > getattr(built, key):
-            return Freshness(False, f"{key[4:]} rows written without the services")
+    key = unseen_source(built)
+    if key is not None:
+        return Freshness(False, f"{key} rows written without the services")
     if bulk_load_since(built) is not None:
         return Freshness(False, "a bulk load since the last build")
     return Freshness(True)
@@ -104,6 +136,12 @@ def aggregates_invalidate() -> None:
     AggregateState.objects.filter(pk=1).update(built=False)
 
 
+def forget_seen(maxima: dict[str, int]) -> None:
+    """Drop the seen rows at or below the new maxima (``max_*`` → id)."""
+    for key in SOURCES:
+        AggregateSeen.objects.filter(source=key, row_id__lte=maxima[f"max_{key}"]).delete()
+
+
 @dataclass
 class Seen:
     """The source ids above the stored maxima that one computation read; ``floor`` None:
@@ -117,29 +155,16 @@ class Seen:
             self.ids[key].add(pk)
 
 
-def bump(seen: Seen) -> None:
-    """Record the highest ids the aggregates have now seen, if every row between the stored
-    maximum and them was seen; otherwise rows were written behind the services' back (a bulk
-    loader that announced only some households): the aggregates are stale from now on."""
-    if not any(seen.ids.values()):
+def record(found: Seen) -> None:
+    """Append the rows this computation accounted for to the seen rows (one insert, in the
+    writer's transaction; a row recorded already is skipped). Every ``COMPACT_EVERY``-th id
+    schedules :func:`compact` after the commit."""
+    rows = [AggregateSeen(source=key, row_id=pk) for key, ids in found.ids.items() for pk in ids]
+    if not rows:
         return
-    built = state(for_update=True)
-    if built is None or not built.built:
-        return
-    updates: dict[str, int] = {}
-    for key, ids in seen.ids.items():
-        stored = getattr(built, f"max_{key}")
-        new = {pk for pk in ids if pk > stored}
-        if not new:
-            continue
-        top = max(new)
-        present = SOURCES[key].objects.filter(pk__gt=stored, pk__lte=top).count()
-        if present != len(new):
-            aggregates_invalidate()
-            return
-        updates[f"max_{key}"] = top
-    if updates:
-        AggregateState.objects.filter(pk=1).update(**updates)
+    AggregateSeen.objects.bulk_create(rows, ignore_conflicts=True)
+    if any(row.row_id % COMPACT_EVERY == 0 for row in rows):
+        transaction.on_commit(compact, robust=True)
 
 
 def seen(key: str, pk: int) -> None:
@@ -149,4 +174,26 @@ def seen(key: str, pk: int) -> None:
         return
     found = Seen(floor(built))
     found.add(key, pk)
-    bump(found)
+    record(found)
+
+
+@transaction.atomic
+def compact() -> bool:
+    """Move the maxima up to the highest ids now present, if every row between the old and the
+    new maxima was recorded as seen, and forget the seen rows below them. Skipped (False) when
+    another transaction holds the state row (a rebuild, a refresh, another compaction), when
+    the aggregates are not built, or when rows were written behind the services' back (they
+    stay stale until a rebuild). A short transaction of its own: nothing waits on it for long.
+    """
+    built = state(for_update=True, skip_locked=True)
+    if built is None or not built.built:
+        return False
+    current = current_max()
+    if unseen_source(built, current) is not None:
+        return False
+    moved = {k: v for k, v in current.items() if v > getattr(built, k)}
+    if not moved:
+        return False
+    AggregateState.objects.filter(pk=1).update(**moved)
+    forget_seen({**{f"max_{k}": v for k, v in floor(built).items()}, **moved})
+    return True

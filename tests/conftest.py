@@ -7,6 +7,9 @@ Tree: district 110108 → street S1 (110108001) → community A (110108001001, g
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from itertools import count
 from typing import Any
@@ -105,3 +108,39 @@ def personas(tree: dict[str, Any]) -> dict[str, Any]:
         "auditor": _user("auditor", "auditor", [tree["district"]]),
         "nobody": _user("nobody", "worker", []),
     }
+
+
+@contextmanager
+def transaction_held_open(work: Callable[[], None]) -> Iterator[None]:
+    """Run ``work`` in a transaction of another thread (a connection of its own) and keep that
+    transaction open while the ``with`` block runs: what the block does meanwhile shows whether
+    it waits on the other's locks. An error in the thread is raised here."""
+    from django.db import connections, transaction
+
+    done, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                work()
+                done.set()
+                release.wait(30)
+        except BaseException as error:  # handed to the test's thread
+            errors.append(error)
+            done.set()
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert done.wait(30)
+        if errors:
+            raise errors[0]
+        yield
+    finally:
+        release.set()
+        holder.join()
+    if errors:
+        raise errors[0]

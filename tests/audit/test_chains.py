@@ -8,13 +8,12 @@ PostgreSQL a transaction's entries all go to the chain of its first entry's unit
 
 from __future__ import annotations
 
-import threading
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from jiuye.audit.models import AuditEntry
 from jiuye.audit.services import (
@@ -26,6 +25,7 @@ from jiuye.audit.services import (
     entry_hash,
     verify_chain,
 )
+from tests.conftest import transaction_held_open
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -192,31 +192,15 @@ def test_writers_of_two_communities_do_not_share_a_lock(db: Any) -> None:
         pytest.skip("PostgreSQL: SQLite has a single writer")
     audit_record(actor=None, action="open.a", unit=A)  # the chains exist: no opening below
     audit_record(actor=None, action="open.b", unit=B)
-    written = threading.Event()
-    release = threading.Event()
     pid: list[int] = []
-    errors: list[BaseException] = []
 
     def community_a() -> None:
-        try:
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_backend_pid()")
-                    pid.append(cursor.fetchone()[0])
-                audit_record(actor=None, action="held.a", unit=A)
-                written.set()
-                release.wait(30)
-        except BaseException as error:  # handed to the test's thread
-            errors.append(error)
-            written.set()
-        finally:
-            connections.close_all()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid.append(cursor.fetchone()[0])
+        audit_record(actor=None, action="held.a", unit=A)
 
-    holder = threading.Thread(target=community_a)
-    holder.start()
-    try:
-        assert written.wait(30)
-        assert not errors
+    with transaction_held_open(community_a):
         held = _advisory_locks(pid[0])
         assert held and all(objsubid == 2 for _c, _o, objsubid in held)  # a chain's key pair
         with transaction.atomic():
@@ -224,8 +208,4 @@ def test_writers_of_two_communities_do_not_share_a_lock(db: Any) -> None:
                 cursor.execute("SET LOCAL lock_timeout = '10s'")
             entry = audit_record(actor=None, action="meanwhile.b", unit=B)
         assert entry.chain == B.path
-    finally:
-        release.set()
-        holder.join()
-    assert not errors
     assert verify_chain() == []

@@ -4,13 +4,12 @@ import's commit."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
-from tests.conftest import make_id
+from django.db import connection, transaction
+from tests.conftest import make_id, transaction_held_open
 
 from jiuye.casework import services as casework
 from jiuye.casework.models import ServiceRecord
@@ -40,35 +39,15 @@ def test_a_small_import_does_not_lock_the_table_for_other_writers(tree: dict[str
     someone = services.person_create(
         actor=None, id_number=make_id(date(1980, 1, 1)), name="测试", household=home
     )
-    reserved = threading.Event()
-    release = threading.Event()
-    errors: list[BaseException] = []
     ids: list[int] = []
 
-    def importer() -> None:
-        try:
-            with transaction.atomic():
-                ids.extend(reserve_ids(ServiceRecord, 10))
-                reserved.set()
-                release.wait(30)
-        except BaseException as error:  # handed to the test's thread
-            errors.append(error)
-            reserved.set()
-        finally:
-            connections.close_all()
+    def reserve() -> None:
+        ids.extend(reserve_ids(ServiceRecord, 10))
 
-    holder = threading.Thread(target=importer)
-    holder.start()
-    try:
-        assert reserved.wait(30)
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '10s'")
-            record = casework.service_record_create(
-                actor=None, person=someone, kind="guidance", on=date(2026, 1, 5)
-            )
-    finally:
-        release.set()
-        holder.join()
-    assert not errors
+    with transaction_held_open(reserve), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '10s'")
+        record = casework.service_record_create(
+            actor=None, person=someone, kind="guidance", on=date(2026, 1, 5)
+        )
     assert record.pk not in ids and len(set(ids)) == 10

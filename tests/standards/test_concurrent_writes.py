@@ -5,16 +5,16 @@ afterwards the aggregates are fresh and equal to the records, the audit chains i
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from jiuye.audit.services import verify_chain
 from jiuye.casework import services as casework
 from jiuye.standards import aggregates
+from tests.conftest import transaction_held_open
 from tests.standards.test_aggregates import assert_service_days_equal_records
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,38 +40,13 @@ def test_service_records_of_two_communities_do_not_wait_for_each_other(
     in_b = person("b", statuses=((date(2020, 1, 1), "unemployed", True),))
     _training(in_a, 1)  # the audit chains of both communities exist from here on
     _training(in_b, 1)
-    written = threading.Event()
-    release = threading.Event()
-    errors: list[BaseException] = []
-
-    def writer_in_a() -> None:
-        try:
-            with transaction.atomic():
-                _training(in_a, 2)
-                written.set()
-                release.wait(30)
-        except BaseException as error:  # handed to the test's thread
-            errors.append(error)
-            written.set()
-        finally:
-            connections.close_all()
-
-    holder = threading.Thread(target=writer_in_a)
-    holder.start()
-    try:
-        assert written.wait(30)
-        assert not errors
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                # The open writer holds no lock on the aggregates' state row...
-                cursor.execute("SELECT id FROM standards_aggregatestate FOR UPDATE NOWAIT")
-                # ...nor any lock this writer needs: it would wait, and time out.
-                cursor.execute("SET LOCAL lock_timeout = '10s'")
-            _training(in_b, 2)
-    finally:
-        release.set()
-        holder.join()
-    assert not errors
+    with transaction_held_open(lambda: _training(in_a, 2)), transaction.atomic():
+        with connection.cursor() as cursor:
+            # The open writer holds no lock on the aggregates' state row...
+            cursor.execute("SELECT id FROM standards_aggregatestate FOR UPDATE NOWAIT")
+            # ...nor any lock this writer needs: it would wait, and time out.
+            cursor.execute("SET LOCAL lock_timeout = '10s'")
+        _training(in_b, 2)
     assert aggregates.aggregates_fresh(), aggregates.aggregates_freshness().reason
     assert_service_days_equal_records()
     assert verify_chain() == []

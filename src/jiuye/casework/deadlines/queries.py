@@ -18,9 +18,11 @@ states are :func:`classify_sql`, the SQL form of ``dates.classify``.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import reduce
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
@@ -32,7 +34,9 @@ from jiuye.casework.deadlines.dates import (
     REFERRALS_NEEDED,
     VISIT_MONTHS,
     guidance_due,
+    period_start_of,
     quarters_between,
+    soon_horizon,
 )
 from jiuye.casework.deadlines.items import RULE_ORDER, CalendarGaps, State
 from jiuye.casework.models import (
@@ -48,6 +52,8 @@ from jiuye.lib.retirement import add_months_sql
 from jiuye.lib.sql import Sql, subquery
 from jiuye.registry import definitions
 from jiuye.registry.models import DifficultyRecognition, Household, Person, StatusEvent
+from jiuye.registry.selectors import Reader, households_visible, persons_visible, unit_filter
+from jiuye.units.models import Unit
 
 COLUMNS = (
     "rule_id",
@@ -205,6 +211,34 @@ class Scope:
             if error is not None:
                 for _ in range(count):
                     self.gaps.add(error, rule=rule)
+
+
+def scope_for(
+    reader: Reader | None,
+    on: date,
+    *,
+    units: Sequence[Unit] | None,
+    period_start: date | None = None,
+    gaps: CalendarGaps | None = None,
+) -> Scope:
+    """The scope of ``units``' persons and households (``None``: every one) as ``reader`` may
+    see them (no reader, or no unit: nothing), at ``on`` over the period from ``period_start``
+    (default: the calendar year). ``gaps`` collects what could not be dated."""
+    persons, households = persons_visible(user=reader), households_visible(user=reader)
+    if units is not None and not units:
+        persons, households = persons.none(), households.none()
+    elif units is not None:
+        where = reduce(operator.or_, (unit_filter(u) for u in units))
+        persons, households = persons.filter(where), households.filter(where)
+    gaps = gaps if gaps is not None else CalendarGaps()
+    return Scope(
+        persons=persons,
+        households=households,
+        on=on,
+        period_start=period_start_of(on, period_start),
+        soon_until=soon_horizon(on, gaps),
+        gaps=gaps,
+    )
 
 
 def _services(kinds: Iterable[str]) -> str:

@@ -59,7 +59,7 @@ from jiuye.casework.deadlines.items import Action, Item, Items, State
 from jiuye.lib import workdays
 from jiuye.lib.masking import mask_text
 from jiuye.registry.models import Household
-from jiuye.registry.selectors import Reader, households_of, persons_of
+from jiuye.registry.selectors import Reader
 from jiuye.units.models import Unit
 
 ACTIONS = {
@@ -76,13 +76,8 @@ ACTIONS = {
 def scope_of(ctx: RuleContext) -> queries.Scope:
     """The query scope of a rule context: its unit's persons and households as its user may
     see them."""
-    return queries.Scope(
-        persons=persons_of(ctx.unit, user=ctx.user),
-        households=households_of(ctx.unit, user=ctx.user),
-        on=ctx.on,
-        period_start=ctx.period_start,
-        soon_until=ctx.soon_until,
-        gaps=ctx.gaps,
+    return queries.scope_for(
+        ctx.user, ctx.on, units=[ctx.unit], period_start=ctx.period_start, gaps=ctx.gaps
     )
 
 

@@ -8,20 +8,17 @@ each community a link to its own list.
 
 from __future__ import annotations
 
-import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import reduce
 
 from jiuye.accounts.models import User
 from jiuye.casework.deadlines import queries
 from jiuye.casework.deadlines.context import rule_context
-from jiuye.casework.deadlines.dates import period_start_of, soon_horizon
 from jiuye.casework.deadlines.items import CalendarGaps, Items, State
 from jiuye.casework.deadlines.rules import RULE_FUNCTIONS, items_of_rows, run_rules, scope_of
-from jiuye.registry.selectors import Reader, households_visible, persons_visible, unit_filter
+from jiuye.registry.selectors import Reader
 from jiuye.units.models import Unit
 from jiuye.units.scope import SYSTEM
 
@@ -65,23 +62,7 @@ def user_scope(user: User, on: date, units: Iterable[Unit] | None = None) -> que
     """The query scope of the user's units (or of ``units``, within the jurisdiction)."""
     if units is None:
         units = Unit.objects.filter(memberships__user=user)
-    outer = outermost_units(units)
-    gaps = CalendarGaps()
-    persons = persons_visible(user=user)
-    households = households_visible(user=user)
-    if outer:
-        persons = persons.filter(reduce(operator.or_, (unit_filter(u) for u in outer)))
-        households = households.filter(reduce(operator.or_, (unit_filter(u) for u in outer)))
-    else:
-        persons, households = persons.none(), households.none()
-    return queries.Scope(
-        persons=persons,
-        households=households,
-        on=on,
-        period_start=period_start_of(on, None),
-        soon_until=soon_horizon(on, gaps),
-        gaps=gaps,
-    )
+    return queries.scope_for(user, on, units=outermost_units(units))
 
 
 @dataclass
@@ -186,16 +167,5 @@ def rule_page(
 def system_scope(root: Unit | None, on: date, *, period_start: date | None = None) -> queries.Scope:
     """The query scope of a system job (an evaluation) over every community under ``root``
     (None: all)."""
-    persons, households = persons_visible(user=SYSTEM), households_visible(user=SYSTEM)
-    if root is not None:
-        persons = persons.filter(unit_filter(root))
-        households = households.filter(unit_filter(root))
-    gaps = CalendarGaps()
-    return queries.Scope(
-        persons=persons,
-        households=households,
-        on=on,
-        period_start=period_start_of(on, period_start),
-        soon_until=soon_horizon(on, gaps),
-        gaps=gaps,
-    )
+    units = None if root is None else [root]
+    return queries.scope_for(SYSTEM, on, units=units, period_start=period_start)

@@ -5,8 +5,9 @@ The package holds, each in its module:
 - :mod:`.items`: the vocabulary (``Item``, ``State``, ``Action``, ``RULES``; ``Items``, a list
   of them with the ``CalendarGaps`` met: what could not be dated without a year's holidays);
 - :mod:`.dates`: the pure date logic (due dates, an item's state at a date), no database;
-- :mod:`.context`: what the rules share for one unit and date (its persons, registrations and
-  service dates, fetched once per worklist);
+- :mod:`.context`: what the rules share for one unit and date (the reader, the period, the
+  due-soon horizon, the calendar gaps);
+- :mod:`.queries`: each rule as one SQL statement, for any set of persons and households;
 - :mod:`.rules`: one function per rule (CQ-4, CQ-2, QG-6, QG-3, CQ-5, AS-1) and
   ``RULE_FUNCTIONS``;
 - :mod:`.worklists`: every rule's items for a unit, and the urgent ones (``worklist``,
@@ -18,7 +19,7 @@ the names below are the package's public interface.
 """
 
 from jiuye.casework.deadlines import queries
-from jiuye.casework.deadlines.context import RuleContext, id_filters, rule_context
+from jiuye.casework.deadlines.context import RuleContext, rule_context
 from jiuye.casework.deadlines.dates import (
     GUIDANCE_WORKDAYS,
     PLACEMENT_WORKDAYS,
@@ -105,7 +106,6 @@ __all__ = [
     "guidance_due",
     "guidance_on_time",
     "horizon",
-    "id_filters",
     "outermost_units",
     "period_start_of",
     "placement_due",

@@ -37,6 +37,8 @@ def _tasks_run_in_the_caller(settings: Any) -> None:
     """Tasks run at once where they are enqueued (no worker in tests); a test that wants the
     database queue and its worker sets the database backend itself."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Nor does a read store the deadline items as a side effect: the tests of the store build it.
+    settings.DEADLINE_STORE_BUILD = False
 
 
 @pytest.fixture(autouse=True)

@@ -295,6 +295,9 @@ LOGGING = {
 # queued in the database and run by `jiuye db_worker` beside the web server (scripts/serve.sh,
 # docs/serving.md). Tests run them in the caller (tests/conftest.py: the immediate backend).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A reader that finds today's deadline items unstored asks the task worker to store them
+# (casework.deadlines.store); the tests turn it off and build the store they read.
+DEADLINE_STORE_BUILD = True
 
 # Ledger files and jobs (jiuye.ledger.readers.FileLimits, jiuye.ledger.jobs; issue 11, finding 5).
 # A file is checked before anything in it is parsed: its size, and a workbook's member count,

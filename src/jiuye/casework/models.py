@@ -353,3 +353,59 @@ class UnemployedProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.person_id)
+
+
+class DeadlineStore(models.Model):
+    """One day whose deadline items are stored (``deadlines.store``): building until
+    ``ready``, then kept in line with every write of that day."""
+
+    as_of = models.DateField(unique=True)
+    period_start = models.DateField()
+    ready = models.BooleanField(default=False)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("期限事项快照")
+        verbose_name_plural = _("期限事项快照")
+
+    def __str__(self) -> str:
+        return f"{self.as_of.isoformat()}{'' if self.ready else ' …'}"
+
+
+class DeadlineItem(models.Model):
+    """One deadline item of a stored day: the columns of ``deadlines.queries.COLUMNS`` but the
+    name and state (read on), with ``home_id``, the household it belongs to (a person's
+    household, or the household of a household item), by which writes refresh it."""
+
+    as_of = models.DateField()
+    rule_id = models.CharField(max_length=16)
+    person_id = models.IntegerField(null=True)
+    household_id = models.IntegerField(null=True)
+    case_id = models.IntegerField(null=True)
+    due = models.DateField()
+    done_on = models.DateField(null=True)
+    actionable = models.SmallIntegerField()
+    day = models.DateField(null=True)
+    n = models.IntegerField(null=True)
+    home_id = models.IntegerField()
+    # Unconstrained keys: the rows are derived, refreshed with their household's writes.
+    community = models.ForeignKey(
+        "units.Unit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    grid = models.ForeignKey(
+        "units.Unit", null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+
+    JURISDICTION_PATH = "community__path"
+    JURISDICTION_GRID_PATH = "grid__path"
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["as_of", "community", "rule_id"], name="deadline_item_unit"),
+            models.Index(fields=["as_of", "grid"], name="deadline_item_grid"),
+            models.Index(fields=["as_of", "home_id"], name="deadline_item_home"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.due.isoformat()}"

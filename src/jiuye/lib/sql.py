@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import QuerySet
 
 
@@ -42,3 +43,14 @@ def subquery(queryset: QuerySet[Any]) -> Sql:
     except EmptyResultSet:
         return Sql("SELECT -1 WHERE 1 = 0")
     return Sql(sql, tuple(params))
+
+
+def lock_community(community_id: int) -> None:
+    """Serialise the writers of one community's derived rows (the standards' timelines, the
+    stored deadline items) until the transaction ends: one lock per community, so writers of
+    different communities never wait on each other, and both kinds of rows share it (a
+    transaction holding it may take it again; no order between two locks to get wrong).
+    PostgreSQL only: SQLite has one writer."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x5354_0000_0000 + community_id])

@@ -43,6 +43,8 @@ from jiuye.casework.models import (
     AssistanceCase,
     AssistanceStep,
     AssistanceStepKind,
+    DeadlineItem,
+    DeadlineStore,
     ServiceKind,
     ServiceRecord,
     ZeroFamilyCase,
@@ -54,6 +56,7 @@ from jiuye.registry import definitions
 from jiuye.registry.models import DifficultyRecognition, Household, Person, StatusEvent
 from jiuye.registry.selectors import Reader, households_visible, persons_visible, unit_filter
 from jiuye.units.models import Unit
+from jiuye.units.scope import scope_to_jurisdiction
 
 COLUMNS = (
     "rule_id",
@@ -165,6 +168,9 @@ class Scope:
     # Only the items an action can still change (the worklist's): the rules then skip ended
     # registrations and past quarters before looking up what was done.
     actionable_only: bool = False
+    # The same persons' and households' items as stored for ``on`` (``deadlines.store``), when
+    # that day is stored and ready: read instead of working the rules out again.
+    stored: QuerySet[DeadlineItem] | None = None
 
     def person_where(self) -> Sql:
         return table_where(self.persons)
@@ -231,14 +237,35 @@ def scope_for(
         where = reduce(operator.or_, (unit_filter(u) for u in units))
         persons, households = persons.filter(where), households.filter(where)
     gaps = gaps if gaps is not None else CalendarGaps()
+    start = period_start_of(on, period_start)
     return Scope(
         persons=persons,
         households=households,
         on=on,
-        period_start=period_start_of(on, period_start),
+        period_start=start,
         soon_until=soon_horizon(on, gaps),
         gaps=gaps,
+        stored=stored_items(reader, on, start, units),
     )
+
+
+def stored_items(
+    reader: Reader | None, on: date, period_start: date, units: Sequence[Unit] | None
+) -> QuerySet[DeadlineItem] | None:
+    """The stored items of ``units`` (None: all) at ``on`` as ``reader`` may see them (the
+    one jurisdiction scope, as the persons and households), or None when that day and period
+    are not stored and ready (then the rules are worked out from the registry)."""
+    if not DeadlineStore.objects.filter(as_of=on, period_start=period_start, ready=True).exists():
+        from jiuye.casework.deadlines import store  # it builds with these queries
+
+        store.request_build(on)
+        return None
+    items = scope_to_jurisdiction(DeadlineItem.objects.filter(as_of=on), reader)
+    if units is not None and not units:
+        return items.none()
+    if units is not None:
+        items = items.filter(reduce(operator.or_, (unit_filter(u) for u in units)))
+    return items
 
 
 def _services(kinds: Iterable[str]) -> str:
@@ -446,20 +473,52 @@ RULE_SQL = {
 SPELL_RULES = frozenset({"CQ-4", "QG-6-visit", "QG-3", "CQ-5"})
 
 
-def items_sql(scope: Scope, rules: Iterable[str] | None = None) -> Sql:
-    """Every item of ``rules`` (default: all) for the scope, with its community, grid, name
-    and state at ``on`` (:data:`COLUMNS`). The registrations are worked out once for the rules
-    that read them, and each item once (its state reads its dates several times)."""
-    chosen = list(rules or RULE_SQL)
-    parts = [RULE_SQL[rule](scope) for rule in chosen]
-    union = " UNION ALL ".join(f"SELECT * FROM ({p.text}) r{i}" for i, p in enumerate(parts))
-    state = classify_sql(
-        due="items.due",
-        done_on="items.done_on",
+def _state_of(scope: Scope, table: str) -> Sql:
+    return classify_sql(
+        due=f"{table}.due",
+        done_on=f"{table}.done_on",
         on=scope.on,
         soon_until=scope.soon_until,
-        due_day_overdue="(CASE WHEN items.rule_id = 'CQ-5' THEN 1 ELSE 0 END)",
+        due_day_overdue=f"(CASE WHEN {table}.rule_id = 'CQ-5' THEN 1 ELSE 0 END)",
     )
+
+
+D = _t(DeadlineItem)
+
+
+def stored_sql(scope: Scope, rules: Sequence[str]) -> Sql:
+    """:func:`items_sql` read from the stored items of the scope (``Scope.stored``): the same
+    columns, the name joined on, the state classified at ``on``."""
+    assert scope.stored is not None
+    where, state = table_where(scope.stored), _state_of(scope, D)
+    chosen = ", ".join(f"'{rule}'" for rule in rules if rule in RULE_SQL)
+    return Sql(
+        f"SELECT {D}.rule_id, {D}.person_id, {D}.household_id, {D}.case_id, {D}.due, "
+        f"{D}.done_on, {D}.actionable, {D}.day, {D}.n, {D}.community_id, {D}.grid_id, "
+        f"COALESCE(sp.name, sh.number) AS name, {state.text} AS state "
+        f"FROM {D} LEFT JOIN {P} sp ON sp.id = {D}.person_id "
+        f"LEFT JOIN {H} sh ON sh.id = {D}.household_id AND {D}.person_id IS NULL "
+        f"WHERE {D}.rule_id IN ({chosen or 'NULL'}) AND {where.text}",
+        state.params + where.params,
+    )
+
+
+def items_sql(scope: Scope, rules: Iterable[str] | None = None) -> Sql:
+    """Every item of ``rules`` (default: all) for the scope, with its community, grid, name
+    and state at ``on`` (:data:`COLUMNS`): read from the store when the scope's day is stored
+    (:func:`stored_sql`), else worked out here. The registrations are worked out once for the
+    rules that read them, and each item once (its state reads its dates several times)."""
+    chosen = list(rules or RULE_SQL)
+    if scope.stored is not None:
+        return stored_sql(scope, chosen)
+    return rules_sql(scope, chosen)
+
+
+def rules_sql(scope: Scope, chosen: Sequence[str]) -> Sql:
+    """:func:`items_sql` worked out from the registry, the casework and the holiday calendar."""
+    parts = [RULE_SQL[rule](scope) for rule in chosen]
+    union = " UNION ALL ".join(f"SELECT * FROM ({p.text}) r{i}" for i, p in enumerate(parts))
+    state = _state_of(scope, "items")
     spells = scope.spells() if SPELL_RULES & set(chosen) else Sql("SELECT 1")
     return Sql(
         f"WITH spells AS MATERIALIZED ({spells.text}), items AS MATERIALIZED ({union}) "

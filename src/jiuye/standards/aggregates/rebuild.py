@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from jiuye.casework.models import SATISFIED_OUTCOMES, ServiceKind, ServiceRecord
 from jiuye.lib import bulkload
-from jiuye.lib.sql import Sql, sql_list
+from jiuye.lib.sql import Sql, lock_community, sql_list
 from jiuye.registry import definitions
 from jiuye.registry.models import DifficultyRecognition, Household, Person, StatusEvent
 from jiuye.standards.aggregates import state as st
@@ -37,7 +37,6 @@ from jiuye.standards.aggregates.tables import (
     SF,
     SF_COLUMNS,
     in_ids,
-    lock_community,
     truncate,
 )
 from jiuye.standards.aggregates.timeline import MEMBER_FIELDS

@@ -81,10 +81,3 @@ def truncate(*tables: str) -> None:
                 cursor.execute(f"TRUNCATE {qn(table)}")
             else:
                 cursor.execute(f"DELETE FROM {qn(table)}")
-
-
-def lock_community(community_id: int) -> None:
-    """Serialise writers of one community's timeline (PostgreSQL; SQLite has one writer)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x5354_0000_0000 + community_id])

@@ -21,6 +21,7 @@ from typing import Any
 from django.db import connection
 
 from jiuye.casework.models import ServiceRecord
+from jiuye.lib.sql import lock_community
 from jiuye.registry import definitions
 from jiuye.registry.models import DifficultyRecognition, Household, Person, StatusEvent
 from jiuye.standards.aggregates import state as st
@@ -38,7 +39,6 @@ from jiuye.standards.aggregates.tables import (
     HT_COLUMNS,
     SD,
     SF,
-    lock_community,
     sql_value,
     write_rows,
 )

@@ -4,35 +4,29 @@ the date (the quarter's last day is before it), for each person recognised diffi
 day of that quarter within the period (``definitions.recognition_overlaps_q``). A contact
 counts for the quarter it falls in, from the period's first day on.
 
-One aggregated query per ended quarter (at most four over a calendar year), counted for the
-person's community. The pairs behind it are casework's QG-6 quarterly-contact items that are
-overdue: the same definitions, so the two agree.
+Counted over casework's QG-6 quarterly-contact items (one statement of the rule, stored for
+today): those of ended quarters not done, per community, in one grouped query; the pairs behind
+it are the same items.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from jiuye.casework import deadlines
-from jiuye.casework.models import ServiceKind, ServiceRecord
-from jiuye.lib import workdays
+from jiuye.casework.models import ServiceKind
 from jiuye.lib.sql import Sql
-from jiuye.registry import definitions
-from jiuye.registry.models import DifficultyRecognition, Person
 from jiuye.standards.indicators.base import (
     BehindQuery,
     FactSheet,
     Indicator,
     Listing,
     Period,
-    communities_under,
 )
 from jiuye.standards.indicators.worklist import ItemRows
 from jiuye.units.models import Unit
@@ -40,29 +34,23 @@ from jiuye.units.models import Unit
 CONTACT_KINDS = (ServiceKind.CONTACT, ServiceKind.VISIT)
 
 
+# The pairs counted and listed: a quarter ended by the date (its last day, the item's due
+# date, is before it) without a contact or visit in it.
+MISSED = "due < %s AND done_on IS NULL"
+
+
 def contact_misses(*, period: Period, root: Unit | None) -> dict[int, int]:
-    """Per community: the (person, quarter) pairs without a contact, over the ended quarters."""
-    found: dict[int, int] = defaultdict(int)
-    for year, quarter in deadlines.quarters_between(period.start, period.end):
-        first, last = workdays.quarter_bounds(year, quarter)
-        if last >= period.end:
-            continue  # not ended by the date: a contact may still come
-        first = max(first, period.start)
-        difficult = DifficultyRecognition.objects.filter(
-            definitions.recognition_overlaps_q(first, last)
-        )
-        contacted = ServiceRecord.objects.filter(
-            person=OuterRef("pk"), kind__in=CONTACT_KINDS, on__gte=first, on__lte=last
-        )
-        persons = Person.objects.filter(pk__in=difficult.values("person_id")).exclude(
-            Exists(contacted)
-        )
-        if root is not None:
-            persons = persons.filter(community__in=communities_under(root))
-        rows = persons.order_by().values("community_id").annotate(n=Count("pk"))
-        for row in rows:
-            found[row["community_id"]] += row["n"]
-    return dict(found)
+    """Per community: the (person, quarter) pairs without a contact, over the ended quarters:
+    casework's QG-6 quarterly-contact items (stored for today, else worked out), one grouped
+    query."""
+    scope = deadlines.system_scope(root, period.end, period_start=period.start)
+    items = deadlines.queries.items_sql(scope, ["QG-6-contact"])
+    query = Sql(
+        f"SELECT community_id, COUNT(*) AS n FROM ({items.text}) items WHERE {MISSED} "
+        "GROUP BY community_id",
+        (*items.params, period.end),
+    )
+    return {row["community_id"]: int(row["n"]) for row in deadlines.queries.fetch(query)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,9 +59,7 @@ class ContactMisses(Indicator):
         return contact_misses(period=sheet.period, root=sheet.root)
 
     def behind(self, query: BehindQuery) -> Listing:
-        return ItemRows(
-            "QG-6-contact", query, Sql("due < %s AND done_on IS NULL", (query.period.end,))
-        )
+        return ItemRows("QG-6-contact", query, Sql(MISSED, (query.period.end,)))
 
 
 difficult_contact_misses = ContactMisses(

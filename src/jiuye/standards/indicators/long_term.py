@@ -8,8 +8,8 @@ rule casework's CQ-5 worklist follows too).
 - ``assisted_long_term`` (QG item 8): those who are assistance targets (援助对象): recognised
   difficult at the date, or with an assistance case opened by then.
 
-Only the persons registered at the date are read (one query), then their registrations' events
-(one more) are chained into registrations by the definition.
+They are casework's CQ-5 items in force and overdue at the date (a registration a year old by
+then: the same definition), stored for today; then the persons' hukou and assistance (one query).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
@@ -25,8 +25,9 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from jiuye.casework import deadlines
 from jiuye.casework.models import AssistanceCase
+from jiuye.lib.sql import Sql
 from jiuye.registry import definitions
-from jiuye.registry.models import DifficultyRecognition, Person, StatusEvent
+from jiuye.registry.models import DifficultyRecognition, Person
 from jiuye.standards.indicators import lists
 from jiuye.standards.indicators.base import (
     BehindQuery,
@@ -35,7 +36,6 @@ from jiuye.standards.indicators.base import (
     Listing,
     QueryRows,
     Row,
-    communities_under,
     count_by,
     person_url,
 )
@@ -53,18 +53,18 @@ class LongTerm:
 
 def long_term_unemployed(*, on: date, root: Unit | None) -> list[LongTerm]:
     """The persons (under ``root``) long-term unemployed at ``on``."""
-    registered = StatusEvent.objects.filter(definitions.in_force_q(on), definitions.registered_q())
-    if root is not None:
-        registered = registered.filter(person__community__in=communities_under(root))
-    events = StatusEvent.objects.filter(
-        definitions.registered_q(),
-        since__lte=on,
-        person__in=registered.values("person_id"),
-    ).values_list("person_id", "since", "until")
-    starts = {
-        s.person_id: s.start
-        for s in definitions.spells(events, on)
-        if definitions.is_long_term(s.start, on, s.end)
+    # Casework's CQ-5 items (one statement of the rule, stored for today): a registration in
+    # force at ``on`` (actionable) a year old by then (overdue on its due day) is long-term.
+    scope = deadlines.system_scope(root, on)
+    items = deadlines.queries.items_sql(scope, ["CQ-5"])
+    found = deadlines.queries.fetch(
+        Sql(
+            f"SELECT person_id, day FROM ({items.text}) items WHERE actionable = 1 AND state = %s",
+            (*items.params, str(deadlines.State.OVERDUE)),
+        )
+    )
+    starts: dict[int, date] = {
+        row["person_id"]: cast(date, deadlines.queries.as_date(row["day"])) for row in found
     }
     if not starts:
         return []

@@ -1251,12 +1251,21 @@ def bench_import(ctx: Any = None) -> Result:
 
 
 def _prepare() -> Accounts:
-    """The aggregates built (the pages read them; the seed bypasses them) and the accounts."""
+    """The aggregates built (the pages read them; the seed bypasses them), today's deadline
+    items stored (what the task worker does on a day's first read, done here so the timed
+    requests do not race it) and the accounts."""
+    from django.utils import timezone
+
+    from jiuye.casework.deadlines import store
+    from jiuye.casework.models import DeadlineStore
     from jiuye.standards.aggregates import aggregates_fresh
     from jiuye.standards.services import aggregates_rebuild
 
     if not aggregates_fresh():
         aggregates_rebuild(actor=None)
+    today = timezone.localdate()
+    if not DeadlineStore.objects.filter(as_of=today, ready=True).exists():
+        store.store_build(on=today)
     return ensure_accounts()
 
 

@@ -189,7 +189,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "jiuye.accounts.passwords.Argon2PasswordHasher",  # Argon2id, 19 MiB (see the class)
+    "django.contrib.auth.hashers.Argon2PasswordHasher",  # hashes made before: re-hashed at login
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -43,8 +43,22 @@ def test_passwords_are_hashed_with_argon2(tree):
 
     assert settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
     user = User.objects.create_user(username="hashed", password="Persona-pass-2026!")
-    assert user.password.startswith("argon2$argon2id$")
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
     assert user.check_password("Persona-pass-2026!")
+
+
+@pytest.mark.argon2
+def test_a_hash_made_with_djangos_parameters_verifies_and_is_upgraded(tree):
+    from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
+
+    old = make_password("Persona-pass-2026!", hasher=Argon2PasswordHasher())
+    assert "m=102400" in old
+    user = User.objects.create_user(username="old-hash")
+    user.password = old
+    user.save(update_fields=["password"])
+    assert user.check_password("Persona-pass-2026!")  # verifies, and re-hashes on the way
+    user.refresh_from_db()
+    assert "m=19456,t=2,p=1" in user.password
 
 
 def test_setting_a_password_restarts_the_clock(personas):

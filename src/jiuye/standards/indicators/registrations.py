@@ -8,15 +8,14 @@ every community under the root, counted for the person's community:
 - ``registered_unemployed_employment_rate`` (QG-3): persons registered unemployed on any day of
   the period, employed (in the labor force) at the date / those persons.
 
-The persons behind the first two are casework's QG-6 and QG-3 worklist items that are not met
-(their due days and states); the counts here and those items follow the same definitions.
+The first two are counted over casework's QG-6 visit and QG-3 items (one statement of each rule,
+stored for today), and the persons behind them are those items not met.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from django.db import connection
@@ -25,7 +24,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from jiuye.casework import deadlines
-from jiuye.casework.models import ServiceKind, ServiceRecord
 from jiuye.lib.sql import Sql
 from jiuye.registry import definitions
 from jiuye.registry.models import StatusEvent
@@ -43,25 +41,6 @@ from jiuye.standards.indicators.worklist import ItemRows
 from jiuye.standards.rules import Ratio
 from jiuye.units.models import Unit
 
-_RECORD = ServiceRecord._meta.db_table
-
-
-def _services_in_period(kind: str, period: Period) -> Sql:
-    """SQL: the services of ``kind`` of person ``p`` dated in the period (a FROM/WHERE tail)."""
-    on = connection.ops.quote_name("on")
-    return Sql(
-        f"FROM {_RECORD} s WHERE s.person_id = p.id AND s.kind = %s "
-        f"AND s.{on} >= %s AND s.{on} <= %s",
-        (kind, period.start, period.end),
-    )
-
-
-def registered_at(on: date) -> Sql:
-    """SQL: the ids of the status events in force on ``on`` that are registrations."""
-    return values_sql(
-        StatusEvent.objects.filter(definitions.in_force_q(on), definitions.registered_q()), "pk"
-    )
-
 
 def registrations_during(period: Period) -> QuerySet[StatusEvent]:
     """The registrations (registered-unemployed status events) in force on some day of the
@@ -73,34 +52,27 @@ def registrations_during(period: Period) -> QuerySet[StatusEvent]:
 
 def registered_now_counts(*, period: Period, root: Unit | None) -> dict[int, tuple[int, ...]]:
     """Per community: (registered at the date, of them visited in the period, in the labor
-    force, of those referred at least ``REFERRALS_NEEDED`` times in the period)."""
-    on = period.end
-    lf = definitions.labor_force_sql("p", "e.status", on)
-    visits = _services_in_period(ServiceKind.VISIT, period)
-    referrals = _services_in_period(ServiceKind.REFERRAL, period)
-    registered = registered_at(on)
-    units = in_communities("p.community_id", root)
-    sql = f"""
-    SELECT p.community_id, COUNT(*),
-           SUM(CASE WHEN EXISTS (SELECT 1 {visits.text}) THEN 1 ELSE 0 END),
-           SUM(CASE WHEN {lf.text} THEN 1 ELSE 0 END),
-           SUM(CASE WHEN {lf.text} AND (SELECT COUNT(*) {referrals.text}) >= %s
-                    THEN 1 ELSE 0 END)
-    FROM {lists.EVENT} e JOIN {lists.PERSON} p ON p.id = e.person_id
-    WHERE e.id IN ({registered.text}) AND {units.text}
-    GROUP BY p.community_id"""
-    params = [
-        *visits.params,
-        *lf.params,
-        *lf.params,
-        *referrals.params,
-        deadlines.REFERRALS_NEEDED,
-        *registered.params,
-        *units.params,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in cursor.fetchall()}
+    force, of those referred at least ``REFERRALS_NEEDED`` times in the period): casework's
+    QG-6 visit items (one per person registered at the date, done by a visit in the period) and
+    QG-3 items (those in the labor force, with their referrals so far), stored for today, in
+    one grouped query."""
+    scope = deadlines.system_scope(root, period.end, period_start=period.start)
+    items = deadlines.queries.items_sql(scope, ["QG-6-visit", "QG-3"])
+    visit, referral = "rule_id = 'QG-6-visit'", "rule_id = 'QG-3'"
+    query = Sql(
+        f"SELECT community_id, SUM(CASE WHEN {visit} THEN 1 ELSE 0 END) AS registered, "
+        f"SUM(CASE WHEN {visit} AND done_on IS NOT NULL THEN 1 ELSE 0 END) AS visited, "
+        f"SUM(CASE WHEN {referral} THEN 1 ELSE 0 END) AS labor_force, "
+        f"SUM(CASE WHEN {referral} AND COALESCE(n, 0) >= %s THEN 1 ELSE 0 END) AS referred "
+        f"FROM ({items.text}) items GROUP BY community_id",
+        (deadlines.REFERRALS_NEEDED, *items.params),
+    )
+    return {
+        row["community_id"]: tuple(
+            int(row[k] or 0) for k in ("registered", "visited", "labor_force", "referred")
+        )
+        for row in deadlines.queries.fetch(query)
+    }
 
 
 def registered_employed_counts(*, period: Period, root: Unit | None) -> dict[int, Ratio]:

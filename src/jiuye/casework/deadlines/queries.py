@@ -171,6 +171,9 @@ class Scope:
     # The same persons' and households' items as stored for ``on`` (``deadlines.store``), when
     # that day is stored and ready: read instead of working the rules out again.
     stored: QuerySet[DeadlineItem] | None = None
+    # The only days a registration can begin on, when the caller knows them (the store's
+    # refresh of a few households): CQ-4's table of due dates then holds just those.
+    start_days: frozenset[date] | None = None
 
     def person_where(self) -> Sql:
         return table_where(self.persons)
@@ -200,15 +203,19 @@ class Scope:
         Python rule (``dates.guidance_due``); a day whose due date needs a year the holiday
         calendar does not know has none (NULL), and is remembered for ``gaps``."""
         rows: list[tuple[date, date | None]] = []
-        day = self.period_start - GUIDANCE_LOOKBACK
-        while day <= self.on:
+        first = self.period_start - GUIDANCE_LOOKBACK
+        for day in self._days(first):
             try:
                 rows.append((day, guidance_due(day)))
             except workdays.WorkdayCalendarError as error:
                 rows.append((day, None))
                 self._undated[day] = error
-            day += timedelta(days=1)
         return _values(rows, "day, due")
+
+    def _days(self, first: date) -> list[date]:
+        if self.start_days is not None:
+            return sorted(d for d in self.start_days if first <= d <= self.on)
+        return [first + timedelta(days=n) for n in range((self.on - first).days + 1)]
 
     def note_undated(self, days: Iterable[tuple[date | None, int]], rule: str) -> None:
         """Record in ``gaps`` the items of ``rule`` left out for want of a holiday calendar."""

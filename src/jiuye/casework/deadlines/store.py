@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -38,7 +39,8 @@ from jiuye.casework.deadlines.dates import period_start_of, soon_horizon
 from jiuye.casework.deadlines.items import CalendarGaps
 from jiuye.casework.models import DeadlineItem, DeadlineStore
 from jiuye.lib.sql import Sql, lock_community
-from jiuye.registry.models import Household, Person
+from jiuye.registry import definitions
+from jiuye.registry.models import Household, Person, StatusEvent
 from jiuye.units.models import Level, Unit
 
 log = logging.getLogger(__name__)
@@ -177,9 +179,16 @@ def store_refresh(household_ids: Iterable[int | None]) -> None:
         lock_community(community_id)
     persons = Person.objects.filter(household_id__in=ids)
     households = Household.objects.filter(pk__in=ids)
+    # The days their registrations can begin on: CQ-4's due dates of those days only.
+    starts = frozenset(
+        StatusEvent.objects.filter(definitions.registered_q(), person__household_id__in=ids)
+        .values_list("since", flat=True)
+        .distinct()
+    )
     for on, period_start in days:
         DeadlineItem.objects.filter(as_of=on, home_id__in=ids).delete()
-        _insert(_scope(on, period_start, persons, households))
+        scope = replace(_scope(on, period_start, persons, households), start_days=starts)
+        _insert(scope)
 
 
 def _communities_of(household_ids: Sequence[int]) -> list[int]:

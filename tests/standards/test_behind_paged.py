@@ -22,7 +22,7 @@ from jiuye.registry.models import Person
 from jiuye.standards import behind as behind_module
 from jiuye.standards.behind import behind, listing
 from jiuye.standards.indicators import INDICATORS, Row, fact_sheet, period_of
-from jiuye.standards.indicators.base import ListRows, QueryRows
+from jiuye.standards.indicators.base import KnownCount, ListRows, QueryRows
 from jiuye.standards.rules import Ratio
 from jiuye.units.scope import SYSTEM
 from tests.api.conftest import bearer, token_for
@@ -172,7 +172,8 @@ def test_the_employment_list_is_whom_the_definitions_name(tree: dict[str, Any], 
             period=period_of(on),
             user=SYSTEM,  # type: ignore[arg-type]
         )
-        assert isinstance(rows, QueryRows)
+        # Paged in the database (its count maybe read from the aggregates).
+        assert isinstance(rows.listing if isinstance(rows, KnownCount) else rows, QueryRows)
         got = [(r.name, r.detail, r.url, r.community_id) for r in _all(rows)]
         assert got == [
             (
@@ -285,3 +286,47 @@ def test_the_api_pages_with_limit_and_offset(
 def test_every_list_pages_without_a_user_as_empty(tree: dict[str, Any], indicator: str) -> None:
     found = behind(indicator=indicator, unit=tree["a"], period=period_of(TODAY), user=None)
     assert (found.rows, found.total, found.num_pages) == ([], 0, 1)
+
+
+@pytest.mark.parametrize("seed", [4])
+def test_status_lists_counted_from_the_aggregates_hold_that_many(
+    tree: dict[str, Any], personas: dict[str, Any], seed: int
+) -> None:
+    """With the aggregates built, a status indicator's list is counted from them (no count of
+    the persons) for a reader who sees the whole unit: that count is the number of rows the
+    list pages through. A grid member sees part of a community: their list is counted."""
+    from jiuye.standards.aggregates import aggregates_fresh
+    from jiuye.standards.services import aggregates_rebuild
+
+    _history(random.Random(seed), tree)
+    aggregates_rebuild(actor=None)
+    assert aggregates_fresh()
+    status_lists = [
+        "employment_rate",
+        "difficult_employment_rate",
+        "pure_farming_families",
+        "registered_unemployment_rate",
+        "dibao_unemployed_share",
+    ]
+    readers = [(SYSTEM, tree["district"]), (personas["street"], tree["s1"])]
+    readers.append((personas["worker_a"], tree["a"]))
+    for on in CHECKS:
+        for reader, unit in readers:
+            for indicator in status_lists:
+                rows, _query = listing(
+                    indicator=indicator, unit=unit, period=period_of(on), user=reader
+                )
+                assert isinstance(rows, KnownCount), indicator
+                assert rows.count() == len(_all(rows)) == len(_all(rows.listing)), (
+                    indicator,
+                    unit.code,
+                    on,
+                )
+                assert rows.listing.count() == rows.count()
+        rows, _query = listing(
+            indicator="employment_rate",
+            unit=tree["a"],
+            period=period_of(on),
+            user=personas["grid_a1"],
+        )
+        assert not isinstance(rows, KnownCount)

@@ -65,6 +65,20 @@ def jurisdiction_paths(user: Any) -> list[str]:
     return [path for path, _level in jurisdiction_units(user)]
 
 
+def sees_all_of(user: Any, unit: Unit) -> bool:
+    """Whether ``user`` sees every person and household of ``unit`` (a member of it or of a
+    unit above it, other than a grid, with a data role): then a count of the unit's rows kept
+    elsewhere (the standards' aggregates) is the count of what they may see."""
+    if user is SYSTEM:
+        return True
+    if not getattr(user, "sees_personal_data", False):
+        return False
+    return any(
+        level != Level.GRID and unit.path.startswith(path)
+        for path, level in jurisdiction_units(user)
+    )
+
+
 def scope_to_jurisdiction(
     queryset: QuerySet[M], user: Any, *, personal: bool = True
 ) -> QuerySet[M]:

@@ -186,6 +186,24 @@ class QueryRows(Listing):
             yield self.to_rows(batch)
 
 
+class KnownCount(Listing):
+    """A listing whose count is known without counting its rows (the standards' aggregates
+    count what a status indicator lists): the rows are still ``listing``'s, a page at a time."""
+
+    def __init__(self, listing: Listing, total: int):
+        self.listing = listing
+        self.total = total
+
+    def count(self, cap: int | None = None) -> int:
+        return self.total if cap is None else min(self.total, cap + 1)
+
+    def rows(self, offset: int, limit: int) -> list[Row]:
+        return self.listing.rows(offset, limit)
+
+    def chunks(self, size: int = 500) -> Iterator[list[Row]]:
+        return self.listing.chunks(size)
+
+
 class ListRows(Listing, Generic[T]):
     """A listing of items held in memory: a short list (a few units or kinds, the zero
     families of a period), or the items another module computes as a list (casework's deadline

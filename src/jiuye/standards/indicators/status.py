@@ -37,6 +37,7 @@ from jiuye.standards.indicators.base import (
     BehindQuery,
     FactSheet,
     Indicator,
+    KnownCount,
     Listing,
     QueryRows,
     Row,
@@ -45,6 +46,7 @@ from jiuye.standards.indicators.base import (
 from jiuye.standards.models import VECTOR_FIELDS
 from jiuye.standards.rules import Fact, Ratio
 from jiuye.units.models import Unit
+from jiuye.units.scope import sees_all_of
 
 Vector = Mapping[str, int]
 _RECOGNITION = DifficultyRecognition._meta.db_table
@@ -160,12 +162,25 @@ class StatusIndicator(Indicator):
 
     fact: Callable[[Vector], Fact]
     lister: Lister | None = None
+    # How many the lister lists, from a community's vector: the list's count is then read from
+    # the aggregates (a few index probes) instead of counting a district's persons.
+    listed: Callable[[Vector], int] | None = None
 
     def compute(self, sheet: FactSheet) -> Mapping[int, Any]:
         return {pk: self.fact(vector) for pk, vector in status_vectors(sheet).items()}
 
     def behind(self, query: BehindQuery) -> Listing:
-        return self.lister(query) if self.lister is not None else NOTHING
+        if self.lister is None:
+            return NOTHING
+        listing = self.lister(query)
+        # Only when the reader sees every person of the unit (else the aggregates count more
+        # than they may see) and the aggregates are fresh (else they may count otherwise).
+        if self.listed is None or not sees_all_of(query.user, query.unit):
+            return listing
+        if not aggregates.aggregates_fresh():
+            return listing
+        vectors = aggregates.community_vectors(on=query.period.end, path=query.unit.path)
+        return KnownCount(listing, sum(self.listed(v) for v in vectors.values()))
 
 
 def _not_employed(qs: QuerySet[Person], q: BehindQuery) -> Listing:
@@ -270,6 +285,7 @@ employment_rate = StatusIndicator(
     definition=_("劳动力中实现就业的人数 / 劳动力人数（时点）"),
     fact=lambda v: Ratio(v.get("employed", 0), v.get("labor_force", 0)),
     lister=_employment,
+    listed=lambda v: v.get("labor_force", 0) - v.get("employed", 0),
 )
 
 difficult_employment_rate = StatusIndicator(
@@ -281,6 +297,7 @@ difficult_employment_rate = StatusIndicator(
     definition=_("劳动力中已认定就业困难人员的就业人数 / 劳动力中已认定就业困难人员（时点）"),
     fact=lambda v: Ratio(v.get("difficult_employed", 0), v.get("difficult", 0)),
     lister=_difficult_employment,
+    listed=lambda v: v.get("difficult", 0) - v.get("difficult_employed", 0),
 )
 
 pure_farming_families = StatusIndicator(
@@ -292,6 +309,7 @@ pure_farming_families = StatusIndicator(
     definition=_("时点的纯农就业家庭数"),
     fact=lambda v: v.get("pure_farming", 0),
     lister=_pure_farming,
+    listed=lambda v: v.get("pure_farming", 0),
 )
 
 registered_unemployment_rate = StatusIndicator(
@@ -310,6 +328,7 @@ registered_unemployment_rate = StatusIndicator(
         v.get("urban_registered", 0), v.get("urban_employed", 0) + v.get("urban_registered", 0)
     ),
     lister=_registered_rate,
+    listed=lambda v: v.get("urban_registered", 0),
 )
 
 dibao_unemployed_share = StatusIndicator(
@@ -326,6 +345,7 @@ dibao_unemployed_share = StatusIndicator(
     ),
     fact=lambda v: Ratio(v.get("dibao_not_employed", 0), v.get("dibao_base", 0)),
     lister=_dibao,
+    listed=lambda v: v.get("dibao_not_employed", 0),
 )
 
 INDICATORS = (

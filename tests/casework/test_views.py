@@ -89,6 +89,25 @@ def test_worklist_page_is_scoped(
     assert guidance_url in html["worker_a"]
 
 
+def test_street_summary_is_paged_most_overdue_first(
+    cases: dict[str, Any], personas: dict[str, Any], tree: dict[str, Any], monkeypatch: Any
+) -> None:
+    """A district's hundreds of communities come a page at a time, those with the most overdue
+    first; every community is on exactly one page."""
+    from jiuye.casework import views
+
+    monkeypatch.setattr(views, "SUMMARY_PAGE", 1)
+    street = client_for(personas["street"])
+    url = reverse("casework:worklist") + f"?date={ON.isoformat()}"
+    first, second = (street.get(url + f"&page={n}").content.decode() for n in (1, 2))
+    codes = {tree[u].code for u in ("a", "b")}
+    on_first = {c for c in codes if f'data-unit="{c}"' in first}
+    on_second = {c for c in codes if f'data-unit="{c}"' in second}
+    assert len(on_first) == len(on_second) == 1 and on_first | on_second == codes
+    assert on_first == {tree["a"].code}  # four overdue or due items against one
+    assert 'id="worklist-paging"' in first and "page=2" in first
+
+
 def test_worklist_unit_parameter_and_foreign_unit(
     cases: dict[str, Any], personas: dict[str, Any], tree: dict[str, Any]
 ) -> None:

@@ -192,6 +192,7 @@ def _rows(items: list[Item], *, writes: bool) -> list[dict[str, Any]]:
 
 
 WORKLIST_PAGE = 50  # items per page of a community's or grid's worklist
+SUMMARY_PAGE = 50  # communities per page of a street's or district's worklist
 RULE_PAGE = 100  # items per page of one rule's list
 
 
@@ -274,6 +275,11 @@ def worklist(request: HttpRequest) -> HttpResponse:
         summary = _summary(request, units, on)
         context.update(summary=summary, gaps=summary["gaps"])
         context["overdue"], context["due_soon"] = summary["overdue"], summary["due_soon"]
+        # A district has hundreds of communities: those that lag most come first, 50 a page.
+        paging = _paging(_page_number(request), len(summary["rows"]), SUMMARY_PAGE)
+        first = (paging["number"] - 1) * SUMMARY_PAGE
+        summary["rows"] = summary["rows"][first : first + SUMMARY_PAGE]
+        context["paging"], context["paging_base"] = paging, _paging_base(chosen, on)
     elif context["sees"] and units:
         # Items whose due date needs a year without a holiday calendar are left out and named
         # in ``gaps`` (shown as a banner with the fix); the rest of the worklist still shows.

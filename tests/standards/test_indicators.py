@@ -375,3 +375,62 @@ def test_behind_is_scoped_and_fails_closed(
             indicator=indicator, unit=tree["a"], period=period, user=personas["district"]
         )
         assert [r.name for r in found.rows] in ([p.name], [p.household.number]), indicator
+
+
+def test_ledger_completeness_values_and_list(
+    person: Callable[..., Any], tree: dict[str, Any], personas: dict[str, Any]
+) -> None:
+    """十清完整率 per community and rolled up (the district's query led by the unemployed, a
+    community's by its persons), and the incomplete records listed by community and name, a
+    page at a time, with what each misses."""
+    from jiuye.standards.behind import listing
+
+    complete = person("a", name="甲", skill_level="中级工")
+    services.person_change_status(
+        actor=None, person=complete, status="unemployed", since=D(2026, 1, 5), cause="合同到期"
+    )
+    casework.profile_update(
+        actor=None,
+        person=complete,
+        family_situation="三口之家",
+        training_need="电工",
+        destination="物业维修",
+        policies="未享受",
+        social_insurance="已参保",
+    )
+    no_profile = person(
+        "a", name="乙", skill_level="初级", statuses=((D(2026, 2, 1), "unemployed"),)
+    )
+    other = person("c", name="丙", statuses=((D(2026, 2, 1), "unemployed"),))
+    person("a", statuses=((D(2020, 1, 1), "unit"),))  # employed: not counted
+    person("b", statuses=((D(2026, 6, 1), "unemployed"),))  # unemployed after the date
+    for root in ("district", "s1", "a"):
+        sheet = indicators.fact_sheet(
+            root=tree[root], on=ON, indicators=["ledger_completeness"], source="direct"
+        )
+        facts = {key: sheet.facts_for(tree[key])["ledger_completeness"] for key in tree}
+        assert facts["a"] == Ratio(1, 2) and facts["b"] == Ratio(0, 0), root
+        if root == "district":
+            assert facts["c"] == Ratio(0, 1) and facts["district"] == Ratio(1, 3)
+    period = indicators.period_of(ON)
+    found, _query = listing(
+        indicator="ledger_completeness",
+        unit=tree["district"],
+        period=period,
+        user=personas["district"],
+    )
+    rows = found.rows(0, 10)
+    assert [r.name for r in rows] == [no_profile.name, other.name]  # community a, then c
+    assert rows[0].detail == "缺少：失业原因、家庭状况、培训要求、就业去向、政策享受、社会保险关系"
+    assert "技能水平" in rows[1].detail and "技能水平" not in rows[0].detail
+    assert rows[0].url.endswith(f"/{no_profile.pk}/#ten-clears")
+    assert (found.count(), found.count(cap=1)) == (2, 2)
+    assert [r.name for r in found.rows(1, 1)] == [other.name]
+    # The worker of community A sees A's only.
+    mine, _query = listing(
+        indicator="ledger_completeness",
+        unit=tree["district"],
+        period=period,
+        user=personas["worker_a"],
+    )
+    assert [r.name for r in mine.rows(0, 10)] == [no_profile.name] and mine.count() == 1

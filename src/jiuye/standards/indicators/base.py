@@ -37,6 +37,7 @@ from datetime import date
 from typing import Any, Generic, Literal, TypeVar
 
 from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import QuerySet
 from django.urls import reverse
 
@@ -202,6 +203,31 @@ class KnownCount(Listing):
 
     def chunks(self, size: int = 500) -> Iterator[list[Row]]:
         return self.listing.chunks(size)
+
+
+class SqlRows(Listing):
+    """A listing read from raw SQL (for a plan the ORM cannot state): ``select`` picks the
+    rows (tuples), ``order`` (an ``ORDER BY`` list that ends in a unique column) pages them;
+    the database counts and pages it, ``to_rows`` makes one page's tuples into rows."""
+
+    def __init__(self, select: Sql, order: str, to_rows: Callable[[list[Any]], list[Row]]):
+        self.select = select
+        self.order = order
+        self.to_rows = to_rows
+
+    def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+
+    def count(self, cap: int | None = None) -> int:
+        limit = "" if cap is None else f" LIMIT {int(cap) + 1}"
+        sql = f"SELECT COUNT(*) FROM ({self.select.text}{limit}) listed"
+        return int(self._fetch(sql, self.select.params)[0][0])
+
+    def rows(self, offset: int, limit: int) -> list[Row]:
+        sql = f"{self.select.text} ORDER BY {self.order} LIMIT %s OFFSET %s"
+        return self.to_rows(self._fetch(sql, (*self.select.params, limit, offset)))
 
 
 class ListRows(Listing, Generic[T]):

@@ -5,8 +5,7 @@ needs), counted for the person's community."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,47 +21,53 @@ from jiuye.standards.indicators.base import (
     FactSheet,
     Indicator,
     Listing,
-    ListRows,
     Row,
+    SqlRows,
     communities_under,
     person_url,
 )
 from jiuye.standards.rules import Ratio
+from jiuye.units.models import Level, Unit
+
+
+def _large(unit: Unit) -> bool:
+    """A district or more: its unemployed drive the queries, not its persons
+    (``tenclears.unemployed_sql``)."""
+    return unit.level in (Level.DISTRICT, Level.CITY)
 
 
 @dataclass(frozen=True, kw_only=True)
 class LedgerCompleteness(Indicator):
     def compute(self, sheet: FactSheet) -> Mapping[int, Any]:
+        """One grouped query: per community, the complete records and the unemployed."""
         persons = Person.objects.filter(community__in=communities_under(sheet.root))
-        counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        for record in tenclears.completeness(persons, sheet.on).records:
-            c = counts[record.community_id]
-            c[0] += int(record.complete)
-            c[1] += 1
+        counts = tenclears.community_counts(sheet.on, persons, events_first=_large(sheet.root))
         return {pk: Ratio(n, d) for pk, (n, d) in counts.items()}
 
     def behind(self, query: BehindQuery) -> Listing:
-        """The incomplete records: casework's ten clears judge them (in Python, the one
-        statement of which fields a record needs), over the unemployed at the date only, as
-        the value is computed; made into rows a page at a time."""
+        """The persons unemployed at the date whose record misses a field, by community and
+        name: picked, counted and paged in the database by the SQL form of casework's ten
+        clears; the missing fields are read for the page's persons only."""
+        on = query.period.end
+        incomplete = tenclears.incomplete_sql(
+            on, lists.persons(query.unit, query.user), events_first=_large(query.unit)
+        )
 
-        def incomplete() -> list[tenclears.Record]:
-            persons = lists.persons(query.unit, query.user)
-            return tenclears.completeness(persons, query.period.end).incomplete
-
-        def to_rows(page: Sequence[tenclears.Record]) -> list[Row]:
+        def to_rows(page: list[tuple[int, str, int]]) -> list[Row]:
+            missing = tenclears.missing_of([pk for pk, _name, _community in page], on)
             return [
                 Row(
                     "person",
-                    r.name,
-                    _("缺少：%(fields)s") % {"fields": join_list(r.missing_labels)},
-                    person_url(r.person_id) + "#ten-clears",
-                    r.community_id,
+                    name,
+                    _("缺少：%(fields)s")
+                    % {"fields": join_list(tenclears.labels(missing.get(pk, ())))},
+                    person_url(pk) + "#ten-clears",
+                    community,
                 )
-                for r in page
+                for pk, name, community in page
             ]
 
-        return ListRows(incomplete, to_rows)
+        return SqlRows(incomplete, "p.community_id, p.name, p.id", to_rows)
 
 
 ledger_completeness = LedgerCompleteness(

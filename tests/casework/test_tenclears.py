@@ -249,3 +249,26 @@ def test_sets_agree(person: Callable[..., Any], tree: dict[str, Any], events_fir
     assert found == {(r.person_id, r.name, r.community_id) for r in python.incomplete}
     # A set that cannot match (the scope's none()) has nothing.
     assert tenclears.community_counts(ON, Person.objects.none(), events_first=events_first) == {}
+
+
+def test_unit_page_counts_and_pages_what_the_python_form_finds(
+    person: Callable[..., Any], tree: dict[str, Any]
+) -> None:
+    """The ten-clears page of a unit: its counts and its incomplete records, a page at a time
+    by community and name, are those of the Python form; a page past the end is the last."""
+    for i, (spec, _missing) in enumerate(AGREE.values()):
+        _build(person, spec, unit="a1" if i % 2 else "b")
+    python = tenclears.unit_completeness(tree["district"], ON, user=SYSTEM)
+    expected = sorted(python.incomplete, key=lambda r: (r.community_id, r.name, r.person_id))
+    assert len(expected) > 3
+    pages = [
+        tenclears.unit_page(tree["district"], ON, user=SYSTEM, page=n, size=3)
+        for n in range(1, -(-len(expected) // 3) + 1)
+    ]
+    assert all(
+        (p.numerator, p.denominator) == (python.numerator, python.denominator) for p in pages
+    )
+    assert [r for p in pages for r in p.records] == expected
+    past = tenclears.unit_page(tree["district"], ON, user=SYSTEM, page=99, size=3)
+    assert past.records == pages[-1].records
+    assert tenclears.unit_page(tree["district"], ON, user=None).denominator == 0

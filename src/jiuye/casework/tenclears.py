@@ -43,7 +43,7 @@ from jiuye.lib.sql import Sql
 from jiuye.registry import definitions
 from jiuye.registry.models import Person, StatusEvent
 from jiuye.registry.selectors import Reader, persons_of
-from jiuye.units.models import Unit
+from jiuye.units.models import Level, Unit
 
 FIELDS: dict[str, Any] = {
     "duration": _("失业时间"),
@@ -131,7 +131,7 @@ def complete_sql(on: date) -> Sql:
 
 
 # The person's columns the SQL forms read (``p``).
-PERSON_COLUMNS = ("id", "name", "community_id", "willing", "skill_level")
+PERSON_COLUMNS = ("id", "name", "community_id", "grid_id", "willing", "skill_level")
 
 
 def _persons_sql(persons: QuerySet[Person], *, of_event: bool = False) -> Sql:
@@ -341,6 +341,48 @@ def completeness(persons: QuerySet[Person], on: date) -> Completeness:
         )
     complete = sum(1 for r in records if r.complete)
     return Completeness(complete, len(records), records)
+
+
+# Units above a street: their unemployed drive the queries, not their persons (unemployed_sql).
+LARGE_LEVELS = (Level.DISTRICT, Level.CITY)
+
+
+def unit_page(
+    unit: Unit, on: date, *, user: Reader | None, page: int = 1, size: int = 50
+) -> Completeness:
+    """A unit's completeness at ``on`` over the persons ``user`` may see (one grouped query)
+    with one page of its incomplete records (``records``: ``size`` of them from page ``page``,
+    by community and name), counted and paged in the database: what the ten-clears page shows
+    of a district without reading every record."""
+    persons = persons_of(unit, user=user)
+    large = unit.level in LARGE_LEVELS
+    counts = community_counts(on, persons, events_first=large)
+    complete = sum(n for n, _d in counts.values())
+    total = sum(d for _n, d in counts.values())
+    page = max(1, min(page, -(-(total - complete) // size)))  # past the end: the last page
+    picked = incomplete_sql(on, persons, events_first=large)
+    query = (
+        f"SELECT i.id, i.name, i.community_id, p.grid_id, e.since FROM ({picked.text}) i "
+        f"JOIN {_PERSON} p ON p.id = i.id JOIN {_EVENT} e ON e.person_id = i.id "
+        f"AND {definitions.in_force_sql('e', on).text} AND e.status = %s "
+        "ORDER BY i.community_id, i.name, i.id LIMIT %s OFFSET %s"
+    )
+    in_force = definitions.in_force_sql("e", on)
+    params = (*picked.params, *in_force.params, definitions.UNEMPLOYED, size, (page - 1) * size)
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    missing = missing_of([row[0] for row in rows], on)
+    records = [
+        Record(pk, name, community, grid, _as_date(since), missing.get(pk, []))
+        for pk, name, community, grid, since in rows
+    ]
+    return Completeness(complete, total, records)
+
+
+def _as_date(value: Any) -> date:
+    """A date column as read back (SQLite gives text)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def unit_completeness(unit: Unit, on: date, *, user: Reader | None) -> Completeness:

@@ -193,6 +193,7 @@ def _rows(items: list[Item], *, writes: bool) -> list[dict[str, Any]]:
 
 WORKLIST_PAGE = 50  # items per page of a community's or grid's worklist
 SUMMARY_PAGE = 50  # communities per page of a street's or district's worklist
+TEN_PAGE = 50  # incomplete ten-clears records per page
 RULE_PAGE = 100  # items per page of one rule's list
 
 
@@ -659,15 +660,17 @@ def ten_clears(request: HttpRequest) -> HttpResponse:
     on = params.get("date", today)
     _date_errors(request, params)
     units, chosen = _units(request)
-    results = [
-        (unit, tenclears.unit_completeness(unit, on, user=_user(request)))
-        for unit in deadlines.outermost_units(units)
-    ]
-    # The page lists the first 500 incomplete records of each unit.
+    number = _page_number(request)
+    results = []
+    for unit in deadlines.outermost_units(units):
+        # Counted and paged in the database: a district's records are never all read.
+        result = tenclears.unit_page(unit, on, user=_user(request), page=number, size=TEN_PAGE)
+        incomplete = result.denominator - result.numerator
+        results.append((unit, result, _paging(number, incomplete, TEN_PAGE)))
     _shown(
         request,
         "ten_clears",
-        persons=[r.person_id for _u, result in results for r in result.incomplete[:500]],
+        persons=[r.person_id for _u, result, _p in results for r in result.records],
     )
     return render(
         request,
@@ -677,6 +680,7 @@ def ten_clears(request: HttpRequest) -> HttpResponse:
             "on": on,
             "chosen": chosen,
             "fields": tenclears.FIELDS,
+            "paging_base": _paging_base(chosen, on),
         },
     )
 

@@ -27,13 +27,13 @@ from jiuye.standards.indicators.base import (
     person_url,
 )
 from jiuye.standards.rules import Ratio
-from jiuye.units.models import Level, Unit
+from jiuye.units.models import Unit
 
 
 def _large(unit: Unit) -> bool:
     """A district or more: its unemployed drive the queries, not its persons
     (``tenclears.unemployed_sql``)."""
-    return unit.level in (Level.DISTRICT, Level.CITY)
+    return unit.level in tenclears.LARGE_LEVELS
 
 
 @dataclass(frozen=True, kw_only=True)

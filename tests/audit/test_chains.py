@@ -209,3 +209,20 @@ def test_writers_of_two_communities_do_not_share_a_lock(db: Any) -> None:
             entry = audit_record(actor=None, action="meanwhile.b", unit=B)
         assert entry.chain == B.path
     assert verify_chain() == []
+
+
+def test_a_users_entries_without_a_unit_have_the_users_chain(db: Any) -> None:
+    """A list page's record of whom it showed has no unit: it goes to its reader's chain, so
+    that readers never wait on the global chain's lock; the log still verifies, and an
+    entry without a user (a system job) stays in the global chain."""
+    from jiuye.audit.services import audit_read
+
+    readers = [SimpleNamespace(pk=pk, username=f"reader{pk}") for pk in (7, 8)]
+    for _round in range(2):
+        for reader in readers:
+            (entry,) = audit_read(actor=reader, what="persons", persons=[1, 2])
+            assert entry.chain == f"user:{reader.pk}"
+    assert audit_record(actor=None, action="system.job").chain is None
+    assert verify_chain() == []
+    opened = AuditEntry.objects.filter(action=OPEN_CHAIN, unit_path__startswith="user:")
+    assert sorted(opened.values_list("unit_path", flat=True)) == ["user:7", "user:8"]

@@ -6,7 +6,9 @@ with the audit key; appending to a chain takes that chain's lock (PostgreSQL: a 
 advisory lock, held to the commit, so a chain's order is its commit order). The chains:
 
 - the global chain (``chain`` NULL): every entry written before chains existed, entries without
-  a unit (logins, system jobs), and the log's own entries below;
+  a unit or a user (system jobs), and the log's own entries below;
+- one chain per user for their entries without a unit (a list page's record of whom it
+  showed, a login: ``user:<id>``), so that reading pages never waits on a lock all users share;
 - one chain per unit path: a transaction's entries all go to the chain of the unit of the
   first entry it writes (PostgreSQL; on SQLite, which has one writer at a time, each call's
   entries go to the chain of its first entry's unit). So a transaction holds at most one chain
@@ -215,7 +217,11 @@ class _Path:
 
 
 def _draft_chain(draft: AuditDraft) -> str | None:
-    return getattr(draft.unit, "path", "") or None
+    """The chain of an entry: its unit's; without a unit, its user's; else the global one."""
+    path = getattr(draft.unit, "path", "") or None
+    if path is None and getattr(draft.actor, "pk", None) is not None:
+        return f"user:{draft.actor.pk}"
+    return path
 
 
 @transaction.atomic

@@ -219,8 +219,9 @@ class _Path:
 def _draft_chain(draft: AuditDraft) -> str | None:
     """The chain of an entry: its unit's; without a unit, its user's; else the global one."""
     path = getattr(draft.unit, "path", "") or None
-    if path is None and getattr(draft.actor, "pk", None) is not None:
-        return f"user:{draft.actor.pk}"
+    user = getattr(draft.actor, "pk", None)
+    if path is None and user is not None:
+        return f"user:{user}"
     return path
 
 

@@ -104,7 +104,11 @@ class ServiceRecord(models.Model):
         ordering = ["-on", "-id"]
         verbose_name = _("服务记录")
         verbose_name_plural = _("服务记录")
-        indexes = [models.Index(fields=["person", "kind", "on"], name="service_person_kind_on")]
+        indexes = [
+            models.Index(fields=["person", "kind", "on"], name="service_person_kind_on"),
+            # A kind's records of a period (the assistance services' presence per community).
+            models.Index(fields=["kind", "on"], include=["person"], name="service_kind_on"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="training")

@@ -84,13 +84,15 @@ def communities_under(root: Unit | None) -> QuerySet[Unit]:
     return qs
 
 
-def values_sql(queryset: QuerySet[Any], field: str) -> Sql:
-    """``SELECT field`` over a queryset, to use as ``IN (...)`` (no rows when it cannot
-    match)."""
+def values_sql(queryset: QuerySet[Any], *fields: str) -> Sql:
+    """``SELECT field, …`` over a queryset, to use as ``IN (...)`` (one field) or as a derived
+    table (no rows when it cannot match)."""
     try:
-        sql, params = queryset.order_by().values(field).query.sql_with_params()
+        sql, params = queryset.order_by().values(*fields).query.sql_with_params()
     except EmptyResultSet:
-        return Sql("SELECT -1 WHERE 1 = 0")
+        if len(fields) == 1:
+            return Sql("SELECT -1 WHERE 1 = 0")
+        return Sql(f"SELECT {', '.join(f'NULL AS {f}' for f in fields)} WHERE 1 = 0")
     return Sql(sql, tuple(params))
 
 

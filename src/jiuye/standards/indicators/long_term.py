@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
@@ -41,6 +40,9 @@ from jiuye.standards.indicators.base import (
 )
 from jiuye.units.models import Unit
 
+_CASE = AssistanceCase._meta.db_table
+_RECOGNITION = DifficultyRecognition._meta.db_table
+
 
 @dataclass(frozen=True, slots=True)
 class LongTerm:
@@ -57,29 +59,35 @@ def long_term_unemployed(*, on: date, root: Unit | None) -> list[LongTerm]:
     # force at ``on`` (actionable) a year old by then (overdue on its due day) is long-term.
     scope = deadlines.system_scope(root, on)
     items = deadlines.queries.items_sql(scope, ["CQ-5"])
+    # With each person's hukou and whether they are an assistance target, in the same query:
+    # an index probe each (LIMIT 1 keeps PostgreSQL from hashing every case and recognition).
+    recognised = definitions.recognition_in_force_sql("d", on)
     found = deadlines.queries.fetch(
         Sql(
-            f"SELECT person_id, day FROM ({items.text}) items WHERE actionable = 1 AND state = %s",
-            (*items.params, str(deadlines.State.OVERDUE)),
+            "SELECT i.person_id, i.day, p.community_id, p.hukou_type, "
+            f"CASE WHEN (SELECT 1 FROM {_CASE} a WHERE a.person_id = p.id AND a.opened_on <= %s "
+            "LIMIT 1) IS NOT NULL "
+            f"OR (SELECT 1 FROM {_RECOGNITION} d WHERE d.person_id = p.id AND {recognised.text} "
+            "LIMIT 1) IS NOT NULL THEN 1 ELSE 0 END AS assisted "
+            f"FROM ({items.text}) i JOIN {lists.PERSON} p ON p.id = i.person_id "
+            "WHERE i.actionable = 1 AND i.state = %s",
+            (
+                on,
+                *recognised.params,
+                *items.params,
+                str(deadlines.State.OVERDUE),
+            ),
         )
     )
-    starts: dict[int, date] = {
-        row["person_id"]: cast(date, deadlines.queries.as_date(row["day"])) for row in found
-    }
-    if not starts:
-        return []
-    assistance = AssistanceCase.objects.filter(person=OuterRef("pk"), opened_on__lte=on)
-    difficult = DifficultyRecognition.objects.filter(
-        definitions.recognition_in_force_q(on), person=OuterRef("pk")
-    )
-    rows = (
-        Person.objects.filter(pk__in=[*starts])
-        .annotate(assisted=Exists(assistance) | Exists(difficult))
-        .values_list("pk", "community_id", "hukou_type", "assisted")
-    )
     return [
-        LongTerm(pk, community, starts[pk], definitions.is_urban(hukou), bool(assisted))
-        for pk, community, hukou, assisted in rows
+        LongTerm(
+            row["person_id"],
+            row["community_id"],
+            cast(date, deadlines.queries.as_date(row["day"])),
+            definitions.is_urban(row["hukou_type"]),
+            bool(row["assisted"]),
+        )
+        for row in found
     ]
 
 

@@ -77,20 +77,47 @@ def registered_now_counts(*, period: Period, root: Unit | None) -> dict[int, tup
 
 def registered_employed_counts(*, period: Period, root: Unit | None) -> dict[int, Ratio]:
     """Per community: persons registered on some day of the period, employed in the labor force
-    at the date / those persons."""
+    at the date / those persons.
+
+    Their registrations are read once (an index of the unemployed events), with the one in
+    force at the date when there is one: that is their status then (registered unemployed).
+    Only those whose registration ended in the period have their status at the date looked up
+    (the event in force then, one index probe each)."""
     on = period.end
-    employed = definitions.labor_force_sql("p", "e.status", on) & definitions.employed_sql(
-        "e.status"
+    employed = definitions.labor_force_sql("x", "x.status", on) & definitions.employed_sql(
+        "x.status"
     )
+    registrations = values_sql(
+        registrations_during(period), "person_id", "status", "since", "until"
+    )
+    now = definitions.in_force_sql("r", on)
     in_force = definitions.in_force_sql("e", on)
-    registered = values_sql(registrations_during(period), "person_id")
     units = in_communities("p.community_id", root)
+    # Keeps PostgreSQL from copying the status lookup into each use of ``x.status``.
+    keep = "OFFSET 0" if connection.vendor == "postgresql" else ""
     sql = f"""
-    SELECT p.community_id, SUM(CASE WHEN {employed.text} THEN 1 ELSE 0 END), COUNT(*)
-    FROM {lists.PERSON} p LEFT JOIN {lists.EVENT} e ON e.person_id = p.id AND {in_force.text}
-    WHERE p.id IN ({registered.text}) AND {units.text}
-    GROUP BY p.community_id"""
-    params = [*employed.params, *in_force.params, *registered.params, *units.params]
+    SELECT x.community_id, SUM(CASE WHEN {employed.text} THEN 1 ELSE 0 END), COUNT(*)
+    FROM (
+        SELECT p.community_id, p.work_from, p.retire_on, p.able, p.willing,
+               COALESCE(r.status, (
+                   SELECT e.status FROM {lists.EVENT} e
+                   WHERE e.person_id = p.id AND {in_force.text} LIMIT 1
+               )) AS status
+        FROM (
+            SELECT r.person_id, MAX(CASE WHEN {now.text} THEN r.status END) AS status
+            FROM ({registrations.text}) r GROUP BY r.person_id
+        ) r
+        JOIN {lists.PERSON} p ON p.id = r.person_id
+        WHERE {units.text} {keep}
+    ) x
+    GROUP BY x.community_id"""
+    params = [
+        *employed.params,
+        *in_force.params,
+        *now.params,
+        *registrations.params,
+        *units.params,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0]: Ratio(int(row[1] or 0), int(row[2])) for row in cursor.fetchall()}

@@ -236,6 +236,31 @@ def test_orm_forms_agree(tree, seed):
                 assert p.pk in candidates
 
 
+def test_in_force_python_and_orm_forms_agree(tree):
+    """An event's Python form of "in force" is the ORM's and SQL's: chained histories, and an
+    event closed with nothing after it (unknown again from its end)."""
+    persons = _build(tree, 6)
+    closed = next(p for p in persons if p.status_events.exists())
+    last = closed.status_events.order_by("since").last()
+    end = last.since + timedelta(days=90)
+    StatusEvent.objects.filter(pk=last.pk).update(until=end)
+    days = [*_probe_days(persons), end - timedelta(days=1), end]
+    events = list(StatusEvent.objects.values_list("pk", "since", "until"))
+    for on in days:
+        orm = set(StatusEvent.objects.filter(d.in_force_q(on)).values_list("pk", flat=True))
+        in_force = d.in_force_sql("e", on)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT e.id FROM {StatusEvent._meta.db_table} e WHERE {in_force.text}",
+                in_force.params,
+            )
+            sql = {row[0] for row in cursor.fetchall()}
+        python = {pk for pk, since, until in events if d.in_force(since=since, until=until, on=on)}
+        assert python == orm == sql, on
+    assert d.in_force(since=last.since, until=end, on=end - timedelta(days=1))
+    assert not d.in_force(since=last.since, until=end, on=end)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("labor_force", "employed", "farming", "zero", "pure"),

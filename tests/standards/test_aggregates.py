@@ -12,6 +12,8 @@ changed, service records created and deleted); after each batch:
 - the survey facts equal their definition computed in Python, and the satisfaction counts read
   from them equal the direct query and a day-by-day reading of DOMAIN's rule (HD-C3: surveys
   of persons unemployed on some day of the period up to the survey) over random periods;
+- every community's "status not recorded" count (DOMAIN §3 data quality) equals the worklist's
+  query (``registry.classification.persons_without_status``) at every such day;
 - a rebuild from scratch answers the same.
 
 The histories include persons with no status at all and statuses starting after the 16th
@@ -29,12 +31,16 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
+from django.utils import timezone
 
 from jiuye.audit.services import audit_record
 from jiuye.casework import services as casework
 from jiuye.casework.models import SATISFIED_OUTCOMES, ServiceRecord
 from jiuye.registry import definitions, services
+from jiuye.registry.classification import persons_without_status
 from jiuye.registry.models import Household, Person, StatusEvent
+from jiuye.registry.signals import statuses_changed
 from jiuye.standards import aggregates
 from jiuye.standards.aggregates import readers, records, timeline, upkeep
 from jiuye.standards.indicators import fact_sheet, period_of
@@ -105,6 +111,25 @@ def assert_communities_equal_direct(days: list[date], root: Unit | None = None) 
         for community_id in communities:
             got, expected = stored.get(community_id, ZEROS), direct.get(community_id, ZEROS)
             assert got == expected, (day, community_id)
+
+
+def assert_status_not_recorded_equals_registry(days: list[date]) -> None:
+    """Each community's "status not recorded" count at each day is the number of persons the
+    worklist's query finds there (of working age, no status event in force)."""
+    for day in days:
+        stored = {
+            community_id: vector["status_not_recorded"]
+            for community_id, vector in readers.community_vectors(on=day).items()
+            if vector["status_not_recorded"]
+        }
+        expected = dict(
+            persons_without_status(on=day, persons=Person.objects.all())
+            .order_by()
+            .values("community_id")
+            .annotate(n=Count("pk"))
+            .values_list("community_id", "n")
+        )
+        assert stored == expected, day
 
 
 def assert_service_days_equal_records() -> None:
@@ -192,6 +217,7 @@ def assert_consistent(tree: dict[str, Any], rng: random.Random | None = None) ->
     assert_households_equal_python()
     by_days = _days()
     assert_communities_equal_direct(by_days, tree["district"])
+    assert_status_not_recorded_equals_registry(by_days)
     for day in by_days:
         stored = readers.community_vectors(on=day)
         sums = _household_sums(day)
@@ -200,6 +226,75 @@ def assert_consistent(tree: dict[str, Any], rng: random.Random | None = None) ->
     assert_service_days_equal_records()
     assert_survey_facts_equal_python()
     assert_satisfaction_consistent(rng or random.Random(0))
+
+
+Check = tuple[int, date, int]  # (household, day, its "status not recorded" count that day)
+_NOT_RECORDED = VECTOR_FIELDS.index("status_not_recorded")
+
+
+def status_not_recorded_edges(person: Any) -> list[Check]:
+    """Persons whose "status not recorded" turns on or off on the edges of its definition
+    (working age, no status in force), each in a household of their own; the expected count of
+    each household on the days around each edge."""
+    checks: list[Check] = []
+    day_before = timedelta(days=1)
+
+    def expect(p: Person, *pairs: tuple[date, int]) -> None:
+        checks.extend((p.household_id, day, value) for day, value in pairs)
+
+    # No event at all: from the 16th birthday up to the day before the retirement day.
+    nobody = person("a", birth=D(1966, 3, 1))
+    expect(
+        nobody,
+        (nobody.work_from - day_before, 0),
+        (nobody.work_from, 1),
+        (nobody.retire_on - day_before, 1),
+        (nobody.retire_on, 0),
+    )
+    # Not able to work: not in the labor force, but still of working age without a status.
+    unable = person("b", birth=D(1990, 5, 5), able=False)
+    expect(unable, (unable.work_from - day_before, 0), (unable.work_from, 1), (D(2026, 1, 1), 1))
+    # A child: from their 16th birthday, years ahead.
+    child = person("c", birth=D(2015, 7, 1))
+    expect(child, (D(2026, 1, 1), 0), (child.work_from - day_before, 0), (child.work_from, 1))
+    # A first status after the 16th birthday: not recorded until it.
+    late = person("a", birth=D(1995, 6, 30), statuses=((D(2015, 1, 1), "unit"),))
+    expect(
+        late,
+        (late.work_from - day_before, 0),
+        (late.work_from, 1),
+        (D(2014, 12, 31), 1),
+        (D(2015, 1, 1), 0),
+    )
+    # A status dated after today: not recorded until that day.
+    today = timezone.localdate()
+    ahead = today + timedelta(days=200)
+    future = person("b", birth=D(1988, 1, 1), statuses=((ahead, "unemployed"),))
+    expect(future, (today, 1), (ahead - day_before, 1), (ahead, 0))
+    # An event closed with nothing after it (a loader that writes ``until`` itself, then says
+    # which household it changed): unknown again from its end.
+    closed = person("c", birth=D(1985, 1, 1), statuses=((D(2005, 1, 1), "unit"),))
+    StatusEvent.objects.filter(person=closed).update(until=D(2020, 6, 1))
+    statuses_changed.send(Person, household_ids={closed.household_id}, on=None, actor=None)
+    expect(
+        closed,
+        (D(2004, 12, 31), 1),
+        (D(2005, 1, 1), 0),
+        (D(2020, 5, 31), 0),
+        (D(2020, 6, 1), 1),
+    )
+    # The only event deleted: not recorded again, throughout.
+    gone = person("a", birth=D(1980, 1, 1), statuses=((D(2000, 1, 1), "out"),))
+    services.status_event_delete(actor=None, event=gone.status_events.get())
+    expect(gone, (D(1999, 12, 31), 1), (D(2000, 1, 1), 1), (D(2026, 1, 1), 1))
+    return checks
+
+
+def assert_status_not_recorded_edges(checks: list[Check]) -> None:
+    stored = upkeep.stored_households(sorted({hid for hid, _day, _value in checks}))
+    for hid, day, value in checks:
+        rows = stored[hid].rows if hid in stored else []
+        assert timeline.vector_at(rows, day)[_NOT_RECORDED] == value, (hid, day)
 
 
 def _random_date(rng: random.Random) -> date:
@@ -364,6 +459,16 @@ class World:
             return
         fns, weights = zip(*ops, strict=True)
         self.rng.choices(fns, weights)[0]()
+
+
+def test_status_not_recorded_edges_kept_by_the_upkeep(tree: dict[str, Any], person: Any) -> None:
+    """Each write keeps the "status not recorded" counts: a 16th birthday, a retirement day, a
+    person with no events or not able, a first status after 16 or after today, an event closed
+    with nothing after it, the only event deleted."""
+    checks = status_not_recorded_edges(person)
+    assert aggregates.aggregates_fresh()
+    assert_status_not_recorded_edges(checks)
+    assert_consistent(tree)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -31,7 +31,10 @@ from tests.standards.test_aggregates import (
     assert_communities_equal_direct,
     assert_households_equal_python,
     assert_service_days_equal_records,
+    assert_status_not_recorded_edges,
+    assert_status_not_recorded_equals_registry,
     assert_survey_facts_equal_python,
+    status_not_recorded_edges,
 )
 
 D = date
@@ -53,6 +56,7 @@ def test_rebuild_of_a_seeded_city_equals_python(city: None) -> None:
     assert HouseholdTimeline.objects.count() > Household.objects.count()
     assert_households_equal_python()
     assert_communities_equal_direct(DAYS)
+    assert_status_not_recorded_equals_registry(DAYS)
     assert_service_days_equal_records()
     assert_survey_facts_equal_python()
 
@@ -111,6 +115,22 @@ def test_rebuild_edge_cases(tree: dict[str, Any], person: Callable[..., Any]) ->
     assert father.retire_on not in [day for day, _ in rows]
 
 
+def test_rebuild_status_not_recorded_edges(
+    tree: dict[str, Any], person: Callable[..., Any]
+) -> None:
+    """The rebuild alone (the upkeep idle: not built) counts "status not recorded" on its
+    edges as the Python timeline, the direct query and the worklist's query do."""
+    aggregates.aggregates_invalidate()
+    checks = status_not_recorded_edges(person)
+    assert not HouseholdTimeline.objects.exists()
+    aggregates.aggregates_rebuild()
+    assert_status_not_recorded_edges(checks)
+    assert_households_equal_python()
+    days = sorted({day for _hid, day, _value in checks})
+    assert_communities_equal_direct(days)
+    assert_status_not_recorded_equals_registry(days)
+
+
 # ---- refresh after a bulk load -------------------------------------------------------------
 
 
@@ -153,11 +173,15 @@ def _bulk_load() -> set[int]:
         touched.add(household.pk)
         a = _bulk_person(household, D(1975, 4, 1), male=True)
         b = _bulk_person(household, D(1978, 8, 8), male=False)
+        # c: a status closed with nothing after it (unknown again from 2025-01-01); d: none.
+        c = _bulk_person(household, D(1990, 2, 2), male=True)
+        _bulk_person(household, D(1999, 9, 9), male=False)
         StatusEvent.objects.bulk_create(
             [
                 StatusEvent(person=a, status="unit", since=D(2015, 1, 1), until=D(2026, 3, 1)),
                 StatusEvent(person=a, status="unemployed", since=D(2026, 3, 1), registered=True),
                 StatusEvent(person=b, status="unemployed", since=D(2016, 1, 1)),
+                StatusEvent(person=c, status="flexible", since=D(2012, 1, 1), until=D(2025, 1, 1)),
             ]
         )
         DifficultyRecognition.objects.bulk_create(
@@ -202,6 +226,7 @@ def test_refresh_after_a_bulk_load(city: None) -> None:
     assert aggregates.aggregates_fresh()
     assert_households_equal_python()
     assert_communities_equal_direct(DAYS)
+    assert_status_not_recorded_equals_registry([*DAYS, D(2024, 12, 31), D(2025, 1, 1)])
     assert_service_days_equal_records()
     assert_survey_facts_equal_python()
     # The receivers then find nothing left to do, and stay fresh.

@@ -9,6 +9,7 @@ and referral) and 就业再就业政策落实台账 (:func:`policy_ledger`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from django.db.models import Count, QuerySet
@@ -86,10 +87,36 @@ def status_not_recorded(*, unit: Unit, on: date, user: Reader | None) -> QuerySe
     )
 
 
-def status_not_recorded_counts(
-    *, unit: Unit, on: date, user: Reader | None
-) -> list[tuple[Unit, int]]:
-    """:func:`status_not_recorded` counted per community (those with any), in tree order."""
+CommunityCounts = list[tuple[Unit, int]]
+CountsSource = Callable[..., CommunityCounts | None]
+_status_counts_sources: list[CountsSource] = []
+
+
+def status_not_recorded_counts_source(source: CountsSource) -> CountsSource:
+    """Let a layer above that keeps these counts answer :func:`status_not_recorded_counts`
+    (``standards`` registers its aggregates at start-up, ``StandardsConfig.ready``): called
+    with the same keywords, it returns the same numbers or None when it cannot vouch for them
+    (aggregates stale, a unit not wholly the user's), and then the query here answers. Casework
+    never imports the layers above: they plug in, as they listen to its signals."""
+    if source not in _status_counts_sources:
+        _status_counts_sources.append(source)
+    return source
+
+
+def status_not_recorded_counts(*, unit: Unit, on: date, user: Reader | None) -> CommunityCounts:
+    """:func:`status_not_recorded` counted per community (those with any), in tree order: from
+    a registered source when it can answer (:func:`status_not_recorded_counts_source`), else
+    :func:`status_not_recorded_counted`."""
+    for source in _status_counts_sources:
+        found = source(unit=unit, on=on, user=user)
+        if found is not None:
+            return found
+    return status_not_recorded_counted(unit=unit, on=on, user=user)
+
+
+def status_not_recorded_counted(*, unit: Unit, on: date, user: Reader | None) -> CommunityCounts:
+    """:func:`status_not_recorded` counted per community (those with any), in tree order, by
+    one aggregated query over the unit's persons and their status events."""
     counts = dict(
         persons_without_status(on=on, persons=persons_of(unit, user=user))
         .order_by()

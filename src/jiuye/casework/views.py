@@ -323,7 +323,8 @@ def _paging(number: int, total: int, size: int) -> dict[str, Any]:
 def _status_not_recorded(request: HttpRequest, units: list[Unit], on: date) -> dict[str, Any]:
     """The worklist's data-quality section (DOMAIN §3, "status not recorded"): for the user's
     communities and grids, the persons, a page at a time (``?missing_page=N``); for a street or
-    district, the count per community (each a link to that community's worklist)."""
+    district, the count per community (each a link to that community's worklist), from the
+    standards aggregates when they can answer (``selectors.status_not_recorded_counts``)."""
     user = _user(request)
     outer = deadlines.outermost_units(units)
     small = [u for u in outer if u.level in SMALL_LEVELS]

@@ -139,6 +139,15 @@ def status_on(events: Sequence[tuple[date, str]], on: date) -> str | None:
     return event_on(events, on)
 
 
+def in_force(*, since: date, until: date | None, on: date) -> bool:
+    """One event is the one in force on ``on`` (the Python form of :func:`in_force_sql`). In a
+    chained history (each ``until`` the next ``since``, as the services keep it) the latest
+    event begun by ``on`` is in force (:func:`status_on`); an event closed with nothing after
+    it (as only a loader writing ``until`` itself could leave) leaves the status unknown from
+    its ``until`` on."""
+    return since <= on and (until is None or until > on)
+
+
 def in_force_sql(event: str, on: On) -> Sql:
     """The event ``event`` (an alias) is the one in force on ``on``."""
     day, params = _on(on)

@@ -108,8 +108,9 @@ class ChecklistTick(models.Model):
 
 
 # The counts a household (and, summed, a community) holds from a day on, by the rules of
-# ``registry.definitions``. The first nine are over the labor force at that day; the last two
-# are CQ-3's (members of an urban dibao household, willing to work or not). Zero-employment
+# ``registry.definitions``. The first nine are over the labor force at that day; the next two
+# are CQ-3's (members of an urban dibao household, willing to work or not); the last is DOMAIN
+# §3's data quality (of working age, no status in force: able or not). Zero-employment
 # families are not among them: every zero-family figure reads ``casework.ZeroFamilyCase`` (the
 # one set of episodes, DOMAIN readings of 2026-12, 4).
 VECTOR_FIELDS = (
@@ -125,6 +126,7 @@ VECTOR_FIELDS = (
     "pure_farming",  # pure-farming families (a household: 0 or 1)
     "dibao_base",  # CQ-3's base: definitions.in_dibao_base, in an urban dibao household
     "dibao_not_employed",  # among them: definitions.dibao_not_employed
+    "status_not_recorded",  # definitions.status_not_recorded (the worklist's per-community count)
 )
 
 
@@ -146,6 +148,7 @@ class _Timeline(models.Model):
     pure_farming = models.IntegerField(default=0)
     dibao_base = models.IntegerField(default=0)
     dibao_not_employed = models.IntegerField(default=0)
+    status_not_recorded = models.IntegerField(default=0)
 
     class Meta:
         abstract = True

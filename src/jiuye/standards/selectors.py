@@ -20,6 +20,7 @@ from django.urls import Resolver404, resolve
 
 from jiuye.accounts.models import User
 from jiuye.audit.services import audit_read
+from jiuye.standards import aggregates
 from jiuye.standards import behind as behind_module
 from jiuye.standards import evaluation as evaluation_module
 from jiuye.standards.evaluation import UnitEvaluation, evaluate_unit, evaluate_units
@@ -27,7 +28,7 @@ from jiuye.standards.indicators import period_of
 from jiuye.standards.models import Certification, ChecklistTick
 from jiuye.standards.rulesets import RuleSet, RuleSetError, ruleset_get, rulesets
 from jiuye.units.models import Level, Unit
-from jiuye.units.scope import scope_to_jurisdiction
+from jiuye.units.scope import SYSTEM, scope_to_jurisdiction
 
 EVALUATED_LEVELS = (
     Level.CITY,
@@ -52,6 +53,30 @@ def unit_get(*, user: User, code: str) -> Unit:
 def user_units(*, user: User) -> QuerySet[Unit]:
     """The units the user is a member of (their starting points)."""
     return units_evaluable(user).filter(memberships__user=user).order_by("path").distinct()
+
+
+def status_not_recorded_counts(*, unit: Unit, on: date, user: Any) -> list[tuple[Unit, int]] | None:
+    """The worklist's count of persons whose status is not recorded (DOMAIN §3 data quality),
+    per community under ``unit`` with any, in tree order, from the community timelines: one
+    index probe a community instead of an anti-join over every person and status event
+    (``casework.selectors.status_not_recorded_counts`` asks here first, the same numbers).
+    None, and casework counts them itself, when the aggregates are not fresh, for a grid (not
+    a sum of communities), or when ``user`` does not see the whole unit (no data role, a unit
+    above their own)."""
+    if unit.level == Level.GRID or not (
+        user is SYSTEM or units_evaluable(user).filter(pk=unit.pk).exists()
+    ):
+        return None
+    if not aggregates.aggregates_fresh():
+        return None
+    field = "status_not_recorded"
+    counts = {
+        pk: vector[field]
+        for pk, vector in aggregates.community_vectors(on=on, path=unit.path).items()
+        if vector[field]
+    }
+    communities = Unit.objects.filter(pk__in=list(counts)).order_by("path")
+    return [(community, counts[community.pk]) for community in communities]
 
 
 def ruleset_or_404(ruleset_id: str) -> RuleSet:

@@ -5,7 +5,9 @@ few indexed lookups instead of a scan of every person and event.
 The status indicators of DOMAIN §5 (labor force, employed, difficult persons, pure-farming
 families, urban registered unemployed, CQ-3's dibao members) are sums over households of counts
 that change only on a handful of days: a status event, a 16th birthday, a retirement day, a
-recognition beginning or ending. Each household's counts are stored as a *timeline*
+recognition beginning or ending. So is DOMAIN §3's data quality, "status not recorded" (of
+working age with no status in force), which a street's worklist counts per community. Each
+household's counts are stored as a *timeline*
 (:class:`~jiuye.standards.models.HouseholdTimeline`: one row per day they change), each
 community's as the sum of its households' (:class:`CommunityTimeline`). Zero-employment families
 are not among them: they are the zero-family cases (casework).

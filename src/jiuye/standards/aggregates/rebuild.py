@@ -8,8 +8,10 @@ tests on random writes, edge cases and a seeded city), assembled from the SQL fr
 ``registry.definitions``: labor force, employed, status in force, recognition in force, urban
 hukou, pure farming, CQ-3's base.
 
-Cost (PostgreSQL, 1M persons): the rebuild takes about 20 s of server CPU, no rows through
-Python; a refresh about 0.5 s for 500 households, 5 s for 50,000.
+Cost (PostgreSQL, 1M persons): the rebuild took about 20 s of server CPU, no rows through
+Python, before the timelines counted "status not recorded" (whose stretches from each 16th
+birthday to the first event more than double the rows: 6 s → 16 s at 200k persons); a refresh
+about 0.5 s for 500 households, 5 s for 50,000.
 """
 
 from __future__ import annotations
@@ -99,7 +101,10 @@ def member_code_sql() -> str:
     )
     assert not (lf.params or dibao.params or recognised.params)
     dibao_member = _case(f"m.dibao_household AND {dibao}", f"({in_dibao})")
-    return f"{_case(lf, f'({in_labor_force})')} + {dibao_member}"
+    unrecorded = definitions.status_not_recorded_sql("m", "e.status", day)
+    assert not unrecorded.params
+    not_recorded = _case(unrecorded, str(_bit("status_not_recorded")))
+    return f"{_case(lf, f'({in_labor_force})')} + {dibao_member} + {not_recorded}"
 
 
 def household_rows_sql(household_filter: str = "") -> str:
@@ -107,20 +112,23 @@ def household_rows_sql(household_filter: str = "") -> str:
     ``household_filter``, a condition on ``p.household_id``): the rows
     :func:`.timeline.household_timeline` computes one household at a time.
 
-    1. ``m``: members able to work (the others count for nothing at any date), with their
-       urban hukou and whether their household is an urban dibao household (CQ-3);
-    2. ``pt``: each member's change days (16th birthday, retirement day, status events,
-       recognitions beginning and ending), kept within their working age: before it they count
-       for nothing, and from the retirement day on nothing either;
+    1. ``m``: the members (able or not: one of working age without a status counts as
+       "status not recorded"), with their urban hukou and whether their household is an urban
+       dibao household (CQ-3);
+    2. ``pt``: each member's change days (16th birthday, retirement day, status events
+       beginning, and ending with nothing after them, recognitions beginning and ending), kept
+       within their working age: before it they count for nothing, and from the retirement day
+       on nothing either;
     3. ``st``: the member's counts on each such day, as bits of one integer
        (:func:`member_code_sql`), with the status event in force that day;
     4. the member's change from the day before (one LAG), summed per household and day;
     5. the household's running sums, and its pure-farming flag (``definitions``).
     """
-    where = f"AND {household_filter}" if household_filter else ""
+    where = f"WHERE {household_filter}" if household_filter else ""
     # Events and recognitions of a subset: by person (an index probe each); of everyone: all.
     own = "WHERE person_id IN (SELECT id FROM m)" if household_filter else ""
     own_ended = f"{own} AND" if own else "WHERE"
+    own_closed = "AND c.person_id IN (SELECT id FROM m)" if household_filter else ""
     names = MEMBER_FIELDS
     # The change of bit i: ((code & 2^i) - (prev & 2^i)) / 2^i is -1, 0 or 1.
     deltas = ", ".join(
@@ -146,12 +154,15 @@ def household_rows_sql(household_filter: str = "") -> str:
                h.dibao AND {urban_household} AS dibao_household,
                EXISTS (SELECT 1 FROM {_RECOGNITION} r WHERE r.person_id = p.id) AS recognised
         FROM {_PERSON} p JOIN {_HOUSEHOLD} h ON h.id = p.household_id
-        WHERE p.able {where}
+        {where}
     ),
     pt AS (
         SELECT id AS person_id, work_from AS day FROM m
         UNION ALL SELECT id, retire_on FROM m
         UNION ALL SELECT person_id, since FROM {_EVENT} {own}
+        UNION ALL SELECT c.person_id, c.until FROM {_EVENT} c
+            WHERE c.until IS NOT NULL {own_closed} AND NOT EXISTS (
+                SELECT 1 FROM {_EVENT} n WHERE n.person_id = c.person_id AND n.since = c.until)
         UNION ALL SELECT person_id, recognized_on FROM {_RECOGNITION} {own}
         UNION ALL SELECT person_id, ended_on FROM {_RECOGNITION} {own_ended} ended_on IS NOT NULL
     ),

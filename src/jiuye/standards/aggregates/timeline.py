@@ -3,12 +3,14 @@
 write touched.
 
 A member's part in the counts (:data:`~jiuye.standards.models.VECTOR_FIELDS`) on a day is
-decided by ``registry.definitions`` alone: the status in force (:func:`status_on`; unknown
-before the first event, then counted nowhere), :func:`in_labor_force`, :func:`is_employed`,
-:func:`is_urban` (the person's hukou, 城镇 or 农转非), :func:`recognition_in_force`,
-:func:`in_dibao_base` and :func:`dibao_not_employed` (CQ-3); the household's part by
+decided by ``registry.definitions`` alone: the status in force (the latest event begun by then,
+if :func:`in_force`; unknown before the first event, then counted nowhere),
+:func:`in_labor_force`, :func:`is_employed`, :func:`is_urban` (the person's hukou, 城镇 or
+农转非), :func:`recognition_in_force`, :func:`in_dibao_base` and :func:`dibao_not_employed`
+(CQ-3), :func:`status_not_recorded` (data quality: able or not); the household's part by
 :func:`is_pure_farming` and its urban dibao standing. It can only change on a member's change
-point: a status event, the 16th birthday, the retirement day, a recognition beginning or ending.
+point: a status event beginning or ending, the 16th birthday, the retirement day, a
+recognition beginning or ending.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ class MemberFacts:
     able: bool
     willing: bool
     urban: bool  # the person's hukou (definitions.is_urban)
-    events: Sequence[tuple[date, str, bool]]  # (since, status, registered), sorted by since
+    # (since, status, registered, until), sorted by since
+    events: Sequence[tuple[date, str, bool, date | None]]
     difficult: Sequence[tuple[date, date | None]] = ()  # recognitions (from, ended_on)
 
 
@@ -48,10 +51,18 @@ def member_state(m: MemberFacts, sinces: Sequence[date], day: date) -> Vector:
     """The member's counts (:data:`MEMBER_FIELDS`) on ``day``; ``sinces`` are the events'
     days."""
     index = bisect.bisect_right(sinces, day)
-    status, registered = (
-        (m.events[index - 1][1], m.events[index - 1][2]) if index else (None, False)
-    )
+    status: str | None = None
+    registered = False
+    if index:
+        since, found, found_registered, until = m.events[index - 1]
+        if definitions.in_force(since=since, until=until, on=day):
+            status, registered = found, found_registered
     state = [0] * len(MEMBER_FIELDS)
+    state[_INDEX["status_not_recorded"]] = int(
+        definitions.status_not_recorded(
+            work_from=m.work_from, retire_on=m.retire_on, status=status, on=day
+        )
+    )
     if definitions.in_labor_force(
         work_from=m.work_from,
         retire_on=m.retire_on,
@@ -85,7 +96,11 @@ def member_state(m: MemberFacts, sinces: Sequence[date], day: date) -> Vector:
 
 def change_points(m: MemberFacts) -> set[date]:
     """The days a member's counts can change on."""
-    points = {m.work_from, m.retire_on, *(since for since, _s, _r in m.events)}
+    points = {m.work_from, m.retire_on}
+    for since, _status, _registered, until in m.events:
+        points.add(since)
+        if until is not None:
+            points.add(until)
     for start, end in m.difficult:
         points.add(start)
         if end is not None:
@@ -95,7 +110,7 @@ def change_points(m: MemberFacts) -> set[date]:
 
 def member_changes(m: MemberFacts) -> Iterator[tuple[date, Vector]]:
     """(day, change of this member's counts) on each day they change."""
-    sinces = [since for since, _s, _r in m.events]
+    sinces = [event[0] for event in m.events]
     previous = _ZERO_MEMBER
     for day in sorted(change_points(m)):
         state = member_state(m, sinces, day)

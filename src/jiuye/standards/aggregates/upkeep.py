@@ -64,13 +64,13 @@ class HouseholdResult:
 def _timelines_from(
     households: Iterable[tuple[int, int, str, bool]],
     persons: Iterable[tuple[int, int, date, date, bool, bool, str]],
-    events: Iterable[tuple[int, int, date, str, bool]],
+    events: Iterable[tuple[int, int, date, str, bool, date | None]],
     recognitions: Iterable[tuple[int, int, date, date | None]],
     seen: st.Seen,
 ) -> dict[int, HouseholdResult]:
-    by_person_events: dict[int, list[tuple[date, str, bool]]] = defaultdict(list)
-    for event_id, person_id, since, status, registered in events:
-        by_person_events[person_id].append((since, status, registered))
+    by_person_events: dict[int, list[tuple[date, str, bool, date | None]]] = defaultdict(list)
+    for event_id, person_id, since, status, registered, until in events:
+        by_person_events[person_id].append((since, status, registered, until))
         seen.add("event", event_id)
     by_person_rec: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
     for rec_id, person_id, start, end in recognitions:
@@ -131,7 +131,7 @@ def compute_households(
             events += (
                 StatusEvent.objects.filter(person_id__in=pchunk)
                 .order_by()
-                .values_list("pk", "person_id", "since", "status", "registered")
+                .values_list("pk", "person_id", "since", "status", "registered", "until")
             )
             recognitions += (
                 DifficultyRecognition.objects.filter(person_id__in=pchunk)

@@ -67,6 +67,7 @@ _SUMS = {
     "difficult_employed": "difficult * employed",
     "dibao_base": "dibao",
     "dibao_not_employed": "dibao_ne",
+    "status_not_recorded": "unrecorded",
 }
 
 
@@ -76,9 +77,9 @@ def _flag(condition: Sql, name: str) -> Sql:
 
 def direct_status_vectors(*, on: date, root: Unit | None) -> dict[int, dict[str, int]]:
     """The community vectors of ``aggregates.community_vectors`` computed from the registry in
-    one aggregated query: persons of working age and able (the only ones who count for
-    anything), their status event in force and household → per household → per community.
-    Communities with nobody counted are left out (all zero)."""
+    one aggregated query: persons of working age (the only ones who count for anything; those
+    not able only as "status not recorded"), their status event in force and household → per
+    household → per community. Communities with nobody counted are left out (all zero)."""
     status = "e.status"
     lf = definitions.labor_force_sql("p", status, on)
     employed = lf & definitions.employed_sql(status)
@@ -102,9 +103,10 @@ def direct_status_vectors(*, on: date, root: Unit | None) -> dict[int, dict[str,
         ),
         _flag(dibao, "dibao"),
         _flag(dibao & definitions.dibao_not_employed_sql(status), "dibao_ne"),
+        _flag(definitions.status_not_recorded_sql("p", status, on), "unrecorded"),
     ]
     in_force = definitions.in_force_sql("e", on)
-    candidates = definitions.working_age_sql("p", on) & Sql("p.able")
+    candidates = definitions.working_age_sql("p", on)
     units = in_communities("h.community_id", root)
     sums = ", ".join(f"SUM({expr}) AS {name}" for name, expr in _SUMS.items())
     pure = definitions.pure_farming_sql("hh.employed", "hh.farming")

@@ -46,6 +46,7 @@ from jiuye.audit.services import audit_record
 from jiuye.ledger import jobs
 from jiuye.ledger.export import LEDGERS, check_reveal, export_ledgers
 from jiuye.ledger.models import ExportJob, JobStatus
+from jiuye.lib.masking import mask_text
 from jiuye.units.models import Unit
 from jiuye.units.scope import units_visible
 
@@ -116,7 +117,7 @@ def export_submit(
         raise PermissionDenied
     check_reveal(actor, reveal, reason)
     remove_expired_exports()
-    reason = reason.strip() if reveal else ""
+    reason = mask_text(reason.strip()) if reveal else ""  # (kept as the audit log keeps it)
     wanted = {"unit": unit, "on": on, "start": start, "reveal": reveal, "reason": reason}
     waiting = ExportJob.objects.filter(
         user=actor, status__in=(JobStatus.QUEUED, JobStatus.RUNNING), **wanted

@@ -134,6 +134,20 @@ def test_corrupt_upload_reports_and_writes_nothing(
     assert job.status == "done" and job.issues[0]["code"] == "corrupt"
 
 
+def _exported(client: Client, data: dict[str, str]) -> Any:
+    """Post the export form and follow the job (run at once by the tests' task backend) to its
+    download; the POST's response when it was refused."""
+    with committed():
+        response = client.post(reverse("ledger:export"), data)
+    if response.status_code != 302:
+        return response
+    page = client.get(response["Location"])
+    assert 'id="export-done"' in page.content.decode()
+    found = client.get(response["Location"].rstrip("/") + "/download/")
+    assert found.status_code == 200
+    return found
+
+
 def test_template_and_export_downloads(
     personas: dict[str, Any], book: Book, tmp_path: Path, run_import: Any
 ) -> None:
@@ -144,27 +158,26 @@ def test_template_and_export_downloads(
     assert template.status_code == 200 and template["Content-Type"] == XLSX
     form = client.get(reverse("ledger:export"))
     assert 'name="reveal"' not in form.content.decode()  # no grant, no option
-    response = client.post(reverse("ledger:export"), {"unit": "110108001001", "on": "2026-11-22"})
+    response = _exported(client, {"unit": "110108001001", "on": "2026-11-22"})
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
     workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     people = [r[0] for r in workbook["人员"].iter_rows(min_row=2, values_only=True)]
     assert len(people) == 4 and all("*" in p for p in people)
-    # A unit outside the jurisdiction is not offered.
-    response = client.post(reverse("ledger:export"), {"unit": "110108001002", "on": "2026-11-22"})
-    assert response.status_code == 200 and "attachment" not in response.get(
+    # A unit outside the jurisdiction is not offered, and answers 404 when posted all the same.
+    response = _exported(client, {"unit": "110108001002", "on": "2026-11-22"})
+    assert response.status_code == 404 and "attachment" not in response.get(
         "Content-Disposition", ""
     )
     # With the grant: full numbers, with a reason, audited.
     worker.can_reveal = True
     worker.save()
-    response = client.post(
-        reverse("ledger:export"),
-        {"unit": "110108001001", "on": "2026-11-22", "reveal": "on", "reason": "x"},
+    response = _exported(
+        client, {"unit": "110108001001", "on": "2026-11-22", "reveal": "on", "reason": "x"}
     )
     assert "attachment" not in response.get("Content-Disposition", "")
-    response = client.post(
-        reverse("ledger:export"),
+    response = _exported(
+        client,
         {"unit": "110108001001", "on": "2026-11-22", "reveal": "on", "reason": "核对登记失业"},
     )
     workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))

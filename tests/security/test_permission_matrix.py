@@ -188,6 +188,10 @@ SPECS: dict[str, Spec] = {
     "ledger:job_progress": Spec("owner", lambda o: {"pk": o["job"].pk}, placements=("A",)),
     "ledger:job_confirm": Spec("owner", lambda o: {"pk": o["job"].pk}, placements=("A",)),
     "ledger:job_errors": Spec("owner", lambda o: {"pk": o["job"].pk}, placements=("A",)),
+    # an export belongs to the user who asked for it (issue 12)
+    "ledger:export_job": Spec("owner", lambda o: {"pk": o["export"].pk}, placements=("A",)),
+    "ledger:export_progress": Spec("owner", lambda o: {"pk": o["export"].pk}, placements=("A",)),
+    "ledger:export_download": Spec("owner", lambda o: {"pk": o["export"].pk}, placements=("A",)),
     # REST API
     "api:api-root": Spec("any", api=True),
     "api:openapi-json": Spec("public", api=True),
@@ -293,7 +297,7 @@ def objects(tree: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture
 def job(personas: dict[str, Any], objects: dict[str, dict[str, Any]]) -> Any:
-    from jiuye.ledger.models import ImportJob
+    from jiuye.ledger.models import ExportJob, ImportJob
 
     made = ImportJob.objects.create(
         user=personas["worker_a"],
@@ -316,6 +320,13 @@ def job(personas: dict[str, Any], objects: dict[str, dict[str, Any]]) -> Any:
         issue_count=1,
     )
     objects["A"]["job"] = made
+    objects["A"]["export"] = ExportJob.objects.create(
+        user=personas["worker_a"],
+        unit=objects["A"]["unit"],
+        on=date(2026, 3, 10),
+        stored="none.xlsx",
+        status="done",
+    )
     return made
 
 

@@ -916,7 +916,9 @@ class _Writer:
             ]
 
 
-def _check_reveal(actor: User | None, reveal: bool, reason: str) -> None:
+def check_reveal(actor: User | None, reveal: bool, reason: str) -> None:
+    """Full numbers need the reveal grant (``actor`` None: the command line) and a reason:
+    PermissionDenied or ValidationError, with the words the user is shown."""
     if not reveal:
         return
     if actor is not None and not actor.may_reveal:
@@ -940,7 +942,7 @@ def export_ledgers(
     """Write the ledgers of ``unit`` (and everything below it) as seen by ``actor`` (None: the
     command line, no jurisdiction limit) to ``target`` (a path or binary stream for xlsx, a
     directory for csv). Full numbers need ``reveal`` with a reason and ``actor.may_reveal``."""
-    _check_reveal(actor, reveal, reason)
+    check_reveal(actor, reveal, reason)
     start = start or date(on.year, 1, 1)
     summary = ExportSummary(unit=unit.code, on=on, start=start, revealed=reveal)
     with transaction.atomic():  # one consistent snapshot, audited in the same transaction

@@ -1,4 +1,5 @@
-"""An uploaded workbook's validation or import, run in the background (``ledger.jobs``)."""
+"""Long ledger work run in the background: an uploaded workbook's validation or import
+(``ledger.jobs``), a unit's ledgers exported to a workbook (``ledger.export_jobs``)."""
 
 from __future__ import annotations
 
@@ -68,6 +69,59 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_mode_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+
+class ExportJob(models.Model):
+    """A unit's ten ledgers exported to a workbook by the background worker (``ledger.export_jobs``)
+    for the user who asked, who alone may download it (``stored``, under
+    ``VAR_DIR/ledger/exports``, owner-only: a revealed one holds full ID numbers) until it
+    expires (``EXPIRE_HOURS`` after it was written, then it is deleted). ``error`` says why a
+    failed one failed: a code the job page words in the reader's language, and after a colon
+    what stopped it (an exception's class name)."""
+
+    EXPIRE_HOURS = 24
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("用户"),
+    )
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("单位")
+    )
+    on = models.DateField(_("截至日期"))
+    start = models.DateField(_("服务台账起始日期"), null=True, blank=True)
+    reveal = models.BooleanField(_("完整号码"), default=False)
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    stored = models.CharField(max_length=255, editable=False)  # name under the export directory
+    size = models.BigIntegerField(default=0)
+    persons = models.PositiveIntegerField(default=0)  # rows of the persons sheet
+    error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="ledger_export_user_recent")]
+        verbose_name = _("台账导出")
+        verbose_name_plural = _("台账导出")
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def file_name(self) -> str:
+        """What the download is called (as the export in the request was)."""
+        return f"台账_{self.unit.code}_{self.on.isoformat()}.xlsx"
 
     @property
     def finished(self) -> bool:

@@ -13,4 +13,7 @@ urlpatterns = [
     path("jobs/<int:pk>/errors.xlsx", views.job_errors, name="job_errors"),
     path("template.xlsx", views.template_download, name="template"),
     path("export/", views.export, name="export"),
+    path("exports/<int:pk>/", views.export_job, name="export_job"),
+    path("exports/<int:pk>/progress/", views.export_progress, name="export_progress"),
+    path("exports/<int:pk>/download/", views.export_download, name="export_download"),
 ]

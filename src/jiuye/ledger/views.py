@@ -1,15 +1,14 @@
 """Ledger pages: upload a workbook, see the check's report, confirm the import; download the
-template and a unit's ledgers. Thin: the work is in ``ledger.jobs``, ``ledger.services`` and
-``ledger.export``; every read goes through the jurisdiction scope (a worker's upload may only
-touch their own units, another user's job is 404). Uploading and importing are for the roles
-that keep the registry (``units.scope.check_writer``: a street or district user gets 403, and
-no upload form); every data role exports."""
+template; export a unit's ledgers (written in the background, then downloaded). Thin: the work
+is in ``ledger.jobs``, ``ledger.services`` and ``ledger.export_jobs``; every read goes through
+the jurisdiction scope (a worker's upload may only touch their own units, another user's job or
+export is 404). Uploading and importing are for the roles that keep the registry
+(``units.scope.check_writer``: a street or district user gets 403, and no upload form); every
+data role exports."""
 
 from __future__ import annotations
 
 import io
-import tempfile
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -25,12 +24,11 @@ from django.views.decorators.http import require_POST
 
 from jiuye.accounts.models import User
 from jiuye.casework.selectors import user_units
-from jiuye.ledger import jobs
+from jiuye.ledger import export_jobs, jobs
 from jiuye.ledger.columns import SHEET_BY_KEY
-from jiuye.ledger.export import export_ledgers
 from jiuye.ledger.forms import ExportForm, UploadForm
 from jiuye.ledger.issues import Issue, LedgerFileError
-from jiuye.ledger.models import ImportJob, JobMode, JobStatus
+from jiuye.ledger.models import ExportJob, ImportJob, JobMode, JobStatus
 from jiuye.ledger.template import write_template
 from jiuye.ledger.terminal import write_errors
 from jiuye.units.scope import check_writer, units_visible
@@ -61,6 +59,10 @@ def _export_form(request: HttpRequest, data: Any = None) -> ExportForm:
 def home(request: HttpRequest) -> HttpResponse:
     user = _data_user(request)
     recent = ImportJob.objects.filter(user=user)[:10]
+    exports = [
+        (found, export_jobs.expired(found))
+        for found in ExportJob.objects.filter(user=user).select_related("unit")[:10]
+    ]
     return render(
         request,
         "ledger/home.html",
@@ -68,6 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "upload_form": UploadForm(),
             "export_form": _export_form(request),
             "jobs": recent,
+            "exports": exports,
             "may_import": user.writes_residents,
         },
     )
@@ -204,39 +207,102 @@ def template_download(request: HttpRequest) -> HttpResponseBase:
     return FileResponse(buffer, as_attachment=True, filename="台账导入模板.xlsx", content_type=XLSX)
 
 
+def _export_page(request: HttpRequest, form: ExportForm) -> HttpResponse:
+    return render(
+        request, "ledger/export.html", {"form": form, "expire_hours": ExportJob.EXPIRE_HOURS}
+    )
+
+
 @login_required
 def export(request: HttpRequest) -> HttpResponseBase:
-    """The ten ledgers of a unit as a workbook (masked unless revealed with a reason)."""
+    """The ten ledgers of a unit as a workbook (masked unless revealed with a reason): the form,
+    and, once posted, the export queued for the background worker (``ledger.export_jobs``);
+    the user lands on its page, which offers the download when it is written."""
     user = _data_user(request)
-    form = _export_form(request, request.POST if request.method == "POST" else None)
-    if request.method != "POST" or not form.is_valid():
-        return render(request, "ledger/export.html", {"form": form})
-    unit = units_visible(user).filter(code=form.cleaned_data["unit"]).first()
-    if unit is None:
-        raise Http404
-    on: date = form.cleaned_data["on"]
-    reveal = bool(form.cleaned_data.get("reveal"))
-    # Spooled to disk past 32 MB: a district's ledgers can be large.
-    target = tempfile.SpooledTemporaryFile(max_size=32 * 2**20)  # noqa: SIM115 (returned open)
+    posted = request.method == "POST"
+    code = request.POST.get("unit", "") if posted else ""
+    if code and not units_visible(user).filter(code=code).exists():
+        raise Http404  # a unit outside the jurisdiction: not theirs to see, let alone export
+    form = _export_form(request, request.POST if posted else None)
+    if not posted or not form.is_valid():
+        return _export_page(request, form)
+    unit = units_visible(user).get(code=form.cleaned_data["unit"])
+    # Without the grant the form has no such field: asking for full numbers all the same is
+    # refused, not answered with a masked workbook.
+    reveal = bool(form.cleaned_data.get("reveal")) or (
+        not user.may_reveal and bool(request.POST.get("reveal"))
+    )
     try:
-        export_ledgers(
+        found = export_jobs.export_submit(
             actor=user,
             unit=unit,
-            target=target,
-            on=on,
+            on=form.cleaned_data["on"],
             start=form.cleaned_data.get("start"),
             reveal=reveal,
             reason=form.cleaned_data.get("reason", ""),
         )
     except (PermissionDenied, ValidationError) as problem:
-        target.close()
         text = " ".join(problem.messages) if isinstance(problem, ValidationError) else str(problem)
         form.add_error(None, text or _("您没有导出完整号码的权限。"))
-        return render(request, "ledger/export.html", {"form": form})
-    target.seek(0)
-    return FileResponse(
-        target,
-        as_attachment=True,
-        filename=f"台账_{unit.code}_{on.isoformat()}.xlsx",
-        content_type=XLSX,
+        return _export_page(request, form)
+    return redirect("ledger:export_job", pk=found.pk)
+
+
+def _export_job(request: HttpRequest, pk: int) -> ExportJob:
+    """The user's own export, else 404."""
+    return get_object_or_404(
+        ExportJob.objects.select_related("unit"), pk=pk, user=_data_user(request)
     )
+
+
+def _export_context(found: ExportJob) -> dict[str, Any]:
+    phase, percent, status = export_jobs.live(found)
+    return {
+        "job": found,
+        "phase": phase,
+        "percent": percent,
+        "status": status,
+        "running": status in (JobStatus.QUEUED, JobStatus.RUNNING),
+        "expired": export_jobs.expired(found),
+        "failure": export_jobs.failure(found) if status == JobStatus.FAILED else "",
+    }
+
+
+@login_required
+def export_job(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "ledger/export_job.html", _export_context(_export_job(request, pk)))
+
+
+@login_required
+def export_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress bar, polled by HTMX; once finished, the whole page reloads."""
+    found = _export_job(request, pk)
+    context = _export_context(found)
+    if not context["running"]:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("ledger:export_job", args=[found.pk])
+        return response
+    return render(request, "ledger/_export_progress.html", context)
+
+
+@login_required
+def export_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The written workbook, for the user who asked for it while it is inside their
+    jurisdiction; a revealed one needs the grant still, and its download is audited. An
+    expired one sends the user back to the job's page, which says so."""
+    user = _data_user(request)
+    found = _export_job(request, pk)
+    if found.status != JobStatus.DONE or not units_visible(user).filter(pk=found.unit_id).exists():
+        raise Http404
+    if found.reveal and not user.may_reveal:
+        raise PermissionDenied
+    handle = export_jobs.open_file(found)
+    if handle is None:
+        return redirect("ledger:export_job", pk=found.pk)
+    if found.reveal:
+        try:
+            export_jobs.audit_download(actor=user, job=found)
+        except Exception:
+            handle.close()
+            raise
+    return FileResponse(handle, as_attachment=True, filename=found.file_name, content_type=XLSX)

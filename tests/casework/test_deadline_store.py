@@ -25,6 +25,7 @@ from jiuye.casework.models import (
 )
 from jiuye.demo.generator import DEFAULT_TODAY, SeedConfig
 from jiuye.demo.loader import seed
+from jiuye.lib.sql import read_date
 from jiuye.registry import services as registry
 from jiuye.registry.definitions import EMPLOYED, UNEMPLOYED
 from jiuye.registry.models import Household, Person
@@ -47,7 +48,7 @@ def _rows(scope: queries.Scope) -> list[tuple[Any, ...]]:
     rows = queries.fetch(queries.items_sql(scope))
     key = [c for c in queries.COLUMNS]
     found = [
-        tuple(queries.as_date(r[c]) if c in ("due", "done_on", "day") else r[c] for c in key)
+        tuple(read_date(r[c]) if c in ("due", "done_on", "day") else r[c] for c in key)
         for r in rows
     ]
     return sorted(found, key=lambda t: tuple((v is None, str(v)) for v in t))

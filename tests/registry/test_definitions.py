@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.db.models import Exists, OuterRef
 
-from jiuye.lib.sql import Sql
+from jiuye.lib.sql import Sql, read_date
 from jiuye.registry import definitions as d
 from jiuye.registry import services
 from jiuye.registry.models import DifficultyRecognition, Household, Person, Status, StatusEvent
@@ -402,10 +402,6 @@ def test_in_force_during_agrees(tree):
             assert (e.pk in found) == during
 
 
-def _as_date(value: Any) -> date | None:
-    return value if value is None or isinstance(value, date) else date.fromisoformat(value)
-
-
 def test_spells_sql_agrees_with_spells(tree):
     """``spells_sql`` (the worklists' and indicators' registrations, issue 12) chains the same
     events into the same spells as ``spells`` on every probe date: starts, ends, an end after
@@ -423,5 +419,5 @@ def test_spells_sql_agrees_with_spells(tree):
         query = d.spells_sql(events, on)
         with connection.cursor() as cursor:
             cursor.execute(query.text, query.params)
-            sql = {(pk, _as_date(start), _as_date(end)) for pk, start, end in cursor.fetchall()}
+            sql = {(pk, read_date(start), read_date(end)) for pk, start, end in cursor.fetchall()}
         assert sql == python, on

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import reduce
 from operator import and_
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -39,7 +39,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from jiuye.casework.models import ServiceKind, ServiceRecord, UnemployedProfile
-from jiuye.lib.sql import Sql
+from jiuye.lib.sql import Sql, read_date
 from jiuye.registry import definitions
 from jiuye.registry.models import Person, StatusEvent
 from jiuye.registry.selectors import Reader, persons_of
@@ -374,15 +374,10 @@ def unit_page(
         rows = cursor.fetchall()
     missing = missing_of([row[0] for row in rows], on)
     records = [
-        Record(pk, name, community, grid, _as_date(since), missing.get(pk, []))
+        Record(pk, name, community, grid, cast(date, read_date(since)), missing.get(pk, []))
         for pk, name, community, grid, since in rows
     ]
     return Completeness(complete, total, records)
-
-
-def _as_date(value: Any) -> date:
-    """A date column as read back (SQLite gives text)."""
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def unit_completeness(unit: Unit, on: date, *, user: Reader | None) -> Completeness:

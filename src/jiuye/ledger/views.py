@@ -163,12 +163,18 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
 def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar, polled by HTMX; once finished, the whole page reloads with the report."""
     found = _job(request, pk)
-    context = _context(found)
+    return _poll(request, _context(found), "ledger:job", found.pk, "ledger/_progress.html")
+
+
+def _poll(
+    request: HttpRequest, context: dict[str, Any], page: str, pk: int, template: str
+) -> HttpResponse:
+    """A job's progress, polled by HTMX: the bar while it runs, then the job's whole page."""
     if not context["running"]:
         response = HttpResponse(status=204)
-        response["HX-Redirect"] = reverse("ledger:job", args=[found.pk])
+        response["HX-Redirect"] = reverse(page, args=[pk])
         return response
-    return render(request, "ledger/_progress.html", context)
+    return render(request, template, context)
 
 
 @login_required
@@ -278,11 +284,7 @@ def export_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar, polled by HTMX; once finished, the whole page reloads."""
     found = _export_job(request, pk)
     context = _export_context(found)
-    if not context["running"]:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = reverse("ledger:export_job", args=[found.pk])
-        return response
-    return render(request, "ledger/_export_progress.html", context)
+    return _poll(request, context, "ledger:export_job", found.pk, "ledger/_export_progress.html")
 
 
 @login_required

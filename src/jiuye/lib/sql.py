@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -54,3 +55,11 @@ def lock_community(community_id: int) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x5354_0000_0000 + community_id])
+
+
+def read_date(value: Any) -> date | None:
+    """A date column as a raw query reads it back: a date (PostgreSQL), ISO text (SQLite, for
+    a computed or a plain date column), or NULL."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])

@@ -51,7 +51,7 @@ from jiuye.casework.models import (
 )
 from jiuye.lib import workdays
 from jiuye.lib.retirement import add_months_sql
-from jiuye.lib.sql import Sql, subquery
+from jiuye.lib.sql import Sql, read_date, subquery
 from jiuye.registry import definitions
 from jiuye.registry.models import DifficultyRecognition, Household, Person, StatusEvent
 from jiuye.registry.selectors import Reader, households_visible, persons_visible, unit_filter
@@ -87,13 +87,6 @@ GUIDANCE_LOOKBACK = timedelta(days=31)
 
 def _t(model: Any) -> str:
     return str(model._meta.db_table)
-
-
-def as_date(value: Any) -> date | None:
-    """A date column as read back (SQLite gives text for computed dates)."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def classify_sql(
@@ -220,7 +213,7 @@ class Scope:
     def note_undated(self, days: Iterable[tuple[date | None, int]], rule: str) -> None:
         """Record in ``gaps`` the items of ``rule`` left out for want of a holiday calendar."""
         for day, count in days:
-            error = self._undated.get(as_date(day))  # type: ignore[arg-type]
+            error = self._undated.get(read_date(day))  # type: ignore[arg-type]
             if error is not None:
                 for _ in range(count):
                     self.gaps.add(error, rule=rule)

@@ -58,6 +58,7 @@ from jiuye.casework.deadlines.dates import REFERRALS_NEEDED
 from jiuye.casework.deadlines.items import Action, Item, Items, State
 from jiuye.lib import workdays
 from jiuye.lib.masking import mask_text
+from jiuye.lib.sql import read_date
 from jiuye.registry.models import Household
 from jiuye.registry.selectors import Reader
 from jiuye.units.models import Unit
@@ -114,8 +115,8 @@ def items_of_rows(rows: Iterable[dict[str, Any]]) -> list[Item]:
     )
     items = []
     for row in rows:
-        rule, day = row["rule_id"], queries.as_date(row["day"])
-        due = queries.as_date(row["due"])
+        rule, day = row["rule_id"], read_date(row["day"])
+        due = read_date(row["due"])
         assert day is not None and due is not None  # every rule selects both
         name = row["name"] or ""
         if row["household_id"] and addresses.get(row["household_id"]):
@@ -132,7 +133,7 @@ def items_of_rows(rows: Iterable[dict[str, Any]]) -> list[Item]:
                 case_id=row["case_id"],
                 community_id=row["community_id"],
                 grid_id=row["grid_id"],
-                done_on=queries.as_date(row["done_on"]),
+                done_on=read_date(row["done_on"]),
                 actionable=bool(row["actionable"]),
                 detail=_detail(rule, day, row["n"]),
                 progress=_progress(rule, day, row["n"]),

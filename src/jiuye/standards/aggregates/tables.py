@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 
+from jiuye.lib.sql import read_date
 from jiuye.standards.models import (
     VECTOR_FIELDS,
     CommunityTimeline,
@@ -36,7 +37,7 @@ def sql_value(value: Any) -> Any:
 
 
 def as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+    return cast(date, read_date(value))  # never NULL here
 
 
 def in_ids(column: str, values: Sequence[int]) -> tuple[str, list[Any]]:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from jiuye.casework import deadlines
 from jiuye.casework.models import AssistanceCase
-from jiuye.lib.sql import Sql
+from jiuye.lib.sql import Sql, read_date
 from jiuye.registry import definitions
 from jiuye.registry.models import DifficultyRecognition, Person
 from jiuye.standards.indicators import lists
@@ -83,7 +83,7 @@ def long_term_unemployed(*, on: date, root: Unit | None) -> list[LongTerm]:
         LongTerm(
             row["person_id"],
             row["community_id"],
-            cast(date, deadlines.queries.as_date(row["day"])),
+            cast(date, read_date(row["day"])),
             definitions.is_urban(row["hukou_type"]),
             bool(row["assisted"]),
         )

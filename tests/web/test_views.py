@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from jiuye.lib.masking import mask_id_number, mask_phone
+from tests.conftest import make_id
 from tests.web.conftest import ready_to_use
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -76,6 +78,27 @@ def test_street_reviewer_sees_its_communities(
     assert names_on(client.get(reverse("person_list")), people) == {"zhang", "li", "wang"}
     assert client.get(reverse("person_detail", args=[people["wang"].pk])).status_code == 200
     assert client.get(reverse("person_detail", args=[people["zhao"].pk])).status_code == 404
+
+
+def test_street_lists_run_by_community_then_registration(
+    personas: dict[str, Any], people: dict[str, Any], tree: dict[str, Any]
+) -> None:
+    """A street's lists go community by community (the order its community index gives, so a
+    page is found without walking every person), then as registered."""
+    from jiuye.registry import services
+
+    later = services.household_create(
+        actor=None, number="A-0002", unit=tree["a"], hukou_type="urban", address="翠微路9号"
+    )
+    services.person_create(
+        actor=None, id_number=make_id(date(1988, 3, 3)), name="后登记", household=later
+    )
+    client = client_for(personas["street"])
+    html = client.get(reverse("person_list")).content.decode()
+    order = sorted(["张伟", "李娜", "王强", "后登记"], key=html.index)
+    assert order == ["张伟", "李娜", "后登记", "王强"]  # community A (as registered), then B
+    html = client.get(reverse("household_list")).content.decode()
+    assert html.index("A-0001") < html.index("A-0002") < html.index("B-0001")
 
 
 def test_district_sees_everything(personas: dict[str, Any], people: dict[str, Any]) -> None:

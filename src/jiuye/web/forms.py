@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from jiuye.lib import idcard
 from jiuye.registry.definitions import employed_now_q, labor_force_now_q
 from jiuye.registry.models import Household, Person, Status
+from jiuye.registry.selectors import unit_filter
 from jiuye.units.models import TIER, Level, Unit
 from jiuye.units.scope import units_visible
 
@@ -105,7 +106,7 @@ class PersonFilterForm(_UnitFilterForm):
             persons = persons.filter(name__icontains=data["q"].strip())
         unit = self.selected_unit()
         if unit is not None:
-            persons = persons.filter(community__path__startswith=unit.path)
+            persons = persons.filter(unit_filter(unit))
         status = data.get("status")
         if status == EMPLOYED_ANY:
             persons = persons.filter(employed_now_q())
@@ -139,7 +140,7 @@ class HouseholdFilterForm(_UnitFilterForm):
             households = households.filter(Q(number__icontains=q) | Q(address__icontains=q))
         unit = self.selected_unit()
         if unit is not None:
-            households = households.filter(community__path__startswith=unit.path)
+            households = households.filter(unit_filter(unit))
         if data.get("dibao"):
             households = households.filter(dibao=True)
         return households

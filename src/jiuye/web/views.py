@@ -167,8 +167,12 @@ def person_list(request: HttpRequest) -> HttpResponse:
     full_id = form.full_id()
     if full_id:
         return _find_by_full_id(request, full_id)
-    persons = form.apply(persons_visible(user=request.user), on=today).select_related(
-        "community", "grid", "household"
+    # By community, then as registered: a street's or district's page is read through the
+    # (community) index instead of walking every person in id order to find its communities.
+    persons = (
+        form.apply(persons_visible(user=request.user), on=today)
+        .select_related("community", "grid", "household")
+        .order_by("community_id", "pk")
     )
     paginator = CappedPaginator(persons, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
@@ -257,8 +261,10 @@ def household_list(request: HttpRequest) -> HttpResponse:
     if answer is not None:
         return answer
     form = HouseholdFilterForm(data, user=request.user)
-    households = form.apply(households_visible(user=request.user)).select_related(
-        "community", "grid"
+    households = (
+        form.apply(households_visible(user=request.user))
+        .select_related("community", "grid")
+        .order_by("community_id", "number")  # by the community index, as the persons' list
     )
     paginator = CappedPaginator(households, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))

@@ -82,7 +82,10 @@ def registered_employed_counts(*, period: Period, root: Unit | None) -> dict[int
     Their registrations are read once (an index of the unemployed events), with the one in
     force at the date when there is one: that is their status then (registered unemployed).
     Only those whose registration ended in the period have their status at the date looked up
-    (the event in force then, one index probe each)."""
+    (the event in force then, one index probe each). For one community, its persons are named
+    inside the registrations' read, which then goes through them (3 ms) instead of reading the
+    whole district's (43 ms at 1M persons); for more, that plan is slower (0.53 s against
+    0.35 s for a district)."""
     on = period.end
     employed = definitions.labor_force_sql("x", "x.status", on) & definitions.employed_sql(
         "x.status"
@@ -93,6 +96,12 @@ def registered_employed_counts(*, period: Period, root: Unit | None) -> dict[int
     now = definitions.in_force_sql("r", on)
     in_force = definitions.in_force_sql("e", on)
     units = in_communities("p.community_id", root)
+    own = Sql("")
+    if root is not None and root.is_community:
+        own = Sql(
+            f"WHERE r.person_id IN (SELECT p.id FROM {lists.PERSON} p WHERE {units.text})",
+            units.params,
+        )
     # Keeps PostgreSQL from copying the status lookup into each use of ``x.status``.
     keep = "OFFSET 0" if connection.vendor == "postgresql" else ""
     sql = f"""
@@ -105,7 +114,8 @@ def registered_employed_counts(*, period: Period, root: Unit | None) -> dict[int
                )) AS status
         FROM (
             SELECT r.person_id, MAX(CASE WHEN {now.text} THEN r.status END) AS status
-            FROM ({registrations.text}) r GROUP BY r.person_id
+            FROM ({registrations.text}) r {own.text}
+            GROUP BY r.person_id
         ) r
         JOIN {lists.PERSON} p ON p.id = r.person_id
         WHERE {units.text} {keep}
@@ -116,6 +126,7 @@ def registered_employed_counts(*, period: Period, root: Unit | None) -> dict[int
         *in_force.params,
         *now.params,
         *registrations.params,
+        *own.params,
         *units.params,
     ]
     with connection.cursor() as cursor:

@@ -47,17 +47,24 @@ class SystemAccess:
 SYSTEM = SystemAccess()
 
 
-def jurisdiction_units(user: Any) -> list[tuple[str, str]]:
-    """(path, level) of the units a user is a member of (empty if they may see nothing)."""
+def member_units(user: Any) -> list[Unit]:
+    """The units a user is a member of, in tree order; none for a user who may see nothing.
+    Read once per user object (a request's user): the navigation, the home page, the worklist
+    card and the scope all ask for them."""
     if user is None or user is SYSTEM:
         return []
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
-    cached = getattr(user, "_jurisdiction_units", None)
+    cached: list[Unit] | None = getattr(user, "_member_units", None)
     if cached is None:
-        cached = list(Unit.objects.filter(memberships__user=user).values_list("path", "level"))
-        user._jurisdiction_units = cached
+        cached = list(Unit.objects.filter(memberships__user=user).order_by("path").distinct())
+        user._member_units = cached
     return cached
+
+
+def jurisdiction_units(user: Any) -> list[tuple[str, str]]:
+    """(path, level) of the units a user is a member of (empty if they may see nothing)."""
+    return [(unit.path, unit.level) for unit in member_units(user)]
 
 
 def jurisdiction_paths(user: Any) -> list[str]:

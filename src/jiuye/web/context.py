@@ -6,14 +6,11 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from jiuye.units.scope import units_visible
+from jiuye.units.scope import member_units
 
 
 def _user_units(request: HttpRequest) -> list[Any]:
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return []
-    return list(units_visible(user).filter(memberships__user_id=user.pk).order_by("path"))
+    return member_units(getattr(request, "user", None))
 
 
 def site(request: HttpRequest) -> dict[str, Any]:

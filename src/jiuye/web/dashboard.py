@@ -30,7 +30,7 @@ from jiuye.registry.models import Household, Person
 from jiuye.registry.selectors import households_visible
 from jiuye.standards import aggregates
 from jiuye.units.models import Level, Unit
-from jiuye.units.scope import jurisdiction_paths, units_visible
+from jiuye.units.scope import jurisdiction_paths, member_units, units_visible
 
 COUNT_KEYS = (
     "persons",
@@ -57,7 +57,7 @@ def jurisdiction_counts(*, user: Any, on: date) -> dict[str, int]:
     else:
         counts, whole = _from_classification(communities, on)
     # Households the user sees through a grid membership only (not a whole community).
-    if not units_visible(user).filter(memberships__user_id=user.pk, level=Level.GRID).exists():
+    if not any(unit.level == Level.GRID for unit in member_units(user)):
         return counts
     partial = households_visible(user=user).exclude(community_id__in=whole)
     for h in household_classification(on=on, households=partial):

@@ -35,7 +35,7 @@ from jiuye.registry.selectors import (
     status_history,
 )
 from jiuye.units.models import Level, Unit
-from jiuye.units.scope import units_visible
+from jiuye.units.scope import member_units, units_visible
 from jiuye.web import search
 from jiuye.web.dashboard import jurisdiction_counts
 from jiuye.web.forms import FILTER_LEVELS, HouseholdFilterForm, PersonFilterForm
@@ -64,9 +64,7 @@ def _render_page_or_fragment(
 
 
 def _sees_counts(user: Any) -> bool:
-    return bool(getattr(user, "sees_personal_data", False)) and bool(
-        units_visible(user).filter(memberships__user_id=user.pk).exists()
-    )
+    return bool(getattr(user, "sees_personal_data", False)) and bool(member_units(user))
 
 
 @login_required
@@ -74,7 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """Welcome, the user's units, and a region that loads the numbers (``home_stats``) after
     the page: over a whole district they take a moment, the page itself must not."""
     user: Any = request.user
-    my_units = list(units_visible(user).filter(memberships__user_id=user.pk).order_by("path"))
+    my_units = member_units(user)
     context: dict[str, Any] = {
         "today": timezone.localdate(),
         "my_units": my_units,

@@ -20,7 +20,7 @@ from jiuye.casework.deadlines.items import CalendarGaps, Items, State
 from jiuye.casework.deadlines.rules import RULE_FUNCTIONS, items_of_rows, run_rules, scope_of
 from jiuye.registry.selectors import Reader
 from jiuye.units.models import Unit
-from jiuye.units.scope import SYSTEM
+from jiuye.units.scope import SYSTEM, member_units
 
 
 def deadline_items(
@@ -61,7 +61,7 @@ def outermost_units(units: Iterable[Unit]) -> list[Unit]:
 def user_scope(user: User, on: date, units: Iterable[Unit] | None = None) -> queries.Scope:
     """The query scope of the user's units (or of ``units``, within the jurisdiction)."""
     if units is None:
-        units = Unit.objects.filter(memberships__user=user)
+        units = member_units(user)
     return queries.scope_for(user, on, units=outermost_units(units))
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from jiuye.accounts.models import User
 from jiuye.audit.services import audit_read
 from jiuye.casework import deadlines
-from jiuye.units.models import Unit
+from jiuye.units.scope import member_units
 
 register = template.Library()
 
@@ -25,7 +25,7 @@ def worklist_card(context: template.Context, limit: int = 10) -> dict[str, Any]:
 
     user = context["request"].user
     sees = bool(getattr(user, "sees_personal_data", False))
-    units = list(Unit.objects.filter(memberships__user=user)) if sees else []
+    units = member_units(user) if sees else []
     if not units or not _small(units):
         return {"sees": sees, "summary": bool(units), "rows": [], "total": 0, "overdue": 0}
     found = deadlines.worklist_page(cast(User, user), timezone.localdate(), size=limit)

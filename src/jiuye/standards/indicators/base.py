@@ -42,7 +42,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from jiuye.accounts.models import User
-from jiuye.lib.sql import Sql, subquery
+from jiuye.lib.sql import Sql
 from jiuye.standards.rules import Fact, Ratio, Unavailable
 from jiuye.units.models import Level, Unit
 
@@ -96,13 +96,28 @@ def values_sql(queryset: QuerySet[Any], *fields: str) -> Sql:
     return Sql(sql, tuple(params))
 
 
+def community_ids_under(root: Unit) -> list[int]:
+    """The ids of :func:`communities_under` ``root``, read once per unit object (an
+    evaluation's root, a request's unit)."""
+    cached: list[int] | None = getattr(root, "_community_ids", None)
+    if cached is None:
+        cached = list(communities_under(root).order_by("pk").values_list("pk", flat=True))
+        root._community_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def in_communities(column: str, root: Unit | None) -> Sql:
     """SQL: ``column`` (a community id) is one of the communities under ``root`` (always true
-    without a root)."""
+    without a root). The ids are written out: PostgreSQL then knows how many communities
+    there are, and how many persons, where a sub-select left it guessing (a street's 39
+    communities taken for 35 with 11,500 persons instead of 79,000: a nested loop of 79,000
+    probes where a hash join takes a third of the time)."""
     if root is None:
         return Sql("1 = 1")
-    ids = subquery(communities_under(root))
-    return Sql(f"{column} IN ({ids.text})", ids.params)
+    ids = community_ids_under(root)
+    if not ids:
+        return Sql("1 = 0")
+    return Sql(f"{column} IN ({', '.join(['%s'] * len(ids))})", tuple(ids))
 
 
 # ---------------------------------------------------------------------------------------------

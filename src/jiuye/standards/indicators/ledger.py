@@ -23,7 +23,7 @@ from jiuye.standards.indicators.base import (
     Listing,
     Row,
     SqlRows,
-    communities_under,
+    community_ids_under,
     person_url,
 )
 from jiuye.standards.rules import Ratio
@@ -40,7 +40,9 @@ def _large(unit: Unit) -> bool:
 class LedgerCompleteness(Indicator):
     def compute(self, sheet: FactSheet) -> Mapping[int, Any]:
         """One grouped query: per community, the complete records and the unemployed."""
-        persons = Person.objects.filter(community__in=communities_under(sheet.root))
+        persons = Person.objects.all()
+        if sheet.root is not None:
+            persons = persons.filter(community_id__in=community_ids_under(sheet.root))
         counts = tenclears.community_counts(sheet.on, persons, events_first=_large(sheet.root))
         return {pk: Ratio(n, d) for pk, (n, d) in counts.items()}
 

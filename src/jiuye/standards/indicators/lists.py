@@ -22,7 +22,7 @@ from jiuye.registry.models import Household, Person, Status, StatusEvent
 from jiuye.standards.indicators.base import (
     QueryRows,
     Row,
-    communities_under,
+    community_ids_under,
     household_url,
     in_communities,
     person_url,
@@ -41,13 +41,14 @@ PERSON_ORDER = ("community_id", "name", "pk")
 
 def persons(unit: Unit, user: User) -> QuerySet[Person]:
     """The persons of the communities under ``unit`` that ``user`` may see."""
-    return scope_to_jurisdiction(Person.objects.filter(community__in=communities_under(unit)), user)
+    persons = Person.objects.filter(community_id__in=community_ids_under(unit))
+    return scope_to_jurisdiction(persons, user)
 
 
 def households(unit: Unit, user: User) -> QuerySet[Household]:
     """The households of the communities under ``unit`` that ``user`` may see."""
     return scope_to_jurisdiction(
-        Household.objects.filter(community__in=communities_under(unit)), user
+        Household.objects.filter(community_id__in=community_ids_under(unit)), user
     )
 
 

@@ -177,8 +177,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # JIT compilation costs 0.15-0.8 s per indicator query over a district and saves nothing
-    # at these sizes (measured in the classification work; see docs/decisions.md).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # at these sizes (measured in the classification work; see docs/decisions.md). A random
+    # page read costs about what a sequential one does when the data sit in memory or on SSD:
+    # with the default (4) the planner read a district's 23,000 unemployed to find a
+    # community's 57 instead of probing its 3,000 persons (docs/decisions.md, "Planner costs").
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", "-c jit=off -c random_page_cost=1.1"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -38,6 +38,7 @@ from jiuye.casework.deadlines import queries
 from jiuye.casework.deadlines.dates import period_start_of, soon_horizon
 from jiuye.casework.deadlines.items import CalendarGaps
 from jiuye.casework.models import DeadlineItem, DeadlineStore
+from jiuye.lib import bulkload
 from jiuye.lib.sql import Sql, lock_community
 from jiuye.registry import definitions
 from jiuye.registry.models import Household, Person, StatusEvent
@@ -120,6 +121,10 @@ def store_build(*, on: date, batch: int = BUILD_BATCH) -> int:
         DeadlineStore.objects.filter(pk=row.pk).update(ready=True, finished_at=timezone.now())
         DeadlineStore.objects.exclude(as_of__gte=on).delete()
         DeadlineItem.objects.exclude(as_of__gte=on).delete()
+    # A day's items replace the last day's: without fresh statistics PostgreSQL takes the new
+    # day for empty (until autovacuum comes round) and reads every item of the day where a
+    # rule's would do (QG-2016 for the district: 1.4 s against 1.0 s at 1M persons).
+    bulkload.analyze([DeadlineItem])
     log.info("deadline items stored for %s: %d", on.isoformat(), total)
     return total
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -82,26 +83,15 @@ def registered_employed_counts(*, period: Period, root: Unit | None) -> dict[int
     Their registrations are read once (an index of the unemployed events), with the one in
     force at the date when there is one: that is their status then (registered unemployed).
     Only those whose registration ended in the period have their status at the date looked up
-    (the event in force then, one index probe each). For one community, its persons are named
-    inside the registrations' read, which then goes through them (3 ms) instead of reading the
-    whole district's (43 ms at 1M persons); for more, that plan is slower (0.53 s against
-    0.35 s for a district)."""
+    (the event in force then, one index probe each)."""
     on = period.end
     employed = definitions.labor_force_sql("x", "x.status", on) & definitions.employed_sql(
         "x.status"
     )
-    registrations = values_sql(
-        registrations_during(period), "person_id", "status", "since", "until"
-    )
+    source = _registrations_of(period, root)
     now = definitions.in_force_sql("r", on)
     in_force = definitions.in_force_sql("e", on)
     units = in_communities("p.community_id", root)
-    own = Sql("")
-    if root is not None and root.is_community:
-        own = Sql(
-            f"WHERE r.person_id IN (SELECT p.id FROM {lists.PERSON} p WHERE {units.text})",
-            units.params,
-        )
     # Keeps PostgreSQL from copying the status lookup into each use of ``x.status``.
     keep = "OFFSET 0" if connection.vendor == "postgresql" else ""
     sql = f"""
@@ -114,7 +104,7 @@ def registered_employed_counts(*, period: Period, root: Unit | None) -> dict[int
                )) AS status
         FROM (
             SELECT r.person_id, MAX(CASE WHEN {now.text} THEN r.status END) AS status
-            FROM ({registrations.text}) r {own.text}
+            FROM {source.text}
             GROUP BY r.person_id
         ) r
         JOIN {lists.PERSON} p ON p.id = r.person_id
@@ -125,13 +115,31 @@ def registered_employed_counts(*, period: Period, root: Unit | None) -> dict[int
         *employed.params,
         *in_force.params,
         *now.params,
-        *registrations.params,
-        *own.params,
+        *source.params,
         *units.params,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0]: Ratio(int(row[1] or 0), int(row[2])) for row in cursor.fetchall()}
+
+
+def _registrations_of(period: Period, root: Unit | None) -> Sql:
+    """The registrations of the period (person_id, status, since, until) as ``r``, to read
+    ``FROM``. For one community (PostgreSQL), its persons drive the read, each finding its
+    own by the person index: 3 ms against 20 ms at 1M persons, where the planner reads every
+    registration of the district and keeps the community's. Otherwise their index drives it."""
+    columns = ("person_id", "status", "since", "until")
+    if root is not None and root.is_community and connection.vendor == "postgresql":
+        theirs = registrations_during(period).filter(person_id=RawSQL("pp.id", ()))
+        mine = values_sql(theirs, *columns)
+        persons = in_communities("pp.community_id", root)
+        return Sql(
+            f"(SELECT pp.id FROM {lists.PERSON} pp WHERE {persons.text}) pp "
+            f"CROSS JOIN LATERAL ({mine.text} OFFSET 0) r",  # the fence keeps the loop
+            persons.params + mine.params,
+        )
+    registrations = values_sql(registrations_during(period), *columns)
+    return Sql(f"({registrations.text}) r", registrations.params)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -193,6 +193,31 @@ def test_unit_page_green_and_red(data: dict[str, Any], personas: dict[str, Any])
     assert behind.count('data-kind="person"') == 2  # the two unemployed
 
 
+def test_district_under_a_community_standard_offers_its_streets(
+    data: dict[str, Any], personas: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CQ-2007 assesses communities only: the district's page evaluates nothing and leads down
+    to its streets, whose pages list their communities."""
+    from jiuye.standards import selectors
+
+    def evaluated(**kwargs: Any) -> Any:
+        raise AssertionError("nothing to evaluate for the district")
+
+    monkeypatch.setattr(selectors, "evaluations_below", evaluated)
+    client = _client(personas["district"])
+    page = client.get(
+        reverse("standards:unit", args=["110108"]) + "?ruleset=CQ-2007&date=2026-05-12"
+    ).content.decode()
+    assert 'id="drill-down"' in page
+    street = reverse("standards:unit", args=["110108001"]) + "?ruleset=CQ-2007&amp;date=2026-05-12"
+    assert street in page
+    monkeypatch.undo()
+    page = client.get(
+        reverse("standards:unit", args=["110108001"]) + "?ruleset=CQ-2007&date=2026-05-12"
+    ).content.decode()
+    assert 'id="drill-down"' not in page and 'data-unit="110108001001"' in page
+
+
 def test_worker_of_b_gets_404_for_a(data: dict[str, Any], personas: dict[str, Any]) -> None:
     client = _client(personas["worker_b"])
     assert client.get(reverse("standards:unit", args=["110108001001"])).status_code == 404

@@ -79,6 +79,11 @@ def status_not_recorded_counts(*, unit: Unit, on: date, user: Any) -> list[tuple
     return [(community, counts[community.pk]) for community in communities]
 
 
+def children_of(*, user: User, unit: Unit) -> list[Unit]:
+    """The units directly under ``unit`` that the user may evaluate, in tree order."""
+    return list(units_evaluable(user).filter(parent=unit).order_by("path"))
+
+
 def ruleset_or_404(ruleset_id: str) -> RuleSet:
     try:
         return ruleset_get(ruleset_id)

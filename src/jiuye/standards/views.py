@@ -162,8 +162,17 @@ def _children(
 def unit_evaluation(request: HttpRequest, code: str) -> HttpResponse:
     unit = selectors.unit_get(user=_user(request), code=code)
     p = _params(request, unit)
+    children_units = selectors.children_of(user=_user(request), unit=unit)
+    applies = bool(p["ruleset"].levels_for(unit.level)) or any(
+        p["ruleset"].levels_for(child.level) for child in children_units
+    )
     try:
-        if unit.is_community:
+        if not applies:
+            # Neither this unit nor the ones under it are assessed by the rule set (a district
+            # under a community standard): nothing to show but the way down, so nothing is
+            # computed (it was every community of the district, 1.5 s at 1M persons).
+            results = []
+        elif unit.is_community:
             results = [
                 selectors.evaluation(
                     user=_user(request),
@@ -207,6 +216,12 @@ def unit_evaluation(request: HttpRequest, code: str) -> HttpResponse:
         "may_assess": services.may_tick(_user(request), unit, TickRole.ASSESSOR),
         "score_checklist": _score_checklist(own),
         "sees_personal": bool(getattr(_user(request), "sees_personal_data", False)),
+        "drill_down": []
+        if applies
+        else [
+            (child, reverse("standards:unit", args=[child.code]) + "?" + _query(p, level=None))
+            for child in children_units
+        ],
     }
     return render(request, "standards/unit.html", context)
 

@@ -100,9 +100,19 @@ def _expected(persons: list[Person], start: date, on: date) -> dict[int, Ratio]:
         (D(2025, 1, 1), D(2025, 12, 31)),
     ],
 )
+@pytest.mark.parametrize("large", [True, False], ids=["registrations-first", "persons-first"])
 def test_registered_employed_counts_follow_the_definitions(
-    person: Callable[..., Any], tree: dict[str, Any], start: date, on: date
+    person: Callable[..., Any],
+    tree: dict[str, Any],
+    start: date,
+    on: date,
+    large: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Either way the query may take (a unit large or small for the database) counts alike."""
+    from jiuye.units.models import Unit
+
+    monkeypatch.setattr(Unit, "is_large", lambda self: large)
     persons = [person(unit, birth=birth, statuses=statuses) for unit, birth, statuses in HISTORIES]
     period = base.Period(start, on)
     expected = _expected(persons, start, on)

@@ -125,11 +125,12 @@ def registered_employed_counts(*, period: Period, root: Unit | None) -> dict[int
 
 def _registrations_of(period: Period, root: Unit | None) -> Sql:
     """The registrations of the period (person_id, status, since, until) as ``r``, to read
-    ``FROM``. For one community (PostgreSQL), its persons drive the read, each finding its
-    own by the person index: 3 ms against 20 ms at 1M persons, where the planner reads every
-    registration of the district and keeps the community's. Otherwise their index drives it."""
+    ``FROM``. For a small unit (not ``Unit.is_large``; PostgreSQL), its persons drive the
+    read, each finding its own by the person index: a community's 3 ms against 20 ms at 1M
+    persons, where the planner reads every registration and keeps the unit's. For a large
+    one their index drives it (0.35 s against 0.53 s for the 1M district)."""
     columns = ("person_id", "status", "since", "until")
-    if root is not None and root.is_community and connection.vendor == "postgresql":
+    if root is not None and not root.is_large() and connection.vendor == "postgresql":
         theirs = registrations_during(period).filter(person_id=RawSQL("pp.id", ()))
         mine = values_sql(theirs, *columns)
         persons = in_communities("pp.community_id", root)

@@ -222,10 +222,16 @@ def test_sql_and_python_forms_agree(
         assert (key in (python or ())) == (key in (sql or ())), key
 
 
-@pytest.mark.parametrize("events_first", [False, True])
-def test_sets_agree(person: Callable[..., Any], tree: dict[str, Any], events_first: bool) -> None:
+@pytest.mark.parametrize(
+    ("events_first", "persons_first"),
+    [(False, False), (True, False), (False, True)],
+    ids=["planner", "events-first", "persons-first"],
+)
+def test_sets_agree(
+    person: Callable[..., Any], tree: dict[str, Any], events_first: bool, persons_first: bool
+) -> None:
     """Every case at once, in two communities: the grouped counts and the incomplete persons
-    by SQL are those of the Python form."""
+    by SQL are those of the Python form, whichever way the query is driven."""
     from django.db import connection
 
     from jiuye.registry.models import Person
@@ -239,16 +245,17 @@ def test_sets_agree(person: Callable[..., Any], tree: dict[str, Any], events_fir
         counts = expected.setdefault(r.community_id, [0, 0])
         counts[0] += int(r.complete)
         counts[1] += 1
-    counts = tenclears.community_counts(ON, persons, events_first=events_first)
+    ways = {"events_first": events_first, "persons_first": persons_first}
+    counts = tenclears.community_counts(ON, persons, **ways)
     assert counts == {pk: tuple(c) for pk, c in expected.items()}
     assert sum(d for _n, d in counts.values()) == sum(m is not None for _s, m in AGREE.values())
-    incomplete = tenclears.incomplete_sql(ON, persons, events_first=events_first)
+    incomplete = tenclears.incomplete_sql(ON, persons, **ways)
     with connection.cursor() as cursor:
         cursor.execute(incomplete.text, incomplete.params)
         found = {(pk, name, community) for pk, name, community in cursor.fetchall()}
     assert found == {(r.person_id, r.name, r.community_id) for r in python.incomplete}
     # A set that cannot match (the scope's none()) has nothing.
-    assert tenclears.community_counts(ON, Person.objects.none(), events_first=events_first) == {}
+    assert tenclears.community_counts(ON, Person.objects.none(), **ways) == {}
 
 
 def test_unit_page_counts_and_pages_what_the_python_form_finds(

@@ -43,7 +43,12 @@ class LedgerCompleteness(Indicator):
         persons = Person.objects.all()
         if sheet.root is not None:
             persons = persons.filter(community_id__in=community_ids_under(sheet.root))
-        counts = tenclears.community_counts(sheet.on, persons, events_first=_large(sheet.root))
+        counts = tenclears.community_counts(
+            sheet.on,
+            persons,
+            events_first=_large(sheet.root),
+            persons_first=not sheet.root.is_large(),
+        )
         return {pk: Ratio(n, d) for pk, (n, d) in counts.items()}
 
     def behind(self, query: BehindQuery) -> Listing:
@@ -52,7 +57,10 @@ class LedgerCompleteness(Indicator):
         clears; the missing fields are read for the page's persons only."""
         on = query.period.end
         incomplete = tenclears.incomplete_sql(
-            on, lists.persons(query.unit, query.user), events_first=_large(query.unit)
+            on,
+            lists.persons(query.unit, query.user),
+            events_first=_large(query.unit),
+            persons_first=not query.unit.is_large(),
         )
 
         def to_rows(page: list[tuple[int, str, int]]) -> list[Row]:

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from jiuye.accounts.models import User
 from jiuye.registry.models import DifficultyRecognition, Household, Person, StatusEvent
-from jiuye.units.models import Level, Unit
+from jiuye.units.models import COMMUNITY_LEVELS, Level, Unit
 from jiuye.units.scope import SystemAccess, scope_to_jurisdiction
 
 # Who reads: a user (their jurisdiction; an anonymous one sees nothing) or a system job
@@ -55,7 +55,7 @@ def unit_filter(unit: Unit, prefix: str = "") -> Q:
     if unit.is_community:
         return Q(**{f"{prefix}community_id": unit.pk})
     communities = Unit.objects.filter(
-        path__startswith=unit.path, level__in=[Level.COMMUNITY, Level.VILLAGE]
+        path__startswith=unit.path, level__in=COMMUNITY_LEVELS
     ).values("pk")
     return Q(**{f"{prefix}community_id__in": communities})
 

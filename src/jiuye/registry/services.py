@@ -36,7 +36,7 @@ from jiuye.registry.models import (
     StatusEvent,
 )
 from jiuye.registry.signals import statuses_changed
-from jiuye.units.models import Level, Unit
+from jiuye.units.models import COMMUNITY_LEVELS, Level, Unit
 from jiuye.units.scope import check_write
 
 # Person fields that decide a household's labor force (so its zero-family standing).
@@ -72,7 +72,7 @@ def _community_and_grid(unit: Unit) -> tuple[Unit, Unit | None]:
     if unit.level == Level.GRID:
         assert unit.parent is not None
         return unit.parent, unit
-    if unit.level in (Level.COMMUNITY, Level.VILLAGE):
+    if unit.level in COMMUNITY_LEVELS:
         return unit, None
     raise ValidationError(f"户只能属于社区、村或网格，{unit} 是{Level(unit.level).label}")
 

@@ -20,6 +20,9 @@ class Level(models.TextChoices):
     GRID = "grid", _("网格")
 
 
+# The levels whose units hold residents (a community's or a village's persons and households).
+COMMUNITY_LEVELS = (Level.COMMUNITY, Level.VILLAGE)
+
 # The tier of each level in the tree; street/town and community/village share a tier.
 TIER = {
     Level.CITY: 0,
@@ -57,7 +60,7 @@ class Unit(models.Model):
 
     @property
     def is_community(self) -> bool:
-        return self.level in (Level.COMMUNITY, Level.VILLAGE)
+        return self.level in COMMUNITY_LEVELS
 
     def is_within(self, other: Unit) -> bool:
         """True if this unit is ``other`` or lies below it."""
@@ -73,7 +76,7 @@ class Unit(models.Model):
         registrations take less; a street of it read through the city's events did too."""
         cached: bool | None = getattr(self, "_is_large", None)
         if cached is None:
-            communities = Unit.objects.filter(level__in=(Level.COMMUNITY, Level.VILLAGE))
+            communities = Unit.objects.filter(level__in=COMMUNITY_LEVELS)
             under = communities.filter(path__startswith=self.path).count()
             cached = self._is_large = 20 * under > communities.count()
         return cached

@@ -27,7 +27,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from jiuye.units.models import Level, Unit
+from jiuye.units.models import COMMUNITY_LEVELS, Level, Unit
 
 M = TypeVar("M", bound=Model)
 
@@ -137,7 +137,7 @@ def _prefixes(paths: list[str]) -> Q:
 # and villages), so a district's persons are matched against its ~500 communities and not also
 # its ~2,500 grids; any other relation (``unit``): every level.
 _TARGET_LEVELS = {
-    "community": (Level.COMMUNITY, Level.VILLAGE),
+    "community": COMMUNITY_LEVELS,
     "grid": (Level.GRID,),
 }
 

@@ -29,7 +29,7 @@ from jiuye.registry.classification import community_classification, household_cl
 from jiuye.registry.models import Household, Person
 from jiuye.registry.selectors import households_visible
 from jiuye.standards import aggregates
-from jiuye.units.models import Level, Unit
+from jiuye.units.models import COMMUNITY_LEVELS, Level, Unit
 from jiuye.units.scope import jurisdiction_paths, member_units, units_visible
 
 COUNT_KEYS = (
@@ -51,7 +51,7 @@ _VECTOR_KEYS = {
 
 
 def jurisdiction_counts(*, user: Any, on: date) -> dict[str, int]:
-    communities = units_visible(user).filter(level__in=[Level.COMMUNITY, Level.VILLAGE])
+    communities = units_visible(user).filter(level__in=COMMUNITY_LEVELS)
     if aggregates.aggregates_fresh():
         counts, whole = _from_aggregates(user, communities, on)
     else:

@@ -34,7 +34,7 @@ from jiuye.registry.selectors import (
     recognitions,
     status_history,
 )
-from jiuye.units.models import Level, Unit
+from jiuye.units.models import COMMUNITY_LEVELS, Unit
 from jiuye.units.scope import member_units, units_visible
 from jiuye.web import search
 from jiuye.web.dashboard import jurisdiction_counts
@@ -42,7 +42,6 @@ from jiuye.web.forms import FILTER_LEVELS, HouseholdFilterForm, PersonFilterForm
 from jiuye.web.paging import CappedPaginator
 
 PAGE_SIZE = 50
-COMMUNITY_LEVELS = (Level.COMMUNITY, Level.VILLAGE)
 
 
 def _partial(request: HttpRequest, target: str) -> bool:

@@ -42,7 +42,7 @@ from jiuye.lib import bulkload
 from jiuye.lib.sql import Sql, lock_community
 from jiuye.registry import definitions
 from jiuye.registry.models import Household, Person, StatusEvent
-from jiuye.units.models import Level, Unit
+from jiuye.units.models import COMMUNITY_LEVELS, Unit
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +92,7 @@ def _insert(scope: queries.Scope) -> int:
 
 def _communities() -> list[int]:
     return list(
-        Unit.objects.filter(level__in=[Level.COMMUNITY, Level.VILLAGE])
-        .order_by("pk")
-        .values_list("pk", flat=True)
+        Unit.objects.filter(level__in=COMMUNITY_LEVELS).order_by("pk").values_list("pk", flat=True)
     )
 
 

@@ -44,13 +44,12 @@ from django.urls import reverse
 from jiuye.accounts.models import User
 from jiuye.lib.sql import Sql
 from jiuye.standards.rules import Fact, Ratio, Unavailable
-from jiuye.units.models import Level, Unit
+from jiuye.units.models import COMMUNITY_LEVELS, Level, Unit
 
 Kind = Literal["ratio", "count", "days"]
 GapMode = Literal["convert", "add", "count"]
 T = TypeVar("T")
 
-COMMUNITY_LEVELS = (Level.COMMUNITY, Level.VILLAGE)
 # The children counted by ``certified_children_share`` for each level.
 CHILD_LEVELS = {
     Level.STREET: COMMUNITY_LEVELS,

@@ -40,9 +40,7 @@ def _large(unit: Unit) -> bool:
 class LedgerCompleteness(Indicator):
     def compute(self, sheet: FactSheet) -> Mapping[int, Any]:
         """One grouped query: per community, the complete records and the unemployed."""
-        persons = Person.objects.all()
-        if sheet.root is not None:
-            persons = persons.filter(community_id__in=community_ids_under(sheet.root))
+        persons = Person.objects.filter(community_id__in=community_ids_under(sheet.root))
         counts = tenclears.community_counts(
             sheet.on,
             persons,

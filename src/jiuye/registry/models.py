@@ -70,6 +70,9 @@ class Household(models.Model):
         ordering = ["number"]
         verbose_name = _("户")
         verbose_name_plural = _("户")
+        # Lists go by community, then number (registry.selectors): one community's page reads
+        # its first rows from this index instead of filtering the whole number index.
+        indexes = [models.Index(fields=["community", "number"])]
 
     def __str__(self) -> str:
         return self.number
@@ -128,7 +131,12 @@ class Person(models.Model):
         ordering = ["id"]
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
-        indexes = [models.Index(fields=["community", "current_status"])]
+        # Lists go by community, then id (registry.selectors): without (community, id) a single
+        # community's first page walked the primary key and filtered out every other community.
+        indexes = [
+            models.Index(fields=["community", "current_status"]),
+            models.Index(fields=["community", "id"]),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -265,7 +265,7 @@ def level_for(ruleset: RuleSet, unit: Unit, level_key: str | None = None) -> Lev
 
 def evaluate_units(
     *,
-    root: Unit,
+    root: Unit | None,
     ruleset: RuleSet,
     on: date,
     start: date | None = None,
@@ -273,12 +273,16 @@ def evaluate_units(
     source: str = "auto",
     units: Iterable[Unit] | None = None,
 ) -> list[UnitEvaluation]:
-    """Every unit under ``root`` (itself included) that a level of ``ruleset`` applies to
-    (``level_key``: only that level's units), or only ``units`` (all under ``root``)."""
+    """Every unit under ``root`` (itself included; None: every unit, a city's several district
+    roots in one fact sheet) that a level of ``ruleset`` applies to (``level_key``: only that
+    level's units), or only ``units`` (all under ``root``)."""
     if units is not None:
         targets = list(units)
     else:
-        candidates = Unit.objects.filter(path__startswith=root.path).exclude(level=UnitLevel.GRID)
+        under = (
+            Unit.objects.all() if root is None else Unit.objects.filter(path__startswith=root.path)
+        )
+        candidates = under.exclude(level=UnitLevel.GRID)
         targets = [u for u in candidates.order_by("path") if ruleset.levels_for(u.level)]
     chosen: list[tuple[Unit, Level]] = []
     for unit in targets:

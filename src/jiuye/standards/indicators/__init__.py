@@ -73,14 +73,15 @@ def _source(source: str) -> str:
 
 def fact_sheet(
     *,
-    root: Unit,
+    root: Unit | None,
     on: date,
     start: date | None = None,
     ruleset: str = "",
     indicators: Iterable[str] | None = None,
     source: str = "auto",
 ) -> FactSheet:
-    """Compute ``indicators`` (default: all) for every community under ``root`` at ``on`` over
+    """Compute ``indicators`` (default: all) for every community under ``root`` (None: every
+    community) at ``on`` over
     the period from ``start`` (default: January 1st). ``source``: ``aggregates`` (fail if they
     are stale), ``direct`` (from scratch), or ``auto`` (aggregates when fresh). An indicator
     that needs working days outside the years the holiday calendar knows is
@@ -90,11 +91,12 @@ def fact_sheet(
     unknown = set(keys) - set(INDICATORS)
     if unknown:
         raise KeyError(f"unknown indicators: {sorted(unknown)}")
+    under = Unit.objects.all() if root is None else Unit.objects.filter(path__startswith=root.path)
     units = {
         u.pk: u
-        for u in Unit.objects.filter(path__startswith=root.path)
-        .exclude(level=Level.GRID)
-        .only("pk", "code", "name", "level", "parent_id", "path")
+        for u in under.exclude(level=Level.GRID).only(
+            "pk", "code", "name", "level", "parent_id", "path"
+        )
     }
     sheet = FactSheet(
         root=root,

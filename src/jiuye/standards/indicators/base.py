@@ -296,13 +296,15 @@ def household_url(pk: int) -> str:
 @dataclass
 class FactSheet:
     """Every indicator asked for, computed once for all communities under ``root``, and each
-    unit's value rolled up on demand (:meth:`facts_for`).
+    unit's value rolled up on demand (:meth:`facts_for`). Without a root: every community of
+    the database (a city's district roots in one sheet: their rare rows read once, not once
+    per district).
 
     ``source``: ``aggregates`` (read the incremental aggregates) or ``direct`` (compute from
     the registry and casework); the two give the same numbers. Indicators of a family share a
     computation through :meth:`shared`."""
 
-    root: Unit
+    root: Unit | None
     period: Period
     ruleset: str
     source: str
@@ -330,8 +332,8 @@ class FactSheet:
         return self.source == "aggregates"
 
     @property
-    def path(self) -> str:
-        return self.root.path
+    def path(self) -> str | None:
+        return self.root.path if self.root is not None else None
 
     def shared(self, key: str, compute: Callable[[], T]) -> T:
         """A computation several indicators read (one query for a family), done once."""

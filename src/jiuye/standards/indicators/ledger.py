@@ -30,22 +30,25 @@ from jiuye.standards.rules import Ratio
 from jiuye.units.models import Unit
 
 
-def _large(unit: Unit) -> bool:
-    """A district or more: its unemployed drive the queries, not its persons
+def _large(unit: Unit | None) -> bool:
+    """A district or more (or everything): its unemployed drive the queries, not its persons
     (``tenclears.unemployed_sql``)."""
-    return unit.level in tenclears.LARGE_LEVELS
+    return unit is None or unit.level in tenclears.LARGE_LEVELS
 
 
 @dataclass(frozen=True, kw_only=True)
 class LedgerCompleteness(Indicator):
     def compute(self, sheet: FactSheet) -> Mapping[int, Any]:
         """One grouped query: per community, the complete records and the unemployed."""
-        persons = Person.objects.filter(community_id__in=community_ids_under(sheet.root))
+        root = sheet.root
+        persons = Person.objects.all()
+        if root is not None:
+            persons = persons.filter(community_id__in=community_ids_under(root))
         counts = tenclears.community_counts(
             sheet.on,
             persons,
-            events_first=_large(sheet.root),
-            persons_first=not sheet.root.is_large(),
+            events_first=_large(root),
+            persons_first=root is not None and not root.is_large(),
         )
         return {pk: Ratio(n, d) for pk, (n, d) in counts.items()}
 

@@ -1,9 +1,10 @@
-"""``jiuye evaluate UNIT --ruleset ID [--date D] [--from D] [--level L] [--all] [--json]``.
+"""``jiuye evaluate [UNIT] --ruleset ID [--date D] [--from D] [--level L] [--all] [--json]``.
 
 One unit's standing under a rule set at a date: each criterion with its value, threshold and
 gap, the checklist and (QG-2016) the score. ``--json`` prints the object of DESIGN.md's
-"Interfaces" (``--all``: a list, one per unit under UNIT). Exit status 0 either way; the answer
-is in the output.
+"Interfaces" (``--all``: a list, one per unit under UNIT; ``--all`` without UNIT: every unit of
+the database, a city's districts in one pass). Exit status 0 either way; the answer is in the
+output.
 """
 
 from __future__ import annotations
@@ -161,7 +162,9 @@ class Command(BaseCommand):
     help = "按标准评估单位：各项指标的数值、标准、差距，检查项和（泉港标准）评分。"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("unit", help="单位代码")
+        parser.add_argument(
+            "unit", nargs="?", help="单位代码（同时给 --all 时可省略：评估库中所有单位）"
+        )
         parser.add_argument("--ruleset", required=True, help="标准，如 HD-2012、CQ-2007、QG-2016")
         parser.add_argument(
             "--date", type=date_argument, help="时点 YYYY-MM-DD（默认今天，1950—2100 年）"
@@ -180,9 +183,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        unit = Unit.objects.filter(code=options["unit"]).first()
-        if unit is None:
-            raise CommandError(f"单位代码不存在：{options['unit']}")
+        unit = None
+        if options["unit"] is not None:
+            unit = Unit.objects.filter(code=options["unit"]).first()
+            if unit is None:
+                raise CommandError(f"单位代码不存在：{options['unit']}")
+        elif not options["all"]:
+            raise CommandError("请给出单位代码，或用 --all 评估所有单位")
         on = option_date(options["date"], option="--date") or timezone.localdate()
         start = option_date(options["start"], option="--from")
         try:
@@ -197,6 +204,7 @@ class Command(BaseCommand):
                     source=options["source"],
                 )
             else:
+                assert unit is not None
                 results = [
                     evaluate_unit(
                         unit=unit,

@@ -3,6 +3,8 @@
 #   scripts/pgtemp.sh start DIR [PORT]  → initdb in DIR (owned by postgres if we are root), start,
 #                                         create database "jiuye", print its DATABASE_URL
 #   scripts/pgtemp.sh stop DIR          → stop the server started in DIR
+# PGTEMP_SHARED_BUFFERS sizes the buffer cache of a new cluster (default 1GB; the benchmarks
+# give the 10M city 4GB, its hot tables' size: docs/serving.md).
 set -euo pipefail
 cmd=${1:?start|stop}; dir=${2:?data directory}; port=${3:-55432}
 
@@ -37,7 +39,7 @@ unix_socket_directories = '$dir'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
-shared_buffers = 1GB
+shared_buffers = ${PGTEMP_SHARED_BUFFERS:-1GB}
 work_mem = 64MB
 maintenance_work_mem = 512MB
 max_wal_size = 4GB

@@ -39,7 +39,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from jiuye.casework.models import ServiceKind, ServiceRecord, UnemployedProfile
-from jiuye.lib.sql import Sql, read_date
+from jiuye.lib.sql import Sql, by_person, read_date
 from jiuye.registry import definitions
 from jiuye.registry.models import Person, StatusEvent
 from jiuye.registry.selectors import Reader, persons_of
@@ -178,7 +178,7 @@ def unemployed_sql(
         person = _persons_sql(persons, of_event=True)
         text = (
             f"FROM (SELECT e.person_id, e.since, e.cause FROM {_EVENT} e "
-            f"WHERE {in_force.text} AND e.status = %s OFFSET 0) e "
+            f"WHERE {in_force.text} AND e.status = %s {by_person('e.person_id')}) e "
             f"JOIN LATERAL ({person.text} OFFSET 0) p ON TRUE"
         )
         params = (*in_force.params, definitions.UNEMPLOYED, *person.params)

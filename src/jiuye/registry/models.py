@@ -173,11 +173,11 @@ class StatusEvent(models.Model):
         indexes = [
             models.Index(fields=["since", "until"]),
             # The unemployed events alone (a few percent), with what the indicators over them
-            # read (registrations of a period, the unemployed at a date): an index-only scan
-            # instead of a scan of every event.
+            # read (registrations of a period, the unemployed at a date, the ten clears'
+            # cause): an index-only scan instead of a scan of every event.
             models.Index(
                 fields=["since"],
-                include=["until", "person", "registered", "status"],
+                include=["until", "person", "registered", "status", "cause"],
                 condition=Q(status="unemployed"),
                 name="status_unemployed_since",
             ),

@@ -183,11 +183,12 @@ def score(
     """Score every item: data deductions from ``facts``, checklist deductions from each
     column's ticks (an item nobody ticked is deducted)."""
     items = []
+    automatic = _("系统自动满足")  # once, not per deduction: a city scores 5,000 units
     for item in table.items:
         results = []
         for d in item.deductions:
             if d.kind == "system":
-                results.append(DeductionResult(d, 0, 0, _("系统自动满足")))
+                results.append(DeductionResult(d, 0, 0, automatic))
             elif d.kind == "checklist":
                 results.append(
                     DeductionResult(

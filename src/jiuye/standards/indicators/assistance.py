@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from jiuye.casework.models import ServiceKind, ServiceRecord
-from jiuye.lib.sql import sql_list, subquery
+from jiuye.lib.sql import by_person, sql_list, subquery
 from jiuye.registry.models import Person
 from jiuye.standards.indicators.base import (
     BehindQuery,
@@ -91,10 +91,14 @@ def _read(kinds: Sequence[str], period: Period, units: QuerySet[Unit]) -> list[t
         )
     else:
         person = f"JOIN {_PERSON} p ON p.id = s.person_id"
+    records = (
+        f"SELECT s.person_id, s.kind FROM {_RECORD} s "
+        f"WHERE s.kind IN ({sql_list(kinds)}) AND s.{on} >= %s AND s.{on} <= %s "
+        f"{by_person('s.person_id')}"
+    )
     sql = f"""
-    SELECT DISTINCT p.community_id, s.kind FROM {_RECORD} s {person}
-    WHERE s.kind IN ({sql_list(kinds)}) AND s.{on} >= %s AND s.{on} <= %s
-      AND p.community_id IN ({within.text})"""
+    SELECT DISTINCT p.community_id, s.kind FROM ({records}) s {person}
+    WHERE p.community_id IN ({within.text})"""
     with connection.cursor() as cursor:
         cursor.execute(sql, [period.start, period.end, *within.params])
         return [(community, kind) for community, kind in cursor.fetchall()]

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from jiuye.casework import deadlines
-from jiuye.lib.sql import Sql
+from jiuye.lib.sql import Sql, by_person
 from jiuye.registry import definitions
 from jiuye.registry.models import StatusEvent
 from jiuye.standards.indicators import lists
@@ -105,7 +105,7 @@ def registered_employed_counts(*, period: Period, root: Unit | None) -> dict[int
         FROM (
             SELECT r.person_id, MAX(CASE WHEN {now.text} THEN r.status END) AS status
             FROM {source.text}
-            GROUP BY r.person_id
+            GROUP BY r.person_id {by_person("r.person_id")}
         ) r
         JOIN {lists.PERSON} p ON p.id = r.person_id
         WHERE {units.text} {keep}

@@ -92,16 +92,19 @@ def bench_deadline_store(ctx: Any = None) -> Result:
 
 
 def _evaluate(source: str, ruleset: str = "HD-2012") -> tuple[Any, float, float]:
-    """Every unit: the district's ``evaluate_units``; a city's districts in one pass
-    (``root=None``, as ``jiuye evaluate --all`` without a unit does), which reads the rare rows
-    (unemployed events, registrations) once instead of once per district."""
+    """Every unit, as ``jiuye evaluate --all`` does it (on two connections): the district's
+    ``evaluate_units``; a city's districts in one pass (``root=None``, the command without a
+    unit), which reads the rare rows (unemployed events, registrations) once instead of once
+    per district."""
     from jiuye.standards.evaluation import evaluate_units
     from jiuye.standards.rulesets import ruleset_get
 
     roots = _districts()
     root = roots[0] if len(roots) == 1 else None
     rules = ruleset_get(ruleset)
-    return _timed(lambda: evaluate_units(root=root, ruleset=rules, on=ON, source=source))
+    return _timed(
+        lambda: evaluate_units(root=root, ruleset=rules, on=ON, source=source, parallel=True)
+    )
 
 
 def _summary(results: list[Any]) -> str:

@@ -333,6 +333,27 @@ def test_current_status_forms_agree_after_the_latest_event(tree):
             assert (p.pk in employed) == bool(answers[3])
 
 
+@pytest.mark.parametrize("seed", [9, 10])
+def test_status_on_sql_agrees_on_every_date(tree, seed):
+    """``status_on_sql`` (the current-status cache when the latest event began by the date,
+    else the event then) is :func:`status_on` on every probe date: before anyone's first
+    event, between events, on a change day and after everyone's latest."""
+    persons = _build(tree, seed)
+    changes = StatusEvent.objects.order_by("pk").values_list("since", flat=True)[:15]
+    days = {*_probe_days(persons), date(2027, 7, 1)}
+    days.update(day for since in changes for day in (since - timedelta(days=1), since))
+    for on in sorted(days):
+        status = d.status_on_sql("p", on)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT p.id, {status.text} FROM {Person._meta.db_table} p", status.params
+            )
+            sql = dict(cursor.fetchall())
+        for p in Person.objects.prefetch_related("status_events"):
+            events = [(e.since, e.status) for e in p.status_events.order_by("since")]
+            assert sql[p.pk] == d.status_on(events, on), (p.pk, on)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("emerged", "ended", "on"),

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from jiuye.demo.generator import DEFAULT_TODAY, SeedConfig
 from jiuye.demo.loader import seed
-from jiuye.standards import aggregates
+from jiuye.standards import aggregates, indicators
 from jiuye.standards.evaluation import evaluate_units
 from jiuye.standards.rulesets import ruleset_get
 from jiuye.units.models import Level, Unit
@@ -54,3 +55,28 @@ def test_command_all_without_a_unit(city: list[Unit]) -> None:
     assert {root.code for root in city} <= codes
     with pytest.raises(CommandError, match="--all"):
         call_command("evaluate", ruleset="HD-2012", stdout=StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="other connections: PostgreSQL")
+def test_two_connections_give_what_one_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``parallel=True`` (the command's, outside a transaction) computes the indicators on
+    worker threads with connections of their own: the same evaluation as in turn."""
+    seed(SeedConfig(persons=1500, seed=8, districts=2))
+    aggregates.aggregates_rebuild()
+    apart: list[str] = []
+    compute_apart = indicators._compute_apart
+
+    def spy(sheet: Any, key: str) -> None:
+        apart.append(key)
+        compute_apart(sheet, key)
+
+    monkeypatch.setattr(indicators, "_compute_apart", spy)
+    for ruleset in RULESETS:
+        rules = ruleset_get(ruleset)
+        alone = _by_unit(evaluate_units(root=None, ruleset=rules, on=DEFAULT_TODAY))
+        assert not apart
+        shared = evaluate_units(root=None, ruleset=rules, on=DEFAULT_TODAY, parallel=True)
+        assert apart, ruleset
+        assert _by_unit(shared) == alone
+        apart.clear()

@@ -157,6 +157,23 @@ def in_force_sql(event: str, on: On) -> Sql:
     )
 
 
+def status_on_sql(person: str, on: On) -> Sql:
+    """The status in force on ``on`` of ``person`` (an alias of the person table; NULL when
+    unknown, as :func:`status_on` gives None), read from the person's current-status cache
+    when their latest event began by then: a chained history (each ``until`` the next
+    ``since``, as the services and both loaders keep it) leaves the latest event open, so it is
+    the one in force. Only for an earlier date is the event in force looked up. At today's
+    date that spares one index probe per person (the 10M city's registrations: 160,000)."""
+    day, params = _on(on)
+    in_force = in_force_sql("e", on)
+    return Sql(
+        f"CASE WHEN {person}.current_since <= {day} THEN {person}.current_status "
+        f"ELSE (SELECT e.status FROM registry_statusevent e WHERE e.person_id = {person}.id "
+        f"AND {in_force.text} LIMIT 1) END",
+        params + in_force.params,
+    )
+
+
 def in_force_during_q(start: date, end: date | OuterRef, prefix: str = "") -> Q:
     """An event in force on some day of [start, end]: begun by ``end``, not ended by
     ``start`` (``end`` may be an outer query's date column)."""

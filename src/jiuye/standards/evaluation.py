@@ -272,10 +272,12 @@ def evaluate_units(
     level_key: str | None = None,
     source: str = "auto",
     units: Iterable[Unit] | None = None,
+    parallel: bool = False,
 ) -> list[UnitEvaluation]:
     """Every unit under ``root`` (itself included; None: every unit, a city's several district
     roots in one fact sheet) that a level of ``ruleset`` applies to (``level_key``: only that
-    level's units), or only ``units`` (all under ``root``)."""
+    level's units), or only ``units`` (all under ``root``). ``parallel``: see
+    :func:`~jiuye.standards.indicators.fact_sheet` (background work only)."""
     if units is not None:
         targets = list(units)
     else:
@@ -299,7 +301,13 @@ def evaluate_units(
     by_level = {level.key: needed_indicators(level) for _unit, level in chosen}
     needed: set[str] = set().union(*by_level.values())
     sheet = fact_sheet(
-        root=root, on=on, start=start, ruleset=ruleset.id, indicators=needed, source=source
+        root=root,
+        on=on,
+        start=start,
+        ruleset=ruleset.id,
+        indicators=needed,
+        source=source,
+        parallel=parallel,
     )
     ticks = _ticks([u.pk for u, _ in chosen], ruleset.id, on.year)
     return [

@@ -29,6 +29,7 @@ arrive.
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -315,6 +316,9 @@ class FactSheet:
     parts: dict[str, Mapping[int, Any] | None] = field(default_factory=dict)
     unavailable: dict[str, Unavailable] = field(default_factory=dict)
     _shared: dict[str, Any] = field(default_factory=dict)
+    # Indicators may be computed on two threads (``fact_sheet``): one computation per key.
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False, compare=False)
     _under: dict[int, list[int]] | None = None
     _children: dict[int, list[Unit]] | None = None
 
@@ -337,8 +341,11 @@ class FactSheet:
 
     def shared(self, key: str, compute: Callable[[], T]) -> T:
         """A computation several indicators read (one query for a family), done once."""
-        if key not in self._shared:
-            self._shared[key] = compute()
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._shared:
+                self._shared[key] = compute()
         return self._shared[key]  # type: ignore[no-any-return]
 
     def _index(self) -> None:

@@ -82,15 +82,15 @@ def registered_employed_counts(*, period: Period, root: Unit | None) -> dict[int
 
     Their registrations are read once (an index of the unemployed events), with the one in
     force at the date when there is one: that is their status then (registered unemployed).
-    Only those whose registration ended in the period have their status at the date looked up
-    (the event in force then, one index probe each)."""
+    Only those whose registration ended in the period need their status at the date
+    (``definitions.status_on_sql``: their current status when it began by then)."""
     on = period.end
     employed = definitions.labor_force_sql("x", "x.status", on) & definitions.employed_sql(
         "x.status"
     )
     source = _registrations_of(period, root)
     now = definitions.in_force_sql("r", on)
-    in_force = definitions.in_force_sql("e", on)
+    status_then = definitions.status_on_sql("p", on)
     units = in_communities("p.community_id", root)
     # Keeps PostgreSQL from copying the status lookup into each use of ``x.status``.
     keep = "OFFSET 0" if connection.vendor == "postgresql" else ""
@@ -98,10 +98,7 @@ def registered_employed_counts(*, period: Period, root: Unit | None) -> dict[int
     SELECT x.community_id, SUM(CASE WHEN {employed.text} THEN 1 ELSE 0 END), COUNT(*)
     FROM (
         SELECT p.community_id, p.work_from, p.retire_on, p.able, p.willing,
-               COALESCE(r.status, (
-                   SELECT e.status FROM {lists.EVENT} e
-                   WHERE e.person_id = p.id AND {in_force.text} LIMIT 1
-               )) AS status
+               COALESCE(r.status, {status_then.text}) AS status
         FROM (
             SELECT r.person_id, MAX(CASE WHEN {now.text} THEN r.status END) AS status
             FROM {source.text}
@@ -113,7 +110,7 @@ def registered_employed_counts(*, period: Period, root: Unit | None) -> dict[int
     GROUP BY x.community_id"""
     params = [
         *employed.params,
-        *in_force.params,
+        *status_then.params,
         *now.params,
         *source.params,
         *units.params,

@@ -202,6 +202,7 @@ class Command(BaseCommand):
                     start=start,
                     level_key=options["level"],
                     source=options["source"],
+                    parallel=True,  # a command: the server's cores are not shared with a page
                 )
             else:
                 assert unit is not None

@@ -16,12 +16,13 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 ## make demo: install, create the embedded SQLite database, load a synthetic district, serve it
-## (as `make serve` does: gunicorn and the background workers)
+## (as `make serve` does: gunicorn and the background workers; DEBUG off, so a visitor sees the
+## error pages a user would, never Django's debug pages, unless JIUYE_DEBUG says otherwise)
 demo: install
 	$(BIN)/jiuye migrate --noinput
 	$(BIN)/jiuye demo --persons $(DEMO_PERSONS) --address $(HOST)
 	@echo "serving on http://$(HOST)/  (Ctrl-C to stop)"
-	BIN=$(BIN) scripts/serve.sh $(HOST)
+	JIUYE_DEBUG=$${JIUYE_DEBUG:-0} BIN=$(BIN) scripts/serve.sh $(HOST)
 
 ## make serve: as production does (docs/serving.md): migrate, collect the static files, run
 ## gunicorn (4 processes x 2 threads) and the background workers (jiuye db_worker) until

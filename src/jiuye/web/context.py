@@ -1,12 +1,109 @@
+"""What every page's layout needs: the demo flag, the user's own units and the navigation.
+
+The navigation offers a role only what it can use (issue 13): the pages of residents' data
+(persons, households, units, worklist, ledgers) to the data roles with a unit, the standards to
+those with a unit that some rule set evaluates (not a grid coordinator: no rule set has a grid
+level, so the page would answer 404), the audit log to the auditor. The administrators and the
+auditor, who see no resident, are not offered lists that would always be empty.
+"""
+
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import ResolverMatch, reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from jiuye.accounts.models import Role
+from jiuye.standards.selectors import rulesets_for
 from jiuye.units.scope import member_units
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str  # the link's id is ``nav-<key>`` (tests and the browser find it by that)
+    label: str
+    url: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class _Entry:
+    key: str
+    label: Any  # a lazy translation, read in the request's language
+    url_name: str
+    # Whether the page being shown belongs to this entry (it is then marked current).
+    current: Callable[[ResolverMatch], bool]
+
+
+def _names(*names: str) -> Callable[[ResolverMatch], bool]:
+    return lambda match: match.app_name == "" and match.url_name in names
+
+
+def _app(app: str) -> Callable[[ResolverMatch], bool]:
+    return lambda match: match.app_name == app
+
+
+HOME = _Entry("home", _("首页"), "home", _names("home"))
+# The pages of residents' data, in the bar's order.
+DATA = (
+    _Entry(
+        "persons",
+        pgettext_lazy("nav", "人员"),
+        "person_list",
+        _names("person_list", "person_detail"),
+    ),
+    _Entry(
+        "households",
+        pgettext_lazy("nav", "户"),
+        "household_list",
+        _names("household_list", "household_detail"),
+    ),
+    _Entry("units", pgettext_lazy("nav", "单位"), "unit_tree", _names("unit_tree")),
+    _Entry("worklist", _("待办"), "casework:worklist", _app("casework")),
+)
+STANDARDS = _Entry(
+    "standards", pgettext_lazy("nav", "达标评估"), "standards:index", _app("standards")
+)
+LEDGER = _Entry("ledger", _("台账"), "ledger:home", _app("ledger"))
+AUDIT = _Entry("audit", _("审计日志"), "audit_log", _names("audit_log", "audit_verify"))
+
+
+def _entries(user: Any) -> list[_Entry]:
+    """The entries ``user`` can use, in the bar's order."""
+    entries = [HOME]
+    units = member_units(user)
+    if getattr(user, "sees_personal_data", False) and units:
+        entries.extend(DATA)
+        if any(rulesets_for(unit) for unit in units):
+            entries.append(STANDARDS)
+        entries.append(LEDGER)
+    if getattr(user, "role", None) == Role.AUDITOR:
+        entries.append(AUDIT)
+    return entries
+
+
+def nav_items(request: HttpRequest) -> list[NavItem]:
+    """The navigation bar's links for the signed-in user (none for a visitor)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    match = getattr(request, "resolver_match", None)
+    return [
+        NavItem(
+            key=entry.key,
+            label=str(entry.label),
+            url=reverse(entry.url_name),
+            active=match is not None and entry.current(match),
+        )
+        for entry in _entries(user)
+    ]
 
 
 def _user_units(request: HttpRequest) -> list[Any]:
@@ -14,8 +111,10 @@ def _user_units(request: HttpRequest) -> list[Any]:
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    """``DEMO_MODE`` and, evaluated only if the nav shows them, the user's own units."""
+    """``DEMO_MODE`` and, evaluated only if a page shows them, the user's own units and the
+    navigation's links."""
     return {
         "DEMO_MODE": settings.DEMO_MODE,
         "user_units": SimpleLazyObject(lambda: _user_units(request)),
+        "nav_items": SimpleLazyObject(lambda: nav_items(request)),
     }

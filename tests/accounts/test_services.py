@@ -155,3 +155,92 @@ def test_second_factor_reset_and_unlock(personas):
     assert not TOTPDevice.objects.filter(user=user).exists()
     services.user_unlock(actor=personas["secadmin"], username="worker_a")
     assert AuditEntry.objects.filter(action__in=["user.otp_reset", "user.unlock"]).count() == 2
+
+
+def test_units_must_suit_the_role(personas, tree):
+    with pytest.raises(ValidationError) as info:
+        services.user_create(
+            actor=None, username="w6", password=PW, role="street", units=["110108001001"]
+        )
+    assert info.value.code == "unit_level" and not User.objects.filter(username="w6").exists()
+    with pytest.raises(ValidationError):
+        services.membership_add(
+            actor=personas["sysadmin"], user=personas["grid_a1"], unit=tree["a"]
+        )
+    assert list(personas["grid_a1"].units.values_list("code", flat=True)) == ["110108001001A1"]
+
+
+def test_user_set_role_changes_role_and_units_in_one_step(personas, tree):
+    admin, worker = personas["sysadmin"], personas["worker_a"]
+    services.user_set_role(actor=admin, user=worker, role="grid", units=[tree["a1"], tree["a2"]])
+    worker.refresh_from_db()
+    assert worker.role == "grid"
+    assert sorted(worker.units.values_list("code", flat=True)) == [
+        "110108001001A1",
+        "110108001001A2",
+    ]
+    entry = AuditEntry.objects.filter(action="user.role").get()
+    assert entry.actor_id == admin.pk and entry.changes["role"] == ["worker", "grid"]
+    # the same role and units again: nothing to record
+    services.user_set_role(
+        actor=admin, user=worker, role="grid", units=["110108001001A2", "110108001001A1"]
+    )
+    assert AuditEntry.objects.filter(action="user.role").count() == 1
+
+
+def test_user_set_role_refusals(personas, tree):
+    admin, worker = personas["sysadmin"], personas["worker_a"]
+    for who in ("secadmin", "auditor", "district", "worker_b"):
+        with pytest.raises(PermissionDenied):
+            services.user_set_role(actor=personas[who], user=worker, role="district")
+    with pytest.raises(PermissionDenied):  # nobody escalates their own role
+        services.user_set_role(actor=admin, user=admin, role="secadmin")
+    with pytest.raises(ValidationError):  # a community is no unit of a district administrator
+        services.user_set_role(actor=admin, user=worker, role="district")
+    with pytest.raises(ValidationError):
+        services.user_set_role(actor=admin, user=worker, role="worker", units=[])
+    with pytest.raises(ValidationError):
+        services.user_set_role(actor=admin, user=worker, role="king")
+    worker.refresh_from_db()
+    assert worker.role == "worker" and not AuditEntry.objects.filter(action="user.role").exists()
+
+
+def test_reactivation_is_the_sysadmins_and_audited(personas):
+    admin, worker = personas["sysadmin"], personas["worker_a"]
+    services.user_deactivate(actor=admin, user=worker)
+    with pytest.raises(PermissionDenied):
+        services.user_reactivate(actor=personas["secadmin"], user=worker)
+    services.user_reactivate(actor=admin, user=worker)
+    worker.refresh_from_db()
+    assert worker.is_active
+    assert AuditEntry.objects.filter(action="user.reactivate").count() == 1
+
+
+def test_nobody_changes_their_own_powers(personas, tree):
+    sec, admin = personas["secadmin"], personas["sysadmin"]
+    with pytest.raises(PermissionDenied):
+        services.user_set_reveal(actor=sec, user=sec, allowed=True)
+    with pytest.raises(PermissionDenied):
+        services.user_reset_second_factor(actor=sec, user=sec)
+    with pytest.raises(PermissionDenied):
+        services.membership_add(actor=admin, user=admin, unit=tree["s1"])
+    with pytest.raises(PermissionDenied):
+        services.membership_remove(actor=admin, user=admin, unit=tree["district"])
+
+
+def test_the_other_powers_come_from_the_command_line(personas, tree):
+    admin = personas["sysadmin"]
+    for role in ("secadmin", "auditor"):
+        with pytest.raises(PermissionDenied):
+            services.user_create(
+                actor=admin, username=f"x-{role}", password=PW, role=role, units=[]
+            )
+        with pytest.raises(PermissionDenied):
+            services.user_set_role(actor=admin, user=personas["district"], role=role, units=[])
+    with pytest.raises(PermissionDenied):
+        services.user_set_role(
+            actor=admin, user=personas["auditor"], role="district", units=[tree["district"]]
+        )
+    with pytest.raises(PermissionDenied):  # no second factor yet: the password would open it
+        services.user_set_password(actor=admin, user=personas["secadmin"], password=PW)
+    assert services.user_create(actor=None, username="sec2", password=PW, role="secadmin", units=[])

@@ -111,6 +111,21 @@ def household(o: dict[str, Any]) -> dict[str, Any]:
     return {"pk": o["household"].pk}
 
 
+def account(o: dict[str, Any]) -> dict[str, Any]:
+    """An account for the administration screens: worker_b's (any other than the admins')."""
+    from jiuye.accounts.models import User
+
+    return {"pk": User.objects.get(username="worker_b").pk}
+
+
+def account_unit(o: dict[str, Any]) -> dict[str, Any]:
+    from jiuye.accounts.models import Membership
+
+    membership = Membership.objects.filter(user__username="worker_b").first()
+    assert membership is not None
+    return {"pk": membership.user_id, "unit_pk": membership.unit_id}
+
+
 UNIT_PLACEMENTS = ("A", "B", "C")  # evaluations are per community, not per grid
 DAY = "2026-03-10"  # after the fixture's records, before today
 
@@ -150,6 +165,17 @@ SPECS: dict[str, Spec] = {
     "otp_verify": Spec("two_factor"),
     "audit_log": Spec("auditor"),
     "audit_verify": Spec("auditor"),
+    "user_list": Spec("admins"),
+    "user_create": Spec("sysadmin"),
+    "user_detail": Spec("admins", account, placements=("A",)),
+    "user_active": Spec("sysadmin", account, placements=("A",)),
+    "user_role": Spec("sysadmin", account, placements=("A",)),
+    "user_membership_add": Spec("sysadmin", account, placements=("A",)),
+    "user_membership_remove": Spec("sysadmin", account_unit, placements=("A",)),
+    "user_password_reset": Spec("sysadmin", account, placements=("A",)),
+    "user_reveal": Spec("secadmin", account, placements=("A",)),
+    "user_unlock": Spec("secadmin", account, placements=("A",)),
+    "user_otp_reset": Spec("secadmin", account, placements=("A",)),
     # casework
     "casework:worklist": Spec("authenticated"),
     "casework:rule": Spec("authenticated", lambda o: {"rule_id": "CQ-4"}),
@@ -351,6 +377,10 @@ def expected_allowed(spec: Spec, persona: str, place: str | None) -> bool | None
         return True if persona in DATA_ROLES else None
     if spec.kind == "auditor":
         return persona == "auditor"
+    if spec.kind in ("sysadmin", "secadmin"):  # the administration screens (三权分立)
+        return persona == spec.kind
+    if spec.kind == "admins":
+        return persona in ("sysadmin", "secadmin")
     if spec.kind == "two_factor":
         return persona in ("district", "sysadmin", "secadmin", "auditor")  # issue 11, finding 6
     if spec.kind == "personal":

@@ -44,3 +44,17 @@ class LockoutHandler(AxesDatabaseHandler):
             return True
         ip_address = getattr(request, "axes_ip_address", None) or get_client_ip_address(request)
         return bool(ip_address) and address_failures(ip_address) >= ADDRESS_FAILURE_LIMIT
+
+
+def locked_usernames(usernames: list[str]) -> set[str]:
+    """Which of ``usernames`` are locked now by their own failures (what the administrators'
+    user list shows; a lock of a client address is not an account's)."""
+    since = timezone.now() - timedelta(hours=settings.AXES_COOLOFF_TIME)
+    rows = (
+        AccessAttempt.objects.filter(username__in=usernames, attempt_time__gte=since)
+        .order_by()
+        .values("username")
+        .annotate(n=Sum("failures_since_start"))
+        .filter(n__gte=settings.AXES_FAILURE_LIMIT)
+    )
+    return {row["username"] for row in rows}

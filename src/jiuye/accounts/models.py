@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jiuye.units.models import Level
+
 if TYPE_CHECKING:
     from jiuye.units.models import Unit
 
@@ -36,6 +38,19 @@ WRITER_ROLES = frozenset({Role.WORKER, Role.GRID})
 # Roles that must present a TOTP second factor (outside the demo): the district, the
 # administrators and the auditor, who reads the whole district's log.
 TWO_FACTOR_ROLES = frozenset({Role.DISTRICT, Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR})
+# The levels of the units each role may belong to: a membership is a jurisdiction, so a
+# worker of a street would read the whole street, a district administrator of a grid too little.
+# The administrators and the auditor belong to the district (or the city) they administer.
+_TOP = frozenset({Level.CITY, Level.DISTRICT})
+ROLE_UNIT_LEVELS: dict[str, frozenset[str]] = {
+    Role.WORKER: frozenset({Level.COMMUNITY, Level.VILLAGE}),
+    Role.GRID: frozenset({Level.GRID}),
+    Role.STREET: frozenset({Level.STREET, Level.TOWN}),
+    Role.DISTRICT: _TOP,
+    Role.SYSADMIN: _TOP,
+    Role.SECADMIN: _TOP,
+    Role.AUDITOR: _TOP,
+}
 
 
 class JiuyeUserManager(UserManager["User"]):

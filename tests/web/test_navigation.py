@@ -27,8 +27,8 @@ EXPECTED = {
     "street": [*DATA, "standards", "ledger"],
     "district": [*DATA, "standards", "ledger"],
     # No resident's data: the lists would always be empty.
-    "sysadmin": ["home"],
-    "secadmin": ["home"],
+    "sysadmin": ["home", "users"],
+    "secadmin": ["home", "users"],
     "auditor": ["home", "audit"],
     "nobody": ["home"],  # a worker with no unit yet
 }

@@ -73,6 +73,14 @@ STANDARDS = _Entry(
 )
 LEDGER = _Entry("ledger", _("台账"), "ledger:home", _app("ledger"))
 AUDIT = _Entry("audit", _("审计日志"), "audit_log", _names("audit_log", "audit_verify"))
+# The administrators' one screen (accounts.admin_views): what each may do there differs.
+USERS = _Entry(
+    "users",
+    _("用户管理"),
+    "user_list",
+    lambda match: match.app_name == "" and (match.url_name or "").startswith("user_"),
+)
+ADMINS = frozenset({Role.SYSADMIN, Role.SECADMIN})
 
 
 def _entries(user: Any) -> list[_Entry]:
@@ -84,8 +92,11 @@ def _entries(user: Any) -> list[_Entry]:
         if any(rulesets_for(unit) for unit in units):
             entries.append(STANDARDS)
         entries.append(LEDGER)
-    if getattr(user, "role", None) == Role.AUDITOR:
+    role = getattr(user, "role", None)
+    if role == Role.AUDITOR:
         entries.append(AUDIT)
+    if role in ADMINS:
+        entries.append(USERS)
     return entries
 
 

@@ -313,3 +313,15 @@ def test_the_export_waits_in_the_database_queue_for_a_worker(
     assert job.status == "done" and file_path(job).is_file()
     page = client.get(response["Location"]).content.decode()
     assert 'id="export-download"' in page
+
+
+def test_the_pages_promise_re_import_only_of_full_numbers(
+    personas: dict[str, Any], district: Any, tree: Any
+) -> None:
+    """A masked export cannot be imported again (its numbers are hidden: the importer refuses
+    them), so neither page offers its data sheets as re-importable; both say what can."""
+    client = _client(personas["worker_a"])
+    for name in ("ledger:home", "ledger:export"):
+        page = client.get(reverse(name)).content.decode()
+        assert "可再导入" not in page, name
+        assert "不能再导入" in page, name

@@ -69,3 +69,14 @@ def test_tick_time_is_local_and_chinese(personas: dict[str, Any], tree: dict[str
     client.cookies["django_language"] = "en"
     html = client.get(reverse("standards:unit", args=[COMMUNITY_A]) + QUERY).content.decode()
     assert "2026-12-03 21:19" in html
+
+
+def test_the_index_offers_only_units_a_standard_evaluates(personas: dict[str, Any]) -> None:
+    """A worker goes straight to their community's page; a grid's coordinator (no standard
+    has a grid level) is told there is nothing to evaluate instead of meeting a 404."""
+    worker = _client(personas["worker_a"]).get(reverse("standards:index"))
+    assert worker.status_code == 302
+    assert worker["Location"] == reverse("standards:unit", args=[COMMUNITY_A])
+    grid = _client(personas["grid_a1"]).get(reverse("standards:index"))
+    assert grid.status_code == 200
+    assert 'id="standards-none"' in grid.content.decode()

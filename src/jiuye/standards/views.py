@@ -88,7 +88,9 @@ def _query(p: dict[str, Any], **extra: Any) -> str:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    units = list(selectors.user_units(user=_user(request)))
+    # Only units a rule set evaluates: a grid's coordinator has none (no standard has a grid
+    # level) and is told so here instead of being sent to a page that has nothing to show.
+    units = [u for u in selectors.user_units(user=_user(request)) if selectors.rulesets_for(u)]
     if len(units) == 1:
         return redirect(reverse("standards:unit", args=[units[0].code]))
     return render(request, "standards/index.html", {"units": units})

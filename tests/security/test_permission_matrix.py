@@ -143,7 +143,29 @@ SERVICE = Write(lambda o: {"kind": "guidance", "on": DAY, "note": "矩阵"})
 PROFILE = Write(lambda o: {"family_situation": "三口之家", "training_need": "电工"})
 EMPLOYMENT = Write(lambda o: {"status": "unit", "since": DAY, "employer": "矩阵公司"})
 ASSISTANCE_OPEN = Write(lambda o: {"on": DAY}, setup=_close_case)
-DELETE = Write(lambda o: {})
+DELETE = Write(lambda o: {"reason": "录入错误"})
+
+
+def _second_household(o: dict[str, Any]) -> None:
+    """person_move needs a household to move to, in the same placement."""
+    from jiuye.registry import services
+
+    services.household_create(
+        actor=None, number=f"MV-{o['unit'].code}", unit=o["unit"], hukou_type="urban"
+    )
+
+
+def _recognition(o: dict[str, Any]) -> dict[str, Any]:
+    """The placement's person's one recognition (made by the ``objects`` fixture)."""
+    return {"pk": o["person"].recognitions.get().pk}
+
+
+# Issue 13: the registry's write pages.
+PERSON_NEW = Write(lambda o: {"id_number": make_id(date(1991, 4, 5)), "name": "矩阵新成员"})
+PERSON_EDIT = Write(lambda o: {"name": "矩阵改名", "hukou_type": "urban", "education": "大专"})
+MOVE = Write(lambda o: {"number": f"MV-{o['unit'].code}"}, setup=_second_household)
+RECOGNITION = Write(lambda o: {"category": "other", "recognized_on": DAY, "note": "矩阵"})
+RECOGNITION_END = Write(lambda o: {"ended_on": DAY})
 ASSISTANCE_STEP = Write(lambda o: {"on": DAY, "note": "已核实"})
 
 SPECS: dict[str, Spec] = {
@@ -155,6 +177,14 @@ SPECS: dict[str, Spec] = {
     "person_reveal": Spec("personal", person),
     "household_list": Spec("authenticated"),
     "household_detail": Spec("personal", household),
+    # registry writes (issue 13); a new household has no object: for the writers, like an upload
+    "household_new": Spec("writer"),
+    "idcheck": Spec("writer"),
+    "person_new": Spec("write", household, write=PERSON_NEW),
+    "person_edit": Spec("write", person, write=PERSON_EDIT),
+    "person_move": Spec("write", person, write=MOVE),
+    "recognition_new": Spec("write", person, write=RECOGNITION),
+    "recognition_end": Spec("write", _recognition, write=RECOGNITION_END),
     "unit_tree": Spec("authenticated"),
     "set_language": Spec("public"),
     # accounts and audit
@@ -185,6 +215,9 @@ SPECS: dict[str, Spec] = {
     "casework:employment": Spec("write", person, write=EMPLOYMENT),
     "casework:assistance_open": Spec("write", person, write=ASSISTANCE_OPEN),
     "casework:service_delete": Spec("write", lambda o: {"pk": o["service"].pk}, write=DELETE),
+    "casework:status_withdraw": Spec(
+        "write", lambda o: {"pk": o["person"].status_events.get().pk}, write=DELETE
+    ),
     # The case page is read by everyone who sees the person; its step form writes.
     "casework:assistance": Spec("personal", lambda o: {"pk": o["case"].pk}, write=ASSISTANCE_STEP),
     "casework:household": Spec("personal", household),
@@ -311,6 +344,9 @@ def objects(tree: dict[str, Any]) -> dict[str, dict[str, Any]]:
             actor=None, person=who, kind="guidance", on=date(2026, 3, 3)
         )
         case = casework.assistance_open(actor=None, person=who, on=date(2026, 3, 4))
+        registry.recognition_create(
+            actor=None, person=who, category="other", recognized_on=date(2026, 3, 2), note="矩阵"
+        )
         out[place] = {
             "unit": unit,
             "household": hh,

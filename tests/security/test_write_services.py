@@ -82,7 +82,7 @@ CALLS: dict[str, Call] = {
         actor=a, person=o["person"], status="unit", since=DAY, employer="某公司"
     ),
     "status_event_delete": lambda a, o: _registry().status_event_delete(
-        actor=a, event=o["person"].status_events.get()
+        actor=a, event=o["person"].status_events.get(), reason="录入错误"
     ),
     "recognition_create": lambda a, o: _registry().recognition_create(
         actor=a, person=o["person"], category="other", recognized_on=DAY, note="家庭困难"
@@ -94,7 +94,7 @@ CALLS: dict[str, Call] = {
         actor=a, person=o["person"], kind="guidance", on=DAY, today=TODAY
     ),
     "service_record_delete": lambda a, o: _casework().service_record_delete(
-        actor=a, record=o["service"]
+        actor=a, record=o["service"], reason="录入错误"
     ),
     "profile_update": lambda a, o: _casework().profile_update(
         actor=a, person=o["person"], family_situation="三口之家"

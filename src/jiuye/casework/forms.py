@@ -31,7 +31,9 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 EMPLOYED_CHOICES = [(s.value, s.label) for s in Status if definitions.is_employed(s)]
 
 
-class _Form(forms.Form):
+class BootstrapForm(forms.Form):
+    """A form whose widgets carry Bootstrap's classes, and which places checks' problems."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
@@ -51,7 +53,7 @@ class _Form(forms.Form):
             self.add_error(name if name in self.fields else None, p.message())
 
 
-class ServiceRecordForm(_Form):
+class ServiceRecordForm(BootstrapForm):
     kind = forms.ChoiceField(label=_("服务类型"), choices=ServiceKind.choices)
     on = DateField(label=_("服务日期"), widget=DATE_WIDGET)
     training_mode = forms.ChoiceField(
@@ -134,7 +136,7 @@ class ServiceRecordForm(_Form):
         return data
 
 
-class ProfileForm(_Form):
+class ProfileForm(BootstrapForm):
     family_situation = forms.CharField(label=_("家庭状况"), required=False, max_length=300)
     training_need = forms.CharField(label=_("培训要求"), required=False, max_length=300)
     destination = forms.CharField(label=_("就业去向"), required=False, max_length=300)
@@ -147,13 +149,13 @@ class ProfileForm(_Form):
     social_insurance = forms.CharField(label=_("社会保险关系"), required=False, max_length=300)
 
 
-class AssistanceOpenForm(_Form):
+class AssistanceOpenForm(BootstrapForm):
     on = DateField(label=_("申请日期"), widget=DATE_WIDGET)
     accepts_any_post = forms.BooleanField(label=_("不挑不拣（接受任何合适岗位）"), required=False)
     note = forms.CharField(label=_("备注"), required=False, max_length=500)
 
 
-class AssistanceStepForm(_Form):
+class AssistanceStepForm(BootstrapForm):
     on = DateField(label=_("日期"), widget=DATE_WIDGET)
     accepts_any_post = forms.ChoiceField(
         label=_("不挑不拣"),
@@ -175,13 +177,25 @@ class AssistanceStepForm(_Form):
             del self.fields["status"]
 
 
-class EmploymentForm(_Form):
-    """An employed status from a date, checked by ``registry.checks.status_problems`` (an
-    employed status may not start before the 16th birthday, DOMAIN §3)."""
+class StatusForm(BootstrapForm):
+    """Any status of ``registry.models.Status`` from a date, 登记失业 (``registered``) with its
+    cause, checked by ``registry.checks.status_problems`` as the importer checks a row (not
+    before birth, an employed status not before the 16th birthday, only an unemployed status
+    registered: DOMAIN §3). The cause is not refused when blank (the importer takes a row
+    without it); it is a ten-clears field, so the page warns that the record is incomplete."""
 
-    status = forms.ChoiceField(label=_("就业状态"), choices=EMPLOYED_CHOICES)
+    status = forms.ChoiceField(label=_("就业状态"), choices=Status.choices)
     since = DateField(label=_("起始日期"), widget=DATE_WIDGET)
+    registered = forms.BooleanField(
+        label=_("登记失业"), required=False, help_text=_("只有失业状态可以登记失业。")
+    )
     employer = forms.CharField(label=_("单位或去向"), required=False, max_length=200)
+    cause = forms.CharField(
+        label=_("失业原因"),
+        required=False,
+        max_length=200,
+        help_text=_("失业时填写（十清之一）。"),
+    )
 
     def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -200,9 +214,19 @@ class EmploymentForm(_Form):
                 registry_checks.status_problems(
                     status=self.cleaned_data["status"],
                     since=self.cleaned_data["since"],
-                    registered=False,
+                    registered=self.cleaned_data["registered"],
                     birth_date=self.person.birth_date,
                     work_from=self.person.work_from,
                 )
             )
         return data
+
+
+class WithdrawForm(BootstrapForm):
+    """Why a wrong record is withdrawn (kept in the audit row with the record's content)."""
+
+    reason = forms.CharField(
+        label=_("撤销原因"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2, "autofocus": True}),
+    )

@@ -171,19 +171,35 @@ def service_record_create(
 
 
 @transaction.atomic
-def service_record_delete(*, actor: User | None, record: ServiceRecord) -> None:
-    """Remove a mistaken record (the audit log keeps what it was). A record of any date may be
-    removed: deleting asserts nothing about the service, so no check applies."""
+def service_record_delete(*, actor: User | None, record: ServiceRecord, reason: str = "") -> None:
+    """Withdraw a mistaken record. A record of any date may be withdrawn: withdrawing asserts
+    nothing about the service, so no check applies; but a user says why (``reason``, required of
+    anyone but a system job) and the audit row keeps the record's content with the reason."""
     person = record.person
     check_write(actor, placement(person))
+    reason = reason.strip()
+    if actor is not None and not reason:
+        raise ValidationError("请填写撤销原因", code="reason_required")
     old = [record.pk, str(record.kind), record.on.isoformat()]
+    content = {
+        "by_name": record.by_name,
+        "training_mode": record.training_mode,
+        "enrolled": record.enrolled,
+        "completed": record.completed,
+        "certified": record.certified,
+        "outcome": record.outcome,
+        "valid": record.valid,
+        "policy_name": record.policy_name,
+        "amount": str(record.amount) if record.amount is not None else None,
+        "note": record.note,
+    }
     record.delete()
     audit_record(
         actor=actor,
         action="service.delete",
         obj=person,
         unit=person.community,
-        changes={"record": [old, None]},
+        changes={"record": [old, None], "content": [content, None], "reason": [None, reason]},
     )
 
 

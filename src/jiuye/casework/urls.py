@@ -13,6 +13,7 @@ urlpatterns = [
     path("persons/<int:pk>/employment/", views.employment, name="employment"),
     path("persons/<int:pk>/assistance/", views.assistance_open, name="assistance_open"),
     path("services/<int:pk>/delete/", views.service_delete, name="service_delete"),
+    path("status-events/<int:pk>/withdraw/", views.status_withdraw, name="status_withdraw"),
     path("assistance/<int:pk>/", views.assistance, name="assistance"),
     path("households/<int:pk>/", views.household, name="household"),
     path("zero-families/", views.zero_families, name="zero_families"),

@@ -23,7 +23,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,19 +38,20 @@ from jiuye.casework.deadlines.context import SMALL_LEVELS
 from jiuye.casework.forms import (
     AssistanceOpenForm,
     AssistanceStepForm,
-    EmploymentForm,
     ProfileForm,
     ServiceRecordForm,
+    StatusForm,
+    WithdrawForm,
 )
 from jiuye.casework.models import ServiceKind, ZeroFamilyCase, ZeroFamilyCloseReason
 from jiuye.lib.dates import DateParams
 from jiuye.lib.masking import mask_text
 from jiuye.registry import definitions
-from jiuye.registry.models import Person
-from jiuye.registry.selectors import household_get, person_get, persons_visible
-from jiuye.registry.services import person_change_status, placement
+from jiuye.registry.models import Person, Status, StatusEvent
+from jiuye.registry.selectors import household_get, person_get, persons_visible, status_history
+from jiuye.registry.services import person_change_status, placement, status_event_delete
 from jiuye.units.models import Unit
-from jiuye.units.scope import check_write, may_write
+from jiuye.units.scope import check_write, may_write, scope_to_jurisdiction
 
 LEDGER_TITLES = {
     "training": gettext_lazy("就业再就业培训台账"),
@@ -398,7 +399,7 @@ def rule(request: HttpRequest, rule_id: str) -> HttpResponse:
 
 
 def _person_page(
-    request: HttpRequest, person: Person, *, employment_form: EmploymentForm | None = None
+    request: HttpRequest, person: Person, *, employment_form: StatusForm | None = None
 ) -> HttpResponse:
     user = _user(request)
     today = timezone.localdate()
@@ -419,8 +420,8 @@ def _person_page(
             else None
         ),
         "assist_form": AssistanceOpenForm(initial={"on": today}),
-        "employment_form": employment_form
-        or EmploymentForm(person=person, initial={"since": today}),
+        "employment_form": employment_form or StatusForm(person=person, initial={"since": today}),
+        "history": status_history(user=user, person=person),
         # The forms and buttons only for those who may write here (issue 11, finding 4).
         "may_write": may_write(user, placement(person)),
     }
@@ -464,15 +465,58 @@ def service_new(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "casework/service_form.html", {"person": person, "form": form})
 
 
+def _withdraw_page(
+    request: HttpRequest, person: Person, form: WithdrawForm, context: dict[str, Any]
+) -> HttpResponse:
+    _shown(request, "withdraw", persons=[person.pk], obj=person)
+    return render(request, "casework/withdraw.html", {"person": person, "form": form, **context})
+
+
 @login_required
-@require_POST
 def service_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw a wrong service record, with the reason (a page: GET asks for the reason)."""
     record = selectors.service_record_get(user=_user(request), pk=pk)
     _writable(request, record.person)
-    person_pk = record.person_id
-    services.service_record_delete(actor=_user(request), record=record)
-    messages.success(request, _("服务记录已删除。"))
-    return redirect("casework:person", pk=person_pk)
+    person = record.person
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            services.service_record_delete(
+                actor=_user(request), record=record, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            _fail(form, error)
+        else:
+            messages.success(request, _("服务记录已撤销。"))
+            return redirect(reverse("casework:person", args=[person.pk]) + "#services")
+    return _withdraw_page(request, person, form, {"record": record})
+
+
+def _status_event_get(request: HttpRequest, pk: int) -> StatusEvent:
+    """A status event inside the user's jurisdiction (else 404)."""
+    events = StatusEvent.objects.select_related("person__community", "person__grid")
+    return get_object_or_404(scope_to_jurisdiction(events, _user(request)), pk=pk)
+
+
+@login_required
+def status_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw a wrong status event, with the reason: the history closes up around it (a
+    wrong status is corrected by withdrawing it, or by recording the right one on its day)."""
+    event = _status_event_get(request, pk)
+    person = event.person
+    _writable(request, person)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            status_event_delete(
+                actor=_user(request), event=event, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            _fail(form, error)
+        else:
+            messages.success(request, _("就业状态记录已撤销。"))
+            return redirect(reverse("casework:person", args=[person.pk]) + "#status-history")
+    return _withdraw_page(request, person, form, {"event": event})
 
 
 @login_required
@@ -492,25 +536,31 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def employment(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record that the person is employed from a date (the registry's one status writer). A
-    refusal (e.g. employment before the 16th birthday, ``registry.checks``) shows on the form's
-    field, on the person's page; nothing is written."""
+    """Record the person's status from a date (any status; 登记失业 with its cause), through
+    the registry's one status writer. A refusal (e.g. employment before the 16th birthday,
+    ``registry.checks``) shows on the form's field, on the person's page; nothing is written."""
     person = person_get(user=_user(request), pk=pk)
     _writable(request, person)
-    form = EmploymentForm(request.POST, person=person)
+    form = StatusForm(request.POST, person=person)
     if form.is_valid():
+        data = form.cleaned_data
         try:
             person_change_status(
                 actor=_user(request),
                 person=person,
-                status=form.cleaned_data["status"],
-                since=form.cleaned_data["since"],
-                employer=form.cleaned_data["employer"],
+                status=data["status"],
+                since=data["since"],
+                registered=data["registered"],
+                employer=data["employer"],
+                cause=data["cause"],
             )
         except ValidationError as error:
             _fail(form, error)
         else:
             messages.success(request, _("就业状态已登记。"))
+            if data["status"] == Status.UNEMPLOYED and not data["cause"].strip():
+                # The importer takes it so too; the ten clears then miss the cause.
+                messages.warning(request, _("未填写失业原因：此人的十清信息不完整。"))
             return redirect(reverse("casework:person", args=[person.pk]) + "#employment")
     return _person_page(request, person, employment_form=form)
 

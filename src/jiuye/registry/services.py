@@ -91,7 +91,7 @@ def household_create(
     community, grid = _community_and_grid(unit)
     check_write(actor, grid or community)
     if Household.objects.filter(number=number).exists():
-        raise ValidationError(f"户编号 {number} 已存在")
+        raise ValidationError(f"户编号 {number} 已存在", code="duplicate_number")
     HukouType(hukou_type)
     household = Household.objects.create(
         number=number,
@@ -283,11 +283,23 @@ def person_change_status(
 
 
 @transaction.atomic
-def status_event_delete(*, actor: User | None, event: StatusEvent) -> None:
-    """Remove a mistaken event; the history around it closes up again."""
+def status_event_delete(*, actor: User | None, event: StatusEvent, reason: str = "") -> None:
+    """Withdraw a mistaken event; the history around it closes up again. A user says why
+    (``reason``, required of anyone but a system job): the audit row keeps the withdrawn
+    event whole and the reason, so the history of what was recorded is not lost."""
     person = event.person
     check_write(actor, placement(person))
-    old = [event.since.isoformat(), event.status, event.registered]
+    reason = reason.strip()
+    if actor is not None and not reason:
+        raise ValidationError("请填写撤销原因", code="reason_required")
+    old = {
+        "since": event.since.isoformat(),
+        "until": event.until.isoformat() if event.until else None,
+        "status": event.status,
+        "registered": event.registered,
+        "employer": event.employer,
+        "cause": event.cause,
+    }
     event.delete()
     _relink(person)
     refresh_current_status(person)
@@ -296,7 +308,7 @@ def status_event_delete(*, actor: User | None, event: StatusEvent) -> None:
         action="person.status_delete",
         obj=person,
         unit=person.community,
-        changes={"event": [old, None]},
+        changes={"event": [old, None], "reason": [None, reason]},
     )
     statuses_changed.send(Person, household_ids={person.household_id}, on=event.since, actor=actor)
 

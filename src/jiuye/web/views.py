@@ -34,8 +34,9 @@ from jiuye.registry.selectors import (
     recognitions,
     status_history,
 )
+from jiuye.registry.services import placement
 from jiuye.units.models import COMMUNITY_LEVELS, Unit
-from jiuye.units.scope import member_units, units_visible
+from jiuye.units.scope import may_write, member_units, units_visible
 from jiuye.web import search
 from jiuye.web.dashboard import jurisdiction_counts
 from jiuye.web.forms import FILTER_LEVELS, HouseholdFilterForm, PersonFilterForm
@@ -215,6 +216,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": status_history(user=request.user, person=person),
             "recognitions": recognitions(user=request.user, person=person),
             "today": timezone.localdate(),
+            "may_write": may_write(request.user, placement(person)),  # the write links
         },
     )
 
@@ -314,6 +316,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "household": household,
             "members": members,
             "today": timezone.localdate(),
+            "may_write": may_write(request.user, placement(household)),  # the write links
         },
     )
 

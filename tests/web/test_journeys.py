@@ -1,0 +1,152 @@
+"""Whole jobs in real headless Chromium (issue 13), one journey per role as the role does it.
+
+The worker's: register a household of three in the browser, register one member unemployed
+(登记失业), see the CQ-4 guidance deadline on the worklist, record the guidance and see the
+deadline met and the community's CQ-2007 evaluation count it. Every page passed is checked for
+the members' full ID numbers."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import make_id
+from tests.web.conftest import ready_to_use
+from tests.web.test_browser import PASSWORD, page  # noqa: F401  (the browser fixture)
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+pytestmark = pytest.mark.browser
+
+MEMBERS = [  # (name, relation, birth date, male)
+    ("赵建国", "户主", date(1975, 3, 8), True),
+    ("钱秀英", "配偶", date(1978, 9, 21), False),
+    ("赵小明", "子", date(2001, 6, 2), True),
+]
+
+
+class Pages:
+    """Every page the journey lands on, checked for full personal numbers as it goes."""
+
+    def __init__(self, page: Any, secrets: list[str]) -> None:
+        self.page, self.secrets = page, secrets
+
+    def check(self) -> None:
+        html = self.page.content()
+        for secret in self.secrets:
+            assert secret not in html, f"a full number on {self.page.url}"
+
+
+COMMUNITY_A = "110108001001"
+
+
+def _ratio(page: Any) -> tuple[int, int]:
+    """The CQ-4 criterion's numerator and denominator on an evaluation page."""
+    cell = page.locator('tr[data-criterion="CQ-4"] td').nth(3).inner_text().strip()
+    numerator, _slash, denominator = cell.partition("/")
+    return int(numerator or 0), int(denominator or 0)
+
+
+def _login(page: Any, base: str, username: str) -> None:
+    page.goto(base + "/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def test_worker_registers_a_household_and_clears_a_deadline(
+    audit_flushable: None,
+    personas: dict[str, Any],
+    live_server: Any,
+    page: Any,  # noqa: F811
+) -> None:
+    from playwright.sync_api import expect
+
+    ready_to_use(personas["worker_a"])
+    base = live_server.url
+    ids = [make_id(birth, male=male) for _name, _relation, birth, male in MEMBERS]
+    pages = Pages(page, ids)
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 500 else None)
+
+    _login(page, base, "worker_a")
+    pages.check()
+
+    # 新增户 from the home page.
+    page.click("#home-household-new")
+    page.fill("#household-form [name=number]", "A-0099")
+    page.select_option("#household-form [name=hukou_type]", "urban")
+    page.fill("#household-form [name=address]", "翠微路99号")
+    page.click("#household-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/households/\d+/$"))
+    household_url = page.url
+    expect(page.locator("h1")).to_contain_text("A-0099")
+    pages.check()
+
+    # Three members, each ID number checked as it is typed (birth date shown, never typed).
+    member_urls = []
+    for (name, relation, birth, _male), id_number in zip(MEMBERS, ids, strict=True):
+        page.goto(household_url)
+        page.click("#person-new")
+        page.fill("#person-form [name=id_number]", id_number)
+        expect(page.locator("#idcheck-result")).to_contain_text(birth.isoformat())
+        page.fill("#person-form [name=name]", name)
+        page.fill("#person-form [name=relation]", relation)
+        page.click("#person-form button[type=submit]")
+        page.wait_for_url(re.compile(r".*/persons/\d+/$"))
+        member_urls.append(page.url)
+        pages.check()
+    page.goto(household_url)
+    for name, *_rest in MEMBERS:
+        expect(page.locator("main")).to_contain_text(name)
+    pages.check()
+
+    # The head registers unemployed today, with its cause.
+    head = int(member_urls[0].rstrip("/").rsplit("/", 1)[1])
+    page.goto(f"{base}/work/persons/{head}/")
+    form = page.locator("#employment form")
+    form.locator("[name=status]").select_option("unemployed")
+    form.locator("[name=registered]").check()
+    form.locator("[name=cause]").fill("单位裁员")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#status-history")).to_contain_text("登记失业")
+    pages.check()
+
+    # The worklist shows his CQ-4 guidance deadline, open.
+    deadline = page.locator(f'tr[data-rule="CQ-4"][data-person="{head}"] [data-state]')
+    page.goto(f"{base}/work/rules/CQ-4/")
+    expect(deadline).to_have_count(1)
+    assert deadline.get_attribute("data-state") in ("pending", "due_soon")
+    pages.check()
+
+    # The community's CQ-2007 evaluation over a period that holds his deadline (the 3rd working
+    # day after today), at a date after it: his registration counts, not yet guided in time.
+    today = timezone.localdate()
+    period = f"date={today + timedelta(days=20)}&from={today}"
+    evaluation = f"{base}/standards/units/{COMMUNITY_A}/?ruleset=CQ-2007&{period}"
+    page.goto(evaluation)
+    before = _ratio(page)
+    assert before[1] >= 1
+    pages.check()
+
+    # Guidance recorded today: the deadline is met in time.
+    page.goto(f"{base}/work/persons/{head}/services/new/?kind=guidance")
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url(f"{base}/work/persons/{head}/")
+    pages.check()
+    page.goto(f"{base}/work/rules/CQ-4/")
+    expect(deadline).to_have_attribute("data-state", "met")
+    pages.check()
+
+    # … and the evaluation counts it guided in time.
+    page.goto(evaluation)
+    assert _ratio(page) == (before[0] + 1, before[1])
+    pages.check()
+
+    assert failed == []

@@ -16,8 +16,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import make_id
-from tests.web.conftest import ready_to_use
-from tests.web.test_browser import PASSWORD, page  # noqa: F401  (the browser fixture)
+from tests.web.conftest import PASSWORD, ready_to_use
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -64,7 +63,7 @@ def test_worker_registers_a_household_and_clears_a_deadline(
     audit_flushable: None,
     personas: dict[str, Any],
     live_server: Any,
-    page: Any,  # noqa: F811
+    page: Any,
 ) -> None:
     from playwright.sync_api import expect
 

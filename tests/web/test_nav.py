@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import ready_to_use
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORD, ready_to_use
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 

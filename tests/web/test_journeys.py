@@ -149,3 +149,53 @@ def test_worker_registers_a_household_and_clears_a_deadline(
     pages.check()
 
     assert failed == []
+
+
+def test_system_admin_creates_a_user_and_security_admin_grants_reveal(
+    audit_flushable: None,
+    personas: dict[str, Any],
+    live_server: Any,
+    page: Any,
+) -> None:
+    """三权分立 in the browser: the system administrator creates a worker but is offered no
+    reveal; the security administrator grants it; each step is the audited service's."""
+    from playwright.sync_api import expect
+
+    from jiuye.accounts.models import User
+    from jiuye.audit.models import AuditEntry
+
+    for name in ("sysadmin", "secadmin"):
+        ready_to_use(personas[name])
+    base = live_server.url
+
+    _login(page, base, "sysadmin")
+    page.click("#nav-users")
+    page.click("#user-create-link")
+    form = page.locator("#user-create-form")
+    form.locator("[name=username]").fill("wang_worker")
+    form.locator("[name=full_name]").fill("王社区")
+    form.locator("[name=role]").select_option("worker")
+    form.locator("[name=units]").fill(COMMUNITY_A)
+    form.locator("[name=password1]").fill("Temp-pass-2026-xyz!")
+    form.locator("[name=password2]").fill("Temp-pass-2026-xyz!")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/accounts/users/\d+/$"))
+    detail = page.url
+    expect(page.locator("h1")).to_contain_text("wang_worker")
+    expect(page.locator("#user-facts")).to_contain_text(COMMUNITY_A)
+    expect(page.locator("#reveal-section")).to_have_count(0)  # not the system admin's power
+
+    page.context.clear_cookies()
+    _login(page, base, "secadmin")
+    page.goto(detail)
+    expect(page.locator("#role-section")).to_have_count(0)  # not the security admin's power
+    page.locator("#reveal-form button[type=submit]").click()
+    expect(page.locator("#reveal-form button[type=submit]")).to_contain_text("撤销权限")
+
+    created = User.objects.get(username="wang_worker")
+    assert created.can_reveal and created.role == "worker"
+    # Both writes are audited, each under the administrator who made it.
+    by = dict(
+        AuditEntry.objects.filter(object_id=str(created.pk)).values_list("actor_name", "action")
+    )
+    assert set(by) >= {"sysadmin", "secadmin"}, by

@@ -1,6 +1,6 @@
 """One user journey in real headless Chromium (Debian's), against pytest-django's live server:
 log in as a community worker → home → persons → filter by name over HTMX (no full page load)
-→ open a person (masked ID) → switch to English. Screenshots go to /tmp/jiuye-*.png."""
+→ open a person (masked ID) → switch to English and back. Screenshots go to /tmp/jiuye-*.png."""
 
 from __future__ import annotations
 
@@ -96,6 +96,12 @@ def test_worker_journey(
     expect(page.locator("#nav-main")).to_contain_text("Households")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.screenshot(path="/tmp/jiuye-person-en.png", full_page=True)
+
+    # And back to Chinese, still on the same person.
+    page.click("#language-form button[value=zh-hans]")
+    page.wait_for_url(f"{live_server.url}/persons/{li.pk}/")
+    expect(page.locator("#nav-main")).to_contain_text("人员")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
 
     assert outside == [], "requests left the server (assets must be local)"
     assert failed == []

@@ -156,6 +156,8 @@ SPECS: dict[str, Spec] = {
     "household_list": Spec("authenticated"),
     "household_detail": Spec("personal", household),
     "unit_tree": Spec("authenticated"),
+    # One row per community the persona sees whole (a grid coordinator: none, an empty page).
+    "community_summary": Spec("authenticated"),
     "set_language": Spec("public"),
     # accounts and audit
     "login": Spec("public"),

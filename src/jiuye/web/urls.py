@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiuye.web import views
+from jiuye.web import summary, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,4 +11,5 @@ urlpatterns = [
     path("households/", views.household_list, name="household_list"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("units/", views.unit_tree, name="unit_tree"),
+    path("units/summary/", summary.community_summary, name="community_summary"),
 ]

@@ -267,7 +267,8 @@ def community_summary(request: HttpRequest) -> HttpResponse:
         "today": today,
         "chosen": chosen,
         "sees": bool(getattr(user, "sees_personal_data", False)),
-        "grid_only": bool(outer) and all(u.level == Level.GRID for u in outer),
+        # A grid coordinator's own page says why it is empty (a chosen grid simply has none).
+        "grid_only": not chosen and bool(outer) and all(u.level == Level.GRID for u in outer),
         "rows": rows,
         "page": page,
         "paginator": page.paginator if page else None,

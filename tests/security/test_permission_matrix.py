@@ -186,6 +186,8 @@ SPECS: dict[str, Spec] = {
     "recognition_new": Spec("write", person, write=RECOGNITION),
     "recognition_end": Spec("write", _recognition, write=RECOGNITION_END),
     "unit_tree": Spec("authenticated"),
+    # One row per community the persona sees whole (a grid coordinator: none, an empty page).
+    "community_summary": Spec("authenticated"),
     "set_language": Spec("public"),
     # accounts and audit
     "login": Spec("public"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiuye.web import registry_views, views
+from jiuye.web import registry_views, summary, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,4 +22,5 @@ urlpatterns = [
     path("households/<int:pk>/persons/new/", registry_views.person_new, name="person_new"),
     path("idcheck/", registry_views.idcheck, name="idcheck"),
     path("units/", views.unit_tree, name="unit_tree"),
+    path("units/summary/", summary.community_summary, name="community_summary"),
 ]

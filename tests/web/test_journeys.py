@@ -199,3 +199,35 @@ def test_system_admin_creates_a_user_and_security_admin_grants_reveal(
         AuditEntry.objects.filter(object_id=str(created.pk)).values_list("actor_name", "action")
     )
     assert set(by) >= {"sysadmin", "secadmin"}, by
+
+
+def test_street_reviewer_scans_the_summary_and_opens_a_community(
+    audit_flushable: None,
+    people: dict[str, Any],
+    personas: dict[str, Any],
+    live_server: Any,
+    page: Any,
+) -> None:
+    """A row per community of the street, then one community's own persons."""
+    from playwright.sync_api import expect
+
+    ready_to_use(personas["street"])
+    base = live_server.url
+    secrets = [p.id_number for p in people.values() if hasattr(p, "id_number")]
+    pages = Pages(page, secrets)
+
+    _login(page, base, "street_s1")
+    page.click("#community-summary-link")
+    rows = page.locator("#summary-table tbody tr[data-unit]")
+    expect(rows.first).to_be_visible()
+    codes = rows.evaluate_all("rows => rows.map(r => r.dataset.unit)")
+    assert COMMUNITY_A in codes and all(code.startswith("110108001") for code in codes)
+    pages.check()
+
+    row = page.locator(f'#summary-table tr[data-unit="{COMMUNITY_A}"]')
+    row.locator("a", has_text="人员").click()
+    page.wait_for_url(re.compile(r".*/persons/\?.*"))
+    table = page.locator("#person-table tbody")
+    expect(table).to_contain_text("张伟")
+    expect(table).not_to_contain_text("王强")  # community B's
+    pages.check()

@@ -248,6 +248,7 @@ def test_no_full_id_or_phone_number_in_page_or_export(client, personas, tree):
     assert "person.update" in page
     assert FULL_ID not in page and FULL_PHONE not in page
     assert "139****5678" in page
+    assert ">人员 8</a> 李四 11" in page  # the object's kind in words, its name masked
     response = client.get(reverse("audit_export"), {"action": "person.update"})
     rows = _workbook(response)
     assert len(rows) == 3

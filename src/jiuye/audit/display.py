@@ -78,6 +78,30 @@ FIELD_LABELS: dict[str, str | Promise] = {
 }
 
 
+OBJECT_LABELS: dict[str, str | Promise] = {
+    "Person": gettext_lazy("人员"),
+    "Household": gettext_lazy("家庭"),
+    "User": gettext_lazy("用户"),
+    "Unit": gettext_lazy("单位"),
+    "ApiToken": gettext_lazy("接口令牌"),
+    "ServiceRecord": gettext_lazy("服务记录"),
+    "AssistanceCase": gettext_lazy("就业援助"),
+    "ZeroFamilyCase": gettext_lazy("零就业家庭"),
+    "UnemployedProfile": gettext_lazy("求职意向"),
+    "StatusEvent": gettext_lazy("就业状态"),
+    "DifficultyRecognition": gettext_lazy("身份认定"),
+    "Certification": gettext_lazy("达标认定"),
+    "ChecklistTick": gettext_lazy("达标勾选"),
+    "ImportJob": gettext_lazy("导入任务"),
+    "ExportJob": gettext_lazy("导出任务"),
+}
+
+
+def object_label(object_type: str) -> str:
+    label = OBJECT_LABELS.get(object_type)
+    return str(label) if label is not None else object_type
+
+
 def field_label(key: str) -> str:
     label = FIELD_LABELS.get(key)
     return str(label) if label is not None else key
@@ -185,7 +209,8 @@ def actor_text(entry: AuditEntry, users: dict[int, tuple[str, str]]) -> str:
 
 
 def object_text(entry: AuditEntry) -> str:
-    parts = [entry.object_type, entry.object_id, mask_text(entry.object_repr)]
+    """ "人员 7 张三 11**…": the object's kind, its id and its name (masked)."""
+    parts = [object_label(entry.object_type), entry.object_id, mask_text(entry.object_repr)]
     return " ".join(p for p in parts if p)
 
 
@@ -199,5 +224,6 @@ def decorate(entries: Sequence[AuditEntry]) -> None:
         entry.actor_shown = actor_text(entry, users)  # type: ignore[attr-defined]
         entry.unit_shown = unit_text(entry.unit_path, units)  # type: ignore[attr-defined]
         entry.object_shown = object_text(entry)  # type: ignore[attr-defined]
+        entry.type_shown = object_label(entry.object_type)  # type: ignore[attr-defined]
         entry.repr_shown = mask_text(entry.object_repr)  # type: ignore[attr-defined]
         entry.change_rows = change_rows(entry.changes)  # type: ignore[attr-defined]

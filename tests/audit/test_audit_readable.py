@@ -255,3 +255,10 @@ def test_no_full_id_or_phone_number_in_page_or_export(client, personas, tree):
     text = " ".join(str(cell) for row in rows for cell in row)
     assert FULL_ID not in text and FULL_PHONE not in text
     assert "139****5678" in text
+
+
+def test_the_export_is_read_with_get_only(client, personas):
+    client.force_login(personas["auditor"])
+    assert client.post(reverse("audit_export")).status_code == 405
+    client.force_login(personas["worker_a"])
+    assert client.post(reverse("audit_export")).status_code == 404

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -76,6 +76,8 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     """The filtered log as an Excel workbook; the export is itself audited."""
     if not may_read_audit_log(request.user):
         raise Http404
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
     form, filters = _filters(request)
     back = reverse("audit_log") + (f"?{request.GET.urlencode()}" if request.GET else "")
     if request.GET and not form.is_valid():

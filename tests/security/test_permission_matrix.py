@@ -197,6 +197,7 @@ SPECS: dict[str, Spec] = {
     "otp_verify": Spec("two_factor"),
     "audit_log": Spec("auditor"),
     "audit_verify": Spec("auditor"),
+    "audit_export": Spec("auditor"),
     "user_list": Spec("admins"),
     "user_create": Spec("sysadmin"),
     "user_detail": Spec("admins", account, placements=("A",)),

@@ -12,6 +12,7 @@ urlpatterns = [
     path("2fa/verify/", views.otp_verify, name="otp_verify"),
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("audit/verify/", audit_views.audit_verify, name="audit_verify"),
+    path("audit/export/", audit_views.audit_export, name="audit_export"),
     # Administration (三权分立: accounts.admin_views says who sees which)
     path("users/", admin_views.user_list, name="user_list"),
     path("users/new/", admin_views.user_create, name="user_create"),

@@ -13,11 +13,13 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from jiuye.audit.actions import ACTION_LABELS
 from jiuye.audit.models import AuditEntry
 
 AUDIT_READER_ROLES = frozenset({"auditor"})
@@ -63,8 +65,13 @@ def audit_entries(
     action: str = "",
     result: str = "",
     person: int | None = None,
+    unit: str = "",
 ) -> QuerySet[AuditEntry]:
-    """Entries newest first, filtered; fails closed (no rows) for anyone but the auditor."""
+    """Entries newest first, filtered; fails closed (no rows) for anyone but the auditor.
+
+    ``actor``: a username, or a user's full name; ``action``: a labelled code (that code), or
+    any other text (the codes it begins); ``unit``: a unit path (its entries and those of the
+    units below it)."""
     if not may_read_audit_log(user):
         return AuditEntry.objects.none()
     entries = AuditEntry.objects.all()
@@ -73,13 +80,20 @@ def audit_entries(
     if date_to:
         entries = entries.filter(at__lt=_day_start(date_to + timedelta(days=1)))
     if actor:
-        entries = entries.filter(actor_name=actor.strip())
+        actor = actor.strip()
+        named = get_user_model().objects.filter(full_name=actor).values("pk")
+        entries = entries.filter(Q(actor_name=actor) | Q(actor_id__in=named))
     if action:
         # "person" matches person.reveal, person.update, …; "person.reveal" only itself.
         action = action.strip()
-        entries = entries.filter(action__startswith=action)
+        if action in ACTION_LABELS:
+            entries = entries.filter(action=action)
+        else:
+            entries = entries.filter(action__startswith=action)
     if result:
         entries = entries.filter(result=result.strip())
     if person:
         entries = entries.filter(about_person(person))
+    if unit:
+        entries = entries.filter(unit_path__startswith=unit)
     return entries.order_by("-id")

@@ -45,7 +45,7 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "person.create": _("登记人员"),
     "person.update": _("修改人员信息"),
     "person.move": _("人员迁移"),
-    "person.status": _("登记就业状态"),
+    "person.status": _("记录就业状态"),
     "person.status_delete": _("删除就业状态"),
     "person.reveal": _("查看完整号码"),
     "person.search_id": _("按身份证号查找人员"),

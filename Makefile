@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 DEMO_PERSONS ?= 20000
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: install demo serve test test-pg lint bench clean
+.PHONY: install demo serve test test-pg lint bench screenshots clean
 
 install: $(VENV)/.installed
 
@@ -46,6 +46,12 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+## make screenshots: each role's main pages on a small demo district, in Debian's Chromium,
+## into docs/screenshots/ (the README shows them)
+screenshots: install
+	scripts/ensure-system-deps.sh
+	JIUYE_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:cacheprovider tests/web/test_screenshots.py
 
 ## make bench: synthetic data at the issues' sizes on PostgreSQL; writes bench/RESULTS.md
 bench: install

@@ -231,3 +231,42 @@ def test_street_reviewer_scans_the_summary_and_opens_a_community(
     expect(table).to_contain_text("张伟")
     expect(table).not_to_contain_text("王强")  # community B's
     pages.check()
+
+
+def test_auditor_filters_the_log_and_exports_it(
+    audit_flushable: None,
+    tree: dict[str, Any],
+    personas: dict[str, Any],
+    live_server: Any,
+    page: Any,
+) -> None:
+    """The auditor narrows the log to one user's household registrations and downloads them."""
+    from playwright.sync_api import expect
+
+    from jiuye.registry import services
+
+    ready_to_use(personas["auditor"])
+    for number in ("A-0101", "A-0102"):
+        services.household_create(
+            actor=personas["worker_a"], number=number, unit=tree["a"], hukou_type="urban"
+        )
+    services.household_create(
+        actor=personas["worker_b"], number="B-0101", unit=tree["b"], hukou_type="urban"
+    )
+    base = live_server.url
+
+    _login(page, base, "auditor")
+    page.click("#nav-audit")
+    page.fill("#audit-filter [name=actor]", "worker_a")
+    page.select_option("#audit-filter [name=action]", "household.create")
+    page.click("#audit-filter button[type=submit]")
+    rows = page.locator("#audit-table > tbody > tr")
+    expect(rows).to_have_count(2)
+    for i in range(2):
+        expect(rows.nth(i)).to_contain_text("worker_a")
+        expect(rows.nth(i)).to_contain_text("登记家庭")
+    expect(page.locator("#audit-table")).not_to_contain_text("B-0101")
+
+    with page.expect_download() as download:
+        page.click("#audit-export-link")
+    assert download.value.suggested_filename.endswith(".xlsx")

@@ -39,7 +39,7 @@ def _only_community_a(book: Book) -> Book:
 
 def test_upload_check_confirm(personas: dict[str, Any], book: Book, tmp_path: Path) -> None:
     from jiuye.ledger.models import ImportJob
-    from jiuye.registry.models import Person
+    from jiuye.registry.models import Household, Person
 
     client = _client(personas["worker_a"])
     assert client.get(reverse("ledger:home")).status_code == 200
@@ -59,7 +59,13 @@ def test_upload_check_confirm(personas: dict[str, Any], book: Book, tmp_path: Pa
     assert confirmed["Location"] == reverse("ledger:job", args=[imported.pk])
     assert imported.written and imported.check_job == check
     assert Person.objects.filter(id_number=book.ids["head"]).exists()
-    assert 'id="import-ok"' in client.get(confirmed["Location"]).content.decode()
+    result = client.get(confirmed["Location"]).content.decode()
+    assert 'id="import-ok"' in result
+    # The result links to the households it created or changed (issue 13).
+    written = Household.objects.filter(members__id_number=book.ids["head"]).get()
+    assert imported.household_count >= 1 and written.pk in imported.households
+    links = result[result.index('id="written-households"') :]
+    assert reverse("household_detail", args=[written.pk]) in links[: links.index("</ul>")]
     # The check's page now links to the result and offers no second import.
     html = client.get(reverse("ledger:job", args=[check.pk])).content.decode()
     assert 'id="follow-link"' in html and 'id="confirm-import"' not in html

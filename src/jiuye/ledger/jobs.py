@@ -386,6 +386,8 @@ def run(job_id: int) -> None:
         job.issue_count = len(result.issues)
         job.issues = [issue.as_dict() for issue in result.issues[: ImportJob.MAX_ISSUES]]
         job.written = result.written
+        job.household_count = len(result.households)
+        job.households = sorted(result.households)[: ImportJob.MAX_HOUSEHOLDS]
         job.seconds = result.seconds
         crashed = any(issue.code == "crashed" for issue in result.issues)
         job.status = JobStatus.FAILED if crashed else JobStatus.DONE

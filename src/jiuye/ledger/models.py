@@ -28,6 +28,7 @@ class ImportJob(models.Model):
     abandoned); ``issues`` keeps the problems found (the first ``MAX_ISSUES``)."""
 
     MAX_ISSUES = 100_000
+    MAX_HOUSEHOLDS = 500  # the households written that the result page links to
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -48,6 +49,9 @@ class ImportJob(models.Model):
     counts = models.JSONField(default=dict, blank=True)
     issues = models.JSONField(default=list, blank=True)
     issue_count = models.PositiveIntegerField(default=0)
+    # The households written (the first MAX_HOUSEHOLDS by id) and how many there were.
+    households = models.JSONField(default=list, blank=True)
+    household_count = models.PositiveIntegerField(default=0)
     written = models.BooleanField(default=False)
     seconds = models.FloatField(default=0)
     check_job = models.ForeignKey(

@@ -72,6 +72,9 @@ class ImportResult:
     # ID numbers looked up in the whole registry, and those found outside the jurisdiction.
     registry_checked: int = 0
     found_elsewhere: int = 0
+    # The households the import wrote (their rows or their members'), for the result page's
+    # links to what it created or changed.
+    households: set[int] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -221,6 +224,7 @@ def ledger_import(
                     former_communities=written.former_communities,
                 )
             result.written = True
+            result.households = set(written.households) | set(written.announce)
             result.seconds = time.perf_counter() - started
             _audit(actor, result, "ok" if not plan.issues else "partial")
     except LedgerFileError as error:

@@ -31,6 +31,7 @@ from jiuye.ledger.issues import Issue, LedgerFileError
 from jiuye.ledger.models import ExportJob, ImportJob, JobMode, JobStatus
 from jiuye.ledger.template import write_template
 from jiuye.ledger.terminal import write_errors
+from jiuye.registry.selectors import households_visible
 from jiuye.units.scope import check_writer, units_visible
 
 SHOWN_ISSUES = 200
@@ -151,7 +152,24 @@ def _context(job: ImportJob) -> dict[str, Any]:
         and follow is None
         and any(r["inserted"] or r["updated"] for r in rows),
         "follow": follow,
+        **_written(job),
     }
+
+
+SHOWN_HOUSEHOLDS = 50  # households the result page links to; the rest are counted
+
+
+def _written(job: ImportJob) -> dict[str, Any]:
+    """What the import created or changed, as links: its households (as their owner may see
+    them now), the first ``SHOWN_HOUSEHOLDS`` by number."""
+    if not job.written or not job.households:
+        return {"households": [], "more_households": 0}
+    shown = list(
+        households_visible(user=job.user)
+        .filter(pk__in=job.households)
+        .order_by("number")[:SHOWN_HOUSEHOLDS]
+    )
+    return {"households": shown, "more_households": max(0, job.household_count - len(shown))}
 
 
 @login_required

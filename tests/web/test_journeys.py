@@ -270,3 +270,55 @@ def test_auditor_filters_the_log_and_exports_it(
     with page.expect_download() as download:
         page.click("#audit-export-link")
     assert download.value.suggested_filename.endswith(".xlsx")
+
+
+def test_worker_imports_fixes_the_errors_and_imports_again(
+    audit_flushable: None,
+    personas: dict[str, Any],
+    live_server: Any,
+    page: Any,
+    tmp_path: Any,
+    settings: Any,
+) -> None:
+    """A workbook with a wrong date: the check says where, its problem list downloads, the
+    fixed workbook checks clean, imports, and the result links to the households written."""
+    from playwright.sync_api import expect
+
+    from tests.ledger.conftest import Book
+
+    settings.LEDGER_UPLOAD_DIR = str(tmp_path / "uploads")
+    ready_to_use(personas["worker_a"])
+    book = Book()
+    book.sheets["单位"] = book.sheets["单位"][:1]  # community A's own grids only
+    book.sheets["户"][2][1] = "110108001001A2"
+    status_row = book.sheets["就业状态"][2]
+    good_date = status_row[2]
+    status_row[2] = "2021-13-45"  # no such date
+    pages = Pages(page, [*book.ids.values(), book.phone])
+    base = live_server.url
+
+    _login(page, base, "worker_a")
+    page.click("#nav-ledger")
+    page.set_input_files("#upload-form input[type=file]", str(book.save(tmp_path / "a.xlsx")))
+    page.click("#upload-form button[type=submit]")
+    expect(page.locator("#check-errors")).to_be_visible(timeout=30_000)
+    expect(page.locator("body")).to_contain_text("就业状态")
+    pages.check()
+    with page.expect_download() as download:
+        page.click("#errors-download")
+    assert download.value.suggested_filename.endswith(".xlsx")
+
+    status_row[2] = good_date
+    page.click("#nav-ledger")
+    page.set_input_files("#upload-form input[type=file]", str(book.save(tmp_path / "b.xlsx")))
+    page.click("#upload-form button[type=submit]")
+    expect(page.locator("#check-ok")).to_be_visible(timeout=30_000)
+    page.click("#confirm-import")
+    expect(page.locator("#import-ok")).to_be_visible(timeout=30_000)
+    written = page.locator("#written-households a")
+    expect(written).to_have_count(2)
+    pages.check()
+    written.first.click()
+    page.wait_for_url(re.compile(r".*/households/\d+/$"))
+    expect(page.locator("main")).to_contain_text("张建国")
+    pages.check()

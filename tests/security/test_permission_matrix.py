@@ -166,6 +166,7 @@ PERSON_EDIT = Write(lambda o: {"name": "矩阵改名", "hukou_type": "urban", "e
 MOVE = Write(lambda o: {"number": f"MV-{o['unit'].code}"}, setup=_second_household)
 RECOGNITION = Write(lambda o: {"category": "other", "recognized_on": DAY, "note": "矩阵"})
 RECOGNITION_END = Write(lambda o: {"ended_on": DAY})
+HEAD = Write(lambda o: {})  # 设为户主: the person becomes their household's head
 ASSISTANCE_STEP = Write(lambda o: {"on": DAY, "note": "已核实"})
 
 SPECS: dict[str, Spec] = {
@@ -183,6 +184,7 @@ SPECS: dict[str, Spec] = {
     "person_new": Spec("write", household, write=PERSON_NEW),
     "person_edit": Spec("write", person, write=PERSON_EDIT),
     "person_move": Spec("write", person, write=MOVE),
+    "household_head": Spec("write", person, write=HEAD),
     "recognition_new": Spec("write", person, write=RECOGNITION),
     "recognition_end": Spec("write", _recognition, write=RECOGNITION_END),
     "unit_tree": Spec("authenticated"),

@@ -340,3 +340,37 @@ def test_no_full_numbers_on_the_pages(name: str, worker: Client, people: dict[st
     zhang = people["zhang"]
     html = worker.get(reverse(name, args=[zhang.pk])).content.decode()
     assert zhang.id_number not in html and zhang.phone not in html
+
+
+# ---- the head of a household ----
+
+
+def test_a_member_made_head_and_the_former_heads_relation_to_fill_in(
+    worker: Client, people: dict[str, Any], personas: dict[str, Any]
+) -> None:
+    from jiuye.registry.models import Person
+    from jiuye.registry.services import HEAD
+
+    household = people["hh_a"]
+    members = list(Person.objects.filter(household=household).order_by("pk"))
+    assert len(members) >= 2
+    first, second = members[0], members[1]
+    Person.objects.filter(pk=first.pk).update(relation=HEAD)
+    Person.objects.filter(pk=second.pk).update(relation="配偶")
+    page = worker.get(reverse("household_detail", args=[household.pk])).content.decode()
+    assert f'data-head-form="{second.pk}"' in page and f'data-head-form="{first.pk}"' not in page
+
+    response = worker.post(reverse("household_head", args=[second.pk]), follow=True)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (second.relation, first.relation) == (HEAD, "")
+    assert "请填写" in response.content.decode()
+    assert len(audited("person.update", personas["worker_a"])) == 2
+    # Again: nothing to change.
+    worker.post(reverse("household_head", args=[second.pk]))
+    assert len(audited("person.update", personas["worker_a"])) == 2
+    # Only by POST; a foreign person is 404; a reviewer may not.
+    assert worker.get(reverse("household_head", args=[second.pk])).status_code == 405
+    assert worker.post(reverse("household_head", args=[people["wang"].pk])).status_code == 404
+    street = client_for(personas["street"])
+    assert street.post(reverse("household_head", args=[first.pk])).status_code == 403

@@ -207,6 +207,27 @@ def person_move(*, actor: User | None, person: Person, household: Household) -> 
     return person
 
 
+HEAD = "户主"  # the head's relation (与户主关系), as the ledger workbook writes it
+
+
+@transaction.atomic
+def household_set_head(*, actor: User | None, person: Person) -> list[Person]:
+    """Make ``person`` the head of their household. The former head's relation is cleared, as
+    every relation is to the head and the system cannot know the new one: the worker fills it
+    in. Returns the members changed (each audited as a person update), the new head last."""
+    check_write(actor, placement(person))
+    if person.relation == HEAD:
+        return []
+    former = list(
+        Person.objects.select_for_update()
+        .filter(household_id=person.household_id, relation=HEAD)
+        .exclude(pk=person.pk)
+    )
+    changed = [person_update(actor=actor, person=p, relation="") for p in former]
+    changed.append(person_update(actor=actor, person=person, relation=HEAD))
+    return changed
+
+
 def refresh_current_status(person: Person) -> None:
     """Re-derive the ``current_*`` cache from the latest event."""
     latest = person.status_events.order_by("-since").first()

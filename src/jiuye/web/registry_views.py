@@ -150,6 +150,24 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def household_head(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make a member the head of their household (the former head's relation to fill in)."""
+    person = person_get(user=_user(request), pk=pk)
+    changed = services.household_set_head(actor=_user(request), person=person)
+    former = [p for p in changed if p.pk != person.pk]
+    if former:
+        messages.info(
+            request,
+            _("%(name)s 已设为户主；请填写 %(former)s 与新户主的关系。")
+            % {"name": person.name, "former": "、".join(p.name for p in former)},
+        )
+    elif changed:
+        messages.success(request, _("%(name)s 已设为户主。") % {"name": person.name})
+    return redirect("household_detail", pk=person.household_id)
+
+
+@login_required
 def person_move(request: HttpRequest, pk: int) -> HttpResponse:
     """Move a person to another household of the user's jurisdiction, found by its number."""
     person = person_get(user=_user(request), pk=pk)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("persons/<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
     path("persons/<int:pk>/edit/", registry_views.person_edit, name="person_edit"),
     path("persons/<int:pk>/move/", registry_views.person_move, name="person_move"),
+    path("persons/<int:pk>/head/", registry_views.household_head, name="household_head"),
     path(
         "persons/<int:pk>/recognitions/new/",
         registry_views.recognition_new,

@@ -51,6 +51,14 @@ def _ratio(page: Any) -> tuple[int, int]:
     return int(numerator or 0), int(denominator or 0)
 
 
+def _numbers(people: dict[str, Any]) -> list[str]:
+    """The full ID and phone numbers of the shared test residents (tests/web/conftest.py)."""
+    found = []
+    for p in people.values():
+        found += [getattr(p, "id_number", ""), getattr(p, "phone", "")]
+    return [n for n in found if n]
+
+
 def _login(page: Any, base: str, username: str) -> None:
     page.goto(base + "/")
     page.fill("input[name=username]", username)
@@ -153,6 +161,7 @@ def test_worker_registers_a_household_and_clears_a_deadline(
 
 def test_system_admin_creates_a_user_and_security_admin_grants_reveal(
     audit_flushable: None,
+    people: dict[str, Any],
     personas: dict[str, Any],
     live_server: Any,
     page: Any,
@@ -167,6 +176,7 @@ def test_system_admin_creates_a_user_and_security_admin_grants_reveal(
     for name in ("sysadmin", "secadmin"):
         ready_to_use(personas[name])
     base = live_server.url
+    pages = Pages(page, _numbers(people))
 
     _login(page, base, "sysadmin")
     page.click("#nav-users")
@@ -184,6 +194,7 @@ def test_system_admin_creates_a_user_and_security_admin_grants_reveal(
     expect(page.locator("h1")).to_contain_text("wang_worker")
     expect(page.locator("#user-facts")).to_contain_text(COMMUNITY_A)
     expect(page.locator("#reveal-section")).to_have_count(0)  # not the system admin's power
+    pages.check()
 
     page.context.clear_cookies()
     _login(page, base, "secadmin")
@@ -191,6 +202,7 @@ def test_system_admin_creates_a_user_and_security_admin_grants_reveal(
     expect(page.locator("#role-section")).to_have_count(0)  # not the security admin's power
     page.locator("#reveal-form button[type=submit]").click()
     expect(page.locator("#reveal-form button[type=submit]")).to_contain_text("撤销权限")
+    pages.check()
 
     created = User.objects.get(username="wang_worker")
     assert created.can_reveal and created.role == "worker"
@@ -213,8 +225,7 @@ def test_street_reviewer_scans_the_summary_and_opens_a_community(
 
     ready_to_use(personas["street"])
     base = live_server.url
-    secrets = [p.id_number for p in people.values() if hasattr(p, "id_number")]
-    pages = Pages(page, secrets)
+    pages = Pages(page, _numbers(people))
 
     _login(page, base, "street_s1")
     page.click("#community-summary-link")
@@ -235,6 +246,7 @@ def test_street_reviewer_scans_the_summary_and_opens_a_community(
 
 def test_auditor_filters_the_log_and_exports_it(
     audit_flushable: None,
+    people: dict[str, Any],
     tree: dict[str, Any],
     personas: dict[str, Any],
     live_server: Any,
@@ -266,6 +278,7 @@ def test_auditor_filters_the_log_and_exports_it(
         expect(rows.nth(i)).to_contain_text("worker_a")
         expect(rows.nth(i)).to_contain_text("登记家庭")
     expect(page.locator("#audit-table")).not_to_contain_text("B-0101")
+    Pages(page, _numbers(people)).check()
 
     with page.expect_download() as download:
         page.click("#audit-export-link")

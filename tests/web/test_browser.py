@@ -45,6 +45,16 @@ def test_worker_journey(
     )
     failed: list[str] = []
     page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    numbers = [
+        n
+        for p in people.values()
+        for n in (getattr(p, "id_number", ""), getattr(p, "phone", ""))
+        if n
+    ]
+
+    def no_full_numbers() -> None:
+        html = page.content()
+        assert not [n for n in numbers if n in html], f"a full number on {page.url}"
 
     # Anonymous → the login page; sign in.
     page.goto(live_server.url + "/")
@@ -60,6 +70,7 @@ def test_worker_journey(
     expect(page.locator("#demo-banner")).to_be_visible()
     expect(page.locator("[data-stat=persons]")).to_have_text("2")
     page.screenshot(path="/tmp/jiuye-home.png", full_page=True)
+    no_full_numbers()
 
     # Persons: both of community A's persons, none of B's.
     page.click("nav >> text=人员")
@@ -79,6 +90,7 @@ def test_worker_journey(
     assert "李" not in page.url and "%" not in page.url
     assert page.evaluate("window.__still_here") is True
     page.screenshot(path="/tmp/jiuye-persons.png", full_page=True)
+    no_full_numbers()
 
     # The person: the ID number masked, never in full.
     li = people["li"]
@@ -88,6 +100,7 @@ def test_worker_journey(
     assert li.id_number not in page.content()
     expect(page.locator("#status-history")).to_contain_text("失业")
     page.screenshot(path="/tmp/jiuye-person.png", full_page=True)
+    no_full_numbers()
 
     # English: the nav switches, and the page stays the same person.
     page.click("#language-form button[value=en]")
@@ -96,12 +109,14 @@ def test_worker_journey(
     expect(page.locator("#nav-main")).to_contain_text("Households")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.screenshot(path="/tmp/jiuye-person-en.png", full_page=True)
+    no_full_numbers()
 
     # And back to Chinese, still on the same person.
     page.click("#language-form button[value=zh-hans]")
     page.wait_for_url(f"{live_server.url}/persons/{li.pk}/")
     expect(page.locator("#nav-main")).to_contain_text("人员")
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    no_full_numbers()
 
     assert outside == [], "requests left the server (assets must be local)"
     assert failed == []

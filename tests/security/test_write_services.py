@@ -78,6 +78,7 @@ CALLS: dict[str, Call] = {
     "person_move": lambda a, o: _registry().person_move(
         actor=a, person=o["person"], household=o["household2"]
     ),
+    "household_set_head": lambda a, o: _registry().household_set_head(actor=a, person=o["person"]),
     "person_change_status": lambda a, o: _registry().person_change_status(
         actor=a, person=o["person"], status="unit", since=DAY, employer="某公司"
     ),

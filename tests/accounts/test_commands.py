@@ -62,3 +62,28 @@ def test_user_create_refuses_mismatched_or_weak_passwords(tree, monkeypatch):
     with pytest.raises(CommandError, match="not set"):
         call_command("user_create", "wang", "--role", "worker", "--password-env", "NOPE_UNSET")
     assert not User.objects.filter(username="wang").exists()
+
+
+def test_user_password_resets_from_the_command_line(personas, monkeypatch):
+    """The reset the screens leave to the server (a security administrator without a second
+    factor): audited as the command line's, temporary, the password never on the command line."""
+    from jiuye.audit.models import AuditEntry
+
+    target = personas["secadmin"]
+    monkeypatch.setenv("RESET_PW", "Another-pass-2026!")
+    call_command("user_password", "secadmin", "--password-env", "RESET_PW")
+    target.refresh_from_db()
+    assert target.check_password("Another-pass-2026!")
+    assert target.password_changed_at is None  # to be changed at the next login
+    entry = AuditEntry.objects.filter(action="user.password", object_id=str(target.pk)).get()
+    assert entry.actor_id is None and "Another" not in str(entry.changes)
+    # Prompted twice when no variable is named; refused when they differ.
+    answers = iter(["Third-pass-2026-x!", "Other-pass-2026-y!"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    with pytest.raises(CommandError, match="do not match"):
+        call_command("user_password", "secadmin")
+    with pytest.raises(CommandError, match="no such user"):
+        call_command("user_password", "nobody-here", "--password-env", "RESET_PW")
+    monkeypatch.setenv("WEAK", "abcdefgh12")
+    with pytest.raises(CommandError):
+        call_command("user_password", "secadmin", "--password-env", "WEAK")

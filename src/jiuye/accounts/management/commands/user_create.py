@@ -7,13 +7,12 @@ There are no default accounts: every account is created this way (or by the demo
 
 from __future__ import annotations
 
-import getpass
-import os
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jiuye.accounts.management.passwords import read_password
 from jiuye.accounts.models import Role
 from jiuye.accounts.services import user_create
 
@@ -47,7 +46,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        password = self._password(options["password_env"])
+        password = read_password(options["password_env"])
         try:
             user = user_create(
                 actor=None,
@@ -64,15 +63,3 @@ class Command(BaseCommand):
         self.stdout.write(
             f"created {user.username} ({user.role}), units: {', '.join(options['unit']) or '-'}"
         )
-
-    @staticmethod
-    def _password(var: str | None) -> str:
-        if var:
-            value = os.environ.get(var)
-            if not value:
-                raise CommandError(f"environment variable {var} is empty or not set")
-            return value
-        first = getpass.getpass("Password: ")
-        if first != getpass.getpass("Password (again): "):
-            raise CommandError("the passwords do not match")
-        return first

@@ -152,7 +152,10 @@ def _guard_password_takeover(actor: User | None, user: User) -> None:
         return
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         raise PermissionDenied(
-            _("该账户尚未绑定手机验证器，系统管理员不能重置其密码（请在服务器命令行运行 jiuye user_password 重置）。")
+            _(
+                "该账户尚未绑定手机验证器，系统管理员不能重置其密码"
+                "（请在服务器命令行运行 jiuye user_password 重置）。"
+            )
         )
 
 

@@ -65,6 +65,9 @@ PRODUCTION = JIUYE_ENV == "production"
 DEMO_MODE = env_bool("JIUYE_DEMO", not PRODUCTION)
 # Extra rule-set files (*.toml) a district adds without code (jiuye.standards.rulesets).
 JIUYE_RULESETS_DIR = os.environ.get("JIUYE_RULESETS_DIR", "")
+# A points table's pass mark per rule set, overriding the file's ("QG-2016=85"; "QG-2016=" for
+# none: the assessor decides). DOMAIN §6: QG-2016 sets none, counties elsewhere use 85.
+JIUYE_PASS_MARKS = env_list("JIUYE_PASS_MARKS")
 # Holiday files (YEAR.toml) for years chinesecalendar lacks (jiuye.lib.workdays).
 JIUYE_HOLIDAYS_DIR = os.environ.get("JIUYE_HOLIDAYS_DIR", "")
 
@@ -113,6 +116,7 @@ INSTALLED_APPS = [
     "jiuye.casework",
     "jiuye.ledger",
     "jiuye.standards",
+    "jiuye.certification",
     "jiuye.api",
     "jiuye.web",
 ]

@@ -258,16 +258,23 @@ def test_checklist_ticks(data: dict[str, Any], personas: dict[str, Any]) -> None
     worker = _client(personas["worker_a"])
     assert worker.post(tick_url, form).status_code == 302
     assert worker.post(tick_url, {**form, "role": "assessor"}).status_code == 404
-    # The street reviewer fills the assessor column; a note or evidence is required.
+    assert worker.post(tick_url, {**form, "role": "street"}).status_code == 404
+    # The street reviewer fills the street review column (初核), not the acceptance (验收);
+    # a note or evidence is required.
     street = _client(personas["street"])
-    response = street.post(tick_url, {**form, "role": "assessor", "note": ""}, follow=True)
+    response = street.post(tick_url, {**form, "role": "street", "note": ""}, follow=True)
     assert "佐证" in response.content.decode()
-    street.post(tick_url, {**form, "role": "assessor", "evidence": "现场检查记录"})
+    street.post(tick_url, {**form, "role": "street", "evidence": "现场检查记录"})
     assert street.post(tick_url, form).status_code == 404  # not a member of A
+    assert street.post(tick_url, {**form, "role": "assessor"}).status_code == 404
+    # The district accepts (验收): its column decides.
+    district = _client(personas["district"])
+    assert district.post(tick_url, {**form, "role": "street"}).status_code == 404
+    district.post(tick_url, {**form, "role": "assessor", "evidence": "验收检查记录"})
     # The worker of B cannot reach A at all.
     assert _client(personas["worker_b"]).post(tick_url, form).status_code == 404
     ticks = {(t.role, t.ticked) for t in ChecklistTick.objects.filter(item="HD-D1")}
-    assert ticks == {("self", True), ("assessor", True)}
+    assert ticks == {("self", True), ("street", True), ("assessor", True)}
     result = json.loads(
         _run(
             "110108001001",
@@ -281,7 +288,8 @@ def test_checklist_ticks(data: dict[str, Any], personas: dict[str, Any]) -> None
         )
     )
     d1 = result["checklist"][0]
-    assert d1["satisfied"] is True and d1["assessor"]["evidence"] == "现场检查记录"
+    assert d1["satisfied"] is True and d1["assessor"]["evidence"] == "验收检查记录"
+    assert d1["street"]["evidence"] == "现场检查记录"
     assert [c["satisfied"] for c in result["checklist"]] == [True, False, False]
 
 
@@ -301,8 +309,19 @@ def test_qg_score_ticks_per_column(data: dict[str, Any], personas: dict[str, Any
             role="self",
             ticked=True,
         )
+    for item in ["QG-S1a", "QG-S1b"]:
+        services.checklist_tick_set(
+            actor=personas["street"],
+            unit=unit,
+            ruleset=qg,
+            item=item,
+            year=2026,
+            role="street",
+            ticked=True,
+            note="初核已核实",
+        )
     services.checklist_tick_set(
-        actor=personas["street"],
+        actor=personas["district"],
         unit=unit,
         ruleset=qg,
         item="QG-S1a",
@@ -315,13 +334,16 @@ def test_qg_score_ticks_per_column(data: dict[str, Any], personas: dict[str, Any
         _run("110108001001", "--ruleset", "QG-2016", "--date", "2026-05-12", "--json")
     )
     item1 = result["score"]["items"][0]
-    assert (item1["self"], item1["assessor"]) == (15, 4)  # assessor: −5 (rules) −2 −2 −2
+    # Street: −2 −2 −2 (plan, target, measures); district: −5 (rules) −2 −2 −2.
+    assert (item1["self"], item1["street"], item1["assessor"]) == (15, 9, 4)
+    assert result["score"]["street_total"] - result["score"]["assessor_total"] == 5
     page = (
         _client(personas["street"])
         .get(reverse("standards:unit", args=["110108001001"]) + "?ruleset=QG-2016&date=2026-05-12")
         .content.decode()
     )
     assert 'id="self-total"' in page and 'id="assessor-total"' in page
+    assert 'id="street-total"' in page
 
 
 # ---- API -------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ class ChecklistState:
     item: ChecklistItem
     self_tick: Tick | None
     assessor_tick: Tick | None
+    street_tick: Tick | None = None
 
     @property
     def satisfied(self) -> bool:
@@ -132,6 +133,8 @@ class UnitEvaluation:
                     "rule": c.item.rule,
                     "text": c.item.text,
                     "self": c.self_tick.as_json() if c.self_tick else None,
+                    # Added by issue 14: the street's review (初核) between the two.
+                    "street": c.street_tick.as_json() if c.street_tick else None,
                     "assessor": c.assessor_tick.as_json() if c.assessor_tick else None,
                     "satisfied": c.satisfied,
                 }
@@ -174,6 +177,7 @@ def score_json(result: ScoreResult, ticks: dict[tuple[str, str], Tick]) -> dict[
     return {
         "total_points": result.table.total_points,
         "self_total": result.self_total,
+        "street_total": result.street_total,  # added by issue 14 (初核)
         "assessor_total": result.assessor_total,
         "pass_mark": result.table.pass_mark,
         "passed": result.passed,
@@ -184,6 +188,7 @@ def score_json(result: ScoreResult, ticks: dict[tuple[str, str], Tick]) -> dict[
                 "name": item.item.name,
                 "points": item.item.points,
                 "self": item.self_score,
+                "street": item.street_score,
                 "assessor": item.assessor_score,
                 "deductions": [
                     {
@@ -193,6 +198,7 @@ def score_json(result: ScoreResult, ticks: dict[tuple[str, str], Tick]) -> dict[
                         "points": d.deduction.points,
                         "data": d.deduction.data,
                         "self": d.self_points,
+                        "street": d.street_points,
                         "assessor": d.assessor_points,
                         "detail": d.detail,
                         "value": _number(d.value),
@@ -230,19 +236,25 @@ def _assemble(
     evaluation = evaluate(facts=facts, level=level)
     checklist = [
         ChecklistState(
-            item, ticks.get((item.id, TickRole.SELF)), ticks.get((item.id, TickRole.ASSESSOR))
+            item,
+            ticks.get((item.id, TickRole.SELF)),
+            ticks.get((item.id, TickRole.ASSESSOR)),
+            ticks.get((item.id, TickRole.STREET)),
         )
         for item in level.checklist
     ]
     result = None
     if level.score is not None:
+
+        def column(wanted: TickRole) -> dict[str, bool]:
+            return {i: t.ticked for (i, role), t in ticks.items() if role == wanted}
+
         result = score(
             table=level.score,
             facts=facts,
-            self_ticks={i: t.ticked for (i, role), t in ticks.items() if role == TickRole.SELF},
-            assessor_ticks={
-                i: t.ticked for (i, role), t in ticks.items() if role == TickRole.ASSESSOR
-            },
+            self_ticks=column(TickRole.SELF),
+            assessor_ticks=column(TickRole.ASSESSOR),
+            street_ticks=column(TickRole.STREET),
         )
     return UnitEvaluation(
         unit, ruleset, level, period, evaluation, checklist, facts, source, result, ticks

@@ -60,8 +60,13 @@ class Certification(models.Model):
 
 
 class TickRole(models.TextChoices):
+    """The three columns of DOMAIN §6's score sheet and checklist: the unit's self-assessment
+    (自评), the street's review (初核, a community's street) and the acceptance (验收, the
+    district; "assessor" is the column that decides)."""
+
     SELF = "self", _("自评")
-    ASSESSOR = "assessor", _("考核")
+    STREET = "street", _("初核")
+    ASSESSOR = "assessor", _("验收")
 
 
 class ChecklistTick(models.Model):

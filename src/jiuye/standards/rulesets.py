@@ -25,9 +25,11 @@ Errors name the file and the entry; a broken file is refused as a whole.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -55,6 +57,10 @@ class RuleSet:
     source: str = ""
     path: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # The file's ``version`` (what its authors call this edition) and a hash of its content
+    # (what a certification's snapshot was judged by; a changed threshold changes it).
+    version: str = "1"
+    digest: str = ""
 
     def level(self, key: str) -> Level:
         try:
@@ -155,7 +161,8 @@ def parse(data: Mapping[str, Any], *, path: str = "") -> RuleSet:
             score=score,
             certify=bool(raw.get("certify", True)),
         )
-    known = {"id", "name", "issuer", "source", "level"}
+    known = {"id", "name", "issuer", "source", "level", "version"}
+    levels = _pass_marks(data["id"].strip(), levels)
     return RuleSet(
         id=data["id"].strip(),
         name=str(data.get("name", data["id"])),
@@ -164,7 +171,35 @@ def parse(data: Mapping[str, Any], *, path: str = "") -> RuleSet:
         source=str(data.get("source", "")),
         path=path,
         extra={k: v for k, v in data.items() if k not in known},
+        version=str(data.get("version", "1")),
+        digest=content_digest(data),
     )
+
+
+def content_digest(data: Mapping[str, Any]) -> str:
+    """SHA-256 of the parsed content (comments and layout do not count), with the pass marks
+    the settings give: what decides an evaluation."""
+    marks = sorted(getattr(settings, "JIUYE_PASS_MARKS", []))
+    text = json.dumps([data, marks], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _pass_marks(ruleset_id: str, levels: dict[str, Level]) -> dict[str, Level]:
+    """The score tables' pass mark from ``JIUYE_PASS_MARKS`` ("QG-2016=85"; empty after the
+    "=": none) where it names this rule set."""
+    for entry in getattr(settings, "JIUYE_PASS_MARKS", []):
+        key, _sep, mark = entry.partition("=")
+        if key.strip().lower() != ruleset_id.lower():
+            continue
+        try:
+            value = int(mark) if mark.strip() else None
+        except ValueError:
+            raise RuleSetError(f"JIUYE_PASS_MARKS: {entry!r} is not a whole number") from None
+        levels = {
+            k: replace(lv, score=replace(lv.score, pass_mark=value)) if lv.score else lv
+            for k, lv in levels.items()
+        }
+    return levels
 
 
 def load_file(path: Path) -> RuleSet:

@@ -12,8 +12,9 @@ Every item starts at its points and loses its deductions, floored at 0. A deduct
 - ``system``: something the system itself satisfies (the ledgers are kept, computerised), shown
   with the reason, never deducted.
 
-Data-decided deductions are the same in both columns; only checklist deductions differ, so the
-self score and the assessor score are shown side by side (自评分 / 考核分).
+Data-decided deductions are the same in every column; only checklist deductions differ, so the
+self score, the street's review and the acceptance score are shown side by side (自评 / 初核 /
+验收, DOMAIN readings of 2026-12).
 """
 
 from __future__ import annotations
@@ -83,12 +84,13 @@ class ScoreTable:
 class DeductionResult:
     deduction: Deduction
     self_points: int  # deducted in the self-assessment column
-    assessor_points: int
+    assessor_points: int  # in the acceptance column (验收)
     detail: str = ""
     value: float | int | None = None
     # The indicator needs a year without a holiday calendar: nothing deducted yet, and the
     # totals are provisional (issue 11, finding 8).
     unavailable: Unavailable | None = None
+    street_points: int = 0  # in the street review column (初核)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,10 @@ class ItemScore:
     @property
     def self_score(self) -> int:
         return max(0, self.item.points - sum(d.self_points for d in self.deductions))
+
+    @property
+    def street_score(self) -> int:
+        return max(0, self.item.points - sum(d.street_points for d in self.deductions))
 
     @property
     def assessor_score(self) -> int:
@@ -113,6 +119,10 @@ class ScoreResult:
     @property
     def self_total(self) -> int:
         return sum(i.self_score for i in self.items)
+
+    @property
+    def street_total(self) -> int:
+        return sum(i.street_score for i in self.items)
 
     @property
     def assessor_total(self) -> int:
@@ -179,9 +189,11 @@ def score(
     facts: Mapping[str, Fact],
     self_ticks: Mapping[str, bool],
     assessor_ticks: Mapping[str, bool],
+    street_ticks: Mapping[str, bool] | None = None,
 ) -> ScoreResult:
     """Score every item: data deductions from ``facts``, checklist deductions from each
     column's ticks (an item nobody ticked is deducted)."""
+    street_ticks = street_ticks or {}
     items = []
     automatic = _("系统自动满足")  # once, not per deduction: a city scores 5,000 units
     for item in table.items:
@@ -195,13 +207,18 @@ def score(
                         d,
                         0 if self_ticks.get(d.id) else d.points,
                         0 if assessor_ticks.get(d.id) else d.points,
+                        street_points=0 if street_ticks.get(d.id) else d.points,
                     )
                 )
             else:
                 fact = facts[d.indicator]
                 points, detail = data_deduction(d, fact)
                 missing = fact if isinstance(fact, Unavailable) else None
-                results.append(DeductionResult(d, points, points, detail, _value(fact), missing))
+                results.append(
+                    DeductionResult(
+                        d, points, points, detail, _value(fact), missing, street_points=points
+                    )
+                )
         items.append(ItemScore(item, tuple(results)))
     return ScoreResult(table, tuple(items))
 

@@ -26,7 +26,9 @@ from jiuye.standards.rulesets import RuleSet
 from jiuye.units.models import Unit
 from jiuye.units.scope import jurisdiction_units, units_visible
 
-ASSESSOR_ROLES = frozenset({Role.STREET, Role.DISTRICT})
+# The role that fills each reviewer's column: the street reviews its communities (初核), the
+# district (or a city above a district) accepts (验收).
+COLUMN_ROLES = {TickRole.STREET: Role.STREET, TickRole.ASSESSOR: Role.DISTRICT}
 
 
 def checklist_ids(ruleset: RuleSet, unit: Unit) -> dict[str, str]:
@@ -45,15 +47,16 @@ def checklist_ids(ruleset: RuleSet, unit: Unit) -> dict[str, str]:
 
 
 def may_tick(user: User | None, unit: Unit, role: str) -> bool:
-    """Self column: a member of the unit itself. Assessor column: a street or district user
-    whose unit lies strictly above it."""
+    """Self column: a member of the unit itself. Street column (初核): a street reviewer whose
+    street lies above the unit. Assessor column (验收): a district user whose unit lies
+    strictly above it."""
     if user is None or not user.sees_personal_data:
         return False
     paths = [path for path, _level in jurisdiction_units(user)]
     if role == TickRole.SELF:
         return unit.path in paths
-    if role == TickRole.ASSESSOR:
-        return user.role in ASSESSOR_ROLES and any(
+    if role in COLUMN_ROLES:
+        return user.role == COLUMN_ROLES[TickRole(role)] and any(
             unit.path.startswith(p) and unit.path != p for p in paths
         )
     return False
@@ -85,7 +88,7 @@ def checklist_tick_set(
     if actor is not None and not may_tick(actor, unit, role):
         raise PermissionDenied(_("无权填写该栏"))
     note, evidence = note.strip(), evidence.strip()
-    if ticked and role == TickRole.ASSESSOR and not note and not evidence:
+    if ticked and role != TickRole.SELF and not note and not evidence:
         raise ValidationError(_("考核确认须填写说明或佐证材料"), code="evidence")
     tick, created = ChecklistTick.objects.get_or_create(
         unit=unit, ruleset=ruleset.id, item=item, year=year, role=role

@@ -215,7 +215,10 @@ def unit_evaluation(request: HttpRequest, code: str) -> HttpResponse:
         "children_unavailable": _unavailable(c["e"] for c in children),
         "certified": _certification(certified.get(unit.pk), p),
         "may_self": services.may_tick(_user(request), unit, TickRole.SELF),
+        "may_street": services.may_tick(_user(request), unit, TickRole.STREET),
         "may_assess": services.may_tick(_user(request), unit, TickRole.ASSESSOR),
+        # A street or a district has no street review column (the district accepts it).
+        "street_column": unit.is_community,
         "score_checklist": _score_checklist(own),
         "sees_personal": bool(getattr(_user(request), "sees_personal_data", False)),
         "drill_down": []
@@ -247,6 +250,7 @@ def _score_checklist(e: UnitEvaluation | None) -> list[dict[str, Any]]:
                         "id": d.deduction.id,
                         "text": f"{item.item.no}. {d.deduction.text}",
                         "self": e.ticks.get((d.deduction.id, TickRole.SELF)),
+                        "street": e.ticks.get((d.deduction.id, TickRole.STREET)),
                         "assessor": e.ticks.get((d.deduction.id, TickRole.ASSESSOR)),
                     }
                 )

@@ -8,6 +8,8 @@ urlpatterns = [
     path("work/", include("jiuye.casework.urls")),
     path("ledger/", include("jiuye.ledger.urls")),
     path("standards/", include("jiuye.standards.urls")),
+    path("certification/", include("jiuye.certification.urls")),
+    path("board/", include("jiuye.certification.board_urls")),
     path("api/", include("jiuye.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

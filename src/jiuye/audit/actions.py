@@ -70,6 +70,15 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "standards.certify": _("认定达标"),
     "standards.certify_passing": _("批量认定达标"),
     "standards.aggregates_rebuild": _("重算达标统计"),
+    # certification (创建与认定)
+    "certification.apply": _("提出认定申请"),
+    "certification.submit": _("提交自评"),
+    "certification.review": _("街道初核通过"),
+    "certification.accept": _("区级验收通过"),
+    "certification.return": _("退回认定申请"),
+    "certification.evidence": _("上传佐证材料"),
+    "certification.recheck": _("年度复核"),
+    "certification.recheck_run": _("组织年度复核"),
     # ledgers
     "ledger.check": _("台账导入检查"),
     "ledger.import": _("台账导入"),

@@ -92,6 +92,9 @@ OBJECT_LABELS: dict[str, str | Promise] = {
     "DifficultyRecognition": gettext_lazy("身份认定"),
     "Certification": gettext_lazy("达标认定"),
     "ChecklistTick": gettext_lazy("达标勾选"),
+    "Application": gettext_lazy("认定申请"),
+    "EvidenceFile": gettext_lazy("佐证材料"),
+    "Recheck": gettext_lazy("年度复核"),
     "ImportJob": gettext_lazy("导入任务"),
     "ExportJob": gettext_lazy("导出任务"),
 }

@@ -59,3 +59,4 @@ def me(request: HttpRequest) -> User:
 api.add_router("/units/", units_router)
 api.add_router("/", registry_router)
 api.add_router("/standards/", "jiuye.standards.api.router")
+api.add_router("/certification/", "jiuye.certification.api.router")

@@ -1,7 +1,7 @@
 """Certification (DOMAIN §7) as ``certified_children_share`` reads it (HD-S1/HD-Q1): only the
 certifications in force at the date count (certified on or before it, not revoked by then), the
 same on the evaluation, the children listing of the unit page and ``jiuye evaluate``, and the
-"behind" list. ``certify_passing`` certifies what the engine finds passing."""
+"behind" list. (Certifications are made by the workflow's acceptance: tests/certification.)"""
 
 from __future__ import annotations
 
@@ -11,18 +11,15 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from jiuye.audit.models import AuditEntry
 from jiuye.standards import services as std
 from jiuye.standards.behind import behind
 from jiuye.standards.evaluation import certifications_in_force, children_certifications
 from jiuye.standards.indicators import period_of
-from jiuye.standards.models import Certification
 from jiuye.standards.rulesets import ruleset_get
 from tests.standards.conftest import criterion
 
@@ -127,90 +124,6 @@ def test_behind_names_a_revoked_title(tree: dict[str, Any], personas: dict[str, 
     by_name = {r.name: r for r in rows}
     assert "2026-02-27" in by_name["翠微社区"].detail and by_name["翠微社区"].on == D(2026, 2, 27)
     assert by_name["复兴社区"].detail == "未认定"
-
-
-# ---- certify_passing ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def a_fails(person: Callable[..., Any]) -> None:
-    """Community A: 1 of 3 employed (HD-C1 fails); B and C have nobody (nothing to fail)."""
-    hh = None
-    for i in range(3):
-        status = (D(2020, 1, 1), "unit") if i == 0 else (D(2020, 1, 1), "unemployed", True)
-        p = person("a1", statuses=(status,), hh=hh)
-        hh = p.household
-
-
-def _certified(level: str) -> set[str]:
-    return set(
-        Certification.objects.filter(ruleset="HD-2012", level=level).values_list(
-            "unit__code", flat=True
-        )
-    )
-
-
-def test_certify_passing_communities_then_streets(tree: dict[str, Any], a_fails: None) -> None:
-    hd = ruleset_get("HD-2012")
-    on = D(2025, 12, 31)
-    created = std.certify_passing(ruleset=hd, level="community", on=on, year=2025)
-    assert {c.unit.code for c in created} == {"110108001002", "110108002001"}  # B and C
-    assert all((c.certified_on, c.year, c.revoked_on) == (on, 2025, None) for c in created)
-    # Streets, given those: S1 has 1 of 2 certified (50 % < 80 %), S2 1 of 1.
-    streets = std.certify_passing(ruleset=hd, level="street", on=on, year=2025)
-    assert [c.unit.code for c in streets] == ["110108002"]
-    assert _certified("street") == {"110108002"}
-    # The district needs its checklist confirmed (HD-Q4/Q5): not certified by data alone.
-    assert std.certify_passing(ruleset=hd, level="district", on=on) == []
-    # Audited: one row per certification and one per run.
-    assert AuditEntry.objects.filter(action="standards.certify").count() == 3
-    runs = list(
-        AuditEntry.objects.filter(action="standards.certify_passing")
-        .order_by("id")
-        .values_list("changes", flat=True)
-    )
-    assert [r["certified"][1] for r in runs] == [2, 1, 0]
-    assert runs[0]["run"][1] == "HD-2012/community/2025 2025-12-31"
-    # Running again changes nothing.
-    assert std.certify_passing(ruleset=hd, level="community", on=on, year=2025) == []
-    assert std.certify_passing(ruleset=hd, level="street", on=on, year=2025) == []
-    assert Certification.objects.count() == 3
-
-
-def test_certify_passing_in_force_only_from_its_date(
-    tree: dict[str, Any], a_fails: None, evaluate: Callable[..., Any]
-) -> None:
-    hd = ruleset_get("HD-2012")
-    std.certify_passing(ruleset=hd, level="community", on=D(2025, 12, 31))
-    assert criterion(evaluate("s1", "HD-2012", D(2025, 12, 31)), "HD-S1").numerator == 1
-    assert criterion(evaluate("s1", "HD-2012", D(2025, 12, 30)), "HD-S1").numerator == 0
-    assert criterion(evaluate("s1", "HD-2012", ON), "HD-S1").numerator == 1
-
-
-def test_certify_passing_who_and_where(
-    tree: dict[str, Any], personas: dict[str, Any], a_fails: None
-) -> None:
-    hd = ruleset_get("HD-2012")
-    on = D(2025, 12, 31)
-    with pytest.raises(PermissionDenied):
-        std.certify_passing(ruleset=hd, level="community", on=on, actor=personas["street"])
-    with pytest.raises(ValidationError):
-        std.certify_passing(ruleset=hd, level="nonesuch", on=on)
-    # A district user certifies within their jurisdiction (root: their district) …
-    created = std.certify_passing(
-        ruleset=hd, level="community", on=on, actor=personas["district"], root=tree["s2"]
-    )
-    assert [c.unit.code for c in created] == ["110108002001"]
-    entry = AuditEntry.objects.filter(action="standards.certify").latest("id")
-    assert entry.actor_name == "district"
-    # … and a root outside it is refused.
-    from jiuye.units.services import unit_create
-
-    other = unit_create(actor=None, code="110105", name="朝阳区", level="district")
-    with pytest.raises(PermissionDenied):
-        std.certify_passing(
-            ruleset=hd, level="community", on=on, actor=personas["district"], root=other
-        )
 
 
 # ---- showing them ----------------------------------------------------------------------------

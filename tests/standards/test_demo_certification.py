@@ -40,7 +40,24 @@ def test_demo_certifies_what_passed_at_the_previous_year_end() -> None:
     }
     assert Certification.objects.filter(level="community").exists()
     assert f"certified as of {on.isoformat()}" in out.getvalue()
+    # Each through the workflow (issue 14): an application with its steps and snapshots.
+    from jiuye.certification.models import Application
 
-    before = Certification.objects.count()
+    for c in Certification.objects.all():
+        application = Application.objects.get(certification=c)
+        steps = [s.step for s in application.steps.order_by("id")]
+        expected = ["apply", "submit", "review", "accept"]
+        assert steps == (expected if c.level == "community" else [*expected[:2], "accept"])
+        assert application.steps.get(step="accept").snapshot["evaluation"]["passed"] is True
+    waiting = Application.objects.get(year=DEFAULT_TODAY.year)
+    assert (waiting.state, waiting.unit.code) == ("submitted", _worker_unit())
+
+    before = Certification.objects.count(), Application.objects.count()
     call_command("demo", stdout=StringIO())
-    assert Certification.objects.count() == before
+    assert (Certification.objects.count(), Application.objects.count()) == before
+
+
+def _worker_unit() -> str:
+    from jiuye.accounts.models import User
+
+    return User.objects.get(username="community_worker").units.get().code

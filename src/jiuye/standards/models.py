@@ -1,10 +1,12 @@
 """Standards (DOMAIN §5–7): certification status, reviewers' checklist ticks, and the incremental
 aggregates the indicators are read from.
 
-- :class:`Certification`: a unit certified under a rule set level in a year (the minimal record
-  ``certified_children_share`` needs; DOMAIN §7's workflow is a later issue).
-- :class:`ChecklistTick`: what data cannot decide, ticked by the self-assessor (自评) and the
-  assessor (审核/验收) separately, each with a note and evidence.
+- :class:`Certification`: a unit certified under a rule set level in a year (what
+  ``certified_children_share`` reads; made and revoked by ``jiuye.certification``, which keeps
+  the applications, steps and snapshots).
+- :class:`ChecklistTick`: what data cannot decide, ticked in three columns: the unit's
+  self-assessment (自评), the street's review (初核) and the district's acceptance (验收),
+  each with a note and evidence.
 - :class:`HouseholdTimeline`, :class:`CommunityTimeline`, :class:`ServiceDay`,
   :class:`SurveyFact`, :class:`AggregateState` and :class:`AggregateSeen`: the per-household
   and per-community aggregates kept up to date as events are written (see

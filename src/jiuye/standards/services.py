@@ -1,5 +1,6 @@
-"""Every write of standards: checklist ticks, certification records (one by one, or every unit
-the engine finds passing: :func:`certify_passing`), the aggregates rebuild.
+"""Every write of standards: checklist ticks, certification records (made by the certification
+workflow's acceptance and revoked by its yearly re-check, ``jiuye.certification.services``),
+the aggregates rebuild.
 
 Keyword-only, typed, atomic, audited, like the other apps' services.
 
@@ -20,11 +21,10 @@ from jiuye.accounts.models import Role, User
 from jiuye.audit.services import audit_record
 from jiuye.lib.masking import restore_masked
 from jiuye.standards import aggregates
-from jiuye.standards.evaluation import evaluate_units
 from jiuye.standards.models import Certification, ChecklistTick, TickRole
 from jiuye.standards.rulesets import RuleSet
 from jiuye.units.models import Unit
-from jiuye.units.scope import jurisdiction_units, units_visible
+from jiuye.units.scope import jurisdiction_units
 
 # The role that fills each reviewer's column: the street reviews its communities (初核), the
 # district (or a city above a district) accepts (验收).
@@ -124,8 +124,9 @@ def certification_create(
     year: int,
     certified_on: date,
 ) -> Certification:
-    """Record that ``unit`` is certified under ``level`` of ``ruleset`` (the minimal record
-    ``certified_children_share`` needs; the application/review workflow is a later issue)."""
+    """Record that ``unit`` is certified under ``level`` of ``ruleset`` (what
+    ``certified_children_share`` reads). The certification workflow's acceptance calls it, with
+    the snapshot kept on its step."""
     found = ruleset.levels.get(level)
     if found is None or unit.level not in found.units:
         raise ValidationError(
@@ -167,88 +168,6 @@ def certification_revoke(
         changes={"revoked_on": [old.isoformat() if old else None, revoked_on.isoformat()]},
     )
     return certification
-
-
-@transaction.atomic
-def certify_passing(
-    *,
-    ruleset: RuleSet,
-    level: str,
-    on: date,
-    year: int | None = None,
-    actor: User | None = None,
-    root: Unit | None = None,
-) -> list[Certification]:
-    """Certify, as of ``on``, every unit that passes ``level`` of ``ruleset`` at ``on`` as the
-    engine evaluates it (every criterion met and every checklist item confirmed by the
-    assessor), for ``year`` (default: the year of ``on``), with ``certified_on = on``.
-
-    Units under ``root`` (default: the actor's jurisdiction; the command line: every unit) that
-    the level applies to. A unit already certified under this level for ``year`` is left as it
-    is, so running it again changes nothing. Certifying a level whose criteria read
-    ``certified_children_share`` (a street's S1) counts the certifications made before in the
-    same transaction: certify the communities first, then the streets.
-
-    ``actor`` None: the command line (``jiuye demo``); otherwise a district user, within their
-    jurisdiction. Each certification is audited (``standards.certify``), and the run once more
-    (``standards.certify_passing``) with what was evaluated and how many passed.
-    """
-    found = ruleset.levels.get(level)
-    if found is None:
-        raise ValidationError(
-            _("{ruleset} 没有层级 {level}").format(ruleset=ruleset.id, level=level), code="level"
-        )
-    if actor is not None and actor.role != Role.DISTRICT:
-        raise PermissionDenied(_("只有区级管理员可以认定"))
-    year = on.year if year is None else year
-    if root is not None:
-        if actor is not None and not units_visible(actor).filter(pk=root.pk).exists():
-            raise PermissionDenied(_("该单位不在您的管辖范围内"))
-        roots = [root]
-    elif actor is not None:
-        mine = units_visible(actor).filter(memberships__user=actor).distinct()
-        roots = [u for u in mine if not any(u.path.startswith(o.path) and u != o for o in mine)]
-    else:
-        roots = list(Unit.objects.filter(parent__isnull=True).order_by("path"))
-    already = set(
-        Certification.objects.filter(ruleset=ruleset.id, level=level, year=year).values_list(
-            "unit_id", flat=True
-        )
-    )
-    evaluated = 0
-    passed = 0
-    created: list[Certification] = []
-    for top in roots:
-        for result in evaluate_units(root=top, ruleset=ruleset, on=on, level_key=level):
-            evaluated += 1
-            if not result.passed:
-                continue
-            passed += 1
-            if result.unit.pk in already:
-                continue
-            created.append(
-                certification_create(
-                    actor=actor,
-                    unit=result.unit,
-                    ruleset=ruleset,
-                    level=level,
-                    year=year,
-                    certified_on=on,
-                )
-            )
-            already.add(result.unit.pk)
-    audit_record(
-        actor=actor,
-        action="standards.certify_passing",
-        unit=roots[0] if len(roots) == 1 else None,
-        changes={
-            "run": [None, f"{ruleset.id}/{level}/{year} {on.isoformat()}"],
-            "evaluated": [None, evaluated],
-            "passed": [None, passed],
-            "certified": [None, len(created)],
-        },
-    )
-    return created
 
 
 def aggregates_rebuild(*, actor: User | None = None) -> aggregates.RebuildSummary:

@@ -1,9 +1,10 @@
 """``jiuye demo [--persons N] [--seed S]``: what ``make demo`` runs after migrating.
 
 Seeds a synthetic district if the database has none, creates (or resets) the demo accounts,
-builds the standards aggregates, certifies under HD-2012 the communities, then the streets,
-that the engine finds passing at the end of the year before the data's "today" (as a district
-would have at its year-end acceptance), and prints how to log in. Running it again keeps the
+builds the standards aggregates, takes through the certification workflow under HD-2012 the
+communities, then the streets, that the engine finds passing at the end of the year before the
+data's "today" (as a district would have at its year-end acceptance), leaves one application of
+this year waiting for the street's review, and prints how to log in. Running it again keeps the
 data (and the certifications).
 """
 
@@ -60,25 +61,32 @@ class Command(BaseCommand):
         self.stdout.write(f"标准评估汇总已重建：{summary}")
 
     def _certify(self) -> None:
-        """HD-2012 certifications as of the last year-end before the data's today: the
-        communities passing HD-C, then the streets passing HD-S given those."""
-        try:
-            from jiuye.standards.models import Certification
-            from jiuye.standards.rulesets import ruleset_get
-            from jiuye.standards.services import certify_passing
-        except ImportError:  # the standards engine is optional for the registry demo
-            return
-        on = date(data_today().year - 1, 12, 31)
+        """HD-2012 certifications through the workflow, as of the last year-end before the
+        data's today: the communities passing HD-C, then the streets passing HD-S given
+        those; and the demo worker's application of this year, waiting for the street."""
+        from jiuye.accounts.models import User
+        from jiuye.demo.certify import certify_passing_units, open_application
+        from jiuye.standards.models import Certification
+        from jiuye.standards.rulesets import ruleset_get
+
+        today = data_today()
+        on = date(today.year - 1, 12, 31)
         ruleset = ruleset_get("HD-2012")
         for level in ("community", "street"):
-            created = certify_passing(ruleset=ruleset, level=level, on=on, year=on.year)
+            new = certify_passing_units(ruleset=ruleset, level=level, on=on)
             total = Certification.objects.filter(
                 ruleset=ruleset.id, level=level, year=on.year
             ).count()
-            name, day, new = ruleset.levels[level].name, on.isoformat(), len(created)
+            name, day = ruleset.levels[level].name, on.isoformat()
             self.stdout.write(
                 f"{ruleset.id} {name}：截至 {day} 认定 {total} 个（本次新增 {new}）"
                 f" / {level}: {total} certified as of {day} ({new} new)"
+            )
+        worker = User.objects.filter(username="community_worker").first()
+        if worker is not None and open_application(ruleset=ruleset, worker=worker, on=today):
+            self.stdout.write(
+                f"{worker.username} 所在社区已提交 {today.year} 年度自评，待街道初核"
+                f" / an application of {today.year} waits for the street's review"
             )
 
 

@@ -1,6 +1,6 @@
-"""The programme's pages: campaign progress. Thin: the read is ``progress``, scoped to the
-user's jurisdiction; a wrong parameter is said on the page and the default used, never a server
-error."""
+"""The programme's pages: campaign progress and the year's rewards payable (also as Excel).
+Thin: the reads are ``progress`` and ``rewards``, each scoped to the user's jurisdiction; a wrong
+parameter is said on the page and the default used, never a server error."""
 
 from __future__ import annotations
 
@@ -11,9 +11,33 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiuye.certification.programme_xlsx import Sheet, workbook, xlsx_response
 from jiuye.certification.progress import campaign_progress, roots, rulesets_with_targets
+from jiuye.certification.rewards import RewardList, rewards_payable
 from jiuye.lib.masking import mask_text
 from jiuye.standards.rulesets import RuleSet, rulesets
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def _year(request: HttpRequest) -> tuple[int, bool]:
+    """``?year=`` (default: this year), and whether it was given right."""
+    this_year = timezone.localdate().year
+    raw = request.GET.get("year", "").strip()
+    if not raw:
+        return this_year, True
+    try:
+        year = int(raw)
+    except ValueError:
+        year = 0
+    if MIN_YEAR <= year <= MAX_YEAR:
+        return year, True
+    messages.error(
+        request,
+        _("年度应为 %(min)s 至 %(max)s 之间的整数：%(value)s；已显示 %(year)s 年度。")
+        % {"min": MIN_YEAR, "max": MAX_YEAR, "value": mask_text(raw[:30]), "year": this_year},
+    )
+    return this_year, False
 
 
 def _ruleset(request: HttpRequest, choices: list[RuleSet]) -> RuleSet | None:
@@ -43,3 +67,66 @@ def campaigns(request: HttpRequest) -> HttpResponse:
         "by_root": [(root, found) for root, found in by_root if found],
     }
     return render(request, "certification/campaigns.html", context)
+
+
+def _reward_columns() -> list[tuple[str, int]]:
+    return [
+        (_("收款单位代码"), 16),
+        (_("收款单位"), 18),
+        (_("认定层级"), 22),
+        (_("标准"), 10),
+        (_("奖励编号"), 10),
+        (_("奖励项目"), 40),
+        (_("依据"), 40),
+        (_("依据日期"), 12),
+        (_("金额（元）"), 12),
+    ]
+
+
+def _rewards_xlsx(found: RewardList) -> HttpResponse:
+    rows = [
+        [
+            r.payee.code,
+            r.payee.name,
+            r.level_name,
+            r.ruleset,
+            r.reward.id,
+            r.reward.text,
+            r.basis,
+            r.basis_on,
+            r.amount,
+        ]
+        for r in found.rows
+    ]
+    rows.append([_("合计"), "", "", "", "", "", "", None, found.total])
+    totals = [[p.payee.code, p.payee.name, len(p.rows), p.total] for p in found.payees]
+    totals.append([_("合计"), "", len(found.rows), found.total])
+    data = workbook(
+        [
+            Sheet(_("奖励明细"), _reward_columns(), rows),
+            Sheet(
+                _("按单位汇总"),
+                [
+                    (_("收款单位代码"), 16),
+                    (_("收款单位"), 18),
+                    (_("笔数"), 8),
+                    (_("金额（元）"), 12),
+                ],
+                totals,
+            ),
+        ]
+    )
+    return xlsx_response(
+        data,
+        filename=f"奖励名单-{found.year}.xlsx",
+        ascii_name=f"rewards-{found.year}.xlsx",
+    )
+
+
+@login_required
+def rewards(request: HttpRequest) -> HttpResponse:
+    year, good = _year(request)
+    found = rewards_payable(user=request.user, year=year)
+    if request.GET.get("format") == "xlsx" and good:  # a wrong year: the page says why
+        return _rewards_xlsx(found)
+    return render(request, "certification/rewards.html", {"year": year, "found": found})

@@ -8,4 +8,5 @@ app_name = "certification"
 
 urlpatterns: list = [
     path("campaigns/", programme_views.campaigns, name="campaigns"),
+    path("rewards/", programme_views.rewards, name="rewards"),
 ]

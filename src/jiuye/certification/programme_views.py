@@ -1,8 +1,12 @@
-"""The programme's pages: campaign progress and the year's rewards payable (also as Excel).
-Thin: the reads are ``progress`` and ``rewards``, each scoped to the user's jurisdiction; a wrong
-parameter is said on the page and the default used, never a server error."""
+"""The programme's pages: campaign progress, the year's rewards payable and the year's certified
+units (the last two also as Excel). Thin: the reads are ``progress``, ``rewards`` and
+``certified``, each scoped to the user's jurisdiction; a wrong parameter is said on the page and
+the default used, never a server error."""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +15,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiuye.certification.certified import CertifiedRow, certified_units
 from jiuye.certification.programme_xlsx import Sheet, workbook, xlsx_response
 from jiuye.certification.progress import campaign_progress, roots, rulesets_with_targets
 from jiuye.certification.rewards import RewardList, rewards_payable
@@ -130,3 +135,67 @@ def rewards(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx" and good:  # a wrong year: the page says why
         return _rewards_xlsx(found)
     return render(request, "certification/rewards.html", {"year": year, "found": found})
+
+
+def certified_cells(row: CertifiedRow) -> list[Any]:
+    """One row of the certified list as the workbook has it (the page shows the same)."""
+    c = row.certification
+    return [
+        c.unit.code,
+        c.unit.name,
+        c.unit.get_level_display(),
+        c.ruleset,
+        row.level_name,
+        c.certified_on,
+        c.revoked_on,
+        row.rechecks_text,
+    ]
+
+
+def shown(cell: Any) -> str:
+    """A workbook cell as the page shows it (dates as YYYY-MM-DD, nothing for None)."""
+    if cell is None:
+        return ""
+    return cell.isoformat() if isinstance(cell, date) else str(cell)
+
+
+def certified_columns() -> list[tuple[str, int]]:
+    return [
+        (_("单位代码"), 16),
+        (_("单位名称"), 18),
+        (_("单位层级"), 10),
+        (_("标准"), 10),
+        (_("认定层级"), 22),
+        (_("认定日期"), 12),
+        (_("撤销日期"), 12),
+        (_("以后年度复核"), 36),
+    ]
+
+
+def _certified_page(request: HttpRequest, year: int, rows: list[CertifiedRow]) -> HttpResponse:
+    context = {
+        "year": year,
+        "columns": [header for header, _width in certified_columns()],
+        "rows": [[shown(cell) for cell in certified_cells(row)] for row in rows],
+    }
+    return render(request, "certification/certified.html", context)
+
+
+@login_required
+def certified(request: HttpRequest) -> HttpResponse:
+    year, _good = _year(request)
+    return _certified_page(request, year, certified_units(user=request.user, year=year))
+
+
+@login_required
+def certified_xlsx(request: HttpRequest) -> HttpResponse:
+    year, good = _year(request)
+    rows = certified_units(user=request.user, year=year)
+    if not good:  # the page says what was wrong instead of a file of another year
+        return _certified_page(request, year, rows)
+    data = workbook([Sheet(_("认定名单"), certified_columns(), map(certified_cells, rows))])
+    return xlsx_response(
+        data,
+        filename=f"认定名单-{year}.xlsx",
+        ascii_name=f"certified-{year}.xlsx",
+    )

@@ -9,4 +9,6 @@ app_name = "certification"
 urlpatterns: list = [
     path("campaigns/", programme_views.campaigns, name="campaigns"),
     path("rewards/", programme_views.rewards, name="rewards"),
+    path("certified/", programme_views.certified, name="certified"),
+    path("certified.xlsx", programme_views.certified_xlsx, name="certified_xlsx"),
 ]

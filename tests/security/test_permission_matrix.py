@@ -242,6 +242,12 @@ SPECS: dict[str, Spec] = {
     "standards:tick": Spec(
         "personal", lambda o: {"code": o["unit"].code}, placements=UNIT_PLACEMENTS
     ),
+    # certification programme (issue 14): counts and lists of units, no resident's data; each
+    # within the persona's jurisdiction (a worker without a unit: empty pages)
+    "certification:campaigns": Spec("authenticated"),
+    "certification:rewards": Spec("authenticated"),
+    "certification:certified": Spec("authenticated"),
+    "certification:certified_xlsx": Spec("authenticated"),
     # ledger workbook (an import job belongs to the user who uploaded it)
     "ledger:home": Spec("authenticated"),
     # A check is the first step of an import: the writers only (issue 11, finding 4).

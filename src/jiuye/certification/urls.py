@@ -1,7 +1,14 @@
 """Certification pages under ``/certification/`` (the public notice boards are ``board_urls``)."""
 
-from django.urls import path  # noqa: F401  (the patterns below)
+from django.urls import path
+
+from jiuye.certification import programme_views
 
 app_name = "certification"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("campaigns/", programme_views.campaigns, name="campaigns"),
+    path("rewards/", programme_views.rewards, name="rewards"),
+    path("certified/", programme_views.certified, name="certified"),
+    path("certified.xlsx", programme_views.certified_xlsx, name="certified_xlsx"),
+]

@@ -1,0 +1,46 @@
+"""Builders for certification tests: the casework builders in the shared tree, a small
+community with residents to keep off every public document, and an empty cache per test (the
+notice boards are cached per unit and day: one test's page must not be another's)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from tests.casework.conftest import household, person  # noqa: F401  (fixtures)
+
+D = date
+# Digits in a row that could be an ID number (17 digits and a check character).
+FULL_ID = r"\d{17}[\dXx]"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def residents(request: pytest.FixtureRequest) -> list[Any]:
+    """Community A: a household of one employed and two registered unemployed, and a zero
+    family (two unemployed, one registered): labor force 5, employed 1, registered
+    unemployed 3, zero families 1. Every resident has a name and a mobile number."""
+    make_person: Callable[..., Any] = request.getfixturevalue("person")
+    make_household: Callable[..., Any] = request.getfixturevalue("household")
+    first, second = make_household("a1"), make_household("a")
+    plan = [
+        (first, "公示甲员", ((D(2022, 1, 1), "unit"),)),
+        (first, "公示乙员", ((D(2022, 1, 1), "unit"), (D(2025, 6, 1), "unemployed", True))),
+        (first, "公示丙员", ((D(2023, 3, 1), "unemployed", True),)),
+        (second, "公示丁员", ((D(2024, 2, 1), "unemployed", True),)),
+        (second, "公示戊员", ((D(2024, 2, 1), "unemployed"),)),
+    ]
+    people = []
+    for n, (hh, name, statuses) in enumerate(plan):
+        phone = "138" + "0013" + f"{8000 + n:04d}"
+        people.append(make_person(hh=hh, name=name, statuses=statuses, phone=phone))
+    return people

@@ -1,10 +1,11 @@
 """Builders for certification tests: the casework builders in the shared tree, a small
 community with residents to keep off every public document, and an empty cache per test (the
-notice boards are cached per unit and day: one test's page must not be another's)."""
+notice boards are cached per unit and day: one test's page must not be another's), in
+Chinese."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -18,10 +19,15 @@ FULL_ID = r"\d{17}[\dXx]"
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache() -> None:
+def _empty_cache_in_chinese() -> Iterator[None]:
+    """An empty cache, and Chinese (the documents' language unless a request asks otherwise;
+    a request in English leaves its language active in the thread)."""
     from django.core.cache import cache
+    from django.utils import translation
 
     cache.clear()
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture

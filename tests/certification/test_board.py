@@ -179,3 +179,14 @@ def test_under_cq_the_board_counts_urban_zero_families(
     assert _figure(cq, "zero_families_urban") == "1"
     hd = _html(Client(), tree["a"].code, "?ruleset=HD-2012")
     assert _figure(hd, "zero_families") == "2"
+
+
+def test_an_english_reader_gets_an_english_board_cached_apart(
+    tree: dict[str, Any], residents: list[Any]
+) -> None:
+    url = reverse("board:board", args=[tree["a"].code]) + "?ruleset=HD-2012"
+    chinese = Client().get(url).content.decode()
+    english = Client(headers={"accept-language": "en"}).get(url).content.decode()
+    assert "公示牌" in chinese and "Notice board" not in chinese
+    assert "Notice board" in english and "Labor force and employment" in english
+    assert "Data as of" in english

@@ -36,7 +36,8 @@ TICK_ROLES = ("self", "street", "assessor")
 
 
 def acceptance_report_pdf(*, application: Application) -> bytes:
-    """The acceptance report of ``application`` as A4 PDF bytes."""
+    """The acceptance report of ``application`` as A4 PDF bytes, in the active language (a
+    page's request's; Chinese by default)."""
     return render_pdf(TEMPLATE, report_context(application))
 
 

@@ -140,6 +140,7 @@ def test_only_communities_and_villages_have_a_board(tree: dict[str, Any], url: s
     unknown = reverse(url, args=[tree["a"].code]) + "?ruleset=XX-1999"
     assert client.get(unknown).status_code == 404
     assert client.post(reverse(url, args=[tree["a"].code])).status_code == 405
+    assert client.head(reverse(url, args=[tree["a"].code])).status_code == 200
 
 
 def test_the_rule_set_follows_the_latest_application_and_the_certification_in_force(

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from jiuye.certification import board as board_module
 from jiuye.certification.pdf import render_pdf
@@ -64,13 +64,13 @@ def _public(response: HttpResponse) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def board(request: HttpRequest, code: str) -> HttpResponse:
     body = _cached(request, code, "html", _render_page)
     return _public(HttpResponse(body, content_type="text/html; charset=utf-8"))
 
 
-@require_GET
+@require_safe
 def board_pdf(request: HttpRequest, code: str) -> HttpResponse:
     body = _cached(request, code, "pdf", _render_print)
     response = HttpResponse(body, content_type="application/pdf")

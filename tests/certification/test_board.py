@@ -191,3 +191,13 @@ def test_an_english_reader_gets_an_english_board_cached_apart(
     assert "公示牌" in chinese and "Notice board" not in chinese
     assert "Notice board" in english and "Labor force and employment" in english
     assert "Data as of" in english
+
+
+def test_a_demonstration_application_shows_that_level(
+    tree: dict[str, Any], residents: list[Any]
+) -> None:
+    Application.objects.create(
+        unit=tree["a"], ruleset="HD-2012", level="demonstration", year=2026, state=State.APPLIED
+    )
+    html = _html(Client(), tree["a"].code)
+    assert ruleset_get("HD-2012").levels["demonstration"].name in html

@@ -23,6 +23,7 @@ from datetime import date
 from typing import Any
 
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiuye.certification.formatting import criterion_rows, percent
@@ -72,7 +73,7 @@ def _latest(unit: Unit, ruleset: str | None = None) -> tuple[str, str] | None:
         found.append(
             (
                 application.year,
-                application.created_at.date(),
+                timezone.localdate(application.created_at),
                 application.ruleset,
                 application.level,
             )

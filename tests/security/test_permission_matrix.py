@@ -248,6 +248,9 @@ SPECS: dict[str, Spec] = {
     "certification:rewards": Spec("authenticated"),
     "certification:certified": Spec("authenticated"),
     "certification:certified_xlsx": Spec("authenticated"),
+    # the public notice boards (公示牌, issue 14): anyone, counts only, no person in the body
+    "board:board": Spec("public", lambda o: {"code": o["unit"].code}, placements=UNIT_PLACEMENTS),
+    "board:pdf": Spec("public", lambda o: {"code": o["unit"].code}, placements=UNIT_PLACEMENTS),
     # ledger workbook (an import job belongs to the user who uploaded it)
     "ledger:home": Spec("authenticated"),
     # A check is the first step of an import: the writers only (issue 11, finding 4).

@@ -261,9 +261,30 @@ class UnitPlan:
     parent_id: int | None
     path: str
     persons: int = 0  # communities/villages: how many persons to generate
+    station: tuple[str, str, str] = ("", "", "")  # address, office phone, hours
 
     def row(self) -> Row:
-        return (self.id, self.code, self.name, self.level, self.parent_id, self.path)
+        return (self.id, self.code, self.name, self.level, self.parent_id, self.path, *self.station)
+
+
+# Synthetic office numbers: the area code of the district's province (Beijing's by default).
+AREA_CODES = {"11": "010", "12": "022", "31": "021", "50": "023"}
+STATION_HOURS = "周一至周五 8:30-12:00，13:30-17:30"
+
+
+def station_contact(*, code: str, name: str, parent: str, village: bool) -> tuple[str, str, str]:
+    """A community's or village's service station (address, office phone, hours) as its notice
+    board shows it, derived from its code and names alone: no random draw, so adding it left
+    every other generated row as it was. The phone is an 8-digit office number from the code,
+    never a mobile number like the residents'."""
+    area = AREA_CODES.get(code[:2], "010")
+    phone = f"{area}-6{int(code[-7:]) % 10_000_000:07d}"
+    if village:
+        address = f"{parent}{name}村民委员会便民服务站"
+    else:
+        street = name.removesuffix("社区")
+        address = f"{street}路1号{name}服务中心一层"
+    return address, phone, STATION_HOURS
 
 
 @dataclass(slots=True)
@@ -541,15 +562,17 @@ class DistrictGenerator:
             else:
                 communities += 1
                 code, level, suffix = f"{parent.code}{communities:03d}", "community", "社区"
+            name = next(self._names) + suffix
             plans.append(
                 UnitPlan(
                     self._id("unit"),
                     code,
-                    next(self._names) + suffix,
+                    name,
                     level,
                     parent.id,
                     f"{parent.path}{code}/",
                     next(sizes),
+                    station_contact(code=code, name=name, parent=parent.name, village=village),
                 )
             )
         return plans
@@ -579,7 +602,8 @@ class DistrictGenerator:
         for g in range(1, n_grids + 1):
             gid = self._id("unit")
             code = f"{unit.code}{g:02d}"
-            batch.units.append((gid, code, f"第{g}网格", "grid", unit.id, f"{unit.path}{code}/"))
+            grid = UnitPlan(gid, code, f"第{g}网格", "grid", unit.id, f"{unit.path}{code}/")
+            batch.units.append(grid.row())
             grids.append(gid)
         households = self._households(unit, grids, village)
         profile = self.profiles.get(unit.id, set())

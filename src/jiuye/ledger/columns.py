@@ -236,6 +236,37 @@ UNITS = Sheet(
             synonyms=("上级单位代码", "parent"),
             help="区（县）以外必填",
         ),
+        # Optional: the community's service station as its public notice board shows it
+        # (an office's address, phone and hours, never a resident's). A blank cell keeps the
+        # stored value.
+        Column(
+            "station_address",
+            "服务站地址",
+            "station_address",
+            max_length=200,
+            width=28,
+            synonyms=("服务站",),
+            help="可选；社区（村）劳动保障服务站的地址，公示牌上公开",
+        ),
+        Column(
+            "station_phone",
+            "服务站电话",
+            "station_phone",
+            Kind.PHONE,
+            max_length=40,
+            width=16,
+            synonyms=("服务电话", "station phone"),
+            help="可选；服务站的办公电话（不要填写个人手机号），公示牌上公开",
+        ),
+        Column(
+            "station_hours",
+            "服务时间",
+            "station_hours",
+            max_length=100,
+            width=20,
+            synonyms=("办公时间", "opening_hours", "hours"),
+            help="可选；如“周一至周五 8:30-17:30”",
+        ),
     ),
     synonyms=("unit",),
     help="单位树：区 → 街道/镇 → 社区/村 → 网格",

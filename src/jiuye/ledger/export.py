@@ -74,6 +74,7 @@ from jiuye.registry.models import (
     StatusEvent,
 )
 from jiuye.registry.selectors import households_of, persons_of
+from jiuye.units.columns import UNIT_FIELDS
 from jiuye.units.models import Level, Unit
 from jiuye.units.scope import SYSTEM
 
@@ -340,7 +341,7 @@ V = {name: i for i, name in enumerate(PERSON_VALUES)}
 
 @dataclass
 class _Data:
-    units: list[tuple[Any, ...]]  # (id, code, name, level, parent_id, path) by path
+    units: list[tuple[Any, ...]]  # UNIT_FIELDS (id, code, name, level, parent_id, path, …) by path
     unit_code: dict[int, str]
     unit_name: dict[int, str]
     households: dict[int, tuple[Any, ...]]  # id → (number, community, grid, hukou, address, dibao)
@@ -364,7 +365,7 @@ def _read(unit: Unit, user: User | None, on: date) -> _Data:
     units = list(
         Unit.objects.filter(Q(path__startswith=unit.path) | Q(code__in=ancestors))
         .order_by("path")
-        .values_list("id", "code", "name", "level", "parent_id", "path")
+        .values_list(*UNIT_FIELDS)
     )
     unit_code = {row[0]: row[1] for row in units}
     unit_name = {row[0]: row[2] for row in units}
@@ -513,12 +514,13 @@ class _Writer:
     def units(self) -> Iterator[Row]:
         code = self.d.unit_code
         level = UNITS.column("level")
-        for _pk, unit_code, name, lvl, parent_id, _path in self.d.units:
+        for _pk, unit_code, name, lvl, parent_id, _path, *station in self.d.units:
             yield [
                 unit_code,
                 name,
                 _label(level, lvl),
                 code.get(parent_id, "") if parent_id else "",
+                *station,  # the service station's public contact (address, phone, hours)
             ]
 
     def households(self) -> Iterator[Row]:

@@ -44,7 +44,7 @@ from jiuye.registry.columns import (
     RECOGNITION_FIELDS,
 )
 from jiuye.registry.models import DifficultyRecognition, Household, Person, StatusEvent
-from jiuye.units.columns import UNIT_FIELDS
+from jiuye.units.columns import STATION_FIELDS, UNIT_FIELDS
 from jiuye.units.models import Unit
 
 # The tables whose constraints and indexes a large load lifts (those ``jiuye seed`` lifts).
@@ -308,11 +308,14 @@ class Writer:
         if plan.units_insert:
             ids = reserve_ids(Unit, len(plan.units_insert))
             rows: list[Any] = []
-            for pk, (code, name, level, parent, path) in zip(ids, plan.units_insert, strict=True):
+            for pk, (code, name, level, parent, path, *station) in zip(
+                ids, plan.units_insert, strict=True
+            ):
                 unit_ids[code] = pk
-                rows.append((pk, code, name, level, unit_ids[parent] if parent else None, path))
+                parent_id = unit_ids[parent] if parent else None
+                rows.append((pk, code, name, level, parent_id, path, *station))
             insert(Unit, UNIT_FIELDS, rows, progress)
-        update(Unit, ("id", "name"), plan.units_update, progress)
+        update(Unit, ("id", "name", *STATION_FIELDS), plan.units_update, progress)
         self._check()
 
         # -- households --

@@ -4,4 +4,6 @@ COPY or ``executemany``. The table's owner states them; loaders import them from
 
 from __future__ import annotations
 
-UNIT_FIELDS = ("id", "code", "name", "level", "parent_id", "path")
+# The public contact of a community's service station (its notice board shows it).
+STATION_FIELDS = ("station_address", "station_phone", "station_hours")
+UNIT_FIELDS = ("id", "code", "name", "level", "parent_id", "path", *STATION_FIELDS)

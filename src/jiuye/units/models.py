@@ -43,6 +43,18 @@ class Unit(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     path = models.CharField(max_length=255, db_index=True, editable=False)
+    # The community's job service station (劳动保障工作站) as its public notice board shows it:
+    # an office address, an office phone and opening hours, never a person's. ``db_default``
+    # because the bulk loaders (``jiuye seed``, the ledger import) write rows with raw SQL.
+    station_address = models.CharField(
+        _("服务站地址"), max_length=200, blank=True, default="", db_default=""
+    )
+    station_phone = models.CharField(
+        _("服务站电话"), max_length=40, blank=True, default="", db_default=""
+    )
+    station_hours = models.CharField(
+        _("服务时间"), max_length=100, blank=True, default="", db_default=""
+    )
 
     JURISDICTION_PATH = "path"
 

@@ -33,8 +33,10 @@ class Plan:
     """What to write. Rows carry natural keys where the row they point at may be new (unit
     code, household number, ID number); ``ledger.load`` resolves them to ids."""
 
-    units_insert: list[tuple[str, str, str, str | None, str]] = field(default_factory=list)
-    units_update: list[tuple[int, str]] = field(default_factory=list)
+    # (code, name, level, parent code, path, station address, phone, hours)
+    units_insert: list[tuple[Any, ...]] = field(default_factory=list)
+    # (id, name, station address, phone, hours)
+    units_update: list[tuple[Any, ...]] = field(default_factory=list)
     # (number, community code, grid code or None, hukou, address, dibao)
     households_insert: list[tuple[Any, ...]] = field(default_factory=list)
     # (id, community code, grid code, hukou, address, dibao)

@@ -1,5 +1,7 @@
 """The 单位 sheet: each unit placed under its parent (in the file or the registry) by the unit
-tree's own placement rule, its level and parent unchanged for a unit already registered."""
+tree's own placement rule, its level and parent unchanged for a unit already registered. The
+optional service-station columns (服务站地址, 服务站电话, 服务时间) set a unit's public contact;
+a blank cell or an absent column keeps the stored value (re-importing changes nothing)."""
 
 from __future__ import annotations
 
@@ -8,16 +10,19 @@ from django.core.exceptions import ValidationError
 from jiuye.ledger.validate.context import Context
 from jiuye.ledger.validate.plan import Counts
 from jiuye.ledger.validate.rows import Rows
+from jiuye.units.columns import STATION_FIELDS as STATION_KEYS
 from jiuye.units.models import Level, Unit
 from jiuye.units.services import unit_path, validate_unit_placement
 
 
 def check_units(ctx: Context, rows: Rows, counts: Counts) -> None:
     existing = {}
-    for pk, code, name, level, parent_id, path in Unit.objects.order_by().values_list(
-        "id", "code", "name", "level", "parent_id", "path"
+    stations: dict[str, tuple[str, str, str]] = {}
+    for pk, code, name, level, parent_id, path, *station in Unit.objects.order_by().values_list(
+        "id", "code", "name", "level", "parent_id", "path", *STATION_KEYS
     ):
         existing[code] = (pk, name, level, parent_id, path)
+        stations[code] = (station[0], station[1], station[2])
         ctx.unit_path_by_id[pk] = path
         ctx.unit_code_by_id[pk] = code
     for code, (pk, _name, level, _parent, path) in existing.items():
@@ -26,6 +31,7 @@ def check_units(ctx: Context, rows: Rows, counts: Counts) -> None:
         return
     codes, names = rows.col("code"), rows.col("name")
     levels, parents = rows.col("level"), rows.col("parent")
+    station_columns = [rows.col(key) for key in STATION_KEYS]
     first: dict[str, int] = {}
     for i in range(rows.n):
         code = codes[i]
@@ -105,17 +111,23 @@ def check_units(ctx: Context, rows: Rows, counts: Counts) -> None:
                     )
                     continue
                 path = old[4]
-            writes = old is None or old[1] != names[i]
+            kept = stations.get(code, ("", "", ""))
+            station = (
+                station_columns[0][i] or kept[0],
+                station_columns[1][i] or kept[1],
+                station_columns[2][i] or kept[2],
+            )
+            writes = old is None or old[1] != names[i] or station != kept
             if writes and not ctx.scope.allows(path):
                 rows.error(i, "out_of_scope", "code", code, what="单位")
                 continue
             placed[code] = path
             if old is None:
-                ctx.plan.units_insert.append((code, names[i], level, parent, path))
+                ctx.plan.units_insert.append((code, names[i], level, parent, path, *station))
                 ctx.units[code] = (None, level, path)
                 counts.inserted += 1
-            elif old[1] != names[i]:
-                ctx.plan.units_update.append((old[0], names[i]))
+            elif writes:
+                ctx.plan.units_update.append((old[0], names[i], *station))
                 counts.updated += 1
             else:
                 counts.unchanged += 1

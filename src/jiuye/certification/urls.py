@@ -1,7 +1,18 @@
 """Certification pages under ``/certification/`` (the public notice boards are ``board_urls``)."""
 
-from django.urls import path  # noqa: F401  (the patterns below)
+from django.urls import path
+
+from jiuye.certification import views
 
 app_name = "certification"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("apply/", views.apply, name="apply"),
+    path("applications/<int:pk>/", views.application_detail, name="application"),
+    path("applications/<int:pk>/step/", views.step, name="step"),
+    path("applications/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
+    path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
+    path("rechecks/", views.rechecks, name="rechecks"),
+    path("rechecks/run/", views.recheck_run, name="recheck_run"),
+]

@@ -16,7 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jiuye.audit.models import AuditEntry
 from jiuye.certification import services as cert
@@ -540,3 +540,27 @@ def test_recheck_page_and_run(
         f'data-recheck="{recheck.pk}"'
         not in _client(personas["worker_b"]).get(url).content.decode()
     )
+
+
+def test_the_pages_in_english(
+    tree: dict[str, Any], personas: dict[str, Any], a_passes: list[Any]
+) -> None:
+    app = _demonstration(personas, tree)
+    cert.certification_submit(actor=personas["worker_a"], application=app)
+    street = _client(personas["street"])
+    url = reverse("certification:application", args=[app.pk])
+    # override: restores the language the middleware activates (the next tests read Chinese)
+    with translation.override("en"):
+        page = street.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        index = street.get(reverse("certification:index"), HTTP_ACCEPT_LANGUAGE="en")
+        response = street.post(
+            reverse("certification:step", args=[app.pk]),
+            {"action": "return_review"},
+            HTTP_ACCEPT_LANGUAGE="en",
+            follow=True,
+        )
+    assert "Self-assessed, awaiting review" in page and "Pass the street review" in page
+    assert "Checklist (" in page and "Steps taken" in page and "Revision 1" in page
+    html = index.content.decode()
+    assert "Applications in your jurisdiction" in html and "Waiting since" in html
+    assert "A return needs a reason" in _messages(response)

@@ -177,7 +177,7 @@ def test_a_tick_with_a_wrong_date_is_not_saved(
     from jiuye.standards.models import ChecklistTick
 
     url = reverse("standards:tick", args=[tree["a"].code]) + "?ruleset=HD-2012&date="
-    tick = {"item": "HD-D1", "role": "street", "ticked": "on", "note": "已核实"}
+    tick = {"item": "HD-D1", "role": "street", "ticked": "on", "note": "已核实"}  # 初核
     response = clients["street"].post(url + "9999-12-31", tick)
     assert response.status_code == 302
     assert not ChecklistTick.objects.exists()

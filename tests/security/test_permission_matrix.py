@@ -91,7 +91,8 @@ class Spec:
     personal (object in a placement) | unit (non-personal unit in a placement) |
     owner (an object of worker_a's own, e.g. an import job) |
     write (a page or action that only writes residents' data: the writers of the placement) |
-    writer (no object, for the roles that write residents' data: the ledger upload).
+    writer (no object, for the roles that write residents' data: the ledger upload) |
+    district (no object, for the district's users only: the yearly re-check run).
     ``kwargs`` builds the URL arguments from the placement's objects; ``write`` makes a POST
     that writes (required for kind ``write``, and given for a page that reads and writes)."""
 
@@ -127,6 +128,17 @@ def account_unit(o: dict[str, Any]) -> dict[str, Any]:
 
 
 UNIT_PLACEMENTS = ("A", "B", "C")  # evaluations are per community, not per grid
+
+
+def application(o: dict[str, Any]) -> dict[str, Any]:
+    """The placement's community's certification application (issue 14)."""
+    return {"pk": o["application"].pk}
+
+
+def evidence(o: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": o["evidence"].pk}
+
+
 DAY = "2026-03-10"  # after the fixture's records, before today
 
 
@@ -251,6 +263,17 @@ SPECS: dict[str, Spec] = {
     # the public notice boards (公示牌, issue 14): anyone, counts only, no person in the body
     "board:board": Spec("public", lambda o: {"code": o["unit"].code}, placements=UNIT_PLACEMENTS),
     "board:pdf": Spec("public", lambda o: {"code": o["unit"].code}, placements=UNIT_PLACEMENTS),
+    # certification (issue 14): an application holds its evaluation's snapshots, with the
+    # persons behind each shortfall: for those who see the unit's residents, like an evaluation.
+    # The steps are services' own decisions (who may review, accept), said on the page.
+    "certification:index": Spec("authenticated"),
+    "certification:apply": Spec("authenticated"),
+    "certification:application": Spec("personal", application, placements=UNIT_PLACEMENTS),
+    "certification:step": Spec("personal", application, placements=UNIT_PLACEMENTS),
+    "certification:evidence_upload": Spec("personal", application, placements=UNIT_PLACEMENTS),
+    "certification:evidence": Spec("personal", evidence, placements=UNIT_PLACEMENTS),
+    "certification:rechecks": Spec("authenticated"),
+    "certification:recheck_run": Spec("district"),
     # ledger workbook (an import job belongs to the user who uploaded it)
     "ledger:home": Spec("authenticated"),
     # A check is the first step of an import: the writers only (issue 11, finding 4).
@@ -368,7 +391,32 @@ def objects(tree: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "service": service,
             "case": case,
         }
+    _certification_objects(out)
     return out
+
+
+def _certification_objects(out: dict[str, dict[str, Any]]) -> None:
+    """An application (with its snapshot naming the unemployed behind HD-C1) and an evidence
+    file in each community's placement."""
+    from jiuye.certification import services as certification
+    from jiuye.standards.rulesets import ruleset_get
+
+    hd = ruleset_get("HD-2012")
+    for place in UNIT_PLACEMENTS:
+        unit = out[place]["unit"]
+        out[place]["application"] = certification.certification_apply(
+            actor=None, unit=unit, ruleset=hd, year=2026, on=date(2026, 3, 10)
+        )
+        out[place]["evidence"] = certification.evidence_add(
+            actor=None,
+            unit=unit,
+            ruleset=hd,
+            year=2026,
+            item="HD-D1",
+            role="self",
+            name="矩阵佐证.pdf",
+            data=b"%PDF-1.4 matrix",
+        )
 
 
 @pytest.fixture
@@ -443,6 +491,8 @@ def expected_allowed(spec: Spec, persona: str, place: str | None) -> bool | None
         return place in SEES_UNITS.get(persona, set())
     if spec.kind == "owner":  # the fixture's import job was uploaded by worker_a
         return persona == "worker_a"
+    if spec.kind == "district":
+        return persona == "district"
     raise AssertionError(spec.kind)
 
 

@@ -335,3 +335,99 @@ def test_worker_imports_fixes_the_errors_and_imports_again(
     page.wait_for_url(re.compile(r".*/households/\d+/$"))
     expect(page.locator("main")).to_contain_text("张建国")
     pages.check()
+
+
+def _employed_in_a(tree: dict[str, Any]) -> list[str]:
+    """Three employed residents of community A (HD-C passes); their full numbers returned."""
+    from jiuye.registry import services
+    from jiuye.registry.models import Status
+    from tests.web.conftest import make_phone
+
+    household = services.household_create(
+        actor=None, number="A-0201", unit=tree["a1"], hukou_type="urban", address="翠微路5号"
+    )
+    numbers = []
+    for i, name in enumerate(("孙立", "周敏", "吴强")):
+        who = services.person_create(
+            actor=None,
+            id_number=make_id(date(1985, 3, 1 + i)),
+            name=name,
+            household=household,
+            phone=make_phone(2200 + i),
+        )
+        services.person_change_status(
+            actor=None, person=who, status=Status.UNIT, since=date(2020, 1, 1), employer="某公司"
+        )
+        numbers += [who.id_number, who.phone]
+    return numbers
+
+
+def _open_from_queue(page: Any, base: str, username: str, pages: Pages) -> None:
+    """Sign in as ``username`` and open the one application waiting for them."""
+    page.context.clear_cookies()
+    _login(page, base, username)
+    page.click("#nav-certification")
+    pages.check()
+    page.locator("#queue a", has_text="查看").first.click()
+    page.wait_for_url(re.compile(r".*/certification/applications/\d+/$"))
+    pages.check()
+
+
+def test_community_applies_the_street_reviews_the_district_accepts(
+    audit_flushable: None,
+    tree: dict[str, Any],
+    personas: dict[str, Any],
+    live_server: Any,
+    page: Any,
+) -> None:
+    """Issue 14: the worker applies for HD-2012 and self-assesses, the street reviewer passes
+    it from their queue (the community level has no checklist to tick), the district accepts
+    it from theirs, and the application page says 已认定."""
+    from playwright.sync_api import expect
+
+    from jiuye.certification.models import Application
+
+    for name in ("worker_a", "street", "district"):
+        ready_to_use(personas[name])
+    pages = Pages(page, _employed_in_a(tree))
+    base = live_server.url
+    state = page.locator("#application-state")
+
+    _login(page, base, "worker_a")
+    page.click("#nav-certification")
+    form = page.locator(f'form.apply-form[data-unit="{COMMUNITY_A}"]')
+    form.locator("[name=ruleset]").select_option("HD-2012")
+    form.locator("[name=note]").fill("申请创建充分就业社区")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/certification/applications/\d+/$"))
+    expect(state).to_have_attribute("data-state", "applied")
+    pages.check()
+    page.fill("#step-note", "各项指标达标")
+    page.click("#action-submit")
+    expect(state).to_have_attribute("data-state", "submitted")
+    expect(page.locator("#step-form")).to_have_count(0)
+    pages.check()
+
+    _open_from_queue(page, base, "street_s1", pages)
+    expect(page.locator("#step-form")).to_have_attribute("data-step", "review")
+    page.fill("#step-note", "初核同意")
+    page.click("#action-pass")
+    expect(state).to_have_attribute("data-state", "reviewed")
+    pages.check()
+
+    _open_from_queue(page, base, "district", pages)
+    expect(page.locator("#step-form")).to_have_attribute("data-step", "accept")
+    page.click("#action-pass")
+    expect(state).to_have_attribute("data-state", "certified")
+    expect(state).to_contain_text("已认定")
+    expect(page.locator("#application-certified")).to_be_visible()
+    pages.check()
+
+    application = Application.objects.get()
+    assert application.state == "certified" and application.certification is not None
+    assert [s.step for s in application.steps.order_by("id")] == [
+        "apply",
+        "submit",
+        "review",
+        "accept",
+    ]

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -302,8 +302,9 @@ def indicator_behind(request: HttpRequest, code: str, indicator: str) -> HttpRes
 def tick(request: HttpRequest, code: str) -> HttpResponse:
     unit = selectors.unit_get(user=_user(request), code=code)
     p = _params(request, unit)
+    back = _next(request)
     if p["date_errors"]:  # said above the page; a tick for a year nobody meant is not saved
-        return redirect(reverse("standards:unit", args=[unit.code]) + "?" + _query(p))
+        return redirect(back or reverse("standards:unit", args=[unit.code]) + "?" + _query(p))
     try:
         services.checklist_tick_set(
             actor=_user(request),
@@ -322,4 +323,17 @@ def tick(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, join_list(error.messages, clauses=True))
     else:
         messages.success(request, _("已保存检查项 {item}").format(item=request.POST.get("item")))
+    if back:
+        return redirect(back)
     return redirect(reverse("standards:unit", args=[unit.code]) + "?" + _query(p) + "#checklist")
+
+
+def _next(request: HttpRequest) -> str | None:
+    """The page a tick form came from (a certification application shows the same checklist),
+    when it is one of this site's: never a redirect to another host."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None

@@ -1,9 +1,10 @@
 """What every page's layout needs: the demo flag, the user's own units and the navigation.
 
 The navigation offers a role only what it can use (issue 13): the pages of residents' data
-(persons, households, units, worklist, ledgers) to the data roles with a unit, the standards to
-those with a unit that some rule set evaluates (not a grid coordinator: no rule set has a grid
-level, so the page would answer 404), the audit log to the auditor. The administrators and the
+(persons, households, units, worklist, ledgers) to the data roles with a unit, the standards and
+the certification (issue 14) to those with a unit that some rule set evaluates (not a grid
+coordinator: no rule set has a grid level, so the standards would answer 404 and there is
+nothing to apply for), the audit log to the auditor. The administrators and the
 auditor, who see no resident, are not offered lists that would always be empty.
 """
 
@@ -71,6 +72,13 @@ DATA = (
 STANDARDS = _Entry(
     "standards", pgettext_lazy("nav", "达标评估"), "standards:index", _app("standards")
 )
+# The certification workflow (issue 14): for the same users as the standards it is built on.
+CERTIFICATION = _Entry(
+    "certification",
+    pgettext_lazy("nav", "创建认定"),
+    "certification:index",
+    _app("certification"),
+)
 LEDGER = _Entry("ledger", _("台账"), "ledger:home", _app("ledger"))
 AUDIT = _Entry("audit", _("审计日志"), "audit_log", _names("audit_log", "audit_verify"))
 # The administrators' one screen (accounts.admin_views): what each may do there differs.
@@ -90,7 +98,7 @@ def _entries(user: Any) -> list[_Entry]:
     if getattr(user, "sees_personal_data", False) and units:
         entries.extend(DATA)
         if any(rulesets_for(unit) for unit in units):
-            entries.append(STANDARDS)
+            entries.extend((STANDARDS, CERTIFICATION))
         entries.append(LEDGER)
     role = getattr(user, "role", None)
     if role == Role.AUDITOR:

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from jiuye.accounts.models import User
 from jiuye.accounts.reveal import REVEALABLE, RevealField, reveal_personal
 from jiuye.audit.services import audit_read
+from jiuye.certification import selectors as certification
 from jiuye.lib.masking import mask_id_number, mask_phone
 from jiuye.registry.selectors import (
     household_get,
@@ -35,6 +36,7 @@ from jiuye.registry.selectors import (
     status_history,
 )
 from jiuye.registry.services import placement
+from jiuye.standards.selectors import rulesets_for
 from jiuye.units.models import COMMUNITY_LEVELS, Unit
 from jiuye.units.scope import may_write, member_units, units_visible
 from jiuye.web import search
@@ -78,6 +80,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "my_units": my_units,
         "sees_counts": bool(my_units) and bool(getattr(user, "sees_personal_data", False)),
     }
+    if context["sees_counts"] and any(rulesets_for(unit) for unit in my_units):
+        # The certification card: one count and one short list (issue 14).
+        context["certification"] = {
+            "waiting": certification.queue(user=user).count(),
+            "notices": certification.notices(user=user, limit=3),
+        }
     if settings.DEMO_MODE:
         # The demo's accounts, so a visitor can try each role (never shown outside the demo).
         context["demo_accounts"] = (

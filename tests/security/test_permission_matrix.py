@@ -102,6 +102,9 @@ class Spec:
     placements: tuple[str, ...] = tuple(PLACEMENTS)
     query: str = ""  # required query parameters, so the request reaches the scope check
     write: Write | None = None
+    # An API POST's JSON body, so the request gets past parsing to the scope check (without
+    # one it would stop at 400 for everyone, which says nothing about the scope).
+    json: dict[str, Any] | None = None
 
 
 def person(o: dict[str, Any]) -> dict[str, Any]:
@@ -322,6 +325,16 @@ SPECS: dict[str, Spec] = {
         api=True,
         placements=UNIT_PLACEMENTS,
     ),
+    # certification (issue 14): the list is scoped (anyone signed in gets their own, maybe
+    # none); one application with its snapshots, like an evaluation, for the data roles that
+    # see its unit; the POSTs take steps (their refusals: tests/certification/test_api.py).
+    "api:application_list": Spec("authenticated", api=True),
+    # The same path's POST (apply): who may apply for which unit is the service's check.
+    "api:application_create": Spec("authenticated", api=True),
+    "api:application_detail": Spec("personal", application, api=True, placements=UNIT_PLACEMENTS),
+    "api:application_step": Spec(
+        "personal", application, api=True, placements=UNIT_PLACEMENTS, json={"step": "submit"}
+    ),
 }
 
 
@@ -519,7 +532,12 @@ def test_matrix(name: str, objects: dict[str, Any], job: Any, clients: dict[str,
             expected = expected_allowed(spec, persona, place)
             for verb in verbs:
                 with transaction.atomic():
-                    response = getattr(clients[persona], verb)(url)
+                    if spec.json is not None and verb == "post":
+                        response = clients[persona].post(
+                            url, spec.json, content_type="application/json"
+                        )
+                    else:
+                        response = getattr(clients[persona], verb)(url)
                     transaction.set_rollback(True)
                 where = f"{verb.upper()} {url} as {persona} ({place or '-'})"
                 status = response.status_code

@@ -564,3 +564,27 @@ def test_the_pages_in_english(
     html = index.content.decode()
     assert "Applications in your jurisdiction" in html and "Waiting since" in html
     assert "A return needs a reason" in _messages(response)
+
+
+def test_acceptance_report_from_the_application_page(
+    tree: dict[str, Any], personas: dict[str, Any], a_fails: list[Any]
+) -> None:
+    """The page links the report; the PDF is the stored snapshots' (counts, never names),
+    for whoever sees the application, and recorded as read."""
+    from tests.certification.test_report import pdf_text
+
+    app = cert.certification_apply(
+        actor=personas["worker_a"], unit=tree["a"], ruleset=ruleset_get("HD-2012"), year=YEAR
+    )
+    url = reverse("certification:report", args=[app.pk])
+    page = _client(personas["street"]).get(reverse("certification:application", args=[app.pk]))
+    assert f'href="{url}"' in page.content.decode()
+    response = _client(personas["street"]).get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "filename*=utf-8''" in response["Content-Disposition"]
+    text = pdf_text(response.content)
+    assert "翠微社区" in text and "HD-C1" in text
+    assert not any(p.name in text for p in a_fails)
+    assert not re.search(r"\d{17}[\dXx]", text)
+    assert AuditEntry.objects.filter(action="read.certification.report").exists()
+    assert _client(personas["worker_b"]).get(url).status_code == 404

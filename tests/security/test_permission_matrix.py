@@ -273,6 +273,7 @@ SPECS: dict[str, Spec] = {
     "certification:apply": Spec("authenticated"),
     "certification:application": Spec("personal", application, placements=UNIT_PLACEMENTS),
     "certification:step": Spec("personal", application, placements=UNIT_PLACEMENTS),
+    "certification:report": Spec("personal", application, placements=UNIT_PLACEMENTS),
     "certification:evidence_upload": Spec("personal", application, placements=UNIT_PLACEMENTS),
     "certification:evidence": Spec("personal", evidence, placements=UNIT_PLACEMENTS),
     "certification:rechecks": Spec("authenticated"),

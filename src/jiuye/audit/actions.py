@@ -108,6 +108,7 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "read.casework.ten_clears": _("查看“十清楚”"),
     "read.standards.behind": _("查看未达标人员"),
     "read.certification.application": _("查看认定申请"),
+    "read.certification.report": _("打印验收报告"),
     "read.certification.evidence": _("下载佐证材料"),
     "read.registry_form": _("打开人员登记表单"),
     "read.household_search": _("按户编号查找家庭"),

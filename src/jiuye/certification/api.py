@@ -16,6 +16,7 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as ApiValidationError
 from ninja.responses import Status
 
+from jiuye.audit.services import audit_read
 from jiuye.certification import selectors, services
 from jiuye.certification.models import State, StepKind
 from jiuye.lib.api_schemas import (
@@ -154,7 +155,11 @@ def application_list(request: HttpRequest, q: Query[ListQuery]) -> dict[str, Any
     summary="An application with every step and its frozen snapshot (`certification show`)",
 )
 def application_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
-    return selectors.application_json(selectors.application_get(user=caller(request), pk=_pk(pk)))
+    user = caller(request)
+    application = selectors.application_get(user=user, pk=_pk(pk))
+    # The snapshots name the persons behind each shortfall: recorded as read, like the page.
+    audit_read(actor=user, what="certification.application", obj=application, unit=application.unit)
+    return selectors.application_json(application)
 
 
 def _pk(pk: int) -> int:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("apply/", views.apply, name="apply"),
     path("applications/<int:pk>/", views.application_detail, name="application"),
     path("applications/<int:pk>/step/", views.step, name="step"),
+    path("applications/<int:pk>/report.pdf", views.report, name="report"),
     path("applications/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
     path("rechecks/", views.rechecks, name="rechecks"),

@@ -44,6 +44,7 @@ from jiuye.certification.forms import (
     StepForm,
 )
 from jiuye.certification.models import Application, EvidenceFile, StepKind
+from jiuye.certification.reports import acceptance_report_pdf
 from jiuye.lib.masking import mask_text
 from jiuye.lib.text import join_list
 from jiuye.standards import selectors as standards
@@ -431,6 +432,19 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Length"] = str(evidence.size)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The acceptance report (验收报告) as PDF, from the application's frozen steps."""
+    user = _user(request)
+    application = selectors.application_get(user=user, pk=pk)
+    audit_read(actor=user, what="certification.report", obj=application, unit=application.unit)
+    response = HttpResponse(acceptance_report_pdf(application=application), "application/pdf")
+    name = f"验收报告-{application.unit.code}-{application.year}.pdf"
+    response["Content-Disposition"] = content_disposition_header(False, name) or "inline"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

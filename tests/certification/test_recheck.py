@@ -140,3 +140,15 @@ def test_recheck_command(tree: dict[str, Any], personas: dict[str, Any]) -> None
         )
     with pytest.raises(CommandError):
         call_command("recheck", "--ruleset", "NOPE", "--date", "2026-12-20")
+
+
+def test_common_root_of_a_batch(tree: dict[str, Any]) -> None:
+    """A re-check computes its fact sheet for the units' lowest common unit only."""
+    root = cert._common_root
+    assert root([tree["a"], tree["b"]]) == tree["s1"]
+    assert root([tree["a"], tree["c"]]) == tree["district"]
+    assert root([tree["a"]]) == tree["a"]
+    from jiuye.units.services import unit_create
+
+    other = unit_create(actor=None, code="110105", name="朝阳区", level="district")
+    assert root([tree["a"], other]) is None

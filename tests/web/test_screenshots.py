@@ -32,9 +32,11 @@ SHOTS = [
     ("worker-standards", "community_worker", "/standards/"),
     ("street-summary", "street_reviewer", "/units/summary/"),
     ("street-worklist", "street_reviewer", "/work/"),
+    ("street-certification", "street_reviewer", "/certification/"),
     ("district-standards", "district_admin", "/standards/"),
     ("auditor-log", "auditor", "/accounts/audit/"),
     ("sysadmin-users", "sysadmin", "/accounts/users/"),
+    ("public-board", "", "/board/110108001001/"),  # no account: the public notice board
 ]
 
 
@@ -50,11 +52,12 @@ def test_screenshots(demo: None, live_server: Any, page: Any) -> None:
     for name, username, path in SHOTS:
         if username != signed_in:
             page.context.clear_cookies()
-            page.goto(live_server.url + "/accounts/login/")
-            page.fill("input[name=username]", username)
-            page.fill("input[name=password]", DEFAULT_PASSWORD)
-            page.click("#login-form button[type=submit]")
-            page.wait_for_url(live_server.url + "/**")
+            if username:  # "": a public page, seen signed out
+                page.goto(live_server.url + "/accounts/login/")
+                page.fill("input[name=username]", username)
+                page.fill("input[name=password]", DEFAULT_PASSWORD)
+                page.click("#login-form button[type=submit]")
+                page.wait_for_url(live_server.url + "/**")
             signed_in = username
         response = page.goto(live_server.url + path)
         assert response is not None and response.status < 400, (name, response)

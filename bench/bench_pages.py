@@ -127,8 +127,8 @@ HTMX_STATS = {"HX-Request": "true", "HX-Target": "stats"}
 
 def role_pages(unit: str) -> list[Page]:
     """The pages every role opens (each for its own unit): home, the home's HTMX numbers, the
-    worklist, the two lists, the unit's evaluation under each rule set, the persons behind its
-    employment rate."""
+    worklist, the two lists, the certification queue (issue 14), the unit's evaluation under
+    each rule set, the persons behind its employment rate."""
     own = f"/standards/units/{unit}/"
     pages = [
         Page("/", "/"),
@@ -136,6 +136,7 @@ def role_pages(unit: str) -> list[Page]:
         Page("/work/", "/work/"),
         Page("/persons/", "/persons/"),
         Page("/households/", "/households/"),
+        Page("/certification/", "/certification/"),
     ]
     pages += [Page(f"/standards/units/<own>/?ruleset={r}", f"{own}?ruleset={r}") for r in RULESETS]
     pages.append(

@@ -114,18 +114,7 @@ class StepIn(Schema):
 
 
 def _item(a: Any) -> dict[str, Any]:
-    waiting = services.next_step(a)
-    return {
-        "id": a.pk,
-        "unit": a.unit.code,
-        "unit_name": a.unit.name,
-        "ruleset": a.ruleset,
-        "level": a.level,
-        "year": a.year,
-        "state": a.state,
-        "revision": a.revision,
-        "next_step": str(waiting) if waiting else None,
-    }
+    return {"id": a.pk, **selectors.application_summary(a)}
 
 
 @router.get(

@@ -104,11 +104,9 @@ def step_json(step: Step) -> dict[str, Any]:
     }
 
 
-def application_json(application: Application) -> dict[str, Any]:
-    """DESIGN.md's ``certification show --json`` object: ``unit``, ``ruleset``, ``year``,
-    ``state``, ``revision``, ``steps`` (every revision's, oldest first, each with its
-    ``revision``), plus the level, the step waited for and the certification."""
-    certification = application.certification
+def application_summary(application: Application) -> dict[str, Any]:
+    """An application in a list: its unit, rule set level, year, state, revision and the step
+    it waits for."""
     waiting = next_step(application)
     return {
         "unit": application.unit.code,
@@ -119,6 +117,16 @@ def application_json(application: Application) -> dict[str, Any]:
         "state": application.state,
         "revision": application.revision,
         "next_step": str(waiting) if waiting else None,
+    }
+
+
+def application_json(application: Application) -> dict[str, Any]:
+    """DESIGN.md's ``certification show --json`` object: ``unit``, ``ruleset``, ``year``,
+    ``state``, ``revision``, ``steps`` (every revision's, oldest first, each with its
+    ``revision``), plus the level, the step waited for and the certification."""
+    certification = application.certification
+    return {
+        **application_summary(application),
         "certification": None
         if certification is None
         else {

@@ -187,9 +187,9 @@ def _record(
     kind: StepKind,
     decision: Decision,
     note: str,
-    on: date,
     result: UnitEvaluation,
 ) -> Step:
+    """Write the step with its snapshot (evaluated at ``result``'s date) and audit it."""
     ruleset = result.ruleset
     step = Step.objects.create(
         application=application,
@@ -199,7 +199,7 @@ def _record(
         note=note,
         user=actor if actor is not None and actor.pk else None,
         user_name=_name(actor),
-        on=on,
+        on=result.period.end,
         ruleset_version=ruleset.version,
         ruleset_hash=ruleset.digest,
         snapshot=snapshot(result, year=application.year),
@@ -287,7 +287,6 @@ def certification_apply(
         kind=StepKind.APPLY,
         decision=Decision.SUBMIT,
         note=note,
-        on=result.period.end,
         result=result,
     )
     return application
@@ -298,11 +297,7 @@ def certification_submit(
     *, actor: User | None, application: Application, note: str = "", on: date | None = None
 ) -> Step:
     """The self-assessment (自评): the unit submits its evaluation and self ticks."""
-    application = _locked(application)
-    note = _clean_note(note)
-    if not may_take(actor, application, StepKind.SUBMIT):
-        _refuse(actor, application, StepKind.SUBMIT)
-    result = _evaluate(application, evaluation_date(application.year, _day(on)))
+    application, note, result = _begin(actor, application, StepKind.SUBMIT, note, _day(on))
     application.state = State.SUBMITTED
     application.save(update_fields=["state", "updated_at"])
     return _record(
@@ -311,9 +306,20 @@ def certification_submit(
         kind=StepKind.SUBMIT,
         decision=Decision.SUBMIT,
         note=note,
-        on=result.period.end,
         result=result,
     )
+
+
+def _begin(
+    actor: User | None, application: Application, kind: StepKind, note: str, day: date
+) -> tuple[Application, str, UnitEvaluation]:
+    """What every step does first: lock the application, check the note and that ``actor``
+    may take ``kind`` now, and evaluate the unit for the step's snapshot."""
+    application = _locked(application)
+    note = _clean_note(note)
+    if not may_take(actor, application, kind):
+        _refuse(actor, application, kind)
+    return application, note, _evaluate(application, evaluation_date(application.year, day))
 
 
 def _refuse(actor: User | None, application: Application, step: StepKind) -> None:
@@ -342,7 +348,6 @@ def _return(
         kind=kind,
         decision=Decision.RETURN,
         note=note,
-        on=result.period.end,
         result=result,
     )
     application.revision += 1
@@ -365,11 +370,7 @@ def certification_review(
     on: date | None = None,
 ) -> Step:
     """The street's review (初核) of a community: pass to the district, or return."""
-    application = _locked(application)
-    note = _clean_note(note)
-    if not may_take(actor, application, StepKind.REVIEW):
-        _refuse(actor, application, StepKind.REVIEW)
-    result = _evaluate(application, evaluation_date(application.year, _day(on)))
+    application, note, result = _begin(actor, application, StepKind.REVIEW, note, _day(on))
     if not passed:
         return _return(
             actor=actor, application=application, kind=StepKind.REVIEW, note=note, result=result
@@ -388,7 +389,6 @@ def certification_review(
         kind=StepKind.REVIEW,
         decision=Decision.PASS,
         note=note,
-        on=result.period.end,
         result=result,
     )
 
@@ -404,12 +404,8 @@ def certification_accept(
 ) -> Step:
     """The district's acceptance (验收): certify the unit (from ``on``, default today), or
     return."""
-    application = _locked(application)
-    note = _clean_note(note)
-    if not may_take(actor, application, StepKind.ACCEPT):
-        _refuse(actor, application, StepKind.ACCEPT)
     day = _day(on)
-    result = _evaluate(application, evaluation_date(application.year, day))
+    application, note, result = _begin(actor, application, StepKind.ACCEPT, note, day)
     if not passed:
         return _return(
             actor=actor, application=application, kind=StepKind.ACCEPT, note=note, result=result
@@ -451,7 +447,6 @@ def certification_accept(
         kind=StepKind.ACCEPT,
         decision=Decision.PASS,
         note=note,
-        on=result.period.end,
         result=result,
     )
     _tell(

@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "jiuye.ledger",
     "jiuye.standards",
     "jiuye.certification",
+    "jiuye.monitoring",
     "jiuye.api",
     "jiuye.web",
 ]

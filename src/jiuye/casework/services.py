@@ -45,6 +45,7 @@ from jiuye.casework.models import (
     ZeroFamilyCase,
     ZeroFamilyCloseReason,
 )
+from jiuye.casework.signals import zero_families_changed
 from jiuye.lib.masking import restore_masked
 from jiuye.lib.problems import Problem, raise_problems
 from jiuye.lib.workdays import WorkdayCalendarError
@@ -605,6 +606,21 @@ def zero_family_sync(*, household_ids: Iterable[int], actor: User | None = None)
         revoked = [case.pk for _a, case, _c, delete in audits if delete]
         if revoked:
             ZeroFamilyCase.objects.filter(pk__in=revoked).delete()
+        _zero_families_changed(households, [*created, *(case for _a, case, _c, _d in audits)])
+
+
+def _zero_families_changed(households: list[Household], cases: list[ZeroFamilyCase]) -> None:
+    """Tell the layers above which communities' cases changed, from which day (the monthly
+    roll-ups count the zero families open at each month's end)."""
+    if not cases:
+        return
+    community = {h.pk: h.community_id for h in households}
+    since: dict[int, date] = {}
+    for case in cases:
+        community_id = community[case.household_id]
+        if community_id not in since or case.emerged_on < since[community_id]:
+            since[community_id] = case.emerged_on
+    zero_families_changed.send(sender=ZeroFamilyCase, since=since)
 
 
 @transaction.atomic

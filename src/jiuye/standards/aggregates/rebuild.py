@@ -48,6 +48,7 @@ from jiuye.standards.models import (
     CommunityTimeline,
     HouseholdTimeline,
 )
+from jiuye.standards.signals import aggregates_rebuilt, community_timelines_changed
 from jiuye.units.models import Level, Unit
 
 _PERSON = Person._meta.db_table
@@ -239,6 +240,9 @@ def rebuild_communities(community_ids: Sequence[int]) -> None:
             cursor.execute(f"DELETE FROM {CT} WHERE community_id IN ({marks})", chunk)
             where = f"WHERE community_id IN ({marks})"
             cursor.execute(community_rows_sql(where), chunk + chunk)  # the where is used twice
+    community_timelines_changed.send(
+        sender=CommunityTimeline, since=dict.fromkeys(community_ids, None)
+    )
 
 
 def service_days_sql(community_filter: str = "") -> str:
@@ -363,6 +367,7 @@ def aggregates_rebuild() -> RebuildSummary:
         built=True, built_at=timezone.now(), audit_id=audit_id, **current
     )
     st.forget_seen(current)
+    aggregates_rebuilt.send(sender=AggregateState)
     return RebuildSummary(
         Household.objects.count(),
         household_rows,

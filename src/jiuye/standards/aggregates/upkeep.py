@@ -50,7 +50,8 @@ from jiuye.standards.aggregates.timeline import (
     derivative,
     household_timeline,
 )
-from jiuye.standards.models import VECTOR_FIELDS, HouseholdTimeline
+from jiuye.standards.models import VECTOR_FIELDS, CommunityTimeline, HouseholdTimeline
+from jiuye.standards.signals import community_timelines_changed
 
 N = len(VECTOR_FIELDS)
 
@@ -228,6 +229,7 @@ def apply_community_changes(community_id: int, changes: dict[date, list[int]]) -
                 params.append(sql_value(days[index + 1]))
             cursor.execute(f"UPDATE {CT} SET {assignments} WHERE {where}", params)
             statements += 1
+    community_timelines_changed.send(sender=CommunityTimeline, since={community_id: days[0]})
     return statements
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("standards/", include("jiuye.standards.urls")),
     path("certification/", include("jiuye.certification.urls")),
     path("board/", include("jiuye.certification.board_urls")),
+    path("monitoring/", include("jiuye.monitoring.urls")),
     path("api/", include("jiuye.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

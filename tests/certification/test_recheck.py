@@ -144,7 +144,7 @@ def test_recheck_command(tree: dict[str, Any], personas: dict[str, Any]) -> None
 
 def test_common_root_of_a_batch(tree: dict[str, Any]) -> None:
     """A re-check computes its fact sheet for the units' lowest common unit only."""
-    root = cert._common_root
+    root = cert.common_root
     assert root([tree["a"], tree["b"]]) == tree["s1"]
     assert root([tree["a"], tree["c"]]) == tree["district"]
     assert root([tree["a"]]) == tree["a"]

@@ -79,6 +79,14 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "certification.evidence": _("上传佐证材料"),
     "certification.recheck": _("年度复核"),
     "certification.recheck_run": _("组织年度复核"),
+    # monitoring
+    "monitoring.warnings_run": _("运行失业风险预警"),
+    "monitoring.warning_fire": _("发出预警"),
+    "monitoring.warning_raise": _("预警升级"),
+    "monitoring.warning_acknowledge": _("确认预警"),
+    "monitoring.warning_close": _("关闭预警"),
+    "monitoring.rollups_build": _("重算月度汇总"),
+    "read.warning_detail": _("查看预警详情"),
     # ledgers
     "ledger.check": _("台账导入检查"),
     "ledger.import": _("台账导入"),

@@ -95,6 +95,7 @@ OBJECT_LABELS: dict[str, str | Promise] = {
     "Application": gettext_lazy("认定申请"),
     "EvidenceFile": gettext_lazy("佐证材料"),
     "Recheck": gettext_lazy("年度复核"),
+    "EarlyWarning": gettext_lazy("预警"),
     "ImportJob": gettext_lazy("导入任务"),
     "ExportJob": gettext_lazy("导出任务"),
 }

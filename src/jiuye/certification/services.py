@@ -571,7 +571,7 @@ def recheck_run(*, actor: User | None, ruleset: RuleSet, on: date) -> RecheckRun
         for level_key in sorted({c.level for c in group}):
             batch = [c for c in group if c.level == level_key]
             results = evaluate_units(
-                root=_common_root([c.unit for c in batch]),
+                root=common_root([c.unit for c in batch]),
                 ruleset=ruleset,
                 on=on,
                 level_key=level_key,
@@ -591,7 +591,7 @@ def recheck_run(*, actor: User | None, ruleset: RuleSet, on: date) -> RecheckRun
     return run
 
 
-def _common_root(units: list[Unit]) -> Unit | None:
+def common_root(units: list[Unit]) -> Unit | None:
     """The lowest unit above (or at) all of ``units``: their fact sheet is computed for it
     alone, not for the whole database (a district's re-check on a 10M city: 13 s → 1.3 s).
     None when they lie under different top units."""

@@ -25,11 +25,9 @@ def _built() -> bool:
 
 @receiver(community_timelines_changed, dispatch_uid="monitoring.timelines")
 def on_timelines(sender: Any, since: dict[int, date | None], **kwargs: Any) -> None:
-    if _built():
-        # A whole community recomputed (an import): its services and cases may have moved too.
-        whole = any(day is None for day in since.values())
-        parts = rollups.ALL_PARTS if whole else (rollups.STOCKS,)
-        rollups.communities_refresh(since, parts)
+    # A whole community recomputed (an import): its services and cases may have moved too.
+    whole = any(day is None for day in since.values())
+    rollups.communities_refresh(since, rollups.ALL_PARTS if whole else (rollups.STOCKS,))
 
 
 @receiver(aggregates_rebuilt, dispatch_uid="monitoring.rebuilt")
@@ -39,8 +37,7 @@ def on_rebuilt(sender: Any, **kwargs: Any) -> None:
 
 @receiver(zero_families_changed, dispatch_uid="monitoring.zero_families")
 def on_zero_families(sender: Any, since: dict[int, date], **kwargs: Any) -> None:
-    if _built():
-        rollups.communities_refresh(dict(since), (rollups.ZERO,))
+    rollups.communities_refresh(dict(since), (rollups.ZERO,))
 
 
 def _service_key(record: ServiceRecord) -> tuple[int, date] | None:
@@ -60,8 +57,6 @@ def on_service_pre_save(sender: Any, instance: ServiceRecord, **kwargs: Any) -> 
 @receiver(post_save, sender=ServiceRecord, dispatch_uid="monitoring.service_post")
 @receiver(post_delete, sender=ServiceRecord, dispatch_uid="monitoring.service_delete")
 def on_service_changed(sender: Any, instance: ServiceRecord, **kwargs: Any) -> None:
-    if not _built():
-        return
     since: dict[int, date | None] = {}
     for key in (getattr(instance, "_rollup_before", None), _service_key(instance)):
         if key is not None:
@@ -72,8 +67,12 @@ def on_service_changed(sender: Any, instance: ServiceRecord, **kwargs: Any) -> N
 
 
 @receiver(pre_save, sender=Person, dispatch_uid="monitoring.person_pre")
-def on_person_pre_save(sender: Any, instance: Person, **kwargs: Any) -> None:
+def on_person_pre_save(
+    sender: Any, instance: Person, update_fields: Any = None, **kwargs: Any
+) -> None:
     instance._rollup_community = None  # type: ignore[attr-defined]
+    if update_fields is not None and not {"community", "community_id"} & set(update_fields):
+        return  # a save that cannot move the person (a cache column)
     if instance.pk and _built():
         instance._rollup_community = (  # type: ignore[attr-defined]
             Person.objects.filter(pk=instance.pk).values_list("community_id", flat=True).first()

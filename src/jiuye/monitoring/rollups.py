@@ -235,14 +235,16 @@ def _chains() -> tuple[dict[int, list[int]], list[int]]:
 
 
 def chain_of(community_id: int) -> list[int]:
-    """The community and its ancestors (ids), nearest first."""
-    path = Unit.objects.filter(pk=community_id).values_list("path", flat=True).first()
-    if path is None:
-        return []
-    # ``Unit.path`` is the codes from the root ("/110108/110108001/…/").
-    codes = [code for code in path.strip("/").split("/") if code]
-    found = dict(Unit.objects.filter(code__in=codes).values_list("code", "pk"))
-    return [found[code] for code in reversed(codes) if code in found]
+    """The community and its ancestors (ids), nearest first: the units whose path is a prefix
+    of the community's (one query over the small unit table)."""
+    unit = Unit._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a.id FROM {unit} a JOIN {unit} c ON c.path LIKE a.path || '%%' "
+            "WHERE c.id = %s ORDER BY LENGTH(a.path) DESC",
+            [community_id],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 # --------------------------------------------------------------------------------------------
@@ -345,10 +347,15 @@ def rollups_fresh(state: RollupState | None = None) -> bool:
     return bool(state.aggregates_built_at == _aggregates_built_at())
 
 
-def community_refresh(community_id: int, since: date | None, parts: Iterable[str] = ALL_PARTS):
+def community_refresh(
+    community_id: int,
+    since: date | None,
+    parts: Iterable[str] = ALL_PARTS,
+    state: RollupState | None = None,
+) -> None:
     """Make one community's months from ``since``'s on equal to the sources, and add the
     difference to its ancestors' (in the writer's transaction). A no-op before a build."""
-    state = _state()
+    state = state or _state()
     if state is None:
         return
     first = state.first_month if since is None else max(state.first_month, month_of(since))
@@ -413,8 +420,12 @@ def _apply(chain: Sequence[int], runs: Sequence[tuple[date, date, list[int]]]) -
 
 
 def communities_refresh(since: dict[int, date | None], parts: Iterable[str] = ALL_PARTS) -> None:
+    """:func:`community_refresh` of each community (a no-op before a build)."""
+    state = _state() if since else None
+    if state is None:
+        return
     for community_id in sorted(since):
-        community_refresh(community_id, since[community_id], parts)
+        community_refresh(community_id, since[community_id], parts, state)
 
 
 # --------------------------------------------------------------------------------------------

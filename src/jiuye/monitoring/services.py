@@ -1,0 +1,270 @@
+"""Every write of monitoring: the warnings run (fire once per rule version, unit and period;
+raise a level, never lower it), acknowledging and closing a warning with a note, and building
+the monthly roll-ups. Each is atomic and audited."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiuye.accounts.models import User
+from jiuye.audit.services import audit_record
+from jiuye.monitoring import detectors, rollups
+from jiuye.monitoring.models import LEVEL_RANK, EarlyWarning, WarningRecord, WarningState
+from jiuye.monitoring.rulebook import WarningRule, rulebook
+from jiuye.units.models import Level
+from jiuye.units.scope import sees_all_of
+
+NOTE_MAX = 500
+
+
+@dataclass
+class RuleOutcome:
+    rule: str
+    version: str
+    found: int = 0
+    fired: int = 0
+    raised: int = 0
+    waiting: str = ""  # why the rule was not evaluated
+    seconds: float = 0.0
+
+
+@dataclass
+class RunSummary:
+    on: date
+    rules: list[RuleOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def fired(self) -> int:
+        return sum(r.fired for r in self.rules)
+
+    @property
+    def raised(self) -> int:
+        return sum(r.raised for r in self.rules)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "date": self.on.isoformat(),
+            "fired": self.fired,
+            "raised": self.raised,
+            "rules": [
+                {
+                    "rule": r.rule,
+                    "version": r.version,
+                    "found": r.found,
+                    "fired": r.fired,
+                    "raised": r.raised,
+                    "waiting": r.waiting,
+                    "seconds": round(r.seconds, 3),
+                }
+                for r in self.rules
+            ],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@transaction.atomic
+def warnings_run(*, actor: User | None, on: date) -> RunSummary:
+    """Evaluate every rule of the rule book as of ``on``. A warning fires once per rule
+    version, unit and period: running again (the same day or another day of the period) adds
+    nothing, unless a unit reached a more severe level, which raises its open warning. The
+    roll-ups are brought up to ``on``'s month first (the daily job keeps them current)."""
+    started = time.perf_counter()
+    rollups.rollups_extend(through=on)
+    summary = RunSummary(on)
+    for rule in rulebook().rules:
+        outcome = RuleOutcome(rule.id, rule.version)
+        begun = time.perf_counter()
+        try:
+            findings = detectors.DETECTORS[rule.kind](rule, on)
+        except detectors.Waiting as waiting:
+            outcome.waiting = str(waiting)
+            findings = []
+        outcome.found = len(findings)
+        for finding in findings:
+            _store(actor, rule, on, finding, outcome)
+        outcome.seconds = time.perf_counter() - begun
+        summary.rules.append(outcome)
+    summary.seconds = time.perf_counter() - started
+    audit_record(
+        actor=actor,
+        action="monitoring.warnings_run",
+        changes={
+            "date": [None, on.isoformat()],
+            "fired": [None, summary.fired],
+            "raised": [None, summary.raised],
+        },
+    )
+    return summary
+
+
+def _store(
+    actor: User | None,
+    rule: WarningRule,
+    on: date,
+    finding: detectors.Finding,
+    outcome: RuleOutcome,
+) -> None:
+    key = {
+        "rule_id": rule.id,
+        "rule_version": rule.version,
+        "unit_id": finding.unit_id,
+        "period": finding.period,
+    }
+    existing = EarlyWarning.objects.select_for_update().filter(**key).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                warning = EarlyWarning.objects.create(
+                    **key,
+                    kind=rule.kind,
+                    level=finding.level,
+                    fired_on=on,
+                    summary=finding.summary[:500],
+                    facts=finding.facts,
+                    records_total=finding.records_total,
+                )
+        except IntegrityError:  # another run stored it a moment ago: once is enough
+            return
+        _records(warning, finding)
+        audit_record(
+            actor=actor,
+            action="monitoring.warning_fire",
+            obj=warning,
+            unit=warning.unit,
+            changes={"level": [None, warning.level], "period": [None, warning.period]},
+        )
+        outcome.fired += 1
+        return
+    if existing.state == WarningState.CLOSED:
+        return
+    if LEVEL_RANK[finding.level] <= LEVEL_RANK[existing.level]:  # type: ignore[index]
+        return
+    old = existing.level
+    existing.level = finding.level
+    existing.raised_on = on
+    existing.summary = finding.summary[:500]
+    existing.facts = finding.facts
+    existing.records_total = finding.records_total
+    existing.save(update_fields=["level", "raised_on", "summary", "facts", "records_total"])
+    existing.records.all().delete()
+    _records(existing, finding)
+    audit_record(
+        actor=actor,
+        action="monitoring.warning_raise",
+        obj=existing,
+        unit=existing.unit,
+        changes={"level": [old, existing.level]},
+    )
+    outcome.raised += 1
+
+
+def _records(warning: EarlyWarning, finding: detectors.Finding) -> None:
+    WarningRecord.objects.bulk_create(
+        WarningRecord(
+            warning=warning,
+            person_id=record.person_id,
+            household_id=record.household_id,
+            unit_id=record.unit_id,
+            detail=record.detail[:300],
+        )
+        for record in finding.records
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Acknowledge and close
+# --------------------------------------------------------------------------------------------
+
+
+def may_handle(user: Any, warning: EarlyWarning) -> bool:
+    """A data-role user who sees all of the warning's unit (its own staff, or the street or
+    district above it) may acknowledge and close it; a grid coordinator sees part of a
+    community only, and the auditor reads."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return warning.unit.level != Level.GRID and sees_all_of(user, warning.unit)
+
+
+def _note(note: str) -> str:
+    text = (note or "").strip()
+    if not text:
+        raise ValidationError({"note": _("请填写说明。")})
+    if len(text) > NOTE_MAX:
+        raise ValidationError({"note": _("说明不能超过 %(n)d 个字。") % {"n": NOTE_MAX}})
+    return text
+
+
+def _locked(actor: User, warning: EarlyWarning) -> EarlyWarning:
+    locked = EarlyWarning.objects.select_for_update().select_related("unit").get(pk=warning.pk)
+    if not may_handle(actor, locked):
+        raise PermissionDenied(_("您不能处理该单位的预警。"))
+    return locked
+
+
+@transaction.atomic
+def warning_acknowledge(*, actor: User, warning: EarlyWarning, note: str) -> EarlyWarning:
+    """The responsible unit has seen the warning and says what it is doing about it."""
+    text = _note(note)
+    locked = _locked(actor, warning)
+    if locked.state != WarningState.OPEN:
+        raise ValidationError(_("只有待处理的预警可以确认。"))
+    locked.state = WarningState.ACKNOWLEDGED
+    locked.acknowledged_by = actor
+    locked.acknowledged_at = timezone.now()
+    locked.acknowledged_note = text
+    locked.save(update_fields=["state", "acknowledged_by", "acknowledged_at", "acknowledged_note"])
+    audit_record(
+        actor=actor,
+        action="monitoring.warning_acknowledge",
+        obj=locked,
+        unit=locked.unit,
+        changes={"state": [WarningState.OPEN, locked.state], "note": [None, text]},
+    )
+    return locked
+
+
+@transaction.atomic
+def warning_close(*, actor: User, warning: EarlyWarning, note: str) -> EarlyWarning:
+    """The warning is dealt with (or unfounded), with what was done. A closed warning stays
+    closed for its period: the rule does not fire again for that unit until the next one."""
+    text = _note(note)
+    locked = _locked(actor, warning)
+    if locked.state == WarningState.CLOSED:
+        raise ValidationError(_("该预警已关闭。"))
+    old = locked.state
+    locked.state = WarningState.CLOSED
+    locked.closed_by = actor
+    locked.closed_at = timezone.now()
+    locked.closed_note = text
+    locked.save(update_fields=["state", "closed_by", "closed_at", "closed_note"])
+    audit_record(
+        actor=actor,
+        action="monitoring.warning_close",
+        obj=locked,
+        unit=locked.unit,
+        changes={"state": [old, locked.state], "note": [None, text]},
+    )
+    return locked
+
+
+@transaction.atomic
+def rollups_build(*, actor: User | None = None, through: date | None = None) -> Any:
+    summary = rollups.rollups_build(through=through)
+    audit_record(
+        actor=actor,
+        action="monitoring.rollups_build",
+        changes={
+            "months": [None, f"{summary.first_month:%Y-%m}..{summary.last_month:%Y-%m}"],
+            "rows": [None, summary.rows],
+        },
+    )
+    return summary

@@ -27,6 +27,8 @@ if ! "$bin/jiuye" migrate --check >/dev/null; then
 fi
 "$bin/jiuye" collectstatic --noinput --verbosity 0
 "$bin/jiuye" prune_db_task_results --min-age-days 14 --verbosity 0  # finished tasks, 2 weeks on
+# The daily early-warning run (monitoring.tasks): queued once, each run queues the next.
+"$bin/jiuye" warnings schedule
 
 # Each child in its own process group (job control): a Ctrl-C in the terminal reaches only this
 # script, which passes one TERM to each child (graceful: requests and jobs under way finish);

@@ -68,6 +68,12 @@ JIUYE_RULESETS_DIR = os.environ.get("JIUYE_RULESETS_DIR", "")
 # A points table's pass mark per rule set, overriding the file's ("QG-2016=85"; "QG-2016=" for
 # none: the assessor decides). DOMAIN §6: QG-2016 sets none, counties elsewhere use 85.
 JIUYE_PASS_MARKS = env_list("JIUYE_PASS_MARKS")
+# Monitoring (issue 15): the months the monthly roll-ups keep (jiuye.monitoring.rollups), the
+# early-warning rule book (a TOML file like monitoring/warning_rules/default.toml; empty: that
+# one) and the hour (local time) of the daily warnings run (jiuye.monitoring.tasks).
+JIUYE_ROLLUP_MONTHS = int(env_number("JIUYE_ROLLUP_MONTHS", 36))
+JIUYE_WARNING_RULES = os.environ.get("JIUYE_WARNING_RULES", "")
+JIUYE_WARNINGS_HOUR = int(env_number("JIUYE_WARNINGS_HOUR", 1)) % 24
 # Holiday files (YEAR.toml) for years chinesecalendar lacks (jiuye.lib.workdays).
 JIUYE_HOLIDAYS_DIR = os.environ.get("JIUYE_HOLIDAYS_DIR", "")
 

@@ -4,7 +4,8 @@ Seeds a synthetic district if the database has none, creates (or resets) the dem
 builds the standards aggregates, takes through the certification workflow under HD-2012 the
 communities, then the streets, that the engine finds passing at the end of the year before the
 data's "today" (as a district would have at its year-end acceptance), leaves one application of
-this year waiting for the street's review, and prints how to log in. Running it again keeps the
+this year waiting for the street's review, runs the early warnings as of the data's today,
+and prints how to log in. Running it again keeps the
 data (and the certifications).
 """
 
@@ -45,6 +46,7 @@ class Command(BaseCommand):
         call_command("demo_users", stdout=self.stdout)
         self._build_aggregates()
         self._certify()
+        self._warnings()
         self.stdout.write(
             f"\n演示已就绪 / demo ready: http://{options['address']}/  "
             f"（所有演示账号的密码 / password for every demo account: {DEFAULT_PASSWORD}）\n"
@@ -88,6 +90,16 @@ class Command(BaseCommand):
                 f"{worker.username} 所在社区已提交 {today.year} 年度自评，待街道初核"
                 f" / an application of {today.year} waits for the street's review"
             )
+
+    def _warnings(self) -> None:
+        """The early warnings as of the data's today (the dashboards' and worklists' own), so
+        the demo opens with some; running it again adds nothing."""
+        from jiuye.monitoring.services import warnings_run
+
+        summary = warnings_run(actor=None, on=data_today())
+        self.stdout.write(
+            f"失业风险预警：新发出 {summary.fired} 条 / early warnings: {summary.fired} new"
+        )
 
 
 def data_today() -> date:

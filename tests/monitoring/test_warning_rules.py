@@ -182,7 +182,7 @@ def test_revoked_certification_is_not_watched(tree: dict[str, Any], person: Any)
 
 
 # --------------------------------------------------------------------------------------------
-# W-DIFFICULT-SERVED: a recognised difficult person unemployed after 3 / 6 / 10 services (托底)
+# W-DIFFICULT-SERVED: a recognised difficult person unemployed after 6 / 9 / 12 services (托底)
 # --------------------------------------------------------------------------------------------
 
 
@@ -197,7 +197,7 @@ def _difficult(person: Any, services_on: list[date]) -> Any:
 
 
 @pytest.mark.parametrize(
-    ("count", "level"), [(2, None), (3, "III"), (5, "III"), (6, "II"), (10, "I")]
+    ("count", "level"), [(5, None), (6, "III"), (8, "III"), (9, "II"), (11, "II"), (12, "I")]
 )
 def test_difficult_after_services_thresholds(
     tree: dict[str, Any], person: Any, count: int, level: str | None
@@ -209,15 +209,16 @@ def test_difficult_after_services_thresholds(
 
 def test_difficult_services_window_is_twelve_months(tree: dict[str, Any], person: Any) -> None:
     """Up to 2026-12-05 the window starts on 2025-12-06: a service on 2025-12-05 is out."""
-    _difficult(person, [D(2025, 12, 5), D(2026, 3, 1), D(2026, 4, 1)])
+    five = [D(2026, 3, 1 + i) for i in range(5)]
+    _difficult(person, [D(2025, 12, 5), *five])
     on = D(2026, 12, 5)
     assert detectors.difficult_after_services(rule("W-DIFFICULT-SERVED"), on) == []
-    _difficult(person, [D(2025, 12, 6), D(2026, 3, 1), D(2026, 4, 1)])
+    _difficult(person, [D(2025, 12, 6), *five])
     assert len(detectors.difficult_after_services(rule("W-DIFFICULT-SERVED"), on)) == 1
 
 
 def test_difficult_person_employed_again_is_not_warned(tree: dict[str, Any], person: Any) -> None:
-    p = _difficult(person, [D(2026, 1, 5 + i) for i in range(4)])
+    p = _difficult(person, [D(2026, 1, 5 + i) for i in range(7)])
     registry.person_change_status(actor=None, person=p, status="unit", since=D(2026, 11, 1))
     assert detectors.difficult_after_services(rule("W-DIFFICULT-SERVED"), D(2026, 12, 5)) == []
 

@@ -92,7 +92,7 @@ def registered_rise(rule: WarningRule, on: date) -> list[Finding]:
         if unit_id in units:
             counts[unit_id][m] = registered
     min_base = int(rule.param("min_base", 1))
-    findings = []
+    findings: dict[str, Finding] = {}
     for unit_id, by_month in counts.items():
         base, now = by_month.get(before, 0), by_month.get(month, 0)
         if base < max(min_base, 1):
@@ -102,7 +102,7 @@ def registered_rise(rule: WarningRule, on: date) -> list[Finding]:
         if level is None:
             continue
         name, path = units[unit_id]
-        finding = Finding(
+        findings[path] = Finding(
             unit_id=unit_id,
             period=_month_key(month),
             level=level,
@@ -113,25 +113,34 @@ def registered_rise(rule: WarningRule, on: date) -> list[Finding]:
             ),
             facts={"before": base, "now": now, "rise": round(rise, 4), "month": f"{month:%Y-%m}"},
         )
-        _new_registrations(finding, path, rollups.month_end(before), rollups.month_end(month))
-        findings.append(finding)
-    return findings
+    _new_registrations(findings, rollups.month_end(before), rollups.month_end(month))
+    return list(findings.values())
 
 
-def _new_registrations(finding: Finding, path: str, after: date, until: date) -> None:
-    """The persons behind a rise: registered unemployed in the month and still so at its end."""
-    events = StatusEvent.objects.filter(
-        definitions.in_force_q(until),
-        status=definitions.UNEMPLOYED,
-        registered=True,
-        since__gt=after,
-        person__community__path__startswith=path,
-    ).order_by("since", "pk")
-    finding.records_total = events.count()
-    finding.records = [
-        Record(f"{since:%Y-%m-%d} 登记失业", person_id=person_id)
-        for person_id, since in events.values_list("person_id", "since")[:RECORDS_KEPT]
-    ]
+def _new_registrations(findings: dict[str, Finding], after: date, until: date) -> None:
+    """The persons behind each rise: registered unemployed in the month and still so at its
+    end, read once for every unit that fired (by the path of their community)."""
+    if not findings:
+        return
+    events = (
+        StatusEvent.objects.filter(
+            definitions.in_force_q(until),
+            status=definitions.UNEMPLOYED,
+            registered=True,
+            since__gt=after,
+        )
+        .order_by("since", "pk")
+        .values_list("person_id", "since", "person__community__path")
+    )
+    for person_id, since, path in events.iterator(chunk_size=5000):
+        codes = path.strip("/").split("/")
+        for depth in range(1, len(codes) + 1):
+            finding = findings.get("/" + "/".join(codes[:depth]) + "/")
+            if finding is None:
+                continue
+            finding.records_total += 1
+            if len(finding.records) < RECORDS_KEPT:
+                finding.records.append(Record(f"{since:%Y-%m-%d} 登记失业", person_id=person_id))
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,16 +10,22 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiuye.accounts.models import User
-from jiuye.audit.services import audit_record
+from jiuye.audit.services import AuditDraft, audit_record, audit_records
 from jiuye.monitoring import detectors, rollups
-from jiuye.monitoring.models import LEVEL_RANK, EarlyWarning, WarningRecord, WarningState
+from jiuye.monitoring.models import (
+    LEVEL_RANK,
+    EarlyWarning,
+    WarningLevel,
+    WarningRecord,
+    WarningState,
+)
 from jiuye.monitoring.rulebook import WarningRule, rulebook
-from jiuye.units.models import Level
+from jiuye.units.models import Level, Unit
 from jiuye.units.scope import sees_all_of
 
 NOTE_MAX = 500
@@ -89,8 +95,7 @@ def warnings_run(*, actor: User | None, on: date) -> RunSummary:
             outcome.waiting = str(waiting)
             findings = []
         outcome.found = len(findings)
-        for finding in findings:
-            _store(actor, rule, on, finding, outcome)
+        _store(actor, rule, on, findings, outcome)
         outcome.seconds = time.perf_counter() - begun
         summary.rules.append(outcome)
     summary.seconds = time.perf_counter() - started
@@ -110,65 +115,93 @@ def _store(
     actor: User | None,
     rule: WarningRule,
     on: date,
-    finding: detectors.Finding,
+    findings: list[detectors.Finding],
     outcome: RuleOutcome,
 ) -> None:
-    key = {
-        "rule_id": rule.id,
-        "rule_version": rule.version,
-        "unit_id": finding.unit_id,
-        "period": finding.period,
-    }
-    existing = EarlyWarning.objects.select_for_update().filter(**key).first()
-    if existing is None:
-        try:
-            with transaction.atomic():
-                warning = EarlyWarning.objects.create(
-                    **key,
-                    kind=rule.kind,
-                    level=finding.level,
-                    fired_on=on,
-                    summary=finding.summary[:500],
-                    facts=finding.facts,
-                    records_total=finding.records_total,
-                )
-        except IntegrityError:  # another run stored it a moment ago: once is enough
-            return
-        _records(warning, finding)
-        audit_record(
-            actor=actor,
-            action="monitoring.warning_fire",
-            obj=warning,
-            unit=warning.unit,
-            changes={"level": [None, warning.level], "period": [None, warning.period]},
+    """Store what is new, in a few statements, and raise the open warnings a finding makes
+    more severe. Runs are serialised (``rollups_extend`` locks the roll-up state first)."""
+    if not findings:
+        return
+    existing = {
+        (w.unit_id, w.period): w
+        for w in EarlyWarning.objects.select_for_update()
+        .select_related("unit")
+        .filter(
+            rule_id=rule.id,
+            rule_version=rule.version,
+            period__in={f.period for f in findings},
         )
-        outcome.fired += 1
-        return
-    if existing.state == WarningState.CLOSED:
-        return
-    if LEVEL_RANK[finding.level] <= LEVEL_RANK[existing.level]:  # type: ignore[index]
-        return
-    old = existing.level
-    existing.level = finding.level
-    existing.raised_on = on
-    existing.summary = finding.summary[:500]
-    existing.facts = finding.facts
-    existing.records_total = finding.records_total
-    existing.save(update_fields=["level", "raised_on", "summary", "facts", "records_total"])
-    existing.records.all().delete()
-    _records(existing, finding)
+    }
+    new = [f for f in findings if (f.unit_id, f.period) not in existing]
+    created = EarlyWarning.objects.bulk_create(
+        [
+            EarlyWarning(
+                rule_id=rule.id,
+                rule_version=rule.version,
+                unit_id=f.unit_id,
+                period=f.period,
+                kind=rule.kind,
+                level=f.level,
+                fired_on=on,
+                summary=f.summary[:500],
+                facts=f.facts,
+                records_total=f.records_total,
+            )
+            for f in new
+        ],
+        batch_size=1000,
+    )
+    WarningRecord.objects.bulk_create(
+        [record for warning, f in zip(created, new, strict=True) for record in _rows(warning, f)],
+        batch_size=5000,
+    )
+    units = {u.pk: u for u in Unit.objects.filter(pk__in={f.unit_id for f in new})}
+    audit_records(
+        [
+            AuditDraft(
+                actor,
+                "monitoring.warning_fire",
+                warning,
+                units[warning.unit_id],
+                {"level": [None, warning.level], "period": [None, warning.period]},
+            )
+            for warning in created
+        ]
+    )
+    outcome.fired += len(created)
+    for finding in findings:
+        warning = existing.get((finding.unit_id, finding.period))
+        if warning is not None and _raise(actor, warning, on, finding):
+            outcome.raised += 1
+
+
+def _raise(actor: User | None, warning: EarlyWarning, on: date, finding: detectors.Finding) -> bool:
+    """A more severe level for an open (or acknowledged) warning; never lower, never reopen."""
+    if warning.state == WarningState.CLOSED:
+        return False
+    if LEVEL_RANK[finding.level] <= LEVEL_RANK[WarningLevel(warning.level)]:
+        return False
+    old = warning.level
+    warning.level = finding.level
+    warning.raised_on = on
+    warning.summary = finding.summary[:500]
+    warning.facts = finding.facts
+    warning.records_total = finding.records_total
+    warning.save(update_fields=["level", "raised_on", "summary", "facts", "records_total"])
+    warning.records.all().delete()
+    WarningRecord.objects.bulk_create(_rows(warning, finding))
     audit_record(
         actor=actor,
         action="monitoring.warning_raise",
-        obj=existing,
-        unit=existing.unit,
-        changes={"level": [old, existing.level]},
+        obj=warning,
+        unit=warning.unit,
+        changes={"level": [old, warning.level]},
     )
-    outcome.raised += 1
+    return True
 
 
-def _records(warning: EarlyWarning, finding: detectors.Finding) -> None:
-    WarningRecord.objects.bulk_create(
+def _rows(warning: EarlyWarning, finding: detectors.Finding) -> list[WarningRecord]:
+    return [
         WarningRecord(
             warning=warning,
             person_id=record.person_id,
@@ -177,7 +210,7 @@ def _records(warning: EarlyWarning, finding: detectors.Finding) -> None:
             detail=record.detail[:300],
         )
         for record in finding.records
-    )
+    ]
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from tests.ledger.conftest import TODAY
+from tests.monitoring.test_rollups import assert_rollups_equal_recomputation
 from tests.standards.test_aggregates import assert_consistent
 
 from jiuye.audit.services import audit_record
@@ -56,6 +57,7 @@ def test_an_import_keeps_the_aggregates_fresh(
     _built_and_fresh()  # refreshed in the import's transaction: no rebuild needed
     assert_consistent(tree, random.Random(1))
     assert_evaluations_agree(tree)
+    assert_rollups_equal_recomputation()  # the monthly roll-ups followed (issue 15)
 
 
 def test_the_command_and_the_web_job_find_nothing_to_rebuild(
@@ -94,6 +96,7 @@ def test_a_large_load_keeps_them_fresh_too(
     _built_and_fresh()
     assert_consistent(tree, random.Random(3))
     assert_evaluations_agree(tree)
+    assert_rollups_equal_recomputation()
 
 
 def test_a_reimport_that_moves_and_changes_keeps_them_equal(
@@ -128,6 +131,7 @@ def test_a_reimport_that_moves_and_changes_keeps_them_equal(
     _built_and_fresh()
     assert_consistent(tree, random.Random(2))
     assert_evaluations_agree(tree)
+    assert_rollups_equal_recomputation()  # a household moved: both communities follow
 
 
 def test_stale_aggregates_stay_stale_until_the_rebuild_after_the_import(

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiuye.accounts.models import User
+from jiuye.accounts.models import Role, User
 from jiuye.audit.services import audit_record
 from jiuye.monitoring import detectors, rollups
 from jiuye.monitoring.models import LEVEL_RANK, EarlyWarning, WarningRecord, WarningState
@@ -194,10 +194,20 @@ def may_handle(user: Any, warning: EarlyWarning) -> bool:
     return warning.unit.level != Level.GRID and sees_all_of(user, warning.unit)
 
 
+def may_run(user: Any) -> bool:
+    """Whether ``user`` may start a warnings run from the web or the API: the district's
+    users (the daily run and the command line run as the system)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(getattr(user, "sees_personal_data", False)) and user.role == Role.DISTRICT
+
+
 def _note(note: str) -> str:
     text = (note or "").strip()
     if not text:
         raise ValidationError({"note": _("请填写说明。")})
+    if "\x00" in text:  # PostgreSQL refuses NUL in text: the user's mistake, not a 500
+        raise ValidationError({"note": _("说明含有无效字符。")})
     if len(text) > NOTE_MAX:
         raise ValidationError({"note": _("说明不能超过 %(n)d 个字。") % {"n": NOTE_MAX}})
     return text

@@ -444,3 +444,12 @@ def test_the_run_task_reads_the_user_again(personas: dict[str, Any]) -> None:
         TaskResultStatus.FAILED
     )
     assert AuditEntry.objects.filter(action="monitoring.warnings_run").count() == 1
+
+
+@pytest.mark.parametrize("page", ["abc", "-1", "0", "99999999999999999999", "\x00"])
+def test_a_wrong_records_page_is_not_an_error(
+    personas: dict[str, Any], warnings_made: dict[str, Any], page: str
+) -> None:
+    response = _client(personas["worker_a"]).get(_detail(warnings_made["a"]), {"page": page})
+    assert response.status_code == 200
+    assert "预警甲" in response.content.decode()

@@ -366,3 +366,14 @@ def test_warnings_run_and_list_commands(tree: dict[str, Any], person: Any) -> No
     out = StringIO()
     call_command("warnings", "list", "--unit", "110108002", "--json", stdout=out)
     assert json.loads(out.getvalue()) == []
+
+
+def test_a_run_for_a_day_to_come_is_refused(db: Any) -> None:
+    from django.core.management.base import CommandError
+    from django.utils import timezone
+
+    tomorrow = timezone.localdate().toordinal() + 1
+    with pytest.raises(ValidationError):
+        services.warnings_run(actor=None, on=date.fromordinal(tomorrow))
+    with pytest.raises(CommandError, match="不能晚于今天"):
+        call_command("warnings", "run", "--date", date.fromordinal(tomorrow).isoformat())

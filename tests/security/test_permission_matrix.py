@@ -142,6 +142,11 @@ def evidence(o: dict[str, Any]) -> dict[str, Any]:
     return {"pk": o["evidence"].pk}
 
 
+def warning(o: dict[str, Any]) -> dict[str, Any]:
+    """The placement's community's early warning, naming its resident (issue 15)."""
+    return {"pk": o["warning"].pk}
+
+
 DAY = "2026-03-10"  # after the fixture's records, before today
 
 
@@ -278,6 +283,17 @@ SPECS: dict[str, Spec] = {
     "certification:evidence": Spec("personal", evidence, placements=UNIT_PLACEMENTS),
     "certification:rechecks": Spec("authenticated"),
     "certification:recheck_run": Spec("district"),
+    # early warnings (issue 15): the lists are scoped (the auditor's is empty); a warning
+    # names the residents behind it, so it is personal, like an evaluation; acknowledging and
+    # closing it are for those who see all of its unit (refusals: tests/monitoring/); the
+    # run is the district's; the rule book holds no resident's data.
+    "warnings:list": Spec("authenticated"),
+    "warnings:xlsx": Spec("authenticated"),
+    "warnings:rules": Spec("authenticated"),
+    "warnings:run": Spec("district"),
+    "warnings:detail": Spec("personal", warning, placements=UNIT_PLACEMENTS),
+    "warnings:acknowledge": Spec("personal", warning, placements=UNIT_PLACEMENTS),
+    "warnings:close": Spec("personal", warning, placements=UNIT_PLACEMENTS),
     # ledger workbook (an import job belongs to the user who uploaded it)
     "ledger:home": Spec("authenticated"),
     # A check is the first step of an import: the writers only (issue 11, finding 4).
@@ -336,6 +352,17 @@ SPECS: dict[str, Spec] = {
     "api:application_step": Spec(
         "personal", application, api=True, placements=UNIT_PLACEMENTS, json={"step": "submit"}
     ),
+    # early warnings (issue 15), as on the pages
+    "api:warning_list": Spec("authenticated", api=True),
+    "api:warning_detail": Spec("personal", warning, api=True, placements=UNIT_PLACEMENTS),
+    "api:warning_acknowledge": Spec(
+        "personal", warning, api=True, placements=UNIT_PLACEMENTS, json={"note": "矩阵"}
+    ),
+    "api:warning_close": Spec(
+        "personal", warning, api=True, placements=UNIT_PLACEMENTS, json={"note": "矩阵"}
+    ),
+    "api:warnings_run": Spec("district", api=True, json={"date": DAY}),
+    "api:rule_list": Spec("authenticated", api=True),
 }
 
 
@@ -406,6 +433,7 @@ def objects(tree: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "case": case,
         }
     _certification_objects(out)
+    _warning_objects(out)
     return out
 
 
@@ -431,6 +459,29 @@ def _certification_objects(out: dict[str, dict[str, Any]]) -> None:
             name="矩阵佐证.pdf",
             data=b"%PDF-1.4 matrix",
         )
+
+
+def _warning_objects(out: dict[str, dict[str, Any]]) -> None:
+    """An early warning of each community's placement, with its person and household behind
+    it (issue 15)."""
+    from jiuye.monitoring.models import EarlyWarning, WarningRecord
+
+    for place in UNIT_PLACEMENTS:
+        unit = out[place]["unit"]
+        made = EarlyWarning.objects.create(
+            rule_id="W-ZERO-OPEN",
+            rule_version="2026.12",
+            kind="zero_family_overdue",
+            unit=unit,
+            period="2026-03",
+            level="II",
+            fired_on=date(2026, 3, 10),
+            summary=f"{unit.name}有 1 户零就业家庭超期未消除",
+            records_total=2,
+        )
+        WarningRecord.objects.create(warning=made, person=out[place]["person"], detail="矩阵")
+        WarningRecord.objects.create(warning=made, household=out[place]["household"], detail="矩阵")
+        out[place]["warning"] = made
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from django.views.decorators.http import require_POST
 
 from jiuye.accounts.models import User
 from jiuye.audit.services import audit_read
-from jiuye.casework import deadlines, selectors, services, tenclears
+from jiuye.casework import deadlines, panels, selectors, services, tenclears
 from jiuye.casework.deadlines import Action, Item, State
 from jiuye.casework.deadlines.context import SMALL_LEVELS
 from jiuye.casework.forms import (
@@ -296,6 +296,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
         shown = [item.person_id for item in found.items]
         households = [item.household_id for item in found.items]
     if context["sees"] and units:
+        # What other apps put on the units' list (``casework.panels``: the early warnings).
+        context["panels"] = panels.worklist_panels(request, units, on)
         context["missing"] = _status_not_recorded(request, units, on)
         if context["missing"]["page"] is not None:
             shown += [person.pk for person in context["missing"]["page"].object_list]

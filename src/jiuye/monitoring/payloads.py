@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jiuye.monitoring.models import EarlyWarning
+from jiuye.monitoring.models import EarlyWarning, WarningRecord
 from jiuye.monitoring.rulebook import WarningRule
 
 
@@ -43,4 +43,50 @@ def rule_json(rule: WarningRule) -> dict[str, Any]:
         "levels": [{"level": t.level.value, "threshold": t.value} for t in rule.levels],
         "params": rule.params,
         "requires": rule.requires,
+        "waiting": bool(rule.waiting_for),  # its data (``requires``) is not kept yet
+    }
+
+
+def _user_name(user: Any) -> str | None:
+    return (user.full_name or user.username) if user is not None else None
+
+
+def _at(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def record_json(record: WarningRecord, *, visible: bool) -> dict[str, Any]:
+    """A record behind a warning: what it is (``person``, ``household``, ``unit``; "" when the
+    row is gone), its id, its name (a person's name, a household's number, a unit's name; None
+    when the caller no longer sees that person or household) and the line in words. Never an
+    ID or phone number."""
+    person, household, unit = record.person, record.household, record.unit
+    kind, pk, name = "", None, None
+    if person is not None:
+        kind, pk, name = "person", person.pk, person.name if visible else None
+    elif household is not None:
+        kind, pk, name = "household", household.pk, household.number if visible else None
+    elif unit is not None:
+        kind, pk, name = "unit", unit.pk, unit.name
+    return {
+        "kind": kind,
+        "id": pk,
+        "name": name,
+        "unit": unit.code if unit is not None and kind == "unit" else None,
+        "detail": record.detail,
+    }
+
+
+def warning_detail_json(
+    warning: EarlyWarning, records: list[tuple[WarningRecord, bool]]
+) -> dict[str, Any]:
+    """``warning_json`` with who acknowledged and closed it, when, and the records behind it
+    (``behind``; each with whether the caller sees it)."""
+    return {
+        **warning_json(warning),
+        "acknowledged_by": _user_name(warning.acknowledged_by),
+        "acknowledged_at": _at(warning.acknowledged_at),
+        "closed_by": _user_name(warning.closed_by),
+        "closed_at": _at(warning.closed_at),
+        "behind": [record_json(record, visible=seen) for record, seen in records],
     }

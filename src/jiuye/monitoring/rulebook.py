@@ -13,7 +13,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from jiuye.monitoring.models import LEVEL_RANK, WarningLevel
 
@@ -30,6 +32,14 @@ OPS: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge,
     "<": operator.lt,
     "<=": operator.le,
+}
+
+
+# The data a rule's ``requires`` names: the app that keeps it and what it is, in words. Until
+# that app is installed the rule waits for its data and fires nothing (W-MASS-LAYOFF reads the
+# employers' layoff reports, DOMAIN §8).
+REQUIRES: dict[str, tuple[str, Any]] = {
+    "employers": ("jiuye.jobs", _("用人单位与裁员报告（DOMAIN §8）")),
 }
 
 
@@ -70,6 +80,16 @@ class WarningRule:
 
     def param(self, name: str, default: Any = None) -> Any:
         return self.params.get(name, default)
+
+    @property
+    def waiting_for(self) -> str:
+        """What data the rule waits for ("" when what it ``requires`` is kept)."""
+        if not self.requires:
+            return ""
+        app, label = REQUIRES.get(self.requires, ("", self.requires))
+        if app and apps.is_installed(app):
+            return ""
+        return str(label)
 
 
 @dataclass(frozen=True)

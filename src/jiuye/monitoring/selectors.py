@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from jiuye.monitoring.models import EarlyWarning, WarningRecord, WarningState
+from jiuye.registry.selectors import households_visible, persons_visible
 from jiuye.units.scope import scope_to_jurisdiction
 
 ACTIVE = (WarningState.OPEN, WarningState.ACKNOWLEDGED)
@@ -53,15 +54,42 @@ def warning_records(*, warning: EarlyWarning) -> QuerySet[WarningRecord]:
     return warning.records.select_related("person", "household", "unit").order_by("id")
 
 
-def active_counts(*, user: Any) -> dict[str, int]:
-    """Open and acknowledged warnings by level, for the worklist and the big screen."""
-    rows = (
-        warnings_visible(user=user)
-        .filter(state__in=ACTIVE)
-        .order_by()
-        .values("level")
-        .annotate(n=Count("id"))
+def records_seen(*, user: Any, records: list[WarningRecord]) -> list[tuple[WarningRecord, bool]]:
+    """Each record with whether ``user`` sees its person or household today (one who moved out
+    of the user's jurisdiction since the warning fired is listed without a name). A unit
+    record is no resident's data: always seen."""
+    person_ids = {r.person_id for r in records if r.person_id}
+    household_ids = {r.household_id for r in records if r.household_id}
+    persons = set(
+        persons_visible(user=user).filter(pk__in=person_ids).values_list("pk", flat=True)
+        if person_ids
+        else ()
     )
+    households = set(
+        households_visible(user=user).filter(pk__in=household_ids).values_list("pk", flat=True)
+        if household_ids
+        else ()
+    )
+
+    def seen(record: WarningRecord) -> bool:
+        if record.person_id:
+            return record.person_id in persons
+        if record.household_id:
+            return record.household_id in households
+        return True
+
+    return [(record, seen(record)) for record in records]
+
+
+def active_counts(*, user: Any, paths: list[str] | None = None) -> dict[str, int]:
+    """Open and acknowledged warnings by level, for the worklist and the big screen (of the
+    units under ``paths`` only, when given)."""
+    found = (
+        open_for_units(user=user, paths=paths)
+        if paths is not None
+        else warnings_visible(user=user).filter(state__in=ACTIVE)
+    )
+    rows = found.order_by().values("level").annotate(n=Count("id"))
     return {row["level"]: row["n"] for row in rows}
 
 
@@ -72,4 +100,4 @@ def open_for_units(*, user: Any, paths: list[str]) -> QuerySet[EarlyWarning]:
     within = Q()
     for path in paths:
         within |= Q(unit__path__startswith=path)
-    return warnings_visible(user=user).filter(within, state__in=ACTIVE).order_by("-fired_on")
+    return warnings_visible(user=user).filter(within, state__in=ACTIVE).order_by("-fired_on", "-id")

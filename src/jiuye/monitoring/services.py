@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiuye.accounts.models import User
+from jiuye.accounts.models import Role, User
 from jiuye.audit.services import AuditDraft, audit_record, audit_records
 from jiuye.monitoring import detectors, rollups
 from jiuye.monitoring.models import (
@@ -83,6 +83,10 @@ def warnings_run(*, actor: User | None, on: date) -> RunSummary:
     version, unit and period: running again (the same day or another day of the period) adds
     nothing, unless a unit reached a more severe level, which raises its open warning. The
     roll-ups are brought up to ``on``'s month first (the daily job keeps them current)."""
+    if on > timezone.localdate():
+        # A run for a day still to come would store months and fire warnings for periods that
+        # have not happened (and every later write would keep those months).
+        raise ValidationError(_("预警日期不能晚于今天。"))
     started = time.perf_counter()
     rollups.rollups_extend(through=on)
     summary = RunSummary(on)
@@ -227,10 +231,20 @@ def may_handle(user: Any, warning: EarlyWarning) -> bool:
     return warning.unit.level != Level.GRID and sees_all_of(user, warning.unit)
 
 
+def may_run(user: Any) -> bool:
+    """Whether ``user`` may start a warnings run from the web or the API: the district's
+    users (the daily run and the command line run as the system)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(getattr(user, "sees_personal_data", False)) and user.role == Role.DISTRICT
+
+
 def _note(note: str) -> str:
     text = (note or "").strip()
     if not text:
         raise ValidationError({"note": _("请填写说明。")})
+    if "\x00" in text:  # PostgreSQL refuses NUL in text: the user's mistake, not a 500
+        raise ValidationError({"note": _("说明含有无效字符。")})
     if len(text) > NOTE_MAX:
         raise ValidationError({"note": _("说明不能超过 %(n)d 个字。") % {"n": NOTE_MAX}})
     return text

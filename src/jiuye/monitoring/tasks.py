@@ -1,5 +1,6 @@
 """Background work of monitoring (django-tasks, the database backend and ``db_worker``): the
-daily warnings run, which also brings the monthly roll-ups up to the day's month.
+daily warnings run, which also brings the monthly roll-ups up to the day's month, and a run a
+district user asks for on the web or the API (``warnings_run_task``).
 
 "Daily" is kept by the queue itself: each run queues the next one for the following day at
 ``JIUYE_WARNINGS_HOUR`` o'clock, and ``jiuye warnings schedule`` (run by ``scripts/serve.sh``
@@ -12,9 +13,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import default_task_backend, task
 
+from jiuye.accounts.models import User
 from jiuye.monitoring import services
 
 
@@ -52,3 +56,14 @@ def schedule_daily() -> datetime | None:
     at = next_run_at()
     warnings_daily_task.using(run_after=at).enqueue()
     return at
+
+
+@task()
+def warnings_run_task(user_id: int, on: str) -> dict[str, Any]:
+    """A run asked for on the web or the API (``warnings:run``), as of ``on`` (an ISO date),
+    as the user who asked. The user is read again here: one deactivated or no longer a
+    district user since the request is refused as they would be on the page."""
+    actor = User.objects.get(pk=user_id, is_active=True)
+    if not services.may_run(actor):
+        raise PermissionDenied(_("只有区级管理员可以运行预警。"))
+    return services.warnings_run(actor=actor, on=date.fromisoformat(on)).as_json()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -46,6 +47,8 @@ class Command(BaseCommand):
             getattr(self, f"_{options['action']}")(options)
         except RuleBookError as error:
             raise CommandError(str(error)) from None
+        except ValidationError as error:
+            raise CommandError("；".join(error.messages)) from None
 
     def _run(self, options: dict[str, Any]) -> None:
         on = option_date(options["date"], option="--date") or timezone.localdate()

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiuye.standards.rules import Fact, Ratio
 
@@ -62,8 +63,9 @@ class Measure:
         return found if isinstance(found, int) else None
 
 
-_PERSONS = _("人")
-_FAMILIES = _("户")
+# The unit after a number ("3户"; in English " families", with its space).
+_PERSONS = pgettext_lazy("count unit", "人")
+_FAMILIES = pgettext_lazy("count unit", "户")
 
 MEASURES: dict[str, Measure] = {
     m.id: m

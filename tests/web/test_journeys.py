@@ -489,6 +489,12 @@ def test_district_admin_drills_down_the_dashboards(
     page.click("#nav-monitoring")
     charts_drawn("110108")
     expect(page.locator("#panel-standing")).to_contain_text("HD-Q2a")
+    # Another figure to rank by: the panel comes again, its chart drawn anew.
+    page.select_option("#f-indicator", "registered")
+    expect(page.locator('#panel-ranking [data-table="ranking"] th').nth(3)).to_have_text(
+        "登记失业人数"
+    )
+    expect(page.locator("#panel-ranking [data-chart] canvas")).to_have_count(1)
 
     # The ranking of the streets: a street, then (its communities) community A.
     page.locator("#panel-ranking a.drill", has_text="万寿路街道").click()

@@ -148,7 +148,7 @@ def panel(request: HttpRequest, code: str, name: str) -> HttpResponse:
         "wide": name in WIDE,
         "p": p,
         "xlsx_url": _panel_url(p, name, xlsx=True, **extra),
-        "url": _panel_url(p, name),
+        "url": reverse("monitoring:panel", args=[unit.code, name]),  # the form adds its query
         "unit_url": reverse("monitoring:unit", args=[unit.code]),
     }
     return render(request, "monitoring/_panel.html", context)

@@ -103,11 +103,20 @@ def test_certification_progress_by_level(
         year=today.year,
         certified_on=today,
     )
+    from jiuye.certification import services as certification
+
+    certification.certification_apply(
+        actor=None, unit=tree["b"], ruleset=ruleset_get("HD-2012"), year=today.year, on=today
+    )
     response = client_of(personas["district"]).get(reverse("monitoring:screen"))
     table = response.context["s"].certification.table
     rows = {row[0]: row[1:] for row in table.rows}
-    assert table.headers == ["项目", "区", "街道", "社区"]
-    assert rows["单位数"] == [1, 2, 3] and rows["已认定"] == [0, 0, 1]
+    assert table.headers == ["层级", "单位数", "已认定", "待自评", "已退回", "待初核", "待验收"]
+    assert rows == {
+        "区": [1, 0, 0, 0, 0, 0],
+        "街道": [2, 0, 0, 0, 0, 0],
+        "社区": [3, 1, 1, 0, 0, 0],
+    }
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiuye.accounts.models import Role
 from jiuye.certification.models import Application, State
@@ -33,7 +34,13 @@ HEADLINE = (
     "employment_rate",
     "registered_unemployment_rate",
 )
-OPEN_STATES = (State.APPLIED, State.RETURNED, State.SUBMITTED, State.REVIEWED)
+# The applications still under way, by the step they wait for (short: a column of the screen).
+SHORT_STATES = {
+    State.APPLIED: gettext_lazy("待自评"),
+    State.RETURNED: gettext_lazy("已退回"),
+    State.SUBMITTED: gettext_lazy("待初核"),
+    State.REVIEWED: gettext_lazy("待验收"),
+}
 
 
 def screen_units(user: Any) -> list[Unit]:
@@ -114,31 +121,29 @@ def certification_panel(unit: Unit, today: date) -> Panel:
     applying: dict[tuple[str, str], int] = {
         (level, state): n
         for level, state, n in Application.objects.filter(
-            under, year=today.year, state__in=OPEN_STATES
+            under, year=today.year, state__in=list(SHORT_STATES)
         )
         .values("unit__level", "state")
         .annotate(n=Count("id"))
         .values_list("unit__level", "state", "n")
     }
-    levels = [level for level in Level if level != Level.GRID and units.get(level)]
-    figures: list[tuple[str, dict[str, int]]] = [
-        (_("单位数"), units),
-        (_("已认定"), certified),
-    ]
-    for state in OPEN_STATES:
-        figures.append(
-            (str(state.label), {level: n for (level, st), n in applying.items() if st == state})
-        )
+    columns = [(_("层级"), 8), (_("单位数"), 8), (_("已认定"), 8)]
+    columns += [(str(label), 8) for label in SHORT_STATES.values()]
     panel.table = Table(
         _("创建认定进展"),
-        [(_("项目"), 18)] + [(str(level.label), 10) for level in levels],
-        [cells(label, *(found.get(level, 0) for level in levels)) for label, found in figures],
+        columns,
+        [
+            cells(
+                str(level.label),
+                units[level],
+                certified.get(level, 0),
+                *(applying.get((level, state), 0) for state in SHORT_STATES),
+            )
+            for level in Level
+            if level != Level.GRID and units.get(level)
+        ],
     )
-    # The chart: the first two rows (units, certified), by level.
-    head = Table(panel.table.title, panel.table.columns, panel.table.rows[:2])
-    panel.charts = [
-        chart_of(head, "certification", "bar", _("单位数与已认定"), list(range(1, len(levels) + 1)))
-    ]
+    panel.charts = [chart_of(panel.table, "certification", "bar", _("单位数与已认定"), [1, 2])]
     panel.note = _("已认定：%(on)s 有效的认定（任一标准）；申请：%(year)s 年度尚未办结的。") % {
         "on": today.isoformat(),
         "year": today.year,

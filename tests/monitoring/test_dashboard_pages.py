@@ -107,6 +107,19 @@ def test_roles_without_a_data_unit_get_no_dashboard(
     assert clients[persona].get(panel_url(DISTRICT, "trend")).status_code == 404
 
 
+def test_several_units_are_listed(world: Any, tree: dict[str, Any]) -> None:
+    from jiuye.accounts.models import Membership, User
+
+    user = User.objects.create_user(username="two_streets", password="x-Pass-2026!", role="street")
+    for key in ("s1", "s2", "a"):  # community A lies under S1: only the two streets are listed
+        Membership.objects.create(user=user, unit=tree[key])
+    client = Client()
+    client.force_login(user)
+    response = client.get(reverse("monitoring:index"))
+    assert response.status_code == 200
+    assert re.findall(r'href="/monitoring/units/(\d+)/"', response.content.decode()) == [S1, S2]
+
+
 FOREIGN = {
     "worker_a": [B, S1, DISTRICT, C],
     "worker_b": [A, A1, S1],

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from jiuye.monitoring import rollups
@@ -418,7 +419,11 @@ def test_wrong_parameters_are_said_never_a_server_error(
     # A malformed date: said, and today is used.
     response = client.get(unit_url(A, date="2026-13-45"))
     assert response.status_code == 200 and "日期应为 YYYY-MM-DD 格式" in response.content.decode()
-    assert client.get(panel_url(A, "trend", date="2026-13-45")).status_code == 200
+    page = client.get(unit_url(A, date="2026-13-45")).content.decode()
+    today = timezone.localdate().isoformat()
+    assert f"date={today}" in page and "2026-13-45" not in page.split("dashboard-panels")[1]
+    asked = client.get(panel_url(A, "trend", date="2026-13-45"))  # a panel asked for directly
+    assert asked.status_code == 200 and "日期应为 YYYY-MM-DD 格式" in asked.content.decode()
     assert client.get(panel_url(A, "trend", date="1900-01-01")).status_code == 200
     # A level the unit does not have: said; the default level is evaluated.
     response = client.get(unit_url(A, ruleset="HD-2012", level="district"))

@@ -8,9 +8,7 @@
 - ``monitoring_warnings``: the daily warnings run as of ``ON`` with every community of the first
   district certified under HD-2012 the year before (so the drift rule evaluates them), per rule,
   then the same run again (it stores nothing: once per rule version, unit and period);
-- ``monitoring_dashboard``: every panel of the dashboard (each its own request, as the page loads
-  them) for the first district's administrator, a street reviewer and a community worker,
-  median of 5 after a warm-up, and the big screen.
+- the dashboards' panels are timed by ``bench_dashboard.py``.
 
 Writes run inside a transaction that is rolled back: the data stay as seeded.
 Plug-in of ``bench/run.py`` (``register(benchmark)``).

@@ -147,6 +147,11 @@ def warning(o: dict[str, Any]) -> dict[str, Any]:
     return {"pk": o["warning"].pk}
 
 
+def _panel(o: dict[str, Any], community: str = "ranking") -> str:
+    """A dashboard panel of the placement's unit (issue 15): a grid has only its own."""
+    return "grid" if o["unit"].level == "grid" else community
+
+
 DAY = "2026-03-10"  # after the fixture's records, before today
 
 
@@ -294,6 +299,19 @@ SPECS: dict[str, Spec] = {
     "warnings:detail": Spec("personal", warning, placements=UNIT_PLACEMENTS),
     "warnings:acknowledge": Spec("personal", warning, placements=UNIT_PLACEMENTS),
     "warnings:close": Spec("personal", warning, placements=UNIT_PLACEMENTS),
+    # monitoring dashboards (issue 15): counts of a unit's residents, for the data roles that
+    # see the unit (as its evaluation); a grid's dashboard is its live counts. The panel and
+    # workbook a placement's unit has: a grid's own, a community's grid ranking (the page) and
+    # standing (the workbook: it needs no roll-ups, which this test does not build).
+    "monitoring:index": Spec("authenticated"),
+    "monitoring:unit": Spec("personal", lambda o: {"code": o["unit"].code}),
+    "monitoring:panel": Spec("personal", lambda o: {"code": o["unit"].code, "name": _panel(o)}),
+    "monitoring:panel_xlsx": Spec(
+        "personal", lambda o: {"code": o["unit"].code, "name": _panel(o, "standing")}
+    ),
+    # the district's big screen (大屏): its administrator only
+    "monitoring:screen": Spec("district"),
+    "monitoring:screen_body": Spec("district"),
     # ledger workbook (an import job belongs to the user who uploaded it)
     "ledger:home": Spec("authenticated"),
     # A check is the first step of an import: the writers only (issue 11, finding 4).

@@ -431,3 +431,77 @@ def test_community_applies_the_street_reviews_the_district_accepts(
         "review",
         "accept",
     ]
+
+
+@pytest.fixture
+def dashboard_data(tree: dict[str, Any], people: dict[str, Any]) -> list[str]:
+    """Residents in communities A, B and C, three employed in A, and the roll-ups built (the
+    live server's database starts empty of them): their full numbers returned."""
+    from jiuye.standards.aggregates import aggregates_rebuild
+
+    numbers = _employed_in_a(tree) + _numbers(people)
+    aggregates_rebuild()  # and with them the monthly roll-ups
+    return numbers
+
+
+def test_district_admin_drills_down_the_dashboards(
+    audit_flushable: None,
+    dashboard_data: list[str],
+    personas: dict[str, Any],
+    live_server: Any,
+    page: Any,
+) -> None:
+    """Issue 15: the district administrator opens the monitoring dashboard from the navigation,
+    every chart draws (a canvas in each), nothing goes wrong in the console, and the ranking
+    leads to a street and then to a community, whose dashboard shows its own charts."""
+    from playwright.sync_api import expect
+
+    ready_to_use(personas["district"])
+    pages = Pages(page, dashboard_data)
+    base = live_server.url
+    problems: list[str] = []
+
+    def console(message: Any) -> None:
+        if message.type == "error":
+            problems.append(f"console: {message.text}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None
+    )
+
+    def charts_drawn(unit: str) -> None:
+        expect(page.locator("#dashboard-unit")).to_have_attribute("data-unit", unit)
+        for name in ("standing", "trend", "services", "ranking"):
+            expect(
+                page.locator(f'#panel-{name}[data-panel="{name}"]:not([data-loading])')
+            ).to_be_visible()
+        charts = page.locator("[data-chart]")
+        expect(charts.first).to_have_attribute("data-chart-ready", "true")
+        count = charts.count()
+        assert count >= 5, count  # three trend charts, the services, the ranking
+        for i in range(count):
+            expect(charts.nth(i).locator("canvas")).to_have_count(1)
+        pages.check()
+
+    _login(page, base, "district")
+    page.click("#nav-monitoring")
+    charts_drawn("110108")
+    expect(page.locator("#panel-standing")).to_contain_text("HD-Q2a")
+    # Another figure to rank by: the panel comes again, its chart drawn anew.
+    page.select_option("#f-indicator", "registered")
+    expect(page.locator('#panel-ranking [data-table="ranking"] th').nth(3)).to_have_text(
+        "登记失业人数"
+    )
+    expect(page.locator("#panel-ranking [data-chart] canvas")).to_have_count(1)
+
+    # The ranking of the streets: a street, then (its communities) community A.
+    page.locator("#panel-ranking a.drill", has_text="万寿路街道").click()
+    charts_drawn("110108001")
+    page.locator("#panel-ranking a.drill", has_text="翠微社区").click()
+    charts_drawn(COMMUNITY_A)
+    expect(page.locator("#panel-ranking")).to_contain_text("翠微一网格")  # its grids, live
+    expect(page.locator("#dashboard-crumbs")).to_contain_text("万寿路街道")
+
+    assert problems == []

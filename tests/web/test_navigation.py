@@ -21,12 +21,12 @@ def client_for(user: Any) -> Client:
 
 DATA = ["home", "persons", "households", "units", "worklist"]
 EXPECTED = {
-    "worker_a": [*DATA, "standards", "certification", "ledger"],
+    "worker_a": [*DATA, "standards", "certification", "monitoring", "ledger"],
     # No rule set evaluates a grid: the standards would answer 404 (issue 13), and there is
-    # nothing to apply for (issue 14).
-    "grid_a1": [*DATA, "ledger"],
-    "street": [*DATA, "standards", "certification", "ledger"],
-    "district": [*DATA, "standards", "certification", "ledger"],
+    # nothing to apply for (issue 14); its dashboard shows the grid's live counts (issue 15).
+    "grid_a1": [*DATA, "monitoring", "ledger"],
+    "street": [*DATA, "standards", "certification", "monitoring", "ledger"],
+    "district": [*DATA, "standards", "certification", "monitoring", "ledger"],
     # No resident's data: the lists would always be empty.
     "sysadmin": ["home", "users"],
     "secadmin": ["home", "users"],

@@ -34,6 +34,8 @@ SHOTS = [
     ("street-worklist", "street_reviewer", "/work/"),
     ("street-certification", "street_reviewer", "/certification/"),
     ("district-standards", "district_admin", "/standards/"),
+    ("district-monitoring", "district_admin", "/monitoring/"),
+    ("district-screen", "district_admin", "/monitoring/screen/"),
     ("auditor-log", "auditor", "/accounts/audit/"),
     ("sysadmin-users", "sysadmin", "/accounts/users/"),
     ("public-board", "", "/board/110108001001/"),  # no account: the public notice board

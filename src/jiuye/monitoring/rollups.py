@@ -31,7 +31,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -477,10 +477,30 @@ def units_month(*, units: Sequence[Unit], month: date) -> dict[int, dict[str, in
             unit_id__in=[u.pk for u in units], month=month_of(month)
         ).values_list("unit_id", *ROLLUP_FIELDS)
     }
-    for unit in units:
-        if unit.pk not in found and unit.level != Level.GRID:
-            found[unit.pk] = _live(unit, [month_of(month)])[month_of(month)].values
+    missing = [u for u in units if u.pk not in found and u.level != Level.GRID]
+    if missing:
+        found.update(_live_units(missing, month_of(month)))
     return found
+
+
+def _live_units(units: Sequence[Unit], month: date) -> dict[int, dict[str, int]]:
+    """One month of several units computed from the sources at once (a month after the last
+    built one): their communities' values in one pass, summed per unit."""
+    under = Q()
+    for unit in units:
+        under |= Q(path__startswith=unit.path)
+    communities = dict(
+        Unit.objects.filter(under, level__in=COMMUNITY_LEVELS).values_list("pk", "path")
+    )
+    totals = {unit.pk: [0] * N for unit in units}
+    if communities:
+        for (community, _month), vector in community_values([month], list(communities)).items():
+            for unit in units:
+                if communities[community].startswith(unit.path):
+                    target = totals[unit.pk]
+                    for i, v in enumerate(vector):
+                        target[i] += v
+    return {pk: dict(zip(ROLLUP_FIELDS, total, strict=True)) for pk, total in totals.items()}
 
 
 def _live(unit: Unit, months: Sequence[date]) -> dict[date, MonthRow]:

@@ -4,8 +4,9 @@ The navigation offers a role only what it can use (issue 13): the pages of resid
 (persons, households, units, worklist, ledgers) to the data roles with a unit, the standards and
 the certification (issue 14) to those with a unit that some rule set evaluates (not a grid
 coordinator: no rule set has a grid level, so the standards would answer 404 and there is
-nothing to apply for), the audit log to the auditor. The administrators and the
-auditor, who see no resident, are not offered lists that would always be empty.
+nothing to apply for), the dashboards (issue 15) to every data role with a unit, the audit log
+to the auditor. The administrators and the auditor, who see no resident, are not offered lists
+that would always be empty.
 """
 
 from __future__ import annotations
@@ -79,6 +80,16 @@ CERTIFICATION = _Entry(
     "certification:index",
     _app("certification"),
 )
+# The dashboards (issue 15): counts of the user's own units, for every data role with a unit
+# (a grid coordinator's grid shows its live counts).
+# The early warnings (/monitoring/warnings/) belong to it: reached from each dashboard and from
+# the worklist's panel, so the bar stays one line.
+MONITORING = _Entry(
+    "monitoring",
+    pgettext_lazy("nav", "监测"),
+    "monitoring:index",
+    lambda match: match.app_name in ("monitoring", "warnings"),
+)
 LEDGER = _Entry("ledger", _("台账"), "ledger:home", _app("ledger"))
 AUDIT = _Entry("audit", _("审计日志"), "audit_log", _names("audit_log", "audit_verify"))
 # The administrators' one screen (accounts.admin_views): what each may do there differs.
@@ -99,7 +110,7 @@ def _entries(user: Any) -> list[_Entry]:
         entries.extend(DATA)
         if any(rulesets_for(unit) for unit in units):
             entries.extend((STANDARDS, CERTIFICATION))
-        entries.append(LEDGER)
+        entries.extend((MONITORING, LEDGER))
     role = getattr(user, "role", None)
     if role == Role.AUDITOR:
         entries.append(AUDIT)

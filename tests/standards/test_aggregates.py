@@ -612,9 +612,9 @@ def test_a_status_change_touches_few_rows(
     people = [person("a", statuses=((D(2020, 1, 1), "unit"),)) for _ in range(30)]
     StatusEvent.objects.filter(person=people[0]).update(status="unemployed")
     # 16 before the survey facts (HD-C3, readings of 2026-12): +2 to recompute the household's;
-    # +5 to keep the monthly roll-ups (issue 15: their state, the community's months from the
-    # sources, its stored months, its chain of units, one update of the changed months).
-    with django_assert_max_num_queries(23):
+    # +4 to keep the monthly roll-ups (issue 15: their state, the community's months from the
+    # sources, its stored months, one update of the changed months).
+    with django_assert_max_num_queries(22):
         assert aggregates.households_changed({people[0].household_id}) == 1
     assert_consistent(tree)
     assert connection.vendor in ("sqlite", "postgresql")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
 
 from jiuye.casework.models import ServiceKind, ZeroFamilyCase
@@ -23,6 +24,7 @@ from jiuye.monitoring.recheck import next_recheck_on
 from jiuye.monitoring.rulebook import WarningRule
 from jiuye.registry import definitions
 from jiuye.registry.models import DifficultyRecognition, Person, StatusEvent
+from jiuye.standards.aggregates.tables import as_date, sql_value
 from jiuye.standards.evaluation import evaluate_units
 from jiuye.standards.models import Certification
 from jiuye.standards.rulesets import ruleset_get
@@ -80,20 +82,22 @@ def registered_rise(rule: WarningRule, on: date) -> list[Finding]:
         raise Waiting(f"月度汇总不含 {before:%Y-%m} 至 {month:%Y-%m}")
     levels = [str(level) for level in rule.param("units", [])]
     units = {
-        pk: (name, path)
+        path: (pk, name)
         for pk, name, path in Unit.objects.filter(level__in=levels).values_list(
             "pk", "name", "path"
         )
     }
-    counts: dict[int, dict[date, int]] = defaultdict(dict)
-    for unit_id, m, registered in MonthlyRollup.objects.filter(
-        month__in=[before, month]
-    ).values_list("unit_id", "month", "registered"):
-        if unit_id in units:
-            counts[unit_id][m] = registered
+    # Every community's two month ends, added to each unit above it (by its path's prefixes).
+    counts: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for community_path, m, registered in _community_registered(before, month):
+        codes = community_path.strip("/").split("/")
+        for depth in range(1, len(codes) + 1):
+            prefix = "/" + "/".join(codes[:depth]) + "/"
+            if prefix in units:
+                counts[prefix][m] += registered
     min_base = int(rule.param("min_base", 1))
     findings: dict[str, Finding] = {}
-    for unit_id, by_month in counts.items():
+    for path, by_month in counts.items():
         base, now = by_month.get(before, 0), by_month.get(month, 0)
         if base < max(min_base, 1):
             continue
@@ -101,7 +105,7 @@ def registered_rise(rule: WarningRule, on: date) -> list[Finding]:
         level = rule.level_for(rise)
         if level is None:
             continue
-        name, path = units[unit_id]
+        unit_id, name = units[path]
         findings[path] = Finding(
             unit_id=unit_id,
             period=_month_key(month),
@@ -115,6 +119,18 @@ def registered_rise(rule: WarningRule, on: date) -> list[Finding]:
         )
     _new_registrations(findings, rollups.month_end(before), rollups.month_end(month))
     return list(findings.values())
+
+
+def _community_registered(before: date, month: date) -> list[tuple[str, date, int]]:
+    """(community path, month, registered unemployed at its end) of the two months."""
+    unit = Unit._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT u.path, r.month, r.registered FROM {MonthlyRollup._meta.db_table} r "
+            f"JOIN {unit} u ON u.id = r.unit_id WHERE r.month IN (%s, %s)",
+            [sql_value(before), sql_value(month)],
+        )
+        return [(path, as_date(m), int(n)) for path, m, n in cursor.fetchall()]
 
 
 def _new_registrations(findings: dict[str, Finding], after: date, until: date) -> None:

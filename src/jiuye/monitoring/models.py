@@ -1,11 +1,12 @@
 """Monitoring (DOMAIN §10): the monthly roll-ups the dashboards and trends read, and the early
 warnings (失业风险预警) fired by the rules of ``warning_rules/*.toml``.
 
-- :class:`MonthlyRollup`: per unit (every level but the grid) and month, the counts at the
-  month's last day (the standards' community timelines and the zero-family cases) and the
-  services recorded in the month, by kind. A unit above a community holds the sum of its
-  communities. Kept in step with every write (``monitoring.rollups``), so a 24-month trend of
-  any unit is one indexed read. Plain integer unit ids, like the aggregates they follow.
+- :class:`MonthlyRollup`: per community and month, the counts at the month's last day (the
+  standards' community timelines and the zero-family cases) and the services recorded in the
+  month, by kind. A unit above is the sum of its communities' rows, read in one query (no row
+  shared by two communities' writers). Kept in step with every write (``monitoring.rollups``),
+  so a 24-month trend of any unit is one indexed read. Plain integer unit ids, like the
+  aggregates they follow.
 - :class:`RollupState`: whether the roll-ups are built and which months they hold.
 - :class:`EarlyWarning`: one rule of one version fired for one unit and period, at a level
   (III yellow, II orange, I red), with the records behind it; acknowledged, then closed, each

@@ -11,13 +11,14 @@ Every figure comes from what already states the rule once:
 - the services are the service records dated in the month, by kind, counted for the person's
   community (as the standards' service days are).
 
-A unit above the communities holds the sum of its communities, so a street or a district reads
-its own rows. The roll-ups are built with the aggregates (``aggregates_rebuilt``) and then kept
-by :func:`community_refresh`: a write that changes a community's timeline, zero-family cases or
-service records recomputes that community's months from the first one it touches, and adds the
-*difference* to the community's rows and its ancestors' (``monitoring.receivers``), inside the
-writer's transaction. Months after the last built one (a new month began) are read live until
-the daily job extends them (:func:`rollups_extend`).
+Only communities' rows are stored: a unit above is the sum of its communities' rows, read in
+one query, so two writers of two communities of a street never update the same row. The
+roll-ups are built with the aggregates (``aggregates_rebuilt``) and then kept by
+:func:`community_refresh`: a write that changes a community's timeline, zero-family cases or
+service records recomputes that community's months from the first one it touches and adds the
+*difference* to its rows (``monitoring.receivers``), inside the writer's transaction. Months
+after the last built one (a new month began) are read live until the daily job extends them
+(:func:`rollups_extend`).
 """
 
 from __future__ import annotations
@@ -217,36 +218,6 @@ def community_values(
 # --------------------------------------------------------------------------------------------
 
 
-def _chains() -> tuple[dict[int, list[int]], list[int]]:
-    """Each community's chain (itself, then its ancestors up to the root) and every unit the
-    roll-ups hold (every level but the grid)."""
-    units = list(Unit.objects.exclude(level=Level.GRID).values_list("pk", "parent_id", "level"))
-    parent = {pk: parent_id for pk, parent_id, _level in units}
-    chains: dict[int, list[int]] = {}
-    for pk, _parent, level in units:
-        if level not in _COMMUNITY_LEVELS:
-            continue
-        chain, current = [], pk
-        while current is not None and current in parent:
-            chain.append(current)
-            current = parent[current]
-        chains[pk] = chain
-    return chains, [pk for pk, _p, _l in units]
-
-
-def chain_of(community_id: int) -> list[int]:
-    """The community and its ancestors (ids), nearest first: the units whose path is a prefix
-    of the community's (one query over the small unit table)."""
-    unit = Unit._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT a.id FROM {unit} a JOIN {unit} c ON c.path LIKE a.path || '%%' "
-            "WHERE c.id = %s ORDER BY LENGTH(a.path) DESC",
-            [community_id],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
 # --------------------------------------------------------------------------------------------
 # Build, extend, refresh
 # --------------------------------------------------------------------------------------------
@@ -269,31 +240,21 @@ def _aggregates_built_at() -> Any:
     return AggregateState.objects.filter(pk=1).values_list("built_at", flat=True).first()
 
 
-def _summed(values: Values, chains: dict[int, list[int]]) -> Values:
-    """Every unit's months: each community's values added to itself and its ancestors."""
-    summed: Values = {}
-    for (community_id, month), vector in values.items():
-        for unit_id in chains.get(community_id, ()):
-            target = summed.get((unit_id, month))
-            if target is None:
-                summed[(unit_id, month)] = list(vector)
-            else:
-                for i, v in enumerate(vector):
-                    if v:
-                        target[i] += v
-    return summed
-
-
 def _write_months(months: Sequence[date]) -> tuple[int, int]:
-    chains, unit_ids = _chains()
-    summed = _summed(community_values(months), chains)
+    """Every community's rows of ``months`` (zeros included, so the upkeep finds a row to add
+    to): the units above them are summed when read, so that writers of two communities of a
+    street never update the same row (they would wait for each other's commit)."""
+    communities = list(
+        Unit.objects.filter(level__in=COMMUNITY_LEVELS).order_by("pk").values_list("pk", flat=True)
+    )
+    values = community_values(months)
     zero = [0] * N
     rows = (
-        (unit_id, month, *summed.get((unit_id, month), zero))
-        for unit_id in unit_ids
+        (community_id, month, *values.get((community_id, month), zero))
+        for community_id in communities
         for month in months
     )
-    return write_rows(RT, ("unit_id", "month", *ROLLUP_FIELDS), rows), len(unit_ids)
+    return write_rows(RT, ("unit_id", "month", *ROLLUP_FIELDS), rows), len(communities)
 
 
 @transaction.atomic
@@ -354,7 +315,7 @@ def community_refresh(
     state: RollupState | None = None,
 ) -> None:
     """Make one community's months from ``since``'s on equal to the sources, and add the
-    difference to its ancestors' (in the writer's transaction). A no-op before a build."""
+    difference to its rows (in the writer's transaction). A no-op before a build."""
     state = state or _state()
     if state is None:
         return
@@ -366,9 +327,7 @@ def community_refresh(
     lock_community(community_id)
     new = community_values(months, [community_id], chosen)
     old = _stored(community_id, months)
-    chain = chain_of(community_id)
-    if not chain:
-        return
+    chain = [community_id]  # the units above sum it when read (no shared row to wait on)
     if len(old) < len(months):
         _ensure_rows(chain, months)
     runs: list[tuple[date, date, list[int]]] = []
@@ -443,44 +402,70 @@ class MonthRow:
         return self.values[key]
 
 
+def _summed_under(
+    paths: Sequence[str], first: date, last: date
+) -> list[tuple[str, date, list[int]]]:
+    """The stored community rows of months ``first``..``last`` under any of ``paths``, each with
+    its community's path (one indexed read: the units by path, their rows by unit and month)."""
+    if not paths:
+        return []
+    unit = Unit._meta.db_table
+    cols = ", ".join(f"r.{f}" for f in ROLLUP_FIELDS)
+    under = " OR ".join(["u.path LIKE %s"] * len(paths))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT u.path, r.month, {cols} FROM {RT} r JOIN {unit} u ON u.id = r.unit_id "
+            f"WHERE ({under}) AND r.month >= %s AND r.month <= %s",
+            [*(p + "%" for p in paths), sql_value(first), sql_value(last)],
+        )
+        return [(row[0], as_date(row[1]), [int(v) for v in row[2:]]) for row in cursor.fetchall()]
+
+
 def unit_months(*, unit: Unit, last: date, count: int = 24) -> list[MonthRow] | None:
-    """``count`` months of ``unit`` up to ``last``'s: the stored rows (one indexed read), and
-    months after the last built one computed from the sources. None when the roll-ups are not
-    usable (not built, or the aggregates are stale): the caller says so."""
+    """``count`` months of ``unit`` up to ``last``'s: its communities' stored rows summed (one
+    indexed read), and months after the last built one computed from the sources. None when
+    the roll-ups are not usable (not built, or the aggregates are stale): the caller says so."""
     state = _state()
     if state is None or not rollups_fresh(state) or unit.level == Level.GRID:
         return None
     last_month = month_of(last)
     first = max(add_months(last_month, 1 - count), state.first_month)
+    totals: dict[date, list[int]] = {}
+    for _path, month, vector in _summed_under([unit.path], first, last_month):
+        target = totals.setdefault(month, [0] * N)
+        for i, v in enumerate(vector):
+            target[i] += v
+    wanted = months_between(first, last_month)
     rows = {
-        month: MonthRow(month, dict(zip(ROLLUP_FIELDS, (int(v) for v in values), strict=True)))
-        for month, *values in MonthlyRollup.objects.filter(
-            unit_id=unit.pk, month__gte=first, month__lte=last_month
-        )
-        .order_by("month")
-        .values_list("month", *ROLLUP_FIELDS)
+        month: MonthRow(month, dict(zip(ROLLUP_FIELDS, totals.get(month, [0] * N), strict=True)))
+        for month in wanted
+        if month <= state.last_month
     }
-    missing = [m for m in months_between(first, last_month) if m not in rows]
+    missing = [m for m in wanted if m not in rows]
     if missing:
         rows.update(_live(unit, missing))
-    return [rows[m] for m in months_between(first, last_month) if m in rows]
+    return [rows[m] for m in wanted if m in rows]
 
 
 def units_month(*, units: Sequence[Unit], month: date) -> dict[int, dict[str, int]] | None:
-    """One month of several units (a ranking of child units): one indexed read."""
+    """One month of several units (a ranking of child units): their communities' stored rows
+    in one indexed read, summed per unit."""
     state = _state()
     if state is None or not rollups_fresh(state):
         return None
-    found = {
-        unit_id: dict(zip(ROLLUP_FIELDS, (int(v) for v in values), strict=True))
-        for unit_id, *values in MonthlyRollup.objects.filter(
-            unit_id__in=[u.pk for u in units], month=month_of(month)
-        ).values_list("unit_id", *ROLLUP_FIELDS)
-    }
-    missing = [u for u in units if u.pk not in found and u.level != Level.GRID]
-    if missing:
-        found.update(_live_units(missing, month_of(month)))
-    return found
+    month = month_of(month)
+    wanted = [u for u in units if u.level != Level.GRID]
+    if month > state.last_month or month < state.first_month:
+        return _live_units(wanted, month) if wanted else {}
+    totals = {u.pk: [0] * N for u in wanted}
+    rows = _summed_under([u.path for u in wanted], month, month)
+    for path, _month, vector in rows:
+        for unit in wanted:
+            if path.startswith(unit.path):
+                target = totals[unit.pk]
+                for i, v in enumerate(vector):
+                    target[i] += v
+    return {pk: dict(zip(ROLLUP_FIELDS, total, strict=True)) for pk, total in totals.items()}
 
 
 def _live_units(units: Sequence[Unit], month: date) -> dict[int, dict[str, int]]:

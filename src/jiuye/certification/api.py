@@ -23,9 +23,8 @@ from jiuye.lib.api_schemas import (
     DETAIL_ERRORS,
     MAX_LIMIT,
     MAX_OFFSET,
+    WRITE_ERRORS,
     Code,
-    ErrorOut,
-    ValidationErrorOut,
     caller,
 )
 from jiuye.lib.text import join_list
@@ -33,14 +32,6 @@ from jiuye.standards import selectors as standards
 from jiuye.standards.rulesets import RuleSetError
 
 router = Router(tags=["certification"])
-
-# A write also answers 400 for a body that is not JSON, and 403 for a step not the caller's.
-WRITE_ERRORS: dict[int, type[Schema]] = {
-    **DETAIL_ERRORS,
-    400: ErrorOut,
-    403: ErrorOut,
-    422: ValidationErrorOut,
-}
 
 
 class StepOut(Schema):

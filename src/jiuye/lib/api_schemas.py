@@ -34,6 +34,8 @@ class ValidationErrorOut(Schema):
 AUTH_ERRORS: dict[int, type[Schema]] = {401: ErrorOut}
 LIST_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 422: ValidationErrorOut}
 DETAIL_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+# A write also answers 400 for a body that is not JSON, and 403 for what is not the caller's.
+WRITE_ERRORS: dict[int, type[Schema]] = {**DETAIL_ERRORS, 400: ErrorOut, 403: ErrorOut}
 
 
 def _no_nul(value: str) -> str:

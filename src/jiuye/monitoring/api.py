@@ -29,6 +29,7 @@ from jiuye.lib.api_schemas import (
     MAX_ID,
     MAX_LIMIT,
     MAX_OFFSET,
+    WRITE_ERRORS,
     Code,
     ErrorOut,
     ValidationErrorOut,
@@ -44,13 +45,6 @@ from jiuye.units.scope import units_visible
 
 router = Router(tags=["monitoring"])
 
-# A write also answers 400 for a body that is not JSON, and 403 for what is not the caller's.
-WRITE_ERRORS: dict[int, type[Schema]] = {
-    **DETAIL_ERRORS,
-    400: ErrorOut,
-    403: ErrorOut,
-    422: ValidationErrorOut,
-}
 NOTE_LIMIT = 10_000  # a body beyond any note: the service says what the limit is (500)
 
 

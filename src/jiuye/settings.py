@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "jiuye.registry",
     "jiuye.demo",
     "jiuye.casework",
+    "jiuye.jobs",
     "jiuye.ledger",
     "jiuye.standards",
     "jiuye.certification",

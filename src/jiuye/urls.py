@@ -11,6 +11,7 @@ urlpatterns = [
     path("certification/", include("jiuye.certification.urls")),
     path("board/", include("jiuye.certification.board_urls")),
     path("monitoring/", include("jiuye.monitoring.urls")),
+    path("jobs/", include("jiuye.jobs.urls")),
     path("api/", include("jiuye.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

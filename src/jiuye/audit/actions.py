@@ -79,6 +79,13 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "certification.evidence": _("上传佐证材料"),
     "certification.recheck": _("年度复核"),
     "certification.recheck_run": _("组织年度复核"),
+    # jobs
+    "employer.create": _("登记用人单位"),
+    "employer.update": _("修改用人单位"),
+    "employer.staff": _("报送职工人数"),
+    "employer.contract": _("报送劳动合同"),
+    "employer.layoff": _("报送裁员"),
+    "employer.hire": _("录用"),
     # monitoring
     "monitoring.warnings_run": _("运行失业风险预警"),
     "monitoring.warning_fire": _("发出预警"),

@@ -96,6 +96,9 @@ OBJECT_LABELS: dict[str, str | Promise] = {
     "EvidenceFile": gettext_lazy("佐证材料"),
     "Recheck": gettext_lazy("年度复核"),
     "EarlyWarning": gettext_lazy("预警"),
+    "Employer": gettext_lazy("用人单位"),
+    "Posting": gettext_lazy("岗位"),
+    "Referral": gettext_lazy("推荐"),
     "ImportJob": gettext_lazy("导入任务"),
     "ExportJob": gettext_lazy("导出任务"),
 }

@@ -302,6 +302,8 @@ class Member:
     retire_on: date = DEFAULT_TODAY
     female_base: int | None = None
     education: str = ""
+    job_intent: str = ""
+    certificates: str = ""
     role: str = "none"  # none, student, out, retired, late_worker, labor
     final: str = ""  # planned status at today for labor-force members
     spells: bool = False  # may have an unemployment spell in the history
@@ -1231,6 +1233,8 @@ class DistrictGenerator:
                 last[0] if last else "",
                 last[1] if last else None,
                 bool(last and last[2]),
+                member.job_intent,
+                member.certificates,
             )
         )
 

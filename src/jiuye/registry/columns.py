@@ -33,6 +33,8 @@ PERSON_FIELDS = (
     "current_status",
     "current_since",
     "current_registered",
+    "job_intent",
+    "certificates",
 )
 EVENT_FIELDS = ("id", "person_id", "status", "since", "until", "registered", "employer", "cause")
 RECOGNITION_FIELDS = ("id", "person_id", "category", "recognized_on", "ended_on", "note")

@@ -113,6 +113,13 @@ class Person(models.Model):
     landless = models.BooleanField(_("失地农民"), default=False)
     poverty_labor = models.BooleanField(_("精准扶贫劳动力"), default=False)
     graduate_year = models.PositiveSmallIntegerField(_("高校毕业年份"), null=True, blank=True)
+    # What a job seeker wants and holds (DOMAIN §8, the matching's person side).
+    job_intent = models.CharField(
+        _("求职意向"), max_length=200, blank=True, default="", db_default=""
+    )
+    certificates = models.CharField(
+        _("技能证书"), max_length=300, blank=True, default="", db_default=""
+    )
 
     # Derived from the ID number and the retirement cohorts (lib.retirement).
     work_from = models.DateField(editable=False)

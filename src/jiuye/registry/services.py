@@ -58,6 +58,8 @@ PERSON_EDITABLE = (
     "landless",
     "poverty_labor",
     "graduate_year",
+    "job_intent",
+    "certificates",
 )
 
 

@@ -223,6 +223,8 @@ def _insert_new_persons(
             "",
             None,
             False,
+            "",
+            "",
         ]
         out.append(row)
         people[number] = row
@@ -248,7 +250,7 @@ def _update_persons(
             ("id", "number"),
         )
     )
-    editable = [(P[key], c[key]) for key in PERSON_EDITABLE if key != "name" and given[key]]
+    editable = [(P[key], c[key]) for key in PERSON_EDITABLE if key != "name" and given.get(key)]
     for i in known:
         number = ids[i]
         assert number is not None

@@ -488,3 +488,33 @@ def test_job_intent_and_certificates_in(tree: Any, tmp_path: Path, run_import: A
 
 def again_unchanged(result: Any) -> bool:
     return bool(result.ok and result.inserted == 0 and result.updated == 0)
+
+
+def test_the_command_line_reports_the_sheets_and_writes_the_errors(
+    tree: Any, tmp_path: Path
+) -> None:
+    import io
+
+    import openpyxl
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    book = JobsBook()
+    out = io.StringIO()
+    call_command("import", str(book.save(tmp_path / "ok.xlsx")), "--no-progress", stdout=out)
+    assert "用人单位" in out.getvalue() and "劳动合同" in out.getvalue()
+    _layoff(book, 1, "人数", 0)
+    errors = tmp_path / "errors.xlsx"
+    with pytest.raises(CommandError):
+        call_command(
+            "import",
+            str(book.save(tmp_path / "bad.xlsx")),
+            "--no-progress",
+            "--lang",
+            "en",
+            "--errors",
+            str(errors),
+            stdout=io.StringIO(),
+        )
+    rows = [r for r in openpyxl.load_workbook(errors).active.iter_rows(values_only=True)]
+    assert any("裁员" in map(str, r) and "at least 1" in " ".join(map(str, r)) for r in rows)

@@ -197,8 +197,8 @@ class JobsWriter:
 
     def employers(self) -> Iterator[Row]:
         for pk, (uscc, name, unit_id, industry) in self.d.employers.items():
-            reports = self.d.staff.get(pk) or [(None, None)]
-            for on, staff in reports:
+            reports: list[tuple[date | None, int | None]] = list(self.d.staff.get(pk, ()))
+            for on, staff in reports or [(None, None)]:
                 yield [uscc, name, self.unit_code[unit_id], industry, staff, on]
 
     def postings(self) -> Iterator[Row]:

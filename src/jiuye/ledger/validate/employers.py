@@ -354,8 +354,10 @@ def check_postings(ctx: Context, rows: Rows, counts: Counts) -> None:
     employers.fetch({usccs[i] for i in good})
     existing: dict[str, tuple[Any, ...]] = {}
     if good and not table_empty(Posting):
-        fields = ("number", "id", "employer_id", *POSTING_VALUES, "filled")
-        fields = tuple("unit_id" if f == "unit" else f for f in fields)
+        fields = tuple(
+            "unit_id" if f == "unit" else f
+            for f in ("number", "id", "employer_id", *POSTING_VALUES, "filled")
+        )
         for row in fetch_by(Posting, "number", [numbers[i] for i in good], fields):
             existing[row[0]] = row
     uscc_by_id: dict[int, str] = {}

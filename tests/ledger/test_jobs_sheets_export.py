@@ -260,3 +260,17 @@ def test_the_command_line_exports_and_imports_them(
     out = io.StringIO()
     call_command("export", "ledgers", "110108", "-o", str(path), stdout=out)
     assert "岗位开发及需求台账 2" in out.getvalue() and "用人单位 3" in out.getvalue()
+
+
+def test_a_number_typed_into_an_employers_text_is_masked(
+    jobs: JobsBook, tree: Any, tmp_path: Path
+) -> None:
+    from jiuye.jobs.models import Posting
+
+    typed = make_id(date(1970, 7, 7))
+    Posting.objects.filter(number="GW-001").update(skills=f"联系人身份证 {typed}")
+    path = tmp_path / "typed.xlsx"
+    _export(path, tree["district"], reveal=False)
+    flat = [str(v) for rows in _values(path).values() for row in rows for v in row if v]
+    assert not any(typed in cell for cell in flat)
+    assert any(mask_id_number(typed) in cell for cell in flat)

@@ -28,8 +28,20 @@ LEDGER_SHEETS = [
     "就业服务台账",
     "政策落实台账",
     "岗位开发及需求台账",
+    "用工需求台账",
 ]
-DATA_SHEETS = ["单位", "户", "人员", "就业状态", "困难认定", "服务记录"]
+DATA_SHEETS = [
+    "单位",
+    "户",
+    "人员",
+    "就业状态",
+    "困难认定",
+    "服务记录",
+    "用人单位",
+    "岗位",
+    "劳动合同",
+    "裁员",
+]
 
 
 @pytest.fixture
@@ -195,10 +207,15 @@ def _wipe() -> None:
         UnemployedProfile,
         ZeroFamilyCase,
     )
+    from jiuye.jobs.models import Employer, Hire, Posting, Referral
     from jiuye.registry.models import DifficultyRecognition, Household, Person, StatusEvent
     from jiuye.units.models import Unit
 
     for model in (
+        Hire,
+        Referral,
+        Posting,
+        Employer,
         ServiceRecord,
         UnemployedProfile,
         ZeroFamilyCase,

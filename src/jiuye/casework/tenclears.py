@@ -1,7 +1,9 @@
 """The "ten clears" (十清, CQ 002 §二(二)1): what every unemployed person's record must hold.
 
 Nine of the ten concern the person (the tenth, an employer's labor demand, belongs to the
-employers' module). Where each is read:
+employers' module: the open vacancies of each employer's postings, which the ledger export
+shows as 用工需求台账 beside 岗位开发及需求台账, ``ledger.export_employers``). Where each of the
+nine is read:
 
 - ``duration`` 失业时间清: derived, the start of the unemployment in force (``StatusEvent.since``);
 - ``cause`` 失业原因清: ``StatusEvent.cause`` of the unemployment in force;

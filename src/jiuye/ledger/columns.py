@@ -24,6 +24,7 @@ from typing import Any
 from django.utils import translation
 
 from jiuye.casework.models import ServiceKind, SurveyOutcome, TrainingMode
+from jiuye.jobs.models import ContractKind
 from jiuye.registry.models import DifficultyCategory, HukouType, Status
 from jiuye.units.models import Level
 
@@ -414,6 +415,25 @@ PERSONS = Sheet(
             width=16,
             help="十清：社会保险关系",
         ),
+        # For matching (DOMAIN §8): what the person wants and holds.
+        Column(
+            "job_intent",
+            "求职意向",
+            "job_intent",
+            max_length=200,
+            width=16,
+            synonyms=("求职岗位",),
+            help="可选；想从事的工作，如“电工、水电维修”",
+        ),
+        Column(
+            "certificates",
+            "技能证书",
+            "certificates",
+            max_length=300,
+            width=20,
+            synonyms=("职业资格证书",),
+            help="可选；多个证书用、分隔",
+        ),
     ),
     synonyms=("person", "人员信息"),
 )
@@ -531,7 +551,184 @@ SERVICES = Sheet(
     synonyms=("service", "服务"),
 )
 
-SHEETS: tuple[Sheet, ...] = (UNITS, HOUSEHOLDS, PERSONS, STATUSES, RECOGNITIONS, SERVICES)
+# -- Employers and jobs (DOMAIN §8): an employer by its unified social credit code, its staff
+# reports (职工人数 on 报告日期), its postings, labor contracts and layoffs.
+CONTRACT_KIND_CHOICES = _enum(
+    zh_choices(ContractKind.choices),
+    ("解除", ContractKind.ENDED),
+    ("新签", ContractKind.SIGNED),
+)
+USCC = Column(
+    "uscc",
+    "统一社会信用代码",
+    "uscc",
+    required=True,
+    max_length=40,
+    width=22,
+    synonyms=("信用代码", "社会信用代码", "credit_code"),
+    help="18位统一社会信用代码（末位为校验码）",
+)
+
+EMPLOYERS = Sheet(
+    "employers",
+    "用人单位",
+    "employers",
+    (
+        USCC,
+        Column(
+            "name",
+            "名称",
+            "name",
+            required=True,
+            max_length=200,
+            width=24,
+            synonyms=("单位名称", "用人单位名称"),
+        ),
+        Column(
+            "unit",
+            "单位代码",
+            "unit_code",
+            Kind.CODE,
+            required=True,
+            max_length=20,
+            width=16,
+            synonyms=("所在社区代码", "社区代码"),
+            help="所在社区、村或网格的代码（网格记入其社区）",
+        ),
+        Column("industry", "行业", "industry", max_length=60, width=12),
+        Column(
+            "staff",
+            "职工人数",
+            "staff",
+            Kind.INT,
+            width=8,
+            help="与报告日期同填或同空；同一单位可有多行，每行一个报告日期",
+        ),
+        Column("reported_on", "报告日期", "reported_on", Kind.DATE, width=12),
+    ),
+    synonyms=("employer", "企业"),
+    help="用人单位及其职工人数报告",
+)
+
+POSTINGS = Sheet(
+    "postings",
+    "岗位",
+    "postings",
+    (
+        Column(
+            "number",
+            "岗位编号",
+            "posting_number",
+            required=True,
+            max_length=32,
+            width=16,
+            synonyms=("number", "编号"),
+        ),
+        USCC,
+        Column("title", "岗位名称", "title", required=True, max_length=100, width=16),
+        Column(
+            "occupation",
+            "职业编码",
+            "occupation_code",
+            max_length=11,
+            width=12,
+            synonyms=("occupation",),
+            help="可选；职业分类大典编码，如 4-07-05-01",
+        ),
+        Column("skills", "技能要求", "skills", max_length=500, width=24),
+        Column(
+            "min_education",
+            "学历要求",
+            "min_education",
+            max_length=8,
+            width=8,
+            help="可选；初中/高中/中专/大专/本科/硕士/博士",
+        ),
+        Column("age_min", "年龄下限", "age_min", Kind.INT, width=8),
+        Column("age_max", "年龄上限", "age_max", Kind.INT, width=8),
+        Column("vacancies", "招聘人数", "vacancies", Kind.INT, required=True, width=8),
+        Column("pay_min", "月薪下限", "pay_min", Kind.INT, minimum=0, width=8),
+        Column("pay_max", "月薪上限", "pay_max", Kind.INT, minimum=0, width=8),
+        Column(
+            "unit",
+            "工作地点单位代码",
+            "work_unit_code",
+            Kind.CODE,
+            required=True,
+            max_length=20,
+            width=16,
+            synonyms=("工作地点",),
+        ),
+        Column(
+            "public_welfare",
+            "公益性岗位",
+            "public_welfare",
+            Kind.BOOL,
+            choices=YES_NO,
+            width=8,
+            help="是/否，空为否；公益性岗位只面向认定的就业困难人员",
+        ),
+        Column("opens_on", "发布日期", "opens_on", Kind.DATE, required=True, width=12),
+        Column("closes_on", "截止日期", "closes_on", Kind.DATE, width=12, help="空为长期有效"),
+    ),
+    synonyms=("posting", "岗位信息", "jobs"),
+)
+
+CONTRACTS = Sheet(
+    "contracts",
+    "劳动合同",
+    "contracts",
+    (
+        USCC,
+        ID,
+        Column(
+            "kind",
+            "事项",
+            "event",
+            Kind.ENUM,
+            required=True,
+            choices=CONTRACT_KIND_CHOICES,
+            width=8,
+            synonyms=("kind",),
+        ),
+        Column("on", "日期", "date", Kind.DATE, required=True, width=12),
+        Column(
+            "term_months",
+            "期限月数",
+            "term_months",
+            Kind.INT,
+            maximum=1200,
+            width=8,
+            help="签订、续订必填；终止不填",
+        ),
+    ),
+    synonyms=("contract", "劳动合同签订"),
+)
+
+LAYOFFS = Sheet(
+    "layoffs",
+    "裁员",
+    "layoffs",
+    (
+        USCC,
+        Column("on", "日期", "date", Kind.DATE, required=True, width=12),
+        Column("count", "人数", "count", Kind.INT, required=True, width=8),
+        Column(
+            "reason",
+            "原因",
+            "reason",
+            required=True,
+            max_length=200,
+            width=20,
+            help="如 经营困难、停产、破产、转产",
+        ),
+    ),
+    synonyms=("layoff",),
+)
+
+REGISTRY_SHEETS: tuple[Sheet, ...] = (UNITS, HOUSEHOLDS, PERSONS, STATUSES, RECOGNITIONS, SERVICES)
+JOBS_SHEETS: tuple[Sheet, ...] = (EMPLOYERS, POSTINGS, CONTRACTS, LAYOFFS)
+SHEETS: tuple[Sheet, ...] = (*REGISTRY_SHEETS, *JOBS_SHEETS)
 SHEET_BY_KEY = {s.key: s for s in SHEETS}
 IGNORED_COLUMNS = frozenset({"序号", "no", "no.", "#"})
 # Sheets of an exported workbook that are views, not data: an import skips them.

@@ -9,13 +9,15 @@ Sheets, in order:
   difficult on the date, labor-force members of households with a zero-family case open on the
   date, 4050 persons, and CQ-3's able members of urban dibao households who are not employed),
   登记失业高校毕业生, 复转军人, 农民工, 就业再就业培训, 就业服务 (介绍、指导), 政策落实,
-  岗位开发及需求 (headers only: the jobs module is not there yet). Person ledgers are taken at
+  岗位开发及需求 with 用工需求 beside it (the employers' postings and labor demand,
+  ``ledger.export_employers``). Person ledgers are taken at
   the as-of date (status in force then, unknown before a person's first event); service ledgers
   over the period. Who belongs on a ledger is decided by ``registry.definitions`` (working age,
   labor force, 4050, recognition in force, CQ-3's base), never restated here;
-- the six data sheets of the ledger workbook contract (单位 with the unit's ancestors, 户, 人员,
-  就业状态, 困难认定, 服务记录: the full history), which import back loss-free. A sheet longer
-  than Excel allows continues on "人员(2)".
+- the data sheets of the ledger workbook contract (单位 with the unit's ancestors, 户, 人员,
+  就业状态, 困难认定, 服务记录: the full history; 用人单位, 岗位, 劳动合同, 裁员), which import
+  back loss-free (but for the contracts of employees outside the registry, kept masked
+  only). A sheet longer than Excel allows continues on "人员(2)".
 
 Rows are ordered by natural keys (household number, ID number, date), never by database ids, so
 exporting, importing into an empty database and exporting again gives the same workbook.
@@ -48,11 +50,17 @@ from jiuye.casework.models import ServiceKind, ServiceRecord, UnemployedProfile,
 from jiuye.casework.tenclears import labels as tenclears_labels
 from jiuye.casework.tenclears import missing_fields
 from jiuye.ledger.columns import (
+    CONTRACTS,
+    EMPLOYERS,
     HOUSEHOLDS,
+    JOBS_SHEETS,
+    LAYOFFS,
     PERSONS,
+    POSTINGS,
     RECOGNITIONS,
     SERVICES,
     SHEET_ROWS,
+    SHEETS,
     STATUSES,
     UNITS,
     Column,
@@ -60,6 +68,13 @@ from jiuye.ledger.columns import (
     Sheet,
     sheet_part_name,
     zh_choices,
+)
+from jiuye.ledger.export_employers import (
+    DEMAND_LEDGER,
+    POSTINGS_LEDGER,
+    JobsData,
+    JobsWriter,
+    read_jobs,
 )
 from jiuye.ledger.formulas import FORMULA_FIRST, neutralise
 from jiuye.ledger.xlsx import Workbook
@@ -201,20 +216,19 @@ LEDGERS: dict[str, list[tuple[str, int]]] = {
         ("备注", 20),
         ("经办人", 10),
     ],
-    "岗位开发及需求台账": [
-        ("序号", 6),
-        ("用人单位", 20),
-        ("岗位名称", 14),
-        ("需求人数", 8),
-        ("岗位要求", 20),
-        ("薪酬待遇", 12),
-        ("登记日期", 12),
-        ("联系人", 10),
-        ("联系电话", 14),
-    ],
+    "岗位开发及需求台账": POSTINGS_LEDGER,
+    # The tenth ledger's second half: labor demand by employer (the ten clears' 用工需求).
+    "用工需求台账": DEMAND_LEDGER,
 }
 INFO_SHEET = "说明"
-DATA_SHEETS: tuple[Sheet, ...] = (UNITS, HOUSEHOLDS, PERSONS, STATUSES, RECOGNITIONS, SERVICES)
+DATA_SHEETS: tuple[Sheet, ...] = SHEETS
+# The columns of the employers' sheets that hold a USCC: never masked (an 18-digit code looks
+# like an ID number to ``mask_text``, but it names an enterprise, not a person).
+USCC_AT = {
+    sheet.zh: {i for i, c in enumerate(sheet.columns) if c.key == "uscc"} for sheet in JOBS_SHEETS
+}
+USCC_AT["岗位开发及需求台账"] = {3}
+USCC_AT["用工需求台账"] = {2}
 
 
 @dataclass
@@ -352,6 +366,7 @@ class _Data:
     services: dict[int, list[tuple[Any, ...]]]
     profiles: dict[int, tuple[Any, ...]]
     zero: set[int]  # households with a zero-family case open on the date
+    jobs: JobsData  # the employers' data (``export_employers``)
 
 
 SERVICE_VALUES = RECORD_FIELDS
@@ -362,8 +377,17 @@ def _read(unit: Unit, user: User | None, on: date) -> _Data:
     persons_qs = persons_of(unit, user=reader)
     households_qs = households_of(unit, user=reader)
     ancestors = [code for code in unit.path.strip("/").split("/")]
+    jobs = read_jobs(unit, reader)
+    # Units outside the unit that the employers' rows name (a posting's work place, the
+    # employer of a posting here), with their ancestors: the workbook imports on its own.
+    for (path,) in (
+        Unit.objects.filter(pk__in=jobs.units)
+        .exclude(path__startswith=unit.path)
+        .values_list("path")
+    ):
+        ancestors.extend(path.strip("/").split("/"))
     units = list(
-        Unit.objects.filter(Q(path__startswith=unit.path) | Q(code__in=ancestors))
+        Unit.objects.filter(Q(path__startswith=unit.path) | Q(code__in=set(ancestors)))
         .order_by("path")
         .values_list(*UNIT_FIELDS)
     )
@@ -429,6 +453,7 @@ def _read(unit: Unit, user: User | None, on: date) -> _Data:
         services,
         profiles,
         zero,
+        jobs,
     )
 
 
@@ -437,11 +462,21 @@ def _read(unit: Unit, user: User | None, on: date) -> _Data:
 # ---------------------------------------------------------------------------------------------
 
 
-def _masked_rows(rows: Iterable[Row]) -> Iterator[Row]:
+def _masked_rows(rows: Iterable[Row], keep: set[int] | None = None) -> Iterator[Row]:
     """Rows with every ID or phone number typed into free text masked (issue 11, finding 2):
     a masked export hides them in notes, addresses and employers as in their own columns.
     (Shorter than 11 characters, a cell cannot hold one: most cells are skipped unread;
-    ``mask_text`` rules most of the others out with one search.)"""
+    ``mask_text`` rules most of the others out with one search.) The columns ``keep`` are
+    left as they are (an employer's USCC)."""
+    if keep:
+        for row in rows:
+            yield [
+                mask_text(value)
+                if isinstance(value, str) and len(value) >= 11 and i not in keep
+                else value
+                for i, value in enumerate(row)
+            ]
+        return
     for row in rows:
         yield [
             mask_text(value) if isinstance(value, str) and len(value) >= 11 else value
@@ -962,11 +997,20 @@ def export_ledgers(
             },
             rows=len(data.persons),
             unit=unit,
-            # Who looked at a person: the export names the ids (issue 11, finding 10).
-            persons=[p[V["id"]] for p in data.persons],
+            # Who looked at a person: the export names the ids (issue 11, finding 10), the
+            # registry persons named by contracts too.
+            persons=sorted({p[V["id"]] for p in data.persons} | set(data.jobs.numbers)),
         )
     out: _Target = CsvTarget(Path(target)) if fmt == "csv" else XlsxTarget(target)  # type: ignore[arg-type]
     w = _Writer(data, on, start, reveal)
+    jobs = JobsWriter(
+        data.jobs,
+        on=on,
+        start=start,
+        reveal=reveal,
+        unit_code=data.unit_code,
+        unit_name=data.unit_name,
+    )
     try:
         info: list[Row] = [
             ["单位", f"{unit.name}（{unit.code}）{Level(unit.level).label}"],
@@ -976,9 +1020,21 @@ def export_ledgers(
             ["台账", "人员类台账取截至日期的状态；培训、服务、政策台账取统计期间内的记录"],
             [
                 "数据表",
-                "单位、户、人员、就业状态、困难认定、服务记录 六张表可直接用 jiuye import 导入",
+                "单位、户、人员、就业状态、困难认定、服务记录、用人单位、岗位、劳动合同、裁员 "
+                "十张表可直接用 jiuye import 导入",
             ],
-            ["岗位开发及需求台账", "岗位与用工需求模块尚未上线，本表暂无数据"],
+            [
+                "岗位开发及需求台账",
+                "统计期间内发布的岗位和截至日期仍在招聘的岗位：需求人数、已录用、空缺",
+            ],
+            [
+                "用工需求台账",
+                "十清第十项“用工需求”：各用人单位截至日期在招岗位的需求人数、已录用和空缺",
+            ],
+            [
+                "劳动合同",
+                "系统只保存登记人员以外职工的脱敏号码：这些行不能再导入，须按用人单位的名册重新填写",
+            ],
         ]
         _write_sheet(out, INFO_SHEET, ["项目", "内容"], [20, 70], info, summary)
         ledgers: list[tuple[str, Iterable[Row]]] = [
@@ -991,7 +1047,8 @@ def export_ledgers(
             ("就业再就业培训台账", w.trainings()),
             ("就业服务台账", w.guidance()),
             ("政策落实台账", w.policies()),
-            ("岗位开发及需求台账", iter(())),
+            ("岗位开发及需求台账", jobs.postings_ledger()),
+            ("用工需求台账", jobs.demand_ledger()),
         ]
         for name, rows in ledgers:
             heads = LEDGERS[name]
@@ -1000,7 +1057,7 @@ def export_ledgers(
                 name,
                 [h for h, _w in heads],
                 [wd for _h, wd in heads],
-                rows if reveal else _masked_rows(rows),
+                rows if reveal else _masked_rows(rows, USCC_AT.get(name)),
                 summary,
                 progress=progress,
             )
@@ -1011,13 +1068,17 @@ def export_ledgers(
             (STATUSES, w.statuses()),
             (RECOGNITIONS, w.recognitions()),
             (SERVICES, w.services()),
+            (EMPLOYERS, jobs.employers()),
+            (POSTINGS, jobs.postings()),
+            (CONTRACTS, jobs.contracts()),
+            (LAYOFFS, jobs.layoffs()),
         ):
             _write_sheet(
                 out,
                 sheet.zh,
                 sheet.headers,
                 [c.width for c in sheet.columns],
-                rows if reveal else _masked_rows(rows),
+                rows if reveal else _masked_rows(rows, USCC_AT.get(sheet.zh)),
                 summary,
                 split=sheet,
                 progress=progress,

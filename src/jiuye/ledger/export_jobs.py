@@ -44,7 +44,7 @@ from django_tasks import task
 from jiuye.accounts.models import User
 from jiuye.audit.services import audit_record
 from jiuye.ledger import jobs
-from jiuye.ledger.export import LEDGERS, check_reveal, export_ledgers
+from jiuye.ledger.export import DATA_SHEETS, LEDGERS, check_reveal, export_ledgers
 from jiuye.ledger.models import ExportJob, JobStatus
 from jiuye.lib.masking import mask_text
 from jiuye.units.models import Unit
@@ -53,8 +53,8 @@ from jiuye.units.scope import units_visible
 logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 1.0
 PART = ".part"
-# The sheets the export reports as it writes them: the ten ledgers and the six data sheets.
-SHEETS = len(LEDGERS) + 6
+# The sheets the export reports as it writes them: the ledgers and the data sheets.
+SHEETS = len(LEDGERS) + len(DATA_SHEETS)
 
 
 def export_dir() -> Path:

@@ -66,19 +66,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "csv_sheet": (
         "无法从文件名“{name}”判断是哪张表，请把文件命名为 单位、户、人员、就业状态、"
-        "困难认定 或 服务记录",
+        "困难认定、服务记录、用人单位、岗位、劳动合同 或 裁员",
         "Cannot tell which sheet the file '{name}' holds; name it units, households, persons, "
-        "statuses, recognitions or services",
+        "statuses, recognitions, services, employers, postings, contracts or layoffs",
     ),
     "no_sheets": (
-        "没有可导入的工作表（应为 单位、户、人员、就业状态、困难认定、服务记录 中的一张或几张）",
+        "没有可导入的工作表（应为 单位、户、人员、就业状态、困难认定、服务记录、用人单位、岗位、"
+        "劳动合同、裁员 中的一张或几张）",
         "No sheet to import (expected one or more of units, households, persons, statuses, "
-        "recognitions, services)",
+        "recognitions, services, employers, postings, contracts, layoffs)",
     ),
     "unknown_sheet": (
-        "未知的工作表“{name}”：可导入的工作表为 单位、户、人员、就业状态、困难认定、服务记录",
+        "未知的工作表“{name}”：可导入的工作表为 单位、户、人员、就业状态、困难认定、服务记录、"
+        "用人单位、岗位、劳动合同、裁员",
         "Unknown sheet '{name}': the sheets that can be imported are units, households, "
-        "persons, statuses, recognitions, services",
+        "persons, statuses, recognitions, services, employers, postings, contracts, layoffs",
     ),
     "duplicate_sheet": (
         "工作表“{name}”出现了不止一次",
@@ -206,6 +208,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "女性退休基准只适用于女性",
         "The female retirement base applies to women only",
     ),
+    # Employers and jobs (DOMAIN §8).
+    "unknown_employer": (
+        "统一社会信用代码 {ref} 的用人单位不存在（用人单位表和系统中都没有）",
+        "No employer has the unified social credit code {ref} (neither in the employers sheet "
+        "nor in the system)",
+    ),
+    "employer_unit_level": (
+        "用人单位须位于社区、村或网格，{ref} 是{level}",
+        "An employer is located in a community, village or grid; {ref} is a {level_en}",
+    ),
+    "employer_conflict": (
+        "同一用人单位的{what}与第 {first_row} 行不一致",
+        "The employer's {what_en} differs from row {first_row}",
+    ),
+    "staff_report_incomplete": (
+        "职工人数和报告日期须同时填写或同时留空",
+        "The staff count and the report date go together: fill both or neither",
+    ),
+    "posting_employer_changed": (
+        "不能通过导入更改岗位所属的用人单位（系统中为 {old}）",
+        "An import cannot move a posting to another employer (it is {old} in the system)",
+    ),
+    "vacancies_below_filled": (
+        "招聘人数不能少于已录用人数（{filled}）",
+        "The vacancies cannot be fewer than the hires already made ({filled})",
+    ),
     "crashed": (
         "导入中断，数据库未作任何更改（{detail}）",
         "The import stopped; nothing was changed in the database ({detail})",
@@ -219,6 +247,11 @@ WORDS_EN = {
     "单位": "unit",
     "上级单位": "parent unit",
     "层级": "level",
+    "用人单位": "employer",
+    "岗位": "posting",
+    "名称": "name",
+    "行业": "industry",
+    "单位代码": "unit code",
 }
 
 

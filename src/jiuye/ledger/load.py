@@ -34,6 +34,8 @@ from django.utils import timezone
 from jiuye.accounts.models import User
 from jiuye.casework.columns import SERVICE_FIELDS
 from jiuye.casework.models import ServiceRecord, UnemployedProfile
+from jiuye.jobs.models import ContractEvent, Employer, Layoff, Posting, StaffReport
+from jiuye.ledger.validate.employers import POSTING_VALUES
 from jiuye.ledger.validate.fetch import P, fetch_by
 from jiuye.ledger.validate.plan import Plan
 from jiuye.lib import bulkload
@@ -71,6 +73,30 @@ PROFILE_FIELDS = (
     "social_insurance",
     "updated_on",
     "updated_by_id",
+)
+EMPLOYER_FIELDS = ("id", "uscc", "name", "unit_id", "industry", "created_at", "updated_at")
+_POSTING_COLUMNS = tuple("unit_id" if f == "unit" else f for f in POSTING_VALUES)
+POSTING_INSERT_FIELDS = (
+    "id",
+    "number",
+    "employer_id",
+    *_POSTING_COLUMNS,
+    "terms",
+    "filled",
+    "created_at",
+    "updated_at",
+)
+POSTING_UPDATE_FIELDS = ("id", *_POSTING_COLUMNS, "terms", "updated_at")
+CONTRACT_FIELDS = (
+    "id",
+    "employer_id",
+    "employee_key",
+    "employee_masked",
+    "person_id",
+    "kind",
+    "on",
+    "term_months",
+    "created_at",
 )
 # The seed's columns with the recorder's account (an import knows who recorded it).
 SERVICE_INSERT_FIELDS = (*SERVICE_FIELDS[:4], "by_id", *SERVICE_FIELDS[4:])
@@ -216,6 +242,23 @@ def rows_to_write(plan: Plan) -> int:
         + len(plan.recognitions_insert)
         + len(plan.recognitions_update)
         + len(plan.services_insert)
+        + jobs_rows(plan)
+    )
+
+
+def jobs_rows(plan: Plan) -> int:
+    """The rows of the employers' sheets to write."""
+    return (
+        len(plan.employers_insert)
+        + len(plan.employers_update)
+        + len(plan.staff_insert)
+        + len(plan.staff_update)
+        + len(plan.postings_insert)
+        + len(plan.postings_update)
+        + len(plan.contracts_insert)
+        + len(plan.contracts_update)
+        + len(plan.layoffs_insert)
+        + len(plan.layoffs_update)
     )
 
 
@@ -564,6 +607,126 @@ class Writer:
                 progress,
                 count=len(plan.services_insert),
             )
+        self.write_jobs()
+
+    # -- stage 3: the employers' sheets (after the registry: a contract links its person) -------
+
+    def write_jobs(self) -> None:
+        """Employers, their staff reports, postings, contracts and layoffs: each table in one
+        bulk insert and one bulk update, like the registry's."""
+        plan, progress = self.plan, self.progress
+        if not jobs_rows(plan):
+            return
+        self._check()
+        unit_ids = self.unit_ids or _map(Unit.objects.values_list("code", "id"))
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        employer_ids: dict[str, int] = {}
+        if plan.employers_insert:
+            ids = reserve_ids(Employer, len(plan.employers_insert))
+            rows = []
+            for pk, (uscc, name, community, industry) in zip(
+                ids, plan.employers_insert, strict=True
+            ):
+                employer_ids[uscc] = pk
+                rows.append((pk, uscc, name, unit_ids[community], industry, now, now))
+            insert(Employer, EMPLOYER_FIELDS, rows, progress)
+        update(
+            Employer,
+            ("id", "name", "unit_id", "industry", "updated_at"),
+            [
+                (pk, name, unit_ids[community], industry, now)
+                for pk, name, community, industry in plan.employers_update
+            ],
+            progress,
+        )
+        wanted = {row[0] for row in plan.staff_insert}
+        wanted.update(row[1] for row in plan.postings_insert)
+        wanted.update(row[0] for row in plan.contracts_insert)
+        wanted.update(row[0] for row in plan.layoffs_insert)
+        wanted.difference_update(employer_ids)
+        employer_ids.update(fetch_by(Employer, "uscc", wanted, ("uscc", "id")))
+        if plan.staff_insert:
+            ids = reserve_ids(StaffReport, len(plan.staff_insert))
+            insert(
+                StaffReport,
+                ("id", "employer_id", "on", "staff", "created_at"),
+                [
+                    (pk, employer_ids[uscc], on, staff, now)
+                    for pk, (uscc, on, staff) in zip(ids, plan.staff_insert, strict=True)
+                ],
+                progress,
+            )
+        update(StaffReport, ("id", "staff"), plan.staff_update, progress)
+        self._check()
+        unit_at = POSTING_VALUES.index("unit")
+
+        def posting_values(values: Sequence[Any]) -> list[Any]:
+            """A posting's values with its work unit's id for its code."""
+            out = list(values)
+            out[unit_at] = unit_ids[out[unit_at]]
+            return out
+
+        if plan.postings_insert:
+            ids = reserve_ids(Posting, len(plan.postings_insert))
+            insert(
+                Posting,
+                POSTING_INSERT_FIELDS,
+                [
+                    (
+                        pk,
+                        number,
+                        employer_ids[uscc],
+                        *posting_values(rest[:-1]),
+                        rest[-1],
+                        0,
+                        now,
+                        now,
+                    )
+                    for pk, (number, uscc, *rest) in zip(ids, plan.postings_insert, strict=True)
+                ],
+                progress,
+            )
+        update(
+            Posting,
+            POSTING_UPDATE_FIELDS,
+            [(pk, *posting_values(rest[:-1]), rest[-1], now) for pk, *rest in plan.postings_update],
+            progress,
+        )
+        self._check()
+        if plan.contracts_insert:
+            persons = _map(
+                fetch_by(
+                    Person,
+                    "id_number",
+                    {row[3] for row in plan.contracts_insert},
+                    ("id_number", "id"),
+                )
+            )
+            ids = reserve_ids(ContractEvent, len(plan.contracts_insert))
+            insert(
+                ContractEvent,
+                CONTRACT_FIELDS,
+                [
+                    (pk, employer_ids[uscc], key, masked, persons.get(number), kind, on, term, now)
+                    for pk, (uscc, key, masked, number, kind, on, term) in zip(
+                        ids, plan.contracts_insert, strict=True
+                    )
+                ],
+                progress,
+            )
+        update(ContractEvent, ("id", "kind", "term_months"), plan.contracts_update, progress)
+        if plan.layoffs_insert:
+            ids = reserve_ids(Layoff, len(plan.layoffs_insert))
+            insert(
+                Layoff,
+                ("id", "employer_id", "on", "count", "reason", "created_at"),
+                [
+                    (pk, employer_ids[uscc], on, count, reason, now)
+                    for pk, (uscc, on, count, reason) in zip(ids, plan.layoffs_insert, strict=True)
+                ],
+                progress,
+            )
+        update(Layoff, ("id", "count"), plan.layoffs_update, progress)
 
     def finish(self) -> Written:
         """Put back what is still lifted; the households to announce (statuses_changed) and

@@ -43,6 +43,7 @@ from jiuye.ledger.columns import (
     HEADER_MAPS,
     IGNORED_COLUMNS,
     SHEET_BY_KEY,
+    SHEETS,
     Column,
     Sheet,
     fold,
@@ -54,7 +55,7 @@ from jiuye.ledger.issues import Issue, LedgerFileError, make_issue
 
 MB = 1024 * 1024
 HEADER_SEARCH_ROWS = HEAD_ROWS
-_SHEET_ORDER = ("units", "households", "persons", "statuses", "recognitions", "services")
+_SHEET_ORDER = tuple(sheet.key for sheet in SHEETS)
 
 
 # The issues of a file over a limit (as opposed to a damaged or unsuitable one).

@@ -25,8 +25,10 @@ record the same two counts (issue 11, finding 10).
 
 Only the roles that keep the registry import (``units.scope.write_paths``: community workers
 and grid coordinators, into their own units); a street or district user's import or check is
-refused as a whole (``not_permitted``, issue 11, finding 4). A district-wide first load is a
-system job on the command line (no ``--user``).
+refused as a whole (``not_permitted``, issue 11, finding 4), unless it holds only the employers'
+sheets (用人单位, 岗位, 劳动合同, 裁员), which the street and the district keep too
+(``jobs.permissions.may_keep_employers``, asked row by row about each employer's community).
+A district-wide first load is a system job on the command line (no ``--user``).
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ from django.utils import timezone
 
 from jiuye.accounts.models import User
 from jiuye.audit.services import audit_record
+from jiuye.jobs.permissions import may_keep_employers
 from jiuye.ledger import load
+from jiuye.ledger.columns import JOBS_SHEETS
 from jiuye.ledger.issues import Issue, LedgerFileError, make_issue
 from jiuye.ledger.readers import FileLimits, read_files
 from jiuye.ledger.validate import Counts, Plan, validate
@@ -118,6 +122,19 @@ class _Abort(Exception):
     """Roll the transaction back (dry run, or errors in all-or-nothing mode)."""
 
 
+JOBS_KEYS = frozenset(sheet.key for sheet in JOBS_SHEETS)
+
+
+def _registry_changes(result: ImportResult) -> bool:
+    """Whether the import inserted or updated rows of the registry's sheets (the employers'
+    sheets change no household)."""
+    return any(
+        counts.inserted or counts.updated
+        for key, counts in result.counts.items()
+        if key not in JOBS_KEYS
+    )
+
+
 def _audit(actor: User | None, result: ImportResult, outcome: str) -> None:
     unit = actor.units.order_by("path").first() if actor is not None else None
     if result.mode == "dry_run":
@@ -174,10 +191,13 @@ def ledger_import(
     gc.disable()
     source = None
     try:
-        if actor is not None and not actor.writes_residents:
+        if actor is not None and not actor.writes_residents and not may_keep_employers(actor, None):
             raise LedgerFileError(make_issue("not_permitted"))
         report("read", 0, 1000)
         source = read_files(files, sheet_key=sheet, limits=limits)
+        if actor is not None and not actor.writes_residents and set(source.weights) - JOBS_KEYS:
+            # A street or district user keeps employers' data, not residents'.
+            raise LedgerFileError(make_issue("not_permitted"))
         # A check only reads: no transaction, so on SQLite it does not hold the write lock
         # (which would stall every other request of the web process meanwhile).
         atomic = contextlib.nullcontext() if mode == "dry_run" else transaction.atomic()
@@ -210,7 +230,7 @@ def ledger_import(
             finally:
                 if pipeline is not None:
                     pipeline.stop()  # the import is abandoned: no writer may outlive it
-            if written.announce or written.households or result.inserted or result.updated:
+            if written.announce or written.households or _registry_changes(result):
                 # Even with no household to name: the listeners learn rows were bulk-written.
                 # Every household written is named, so the standards aggregates refresh them
                 # here, in this transaction, and stay fresh through the commit.

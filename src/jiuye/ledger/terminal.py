@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from jiuye.ledger.columns import SHEETS
 from jiuye.ledger.issues import Issue
 from jiuye.ledger.xlsx import Workbook
 
@@ -15,22 +16,8 @@ PHASES = {
     "zh": {"read": "读取", "validate": "校验", "write": "写入", "export": "导出"},
     "en": {"read": "reading", "validate": "validating", "write": "writing", "export": "exporting"},
 }
-SHEET_NAMES_EN = {
-    "units": "units",
-    "households": "households",
-    "persons": "persons",
-    "statuses": "statuses",
-    "recognitions": "recognitions",
-    "services": "services",
-}
-SHEET_NAMES_ZH = {
-    "units": "单位",
-    "households": "户",
-    "persons": "人员",
-    "statuses": "就业状态",
-    "recognitions": "困难认定",
-    "services": "服务记录",
-}
+SHEET_NAMES_EN = {sheet.key: sheet.en for sheet in SHEETS}
+SHEET_NAMES_ZH = {sheet.key: sheet.zh for sheet in SHEETS}
 
 
 class ProgressBar:

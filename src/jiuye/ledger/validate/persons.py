@@ -5,6 +5,7 @@ optional extension columns go to ``casework.UnemployedProfile``."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -44,12 +45,23 @@ SHEET_KEYS = (
     "graduate_year",
     "poverty_labor",
     *PROFILE_KEYS,
+    "job_intent",
+    "certificates",
 )
+# 技能证书: certificates separated by 、 (other separators a worker may type are read as 、).
+_CERTIFICATE_SEPARATORS = re.compile(r"\s*[、,，;；/]\s*")
+
+
+def certificates_text(value: str) -> str:
+    """The certificates of a cell as the registry keeps them: separated by 、, no blanks."""
+    return "、".join(part for part in _CERTIFICATE_SEPARATORS.split(value) if part)
 
 
 def check_persons(ctx: Context, rows: Rows, counts: Counts) -> None:
     ctx.persons_empty = table_empty(Person)
     c = {key: rows.col(key) for key in SHEET_KEYS}
+    if rows.present("certificates"):
+        c["certificates"] = [certificates_text(v) if v else v for v in c["certificates"]]
     ids, derived = _derive_ids(ctx, rows, c["female_base"])
     given = {key: rows.present(key) for key in c}
     first: dict[str, int] = {}
@@ -189,6 +201,7 @@ def _insert_new_persons(
     education, skill = c["education"], c["skill_level"]
     disabled, veteran, migrant = c["disabled"], c["veteran"], c["migrant_worker"]
     landless, year, poverty = c["landless"], c["graduate_year"], c["poverty_labor"]
+    intent, certificates = c["job_intent"], c["certificates"]
     people = ctx.people
     out = ctx.plan.persons_insert
     for i in fresh:
@@ -223,8 +236,8 @@ def _insert_new_persons(
             "",
             None,
             False,
-            "",
-            "",
+            intent[i],
+            certificates[i],
         ]
         out.append(row)
         people[number] = row

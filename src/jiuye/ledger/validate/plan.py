@@ -59,6 +59,23 @@ class Plan:
     recognitions_update: list[tuple[Any, ...]] = field(default_factory=list)  # (id, ended, note)
     # service_records.RECORD_FIELDS order with the ID number in place of person_id
     services_insert: list[tuple[Any, ...]] = field(default_factory=list)
+    # Employers and jobs (``validate.employers``); an employer is named by its USCC, a unit by
+    # its code (either may be new in this import).
+    # (uscc, name, community code, industry)
+    employers_insert: list[tuple[Any, ...]] = field(default_factory=list)
+    # (id, name, community code, industry)
+    employers_update: list[tuple[Any, ...]] = field(default_factory=list)
+    staff_insert: list[tuple[Any, ...]] = field(default_factory=list)  # (uscc, on, staff)
+    staff_update: list[tuple[Any, ...]] = field(default_factory=list)  # (id, staff)
+    # (number, uscc, *POSTING_VALUES with the work unit's code, terms)
+    postings_insert: list[tuple[Any, ...]] = field(default_factory=list)
+    # (id, *POSTING_VALUES with the work unit's code, terms)
+    postings_update: list[tuple[Any, ...]] = field(default_factory=list)
+    # (uscc, employee key, masked number, ID number, kind, on, term months)
+    contracts_insert: list[tuple[Any, ...]] = field(default_factory=list)
+    contracts_update: list[tuple[Any, ...]] = field(default_factory=list)  # (id, kind, term)
+    layoffs_insert: list[tuple[Any, ...]] = field(default_factory=list)  # (uscc, on, count, reason)
+    layoffs_update: list[tuple[Any, ...]] = field(default_factory=list)  # (id, count)
     # households to announce with statuses_changed: ids of existing ones, numbers of new ones
     announce_ids: set[int] = field(default_factory=set)
     announce_numbers: set[str] = field(default_factory=set)

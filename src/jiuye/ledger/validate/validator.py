@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from jiuye.ledger.columns import HOUSEHOLDS, PERSONS, RECOGNITIONS, SERVICES, STATUSES, UNITS
+from jiuye.ledger.columns import (
+    CONTRACTS,
+    EMPLOYERS,
+    HOUSEHOLDS,
+    LAYOFFS,
+    PERSONS,
+    POSTINGS,
+    RECOGNITIONS,
+    SERVICES,
+    STATUSES,
+    UNITS,
+)
+from jiuye.ledger.validate import employers
 from jiuye.ledger.validate.announcements import finish_announcements
 from jiuye.ledger.validate.context import Context
 from jiuye.ledger.validate.households import check_households
@@ -32,6 +44,10 @@ class Validator(Context):
             (STATUSES, self.check_statuses),
             (RECOGNITIONS, self.check_recognitions),
             (SERVICES, self.check_services),
+            (EMPLOYERS, self.check_employers),
+            (POSTINGS, self.check_postings),
+            (CONTRACTS, self.check_contracts),
+            (LAYOFFS, self.check_layoffs),
         ):
             raw = self.source.get(sheet.key)
             rows = self.rows[sheet.key] = Rows(raw, sheet, self.plan.issues)
@@ -69,3 +85,15 @@ class Validator(Context):
 
     def check_services(self, rows: Rows, counts: Counts) -> None:
         check_services(self, rows, counts)
+
+    def check_employers(self, rows: Rows, counts: Counts) -> None:
+        employers.check_employers(self, rows, counts)
+
+    def check_postings(self, rows: Rows, counts: Counts) -> None:
+        employers.check_postings(self, rows, counts)
+
+    def check_contracts(self, rows: Rows, counts: Counts) -> None:
+        employers.check_contracts(self, rows, counts)
+
+    def check_layoffs(self, rows: Rows, counts: Counts) -> None:
+        employers.check_layoffs(self, rows, counts)

@@ -86,6 +86,11 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "employer.contract": _("报送劳动合同"),
     "employer.layoff": _("报送裁员"),
     "employer.hire": _("录用"),
+    "posting.create": _("发布岗位"),
+    "posting.update": _("修改岗位"),
+    "posting.close": _("岗位截止"),
+    "referral.create": _("推荐就业"),
+    "referral.outcome": _("登记推荐结果"),
     # monitoring
     "monitoring.warnings_run": _("运行失业风险预警"),
     "monitoring.warning_fire": _("发出预警"),

@@ -111,6 +111,7 @@ def board_postings(unit: Unit, on: date) -> QuerySet[Posting]:
     postings hold no resident's data)."""
     return (
         Posting.objects.filter(open_q(on), unit__path__startswith=unit.path)
+        .annotate(left=F("vacancies") - F("filled"))
         .select_related("employer", "unit")
         .order_by("-public_welfare", "-opens_on", "id")
     )

@@ -18,6 +18,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as ApiValidationError
+from ninja.responses import Status
 
 from jiuye.jobs import posting_selectors as selectors
 from jiuye.jobs import postings
@@ -299,7 +300,7 @@ def posting_list(request: HttpRequest, q: Query[PostingQuery]) -> dict[str, Any]
     operation_id="jobs_posting_create",
     summary="Publish a posting of an employer the caller keeps",
 )
-def posting_create(request: HttpRequest, body: PostingIn) -> tuple[int, dict[str, Any]]:
+def posting_create(request: HttpRequest, body: PostingIn) -> Status[dict[str, Any]]:
     user = caller(request)
     employers = scope_to_jurisdiction(Employer.objects.all(), user, personal=False)
     employer = employers.filter(pk=body.employer).select_related("unit").first()
@@ -311,7 +312,7 @@ def posting_create(request: HttpRequest, body: PostingIn) -> tuple[int, dict[str
         posting = postings.posting_create(actor=user, employer=employer, **values)
     except (PermissionDenied, ValidationError) as error:
         raise _refused(error) from None
-    return 201, posting_json(posting, timezone.localdate())
+    return Status(201, posting_json(posting, timezone.localdate()))
 
 
 @router.get(
@@ -388,7 +389,7 @@ def referral_list(request: HttpRequest, q: Query[ReferralQuery]) -> dict[str, An
     operation_id="jobs_referral_create",
     summary="Refer a person to a posting (the casework referral record with it)",
 )
-def referral_create(request: HttpRequest, body: ReferralIn) -> tuple[int, dict[str, Any]]:
+def referral_create(request: HttpRequest, body: ReferralIn) -> Status[dict[str, Any]]:
     user = caller(request)
     person = persons_visible(user=user).filter(pk=body.person).first()
     posting = selectors.postings_visible(user=user).filter(pk=body.posting).first()
@@ -400,7 +401,7 @@ def referral_create(request: HttpRequest, body: ReferralIn) -> tuple[int, dict[s
         )
     except (PermissionDenied, ValidationError) as error:
         raise _refused(error) from None
-    return 201, referral_json(referral)
+    return Status(201, referral_json(referral))
 
 
 @router.post(

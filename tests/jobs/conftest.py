@@ -11,7 +11,6 @@ import pytest
 from tests.conftest import make_id
 
 
-
 def valid_uscc(body: str) -> str:
     """A valid USCC from its first 17 characters."""
     from stdnum.cn import uscc
@@ -23,9 +22,7 @@ def make_person(unit: Any, name: str, *, number: str, born: date = date(1980, 1,
     from jiuye.registry import services as registry
     from jiuye.registry.models import Status
 
-    household = registry.household_create(
-        actor=None, number=number, unit=unit, hukou_type="urban"
-    )
+    household = registry.household_create(actor=None, number=number, unit=unit, hukou_type="urban")
     person = registry.person_create(
         actor=None, id_number=make_id(born), name=name, household=household
     )

@@ -65,7 +65,9 @@ def test_board_unknown_or_grid_is_404(tree: dict[str, Any]) -> None:
 
 def test_board_in_english(employer: Any, tree: dict[str, Any]) -> None:
     make_posting(employer, tree["a"], title="保洁员")
-    body = Client().get(
-        reverse("jobs:board", args=[tree["a"].code]), HTTP_ACCEPT_LANGUAGE="en"
-    ).content.decode()
+    body = (
+        Client()
+        .get(reverse("jobs:board", args=[tree["a"].code]), HTTP_ACCEPT_LANGUAGE="en")
+        .content.decode()
+    )
     assert "Job board" in body and "Vacancies left" in body

@@ -111,7 +111,9 @@ def test_district_street_community(history: Any, tree: dict[str, Any]) -> None:
     assert community["rows"] == [] and community["total"].referred == 4
 
 
-def test_period_and_jurisdiction(history: Any, tree: dict[str, Any], personas: dict[str, Any]) -> None:
+def test_period_and_jurisdiction(
+    history: Any, tree: dict[str, Any], personas: dict[str, Any]
+) -> None:
     february = placements(
         user=SYSTEM, unit=tree["district"], start=date(2026, 2, 1), end=date(2026, 2, 28)
     )
@@ -128,6 +130,9 @@ def test_period_and_jurisdiction(history: Any, tree: dict[str, Any], personas: d
         end=date(2026, 12, 31),
     )
     assert mine["total"].referred == 4
-    assert placements(
-        user=personas["auditor"], unit=tree["district"], start=date(2026, 1, 1), end=TODAY
-    )["total"].referred == 0
+    assert (
+        placements(
+            user=personas["auditor"], unit=tree["district"], start=date(2026, 1, 1), end=TODAY
+        )["total"].referred
+        == 0
+    )

@@ -54,7 +54,9 @@ def test_list_filters_and_paging(
     assert "理货员" in body and "保洁员" not in body
 
 
-def test_posting_new_edit_close(personas: dict[str, Any], employer: Any, tree: dict[str, Any]) -> None:
+def test_posting_new_edit_close(
+    personas: dict[str, Any], employer: Any, tree: dict[str, Any]
+) -> None:
     worker = client_of(personas["worker_a"])
     page = worker.get(reverse("jobs:posting_new"), {"employer": employer.pk})
     assert employer.uscc in page.content.decode()
@@ -159,7 +161,9 @@ def test_english(personas: dict[str, Any], posting: Any, person_a: Any) -> None:
     worker.cookies["django_language"] = "en"
     body = worker.get(reverse("jobs:posting_list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Postings" in body and "Publish a posting" in body
-    referral = postings.referral_create(actor=None, person=person_a, posting=posting, on=date(2026, 3, 10))
+    referral = postings.referral_create(
+        actor=None, person=person_a, posting=posting, on=date(2026, 3, 10)
+    )
     body = worker.get(
         reverse("jobs:referral_detail", args=[referral.pk]), HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
@@ -190,12 +194,18 @@ def test_api(personas: dict[str, Any], employer: Any, person_a: Any, tree: dict[
         f"{base}/postings/{pk}", {"vacancies": 0}, content_type="application/json"
     )
     assert refused.status_code == 422 and "招聘人数" in refused.json()["detail"][0]["msg"]
-    assert worker.patch(
-        f"{base}/postings/{pk}", {"skills": "川菜"}, content_type="application/json"
-    ).json()["skills"] == "川菜"
-    assert client_of(personas["auditor"]).patch(
-        f"{base}/postings/{pk}", {"skills": "x"}, content_type="application/json"
-    ).status_code == 403
+    assert (
+        worker.patch(
+            f"{base}/postings/{pk}", {"skills": "川菜"}, content_type="application/json"
+        ).json()["skills"]
+        == "川菜"
+    )
+    assert (
+        client_of(personas["auditor"])
+        .patch(f"{base}/postings/{pk}", {"skills": "x"}, content_type="application/json")
+        .status_code
+        == 403
+    )
     assert client_of(personas["worker_b"]).get(f"{base}/postings/{pk}").status_code == 404
     listed = worker.get(f"{base}/postings/", {"state": "open"}).json()
     assert listed["count"] == 1
@@ -231,11 +241,16 @@ def test_api(personas: dict[str, Any], employer: Any, person_a: Any, tree: dict[
         f"{base}/postings/{pk}/close", {"date": "2026-02-01"}, content_type="application/json"
     )
     assert closed.status_code == 422
-    report = client_of(personas["district"]).get(
-        f"{base}/placements/", {"start": "2026-01-01", "end": "2026-12-31"}
-    ).json()
+    report = (
+        client_of(personas["district"])
+        .get(f"{base}/placements/", {"start": "2026-01-01", "end": "2026-12-31"})
+        .json()
+    )
     assert report["total"]["hired"] == 1 and report["unit"] == "110108"
-    assert client_of(personas["district"]).get(
-        f"{base}/placements/", {"start": "2026-02-30"}
-    ).status_code == 422
+    assert (
+        client_of(personas["district"])
+        .get(f"{base}/placements/", {"start": "2026-02-30"})
+        .status_code
+        == 422
+    )
     assert worker.get(f"{base}/placements/", {"unit": "110108002"}).status_code == 404

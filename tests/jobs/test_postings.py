@@ -160,9 +160,7 @@ def test_close(posting: Any, personas: dict[str, Any]) -> None:
         (date(2026, 3, 5), None, 2, False),  # full
     ],
 )
-def test_open_q(
-    posting: Any, on: date, closes_on: date | None, filled: int, open_: bool
-) -> None:
+def test_open_q(posting: Any, on: date, closes_on: date | None, filled: int, open_: bool) -> None:
     Posting.objects.filter(pk=posting.pk).update(closes_on=closes_on, filled=filled)
     assert is_open(posting, on) is open_
     assert Posting.objects.filter(open_q(on)).exists() is open_

@@ -147,7 +147,11 @@ def test_hire_changes_status_once(person_a: Any, posting: Any, personas: dict[st
     assert person_a.status_events.filter(status="unit").count() == 1
     assert posting.filled == 1
     hire = Hire.objects.get()
-    assert (hire.referral_id, hire.posting_id, hire.on) == (referral.pk, posting.pk, date(2026, 3, 12))
+    assert (hire.referral_id, hire.posting_id, hire.on) == (
+        referral.pk,
+        posting.pk,
+        date(2026, 3, 12),
+    )
     with pytest.raises(ValidationError) as caught:
         outcome(referral, "hired", on=date(2026, 3, 13))
     assert "outcome_final" in _codes(caught.value)

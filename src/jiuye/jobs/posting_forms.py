@@ -46,7 +46,7 @@ class PostingFilterForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = f"{css} {css}-sm"
         self.fields["employer"].widget = forms.HiddenInput()
@@ -102,13 +102,9 @@ class PostingForm(BootstrapForm):
         label=_("月薪上限（元）"), required=False, min_value=0, max_value=MAX_PAY
     )
     unit = forms.CharField(label=_("工作地点（单位代码）"), max_length=20)
-    public_welfare = forms.BooleanField(
-        label=_("公益性岗位（只安置就业困难人员）"), required=False
-    )
+    public_welfare = forms.BooleanField(label=_("公益性岗位（只安置就业困难人员）"), required=False)
     opens_on = DateField(label=_("发布日期"), widget=DATE_WIDGET)
-    closes_on = DateField(
-        label=_("截止日期（含当日）"), widget=DATE_WIDGET, required=False
-    )
+    closes_on = DateField(label=_("截止日期（含当日）"), widget=DATE_WIDGET, required=False)
 
     def __init__(self, *args: Any, user: Any, posting: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -240,12 +240,8 @@ def _aggregate(referrals: QuerySet[Referral], width: int | None) -> dict[str, di
     if width is None:
         values = referrals.annotate(key=Value("")).values("key")
     else:
-        values = referrals.annotate(
-            key=Substr("person__community__path", 1, width)
-        ).values("key")
-    return {
-        row.pop("key"): row for row in values.annotate(**_figures()).order_by()
-    }
+        values = referrals.annotate(key=Substr("person__community__path", 1, width)).values("key")
+    return {row.pop("key"): row for row in values.annotate(**_figures()).order_by()}
 
 
 def _row(unit: Unit, figures: dict[str, int]) -> PlacementRow:

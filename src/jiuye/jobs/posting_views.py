@@ -103,8 +103,9 @@ def posting_list(request: HttpRequest) -> HttpResponse:
         "employer": str(employer.pk) if employer is not None else "",
     }
     open_ids = set(
-        Posting.objects.filter(selectors.open_q(today), pk__in=[p.pk for p in page.object_list])
-        .values_list("pk", flat=True)
+        Posting.objects.filter(
+            selectors.open_q(today), pk__in=[p.pk for p in page.object_list]
+        ).values_list("pk", flat=True)
     )
     context = {
         "filters": filters,
@@ -201,7 +202,9 @@ def posting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _posting_form_page(request, form, posting)
     initial = {name: getattr(posting, name) for name in postings.POSTING_FIELDS}
     initial["unit"] = posting.unit.code
-    return _posting_form_page(request, PostingForm(user=user, posting=posting, initial=initial), posting)
+    return _posting_form_page(
+        request, PostingForm(user=user, posting=posting, initial=initial), posting
+    )
 
 
 @login_required
@@ -266,9 +269,12 @@ def referral_new(request: HttpRequest) -> HttpResponse:
         if person is not None:
             check_write(user, placement(person))
     if posting_id is not None:
-        posting = selectors.postings_visible(user=user).filter(pk=posting_id).select_related(
-            "employer"
-        ).first()
+        posting = (
+            selectors.postings_visible(user=user)
+            .filter(pk=posting_id)
+            .select_related("employer")
+            .first()
+        )
     form = ReferralForm(initial={"on": today})
     if request.method == "POST" and person is not None and posting is not None:
         form = ReferralForm(request.POST)
@@ -284,6 +290,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
                 return redirect("jobs:referral_detail", pk=referral.pk)
     q_person = request.GET.get("q_person", "")
     q_posting = request.GET.get("q_posting", "")
+    people = _person_search(user, q_person) if person is None else []
     context = {
         "person": person,
         "person_masked": mask_id_number(person.id_number) if person else "",
@@ -291,19 +298,19 @@ def referral_new(request: HttpRequest) -> HttpResponse:
         "form": form,
         "q_person": q_person[:30],
         "q_posting": q_posting[:60],
-        "people": _person_search(user, q_person) if person is None else [],
+        "people": people,
         "found_postings": _posting_search(user, q_posting, today) if posting is None else [],
         "welfare_refused": bool(
-            person and posting and posting.public_welfare
+            person
+            and posting
+            and posting.public_welfare
             and not public_welfare_allowed(person, today)
         ),
     }
     if person is not None:
         audit_read(actor=user, what="referral_new", persons=[person.pk], obj=person)
-    elif context["people"]:
-        audit_read(
-            actor=user, what="referral_search", persons=[r["person"].pk for r in context["people"]]
-        )
+    elif people:
+        audit_read(actor=user, what="referral_search", persons=[r["person"].pk for r in people])
     return render(request, "jobs/referrals/new.html", context)
 
 
@@ -377,5 +384,3 @@ def person_panel(request: HttpRequest, person: Any) -> dict[str, Any] | None:
     user = _user(request)
     rows = list(selectors.referrals_of(user=user, person=person)[:50])
     return {"referrals": rows, "may_refer": may_write(user, placement(person)), "person": person}
-
-

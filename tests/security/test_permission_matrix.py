@@ -66,6 +66,14 @@ WRITES = {
     "grid_a1": {"A1"},
 }
 REVIEWERS = {"street", "district"}
+# Placements whose employers' data (postings) a persona keeps (``jobs.permissions``): the
+# community's workers, the street and the district; not a grid coordinator (issue 16).
+KEEPS = {
+    "worker_a": {"A1", "A"},
+    "worker_b": {"B"},
+    "street": {"A1", "A", "B"},
+    "district": set(PLACEMENTS),
+}
 # Non-personal unit data follows membership alone (the three administrators sit at district).
 SEES_UNITS = {
     **SEES,
@@ -92,6 +100,8 @@ class Spec:
     owner (an object of worker_a's own, e.g. an import job) |
     write (a page or action that only writes residents' data: the writers of the placement) |
     writer (no object, for the roles that write residents' data: the ledger upload) |
+    keeper (no object, for those who keep employers' data: a new posting) |
+    keep (an employer's object in a placement, for those who keep it: a posting's forms) |
     district (no object, for the district's users only: the yearly re-check run).
     ``kwargs`` builds the URL arguments from the placement's objects; ``write`` makes a POST
     that writes (required for kind ``write``, and given for a page that reads and writes)."""
@@ -193,6 +203,18 @@ RECOGNITION = Write(lambda o: {"category": "other", "recognized_on": DAY, "note"
 RECOGNITION_END = Write(lambda o: {"ended_on": DAY})
 HEAD = Write(lambda o: {})  # 设为户主: the person becomes their household's head
 ASSISTANCE_STEP = Write(lambda o: {"on": DAY, "note": "已核实"})
+
+
+# Issue 16: postings and referrals.
+def posting(o: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": o["posting"].pk}
+
+
+def referral(o: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": o["referral"].pk}
+
+
+OUTCOME = Write(lambda o: {"outcome": "hired", "on": DAY})
 
 SPECS: dict[str, Spec] = {
     # web
@@ -326,6 +348,19 @@ SPECS: dict[str, Spec] = {
     "ledger:export_job": Spec("owner", lambda o: {"pk": o["export"].pk}, placements=("A",)),
     "ledger:export_progress": Spec("owner", lambda o: {"pk": o["export"].pk}, placements=("A",)),
     "ledger:export_download": Spec("owner", lambda o: {"pk": o["export"].pk}, placements=("A",)),
+    # postings and referrals (issue 16): a posting is no resident's data (every member of a unit
+    # over its work place or its employer sees it); its forms are for those who keep its
+    # employer; a referral names its resident (personal) and its outcome writes the person's
+    # status; the board is public (postings only).
+    "jobs:posting_list": Spec("authenticated"),
+    "jobs:posting_detail": Spec("unit", posting),
+    "jobs:posting_new": Spec("keeper"),
+    "jobs:posting_edit": Spec("keep", posting),
+    "jobs:posting_close": Spec("keep", posting),
+    "jobs:referral_new": Spec("writer"),
+    "jobs:referral_detail": Spec("personal", referral, write=OUTCOME),
+    "jobs:placements": Spec("authenticated"),
+    "jobs:board": Spec("public", lambda o: {"code": o["unit"].code}, placements=UNIT_PLACEMENTS),
     # REST API
     "api:api-root": Spec("any", api=True),
     "api:openapi-json": Spec("public", api=True),
@@ -381,6 +416,20 @@ SPECS: dict[str, Spec] = {
     ),
     "api:warnings_run": Spec("district", api=True, json={"date": DAY}),
     "api:rule_list": Spec("authenticated", api=True),
+    # postings and referrals (issue 16), as on the pages; who may write is the services' check
+    "api:posting_list": Spec("authenticated", api=True),
+    "api:posting_create": Spec("authenticated", api=True),
+    "api:posting_detail": Spec("unit", lambda o: {"pk": o["posting"].pk}, api=True),
+    "api:posting_update": Spec("unit", lambda o: {"pk": o["posting"].pk}, api=True),
+    "api:posting_close": Spec(
+        "unit", lambda o: {"pk": o["posting"].pk}, api=True, json={"date": DAY}
+    ),
+    "api:referral_list": Spec("authenticated", api=True),
+    "api:referral_create": Spec("authenticated", api=True),
+    "api:referral_outcome": Spec(
+        "personal", referral, api=True, json={"outcome": "interviewed", "date": DAY}
+    ),
+    "api:placements_report": Spec("authenticated", api=True),
 }
 
 
@@ -452,7 +501,38 @@ def objects(tree: dict[str, Any]) -> dict[str, dict[str, Any]]:
         }
     _certification_objects(out)
     _warning_objects(out)
+    _jobs_objects(out)
     return out
+
+
+def _jobs_objects(out: dict[str, dict[str, Any]]) -> None:
+    """An employer of each community, a posting in each placement (work place: the placement's
+    unit) and a referral of the placement's person to it (issue 16)."""
+    from stdnum.cn import uscc
+
+    from jiuye.jobs import postings, services
+
+    employers = {}
+    for n, place in enumerate(UNIT_PLACEMENTS):
+        body = f"9111010800000000{n}"
+        employers[place] = services.employer_create(
+            actor=None,
+            uscc=body + uscc.calc_check_digit(body),
+            name=f"矩阵单位{place}",
+            unit=out[place]["unit"],
+        )
+    for place, o in out.items():
+        o["posting"] = postings.posting_create(
+            actor=None,
+            employer=employers[place.rstrip("1")],
+            title="矩阵岗位",
+            vacancies=3,
+            unit=o["unit"],
+            opens_on=date(2026, 3, 1),
+        )
+        o["referral"] = postings.referral_create(
+            actor=None, person=o["person"], posting=o["posting"], on=date(2026, 3, 10)
+        )
 
 
 def _certification_objects(out: dict[str, dict[str, Any]]) -> None:
@@ -572,6 +652,10 @@ def expected_allowed(spec: Spec, persona: str, place: str | None) -> bool | None
         return True if persona in WRITES else None if persona == "nobody" else False
     if spec.kind == "unit":
         return place in SEES_UNITS.get(persona, set())
+    if spec.kind == "keeper":
+        return True if persona in KEEPS else None if persona == "nobody" else False
+    if spec.kind == "keep":
+        return place in KEEPS.get(persona, set())
     if spec.kind == "owner":  # the fixture's import job was uploaded by worker_a
         return persona == "worker_a"
     if spec.kind == "district":

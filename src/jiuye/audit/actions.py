@@ -86,6 +86,11 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "employer.contract": _("报送劳动合同"),
     "employer.layoff": _("报送裁员"),
     "employer.hire": _("录用"),
+    "posting.create": _("发布岗位"),
+    "posting.update": _("修改岗位"),
+    "posting.close": _("岗位截止"),
+    "referral.create": _("推荐就业"),
+    "referral.outcome": _("登记推荐结果"),
     # monitoring
     "monitoring.warnings_run": _("运行失业风险预警"),
     "monitoring.warning_fire": _("发出预警"),
@@ -94,6 +99,10 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "monitoring.warning_close": _("关闭预警"),
     "monitoring.rollups_build": _("重算月度汇总"),
     "read.warning_detail": _("查看预警详情"),
+    "read.posting_referrals": _("查看岗位的推荐记录"),
+    "read.referral_new": _("推荐就业时查看人员"),
+    "read.referral_search": _("推荐就业时查找人员"),
+    "read.referral_detail": _("查看推荐详情"),
     # ledgers
     "ledger.check": _("台账导入检查"),
     "ledger.import": _("台账导入"),

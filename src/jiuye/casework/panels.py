@@ -55,3 +55,43 @@ def worklist_panels(request: HttpRequest, units: list[Unit], on: date) -> list[d
         if context is not None:
             shown.append({"key": panel.key, "template": panel.template, "panel": context})
     return shown
+
+
+# ---------------------------------------------------------------------------------------------
+# The person's page
+# ---------------------------------------------------------------------------------------------
+
+# The same plug-in point on a person's casework page: a higher layer (jobs: the person's
+# referrals to postings) adds a card with a template and a callable ``(request, person)`` that
+# returns the template's context (``panel`` in it) or None to show nothing. The callable reads
+# through its own app's scoped selectors.
+PersonPanelBuilder = Callable[[HttpRequest, Any], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class PersonPanel:
+    key: str  # the card's id on the page is ``panel-<key>``
+    template: str
+    build: PersonPanelBuilder
+
+
+_PERSON_PANELS: dict[str, PersonPanel] = {}
+
+
+def register_person_panel(key: str, template: str, build: PersonPanelBuilder) -> None:
+    """Add (or replace) the person-page panel ``key``."""
+    _PERSON_PANELS[key] = PersonPanel(key, template, build)
+
+
+def unregister_person_panel(key: str) -> None:
+    _PERSON_PANELS.pop(key, None)
+
+
+def person_panels(request: HttpRequest, person: Any) -> list[dict[str, Any]]:
+    """The person-page panels to show: each ``{"key", "template", "panel"}``."""
+    shown = []
+    for panel in _PERSON_PANELS.values():
+        context = panel.build(request, person)
+        if context is not None:
+            shown.append({"key": panel.key, "template": panel.template, "panel": context})
+    return shown

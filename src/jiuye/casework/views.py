@@ -426,6 +426,8 @@ def _person_page(
         "history": status_history(user=user, person=person),
         # The forms and buttons only for those who may write here (issue 11, finding 4).
         "may_write": may_write(user, placement(person)),
+        # What other apps show of the person (``casework.panels``: the jobs app's referrals).
+        "person_panels": panels.person_panels(request, person),
     }
     _shown(request, "person", persons=[person.pk], obj=person)
     return render(request, "casework/person.html", context)

@@ -69,7 +69,7 @@ class EmployerOut(Schema):
     staff: int | None = Field(description="the latest staff count reported on or before today")
     staff_on: date | None
     open_postings: int = Field(description="postings open today with a vacancy left")
-    layoffs: int = Field(description="persons laid off in the last twelve months")
+    laid_off: int = Field(description="persons laid off in the last twelve months")
 
     @staticmethod
     def resolve_unit_code(obj: Employer) -> str:

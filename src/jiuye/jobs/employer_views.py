@@ -370,7 +370,7 @@ def hire_new(request: HttpRequest, pk: int) -> HttpResponse:
         back=reverse("jobs:employer_detail", args=[employer.pk]),
         form_id="hire-form",
         note=_(
-            "录用后，该人员的就业状态将改为“单位就业”（公益性岗位为“公益性岗位安置”），"
+            "录用后，该人员的就业状态将改为“单位就业”（经公益性岗位录用的为“公益性岗位”），"
             "工作单位为本单位；同一人员同一天被本单位录用只记录一次。"
         ),
     )

@@ -68,7 +68,7 @@ def _count(queryset: QuerySet[Any], value: Any) -> Coalesce:
 
 def with_figures(employers: QuerySet[Employer], *, on: date) -> QuerySet[Employer]:
     """``staff`` and ``staff_on`` (the latest report on or before ``on``, None without one),
-    ``open_postings`` (open on ``on``) and ``layoffs`` (persons laid off in the twelve months up
+    ``open_postings`` (open on ``on``) and ``laid_off`` (persons laid off in the twelve months up
     to ``on``)."""
     latest = StaffReport.objects.filter(employer=OuterRef("pk"), on__lte=on).order_by("-on", "-id")
     since = add_months(on, -LAYOFF_MONTHS)
@@ -76,7 +76,7 @@ def with_figures(employers: QuerySet[Employer], *, on: date) -> QuerySet[Employe
         staff=Subquery(latest.values("staff")[:1]),
         staff_on=Subquery(latest.values("on")[:1]),
         open_postings=_count(Posting.objects.filter(open_postings_q(on)), Count("pk")),
-        layoffs=_count(Layoff.objects.filter(on__gt=since, on__lte=on), Sum("count")),
+        laid_off=_count(Layoff.objects.filter(on__gt=since, on__lte=on), Sum("count")),
     )
 
 
@@ -149,11 +149,11 @@ def employer_counts(*, employer: Employer) -> dict[str, int]:
     }
     row = (
         Employer.objects.filter(pk=employer.pk)
-        .annotate(**{key: _count(qs, Count("pk")) for key, qs in kinds.items()})
-        .values(*kinds)
+        .annotate(**{f"n_{key}": _count(qs, Count("pk")) for key, qs in kinds.items()})
+        .values(*(f"n_{key}" for key in kinds))
         .get()
     )
-    return {key: int(row[key]) for key in kinds}
+    return {key: int(row[f"n_{key}"]) for key in kinds}
 
 
 def employer_postings(*, employer: Employer, on: date) -> QuerySet[Posting]:

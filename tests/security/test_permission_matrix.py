@@ -92,6 +92,7 @@ class Spec:
     owner (an object of worker_a's own, e.g. an import job) |
     write (a page or action that only writes residents' data: the writers of the placement) |
     writer (no object, for the roles that write residents' data: the ledger upload) |
+    keeper (no object, for the roles that keep employers' data: workers, street, district) |
     district (no object, for the district's users only: the yearly re-check run).
     ``kwargs`` builds the URL arguments from the placement's objects; ``write`` makes a POST
     that writes (required for kind ``write``, and given for a page that reads and writes)."""
@@ -193,6 +194,21 @@ RECOGNITION = Write(lambda o: {"category": "other", "recognized_on": DAY, "note"
 RECOGNITION_END = Write(lambda o: {"ended_on": DAY})
 HEAD = Write(lambda o: {})  # 设为户主: the person becomes their household's head
 ASSISTANCE_STEP = Write(lambda o: {"on": DAY, "note": "已核实"})
+# Issue 16: a hire reported on the employer's page sets the person's status (a resident's data);
+# the employer's other forms write employers' data, kept by its community, street and district
+# (``jobs.permissions``): for those who see the employer, like a "personal" page.
+HIRE = Write(lambda o: {"id_number": o["person"].id_number, "on": DAY})
+
+
+def employer(o: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": o["employer"].pk}
+
+
+def api_employer(o: dict[str, Any]) -> dict[str, Any]:
+    return {"employer_id": o["employer"].pk}
+
+
+EMPLOYER_JSON = {"uscc": "91350100M000100Y43", "name": "矩阵公司", "unit": "110108001001"}
 
 SPECS: dict[str, Spec] = {
     # web
@@ -254,6 +270,17 @@ SPECS: dict[str, Spec] = {
     "casework:zero_families": Spec("authenticated"),
     "casework:ten_clears": Spec("authenticated"),
     "casework:ledger": Spec("authenticated", lambda o: {"name": "services"}),
+    # employers and jobs (issue 16): an employer sits in a community (a grid coordinator sees
+    # none); its pages are for those who see it, its forms for those who keep it (the same
+    # personas); the hire form writes the person's status: for the writers of the person.
+    "jobs:index": Spec("authenticated"),
+    "jobs:employer_new": Spec("keeper"),
+    "jobs:employer_detail": Spec("personal", employer, placements=UNIT_PLACEMENTS),
+    "jobs:employer_edit": Spec("personal", employer, placements=UNIT_PLACEMENTS),
+    "jobs:employer_staff": Spec("personal", employer, placements=UNIT_PLACEMENTS),
+    "jobs:employer_contract": Spec("personal", employer, placements=UNIT_PLACEMENTS),
+    "jobs:employer_layoff": Spec("personal", employer, placements=UNIT_PLACEMENTS),
+    "jobs:employer_hire": Spec("write", employer, placements=UNIT_PLACEMENTS, write=HIRE),
     # standards
     "standards:index": Spec("authenticated"),
     "standards:unit": Spec(
@@ -381,6 +408,47 @@ SPECS: dict[str, Spec] = {
     ),
     "api:warnings_run": Spec("district", api=True, json={"date": DAY}),
     "api:rule_list": Spec("authenticated", api=True),
+    # employers (issue 16), as on the pages; the POSTs' refusals: tests/jobs/test_employers_api.py
+    "api:employer_list": Spec("authenticated", api=True),
+    "api:employer_create": Spec("authenticated", api=True, json=EMPLOYER_JSON),
+    "api:employer_detail": Spec("personal", api_employer, api=True, placements=UNIT_PLACEMENTS),
+    "api:employer_update": Spec("personal", api_employer, api=True, placements=UNIT_PLACEMENTS),
+    "api:employer_staff": Spec(
+        "personal",
+        api_employer,
+        api=True,
+        placements=UNIT_PLACEMENTS,
+        json={"on": DAY, "staff": 12},
+    ),
+    "api:employer_contract": Spec(
+        "personal",
+        api_employer,
+        api=True,
+        placements=UNIT_PLACEMENTS,
+        json={"id_number": make_id(date(1990, 1, 2)), "kind": "ended", "on": DAY},
+    ),
+    "api:employer_layoff": Spec(
+        "personal",
+        api_employer,
+        api=True,
+        placements=UNIT_PLACEMENTS,
+        json={"on": DAY, "count": 2, "reason": "停产"},
+    ),
+    # The same path's GET (the list); its POST is the report above.
+    "api:employer_layoffs": Spec(
+        "personal",
+        api_employer,
+        api=True,
+        placements=UNIT_PLACEMENTS,
+        json={"on": DAY, "count": 2, "reason": "停产"},
+    ),
+    "api:employer_hire": Spec(
+        "personal",
+        api_employer,
+        api=True,
+        placements=UNIT_PLACEMENTS,
+        json={"id_number": make_id(date(1990, 1, 3)), "on": DAY},
+    ),
 }
 
 
@@ -452,6 +520,7 @@ def objects(tree: dict[str, Any]) -> dict[str, dict[str, Any]]:
         }
     _certification_objects(out)
     _warning_objects(out)
+    _employer_objects(out)
     return out
 
 
@@ -500,6 +569,30 @@ def _warning_objects(out: dict[str, dict[str, Any]]) -> None:
         WarningRecord.objects.create(warning=made, person=out[place]["person"], detail="矩阵")
         WarningRecord.objects.create(warning=made, household=out[place]["household"], detail="矩阵")
         out[place]["warning"] = made
+
+
+def _employer_objects(out: dict[str, dict[str, Any]]) -> None:
+    """An employer in each community's placement, with a contract of its community's person and
+    a hire of them (issue 16): the employer's page shows them."""
+    from stdnum.cn import uscc
+
+    from jiuye.jobs import services as jobs
+
+    for n, place in enumerate(UNIT_PLACEMENTS):
+        unit = out[place]["unit"]
+        body = f"9111010800000{n:04d}"
+        made = jobs.employer_create(
+            actor=None, uscc=body + uscc.calc_check_digit(body), name=f"矩阵{place}公司", unit=unit
+        )
+        jobs.contract_record(
+            actor=None,
+            employer=made,
+            id_number=out[place]["person"].id_number,
+            kind="signed",
+            on=date(2026, 3, 3),
+            term_months=12,
+        )
+        out[place]["employer"] = made
 
 
 @pytest.fixture
@@ -568,6 +661,10 @@ def expected_allowed(spec: Spec, persona: str, place: str | None) -> bool | None
         return place in SEES.get(persona, set())
     if spec.kind == "write":
         return place in WRITES.get(persona, set())
+    if spec.kind == "keeper":  # employers' data (issue 16): "nobody" keeps none either
+        if persona in ("worker_a", "worker_b", "street", "district"):
+            return True
+        return None if persona == "nobody" else False
     if spec.kind == "writer":  # "nobody" is a worker without a unit: nowhere to write
         return True if persona in WRITES else None if persona == "nobody" else False
     if spec.kind == "unit":

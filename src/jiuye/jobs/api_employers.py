@@ -9,7 +9,6 @@ service's reason). A contract's employee leaves as a masked number only; a hire'
 their masked number and their new status.
 """
 
-from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any, Literal

@@ -1,6 +1,7 @@
 """Employers in communities A, B and C (``tests.conftest`` tree) and a person of the registry in
 each, for the employers' tests. Import the fixtures into a test module:
-``from tests.jobs.fixtures_employers import employers, make_uscc  # noqa: F401``."""
+``from tests.jobs.fixtures_employers import employers_fixture  # noqa: F401`` (the fixture is
+named ``employers``)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ def make_uscc(serial: int | None = None) -> str:
     return body + stdnum_uscc.calc_check_digit(body)
 
 
-@pytest.fixture
-def employers(tree: dict[str, Any]) -> dict[str, Any]:
+@pytest.fixture(name="employers")
+def employers_fixture(tree: dict[str, Any]) -> dict[str, Any]:
     """Employer ``A`` (a report of 120 staff), ``B`` and ``C``, one in each community, and an
     unemployed person in each (``pa`` in grid A1, ``pb``, ``pc``)."""
     from jiuye.jobs import services

@@ -17,7 +17,7 @@ from jiuye.jobs.models import ContractEvent, Employer, Hire, Layoff, StaffReport
 from jiuye.registry.models import Status
 from tests.api.conftest import bearer, token_for
 from tests.conftest import make_id
-from tests.jobs.fixtures_employers import employers, make_uscc  # noqa: F401
+from tests.jobs.fixtures_employers import employers_fixture, make_uscc  # noqa: F401
 
 URL = "/api/jobs/employers/"
 DAY = "2026-03-10"
@@ -64,7 +64,9 @@ def test_list_per_persona_and_filters(api: Callable[..., Any], employers: dict[s
     assert _names(api("street", "get", URL, unit="110108002001")) == set()  # not the street's
     item = api("worker_a", "get", URL).json()["items"][0]
     assert item["staff"] == 120 and item["staff_on"] == "2026-01-01"
-    assert item["open_postings"] == 0 and item["laid_off"] == 0 and item["unit_code"] == "110108001001"
+    assert (
+        item["open_postings"] == 0 and item["laid_off"] == 0 and item["unit_code"] == "110108001001"
+    )
     assert api("district", "get", URL, limit=501).status_code == 422
     assert api("district", "get", URL, q="x" * 61).status_code == 422
 
@@ -82,7 +84,13 @@ def test_detail_and_404(api: Callable[..., Any], employers: dict[str, Any]) -> N
 
 def test_create(api: Callable[..., Any], tree: dict[str, Any]) -> None:
     code = make_uscc()
-    body = {"uscc": code.lower(), "name": "接口公司", "unit": "110108001001A1", "staff": 30, "on": DAY}
+    body = {
+        "uscc": code.lower(),
+        "name": "接口公司",
+        "unit": "110108001001A1",
+        "staff": 30,
+        "on": DAY,
+    }
     response = api("worker_a", "post", URL, body)
     assert response.status_code == 201, response.content
     made = response.json()
@@ -146,7 +154,9 @@ def test_reports(api: Callable[..., Any], employers: dict[str, Any]) -> None:
     contract = api("street", "post", f"{URL}{pk}/contracts", body)
     assert contract.status_code == 201 and number not in contract.content.decode()
     assert contract.json()["employee_masked"] == ContractEvent.objects.get().employee_masked
-    layoff = api("district", "post", f"{URL}{pk}/layoffs", {"on": DAY, "count": 6, "reason": "停产整顿"})
+    layoff = api(
+        "district", "post", f"{URL}{pk}/layoffs", {"on": DAY, "count": 6, "reason": "停产整顿"}
+    )
     assert layoff.status_code == 201 and layoff.json()["abnormal"] is True
     api("district", "post", f"{URL}{pk}/layoffs", {"on": DAY, "count": 1, "reason": "个人原因"})
     listed = api("worker_a", "get", f"{URL}{pk}/layoffs").json()

@@ -4,19 +4,20 @@ forms, whose every refusal is shown on the form (never a 500), in Chinese and in
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jiuye.jobs import services
 from jiuye.jobs.models import ContractEvent, Employer, Hire, Layoff, Posting, StaffReport
 from jiuye.registry.models import Status
 from tests.conftest import make_id
-from tests.jobs.fixtures_employers import employers, make_uscc  # noqa: F401
+from tests.jobs.fixtures_employers import employers_fixture, make_uscc  # noqa: F401
 
 DAY = "2026-03-10"
 
@@ -25,6 +26,13 @@ def client_for(user: Any, language: str = "zh-hans") -> Client:
     client = Client(headers={"accept-language": language})
     client.force_login(user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _language_restored() -> Iterator[None]:
+    """A request in English leaves English active in the thread: back to the default after."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
@@ -49,8 +57,12 @@ def test_landing_lists_the_users_employers_with_figures(
         opens_on=today - timedelta(days=30),
         closes_on=today - timedelta(days=1),
     )
-    services.layoff_record(actor=None, employer=a, on=today - timedelta(days=30), count=5, reason="停产")
-    services.layoff_record(actor=None, employer=a, on=today - timedelta(days=400), count=9, reason="停产")
+    services.layoff_record(
+        actor=None, employer=a, on=today - timedelta(days=30), count=5, reason="停产"
+    )
+    services.layoff_record(
+        actor=None, employer=a, on=today - timedelta(days=400), count=9, reason="停产"
+    )
     html = client_for(personas["street"]).get(reverse("jobs:index")).content.decode()
     assert a.name in html and employers["B"].name in html and employers["C"].name not in html
     row = html[html.index(f'data-employer="{a.pk}"') :]
@@ -107,7 +119,9 @@ def test_landing_is_paged_in_the_database(
 
 
 @pytest.mark.parametrize("who", ["worker_b", "grid_a1", "auditor", "nobody"])
-def test_foreign_employer_is_404(personas: dict[str, Any], employers: dict[str, Any], who: str) -> None:
+def test_foreign_employer_is_404(
+    personas: dict[str, Any], employers: dict[str, Any], who: str
+) -> None:
     client = client_for(personas[who])
     pk = employers["A"].pk
     for name in (
@@ -143,7 +157,9 @@ def test_detail_shows_masked_numbers_and_abnormal_layoffs(
         on=date(2026, 2, 1),
         term_months=12,
     )
-    services.layoff_record(actor=None, employer=a, on=date(2026, 2, 2), count=3, reason="企业破产清算")
+    services.layoff_record(
+        actor=None, employer=a, on=date(2026, 2, 2), count=3, reason="企业破产清算"
+    )
     services.layoff_record(actor=None, employer=a, on=date(2026, 2, 3), count=1, reason="合同到期")
     services.hire_record(actor=None, employer=a, person=employers["pc"], on=date(2026, 2, 4))
     response = worker.get(reverse("jobs:employer_detail", args=[a.pk]))
@@ -167,7 +183,10 @@ def test_reviewers_get_the_forms_they_may_use(
     text = html.content.decode()
     assert 'id="staff-new"' in text and 'id="employer-edit"' in text
     assert 'id="hire-new"' not in text  # a hire writes a resident's status
-    assert client_for(personas["street"]).get(reverse("jobs:employer_hire", args=[a.pk])).status_code == 403
+    assert (
+        client_for(personas["street"]).get(reverse("jobs:employer_hire", args=[a.pk])).status_code
+        == 403
+    )
     response = client_for(personas["street"]).post(
         reverse("jobs:employer_staff", args=[a.pk]), {"on": DAY, "staff": "77"}
     )
@@ -179,7 +198,14 @@ def test_create_employer(worker: Client, tree: dict[str, Any]) -> None:
     code = make_uscc()
     response = worker.post(
         reverse("jobs:employer_new"),
-        {"uscc": f" {code[:8]} {code[8:].lower()} ", "name": "新登记公司", "unit": tree["a"].pk, "industry": "零售", "staff": "15", "on": DAY},
+        {
+            "uscc": f" {code[:8]} {code[8:].lower()} ",
+            "name": "新登记公司",
+            "unit": tree["a"].pk,
+            "industry": "零售",
+            "staff": "15",
+            "on": DAY,
+        },
     )
     assert response.status_code == 302
     made = Employer.objects.get(uscc=code)
@@ -241,7 +267,9 @@ def test_edit_employer(worker: Client, employers: dict[str, Any], tree: dict[str
     assert response.status_code == 302
     a.refresh_from_db()
     assert a.name == "改名公司" and a.industry == "服务业"
-    bad = worker.post(reverse("jobs:employer_edit", args=[a.pk]), {"name": "", "unit": tree["a"].pk})
+    bad = worker.post(
+        reverse("jobs:employer_edit", args=[a.pk]), {"name": "", "unit": tree["a"].pk}
+    )
     assert bad.status_code == 200
 
 
@@ -321,7 +349,9 @@ def test_layoff_form_errors(
     assert not Layoff.objects.exists()
 
 
-def test_layoff_form_suggests_the_abnormal_reasons(worker: Client, employers: dict[str, Any]) -> None:
+def test_layoff_form_suggests_the_abnormal_reasons(
+    worker: Client, employers: dict[str, Any]
+) -> None:
     url = reverse("jobs:employer_layoff", args=[employers["A"].pk])
     html = worker.get(url).content.decode()
     assert all(f'<option value="{r}">' in html for r in ("经营困难", "停产", "破产", "转产"))
@@ -376,18 +406,32 @@ def test_hire_into_a_full_posting_is_refused_on_the_form(
         number="P-9", employer=a, title="保洁", vacancies=1, unit=a.unit, opens_on=today
     )
     url = reverse("jobs:employer_hire", args=[a.pk])
-    ok = worker.post(url, {"id_number": employers["pa"].id_number, "on": today.isoformat(), "posting": posting.pk})
+    ok = worker.post(
+        url,
+        {"id_number": employers["pa"].id_number, "on": today.isoformat(), "posting": posting.pk},
+    )
     assert ok.status_code == 302
     posting.refresh_from_db()
     assert posting.filled == 1
     # Full now: no longer offered, so a stale choice is refused by the form.
-    stale = worker.post(url, {"id_number": employers["pa"].id_number, "on": DAY, "posting": posting.pk})
+    stale = worker.post(
+        url, {"id_number": employers["pa"].id_number, "on": DAY, "posting": posting.pk}
+    )
     assert stale.status_code == 200 and "invalid-feedback" in stale.content.decode()
 
 
 @pytest.mark.parametrize(
-    "name", ["index", "employer_detail", "employer_new", "employer_edit", "employer_staff",
-             "employer_contract", "employer_layoff", "employer_hire"]
+    "name",
+    [
+        "index",
+        "employer_detail",
+        "employer_new",
+        "employer_edit",
+        "employer_staff",
+        "employer_contract",
+        "employer_layoff",
+        "employer_hire",
+    ],
 )
 def test_pages_render_in_english(
     personas: dict[str, Any], employers: dict[str, Any], name: str
@@ -397,7 +441,15 @@ def test_pages_render_in_english(
     args = [] if name in ("index", "employer_new") else [employers["A"].pk]
     html = client.get(reverse(f"jobs:{name}", args=args)).content.decode()
     assert 'lang="en"' in html
-    for words in ("用人单位", "职工人数", "劳动合同", "裁员", "录用", "报告日期", "统一社会信用代码"):
+    for words in (
+        "用人单位",
+        "职工人数",
+        "劳动合同",
+        "裁员",
+        "录用",
+        "报告日期",
+        "统一社会信用代码",
+    ):
         assert words not in html.replace(employers["A"].name, ""), (name, words)
 
 

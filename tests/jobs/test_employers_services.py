@@ -17,7 +17,7 @@ from jiuye.jobs.models import ContractEvent, Hire, Layoff, StaffReport
 from jiuye.lib.masking import mask_id_number
 from jiuye.registry.models import Status
 from tests.conftest import make_id
-from tests.jobs.fixtures_employers import employers, make_uscc  # noqa: F401
+from tests.jobs.fixtures_employers import employers_fixture, make_uscc  # noqa: F401
 
 DAY = date(2026, 3, 10)
 TODAY = date(2026, 12, 4)
@@ -40,9 +40,7 @@ def test_who_writes_an_employer_of_community_a(
 ) -> None:
     user, employer = personas[who], employers["A"]
     writes = [
-        lambda: services.staff_report(
-            actor=user, employer=employer, on=DAY, staff=99, today=TODAY
-        ),
+        lambda: services.staff_report(actor=user, employer=employer, on=DAY, staff=99, today=TODAY),
         lambda: services.layoff_record(
             actor=user, employer=employer, on=DAY, count=3, reason="停产", today=TODAY
         ),

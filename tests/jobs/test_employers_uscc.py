@@ -40,9 +40,7 @@ def test_uscc_table(raw: str, normalised: str, valid: bool) -> None:
         assert problems[0].code == "uscc_invalid" and problems[0].field == "uscc"
 
 
-@pytest.mark.parametrize(
-    "raw", [WRONG_CHECK, VALID[:-1], "", "x" * 18, "\x00" + VALID[1:]]
-)
+@pytest.mark.parametrize("raw", [WRONG_CHECK, VALID[:-1], "", "x" * 18, "\x00" + VALID[1:]])
 def test_service_refuses_invalid_codes(tree: dict[str, Any], raw: str) -> None:
     with pytest.raises(ValidationError) as caught:
         services.employer_create(actor=None, uscc=raw, name="某公司", unit=tree["a"])

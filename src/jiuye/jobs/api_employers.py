@@ -9,7 +9,6 @@ service's reason). A contract's employee leaves as a masked number only; a hire'
 their masked number and their new status.
 """
 
-
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -388,9 +387,11 @@ def employer_hire(request: HttpRequest, employer_id: EmployerId, body: HireIn) -
         raise _invalid("id_number", "no person of this ID number in your jurisdiction")
     posting = None
     if body.posting is not None:
-        posting = selectors.employer_postings(employer=employer, on=body.on).filter(
-            pk=body.posting
-        ).first()
+        posting = (
+            selectors.employer_postings(employer=employer, on=body.on)
+            .filter(pk=body.posting)
+            .first()
+        )
         if posting is None:
             raise _invalid("posting", "no open posting of this employer with this id")
     try:

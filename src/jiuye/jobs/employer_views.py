@@ -63,9 +63,7 @@ class EmployerFilterForm(forms.Form):
         label=gettext_lazy("名称或统一社会信用代码"),
         required=False,
         max_length=60,
-        widget=forms.TextInput(
-            attrs={"class": "form-control form-control-sm", "type": "search"}
-        ),
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "type": "search"}),
     )
     unit = forms.ModelChoiceField(
         label=gettext_lazy("单位"),
@@ -337,7 +335,9 @@ def hire_new(request: HttpRequest, pk: int) -> HttpResponse:
     employer = selectors.employer_get(user=user, pk=pk)
     check_writer(user)  # a street or district reviewer: 403
     today = timezone.localdate()
-    form = HireForm(_data(request), postings=selectors.employer_postings(employer=employer, on=today))
+    form = HireForm(
+        _data(request), postings=selectors.employer_postings(employer=employer, on=today)
+    )
     if form.is_valid():
         person = _hired_person(form, user)
         if person is not None:

@@ -4,9 +4,9 @@ The navigation offers a role only what it can use (issue 13): the pages of resid
 (persons, households, units, worklist, jobs, ledgers) to the data roles with a unit, the
 standards and the certification (issue 14) to those with a unit that some rule set evaluates
 (not a grid coordinator: no rule set has a grid level, so the standards would answer 404 and
-there is nothing to apply for), the dashboards (issue 15) to every data role with a unit, the audit log
-to the auditor. The administrators and the auditor, who see no resident, are not offered lists
-that would always be empty.
+there is nothing to apply for), the dashboards (issue 15) to every data role with a unit, the
+audit log to the auditor. The administrators and the auditor, who see no resident, are not
+offered lists that would always be empty.
 """
 
 from __future__ import annotations

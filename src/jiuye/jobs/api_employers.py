@@ -21,7 +21,7 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as ApiValidationError
 from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
 from jiuye.jobs import checks, selectors, services
 from jiuye.jobs.models import Employer, Hire, Layoff, StaffReport
@@ -48,9 +48,17 @@ router = Router(tags=["employers"])
 MAX_COUNT = 10_000_000  # staff and layoff counts: far beyond any employer, within the columns
 MAX_TERM = 600  # months
 
-Text = Annotated[str, StringConstraints(max_length=200)]
-Short = Annotated[str, StringConstraints(max_length=60)]
-IdText = Annotated[str, StringConstraints(max_length=30)]
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL refuses NUL in text: a validation error here, not a 500 there.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Text = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]
+Short = Annotated[str, StringConstraints(max_length=60), AfterValidator(_no_nul)]
+IdText = Annotated[str, StringConstraints(max_length=30), AfterValidator(_no_nul)]
 EmployerId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
@@ -281,7 +289,7 @@ def employer_detail(request: HttpRequest, employer_id: EmployerId) -> Employer:
 )
 def employer_update(request: HttpRequest, employer_id: EmployerId, body: EmployerPatch) -> Employer:
     employer = selectors.employer_get(user=caller(request), pk=employer_id)
-    fields: dict[str, Any] = body.dict(exclude_unset=True, exclude_none=True)
+    fields: dict[str, Any] = body.model_dump(exclude_unset=True, exclude_none=True)
     try:
         if "unit" in fields:
             fields["unit"] = _unit(request, fields["unit"])
@@ -387,13 +395,9 @@ def employer_hire(request: HttpRequest, employer_id: EmployerId, body: HireIn) -
         raise _invalid("id_number", "no person of this ID number in your jurisdiction")
     posting = None
     if body.posting is not None:
-        posting = (
-            selectors.employer_postings(employer=employer, on=body.on)
-            .filter(pk=body.posting)
-            .first()
-        )
+        posting = selectors.employer_posting(employer=employer, pk=body.posting)
         if posting is None:
-            raise _invalid("posting", "no open posting of this employer with this id")
+            raise _invalid("posting", "no posting of this employer with this id")
     try:
         hire = services.hire_record(
             actor=user, employer=employer, person=person, on=body.on, posting=posting

@@ -97,9 +97,8 @@ def index(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     today = timezone.localdate()
     form = EmployerFilterForm(request.GET, user=user)
-    q, unit = "", None
-    if form.is_valid():
-        q, unit = form.cleaned_data["q"], form.cleaned_data["unit"]
+    form.is_valid()  # a wrong field is said on the form; the others still filter
+    q, unit = form.cleaned_data.get("q") or "", form.cleaned_data.get("unit")
     employers = selectors.employers_search(user=user, q=q, unit=unit, on=today)
     paginator = Paginator(employers, LIST_PAGE)
     page = paginator.get_page(request.GET.get("page"))

@@ -159,3 +159,9 @@ def employer_counts(*, employer: Employer) -> dict[str, int]:
 def employer_postings(*, employer: Employer, on: date) -> QuerySet[Posting]:
     """The employer's postings open on ``on`` (a hire may fill one of their vacancies)."""
     return Posting.objects.filter(open_postings_q(on), employer=employer).order_by("number")
+
+
+def employer_posting(*, employer: Employer, pk: int) -> Posting | None:
+    """One posting of ``employer`` (open or not: a hire into a full one is the service's
+    refusal, in its words)."""
+    return Posting.objects.filter(employer=employer, pk=pk).first()

@@ -126,7 +126,7 @@ def test_create_refusals(
     response = api(who, "post", URL, full)
     assert response.status_code == status, response.content
     if status != 201:
-        assert not Employer.objects.filter(name=full["name"]).exists()
+        assert not Employer.objects.filter(uscc=full["uscc"]).exists()
 
 
 def test_patch(api: Callable[..., Any], employers: dict[str, Any]) -> None:

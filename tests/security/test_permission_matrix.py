@@ -203,6 +203,21 @@ RECOGNITION = Write(lambda o: {"category": "other", "recognized_on": DAY, "note"
 RECOGNITION_END = Write(lambda o: {"ended_on": DAY})
 HEAD = Write(lambda o: {})  # 设为户主: the person becomes their household's head
 ASSISTANCE_STEP = Write(lambda o: {"on": DAY, "note": "已核实"})
+# Issue 16: a hire reported on the employer's page sets the person's status (a resident's data);
+# the employer's other forms write employers' data, kept by its community, street and district
+# (``jobs.permissions``): for those who see the employer, like a "personal" page.
+HIRE = Write(lambda o: {"id_number": o["person"].id_number, "on": DAY})
+
+
+def employer(o: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": o["employer"].pk}
+
+
+def api_employer(o: dict[str, Any]) -> dict[str, Any]:
+    return {"employer_id": o["employer"].pk}
+
+
+EMPLOYER_JSON = {"uscc": "91350100M000100Y43", "name": "矩阵公司", "unit": "110108001001"}
 
 
 # Issue 16: postings and referrals.
@@ -276,6 +291,17 @@ SPECS: dict[str, Spec] = {
     "casework:zero_families": Spec("authenticated"),
     "casework:ten_clears": Spec("authenticated"),
     "casework:ledger": Spec("authenticated", lambda o: {"name": "services"}),
+    # employers and jobs (issue 16): an employer sits in a community (a grid coordinator sees
+    # none); its pages are for those who see it, its forms for those who keep it (the same
+    # personas); the hire form writes the person's status: for the writers of the person.
+    "jobs:index": Spec("authenticated"),
+    "jobs:employer_new": Spec("keeper"),
+    "jobs:employer_detail": Spec("personal", employer, placements=UNIT_PLACEMENTS),
+    "jobs:employer_edit": Spec("personal", employer, placements=UNIT_PLACEMENTS),
+    "jobs:employer_staff": Spec("personal", employer, placements=UNIT_PLACEMENTS),
+    "jobs:employer_contract": Spec("personal", employer, placements=UNIT_PLACEMENTS),
+    "jobs:employer_layoff": Spec("personal", employer, placements=UNIT_PLACEMENTS),
+    "jobs:employer_hire": Spec("write", employer, placements=UNIT_PLACEMENTS, write=HIRE),
     # standards
     "standards:index": Spec("authenticated"),
     "standards:unit": Spec(
@@ -430,6 +456,47 @@ SPECS: dict[str, Spec] = {
         "personal", referral, api=True, json={"outcome": "interviewed", "date": DAY}
     ),
     "api:placements_report": Spec("authenticated", api=True),
+    # employers (issue 16), as on the pages; the POSTs' refusals: tests/jobs/test_employers_api.py
+    "api:employer_list": Spec("authenticated", api=True),
+    "api:employer_create": Spec("authenticated", api=True, json=EMPLOYER_JSON),
+    "api:employer_detail": Spec("personal", api_employer, api=True, placements=UNIT_PLACEMENTS),
+    "api:employer_update": Spec("personal", api_employer, api=True, placements=UNIT_PLACEMENTS),
+    "api:employer_staff": Spec(
+        "personal",
+        api_employer,
+        api=True,
+        placements=UNIT_PLACEMENTS,
+        json={"on": DAY, "staff": 12},
+    ),
+    "api:employer_contract": Spec(
+        "personal",
+        api_employer,
+        api=True,
+        placements=UNIT_PLACEMENTS,
+        json={"id_number": make_id(date(1990, 1, 2)), "kind": "ended", "on": DAY},
+    ),
+    "api:employer_layoff": Spec(
+        "personal",
+        api_employer,
+        api=True,
+        placements=UNIT_PLACEMENTS,
+        json={"on": DAY, "count": 2, "reason": "停产"},
+    ),
+    # The same path's GET (the list); its POST is the report above.
+    "api:employer_layoffs": Spec(
+        "personal",
+        api_employer,
+        api=True,
+        placements=UNIT_PLACEMENTS,
+        json={"on": DAY, "count": 2, "reason": "停产"},
+    ),
+    "api:employer_hire": Spec(
+        "personal",
+        api_employer,
+        api=True,
+        placements=UNIT_PLACEMENTS,
+        json={"id_number": make_id(date(1990, 1, 3)), "on": DAY},
+    ),
 }
 
 
@@ -521,6 +588,16 @@ def _jobs_objects(out: dict[str, dict[str, Any]]) -> None:
             name=f"矩阵单位{place}",
             unit=out[place]["unit"],
         )
+        # The employer's page shows a contract of its community's person (and hires).
+        services.contract_record(
+            actor=None,
+            employer=employers[place],
+            id_number=out[place]["person"].id_number,
+            kind="signed",
+            on=date(2026, 3, 3),
+            term_months=12,
+        )
+        out[place]["employer"] = employers[place]
     for place, o in out.items():
         o["posting"] = postings.posting_create(
             actor=None,

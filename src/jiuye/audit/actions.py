@@ -137,6 +137,7 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "read.registry_form": _("打开人员登记表单"),
     "read.household_search": _("按户编号查找家庭"),
     "read.casework.withdraw": _("打开撤销页面"),
+    "read.jobs.employer": _("查看用人单位"),
 }
 
 # Codes made at run time from a name (``read.casework.ledger.<ledger>``): the longest prefix

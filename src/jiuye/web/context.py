@@ -1,12 +1,12 @@
 """What every page's layout needs: the demo flag, the user's own units and the navigation.
 
 The navigation offers a role only what it can use (issue 13): the pages of residents' data
-(persons, households, units, worklist, ledgers) to the data roles with a unit, the standards and
-the certification (issue 14) to those with a unit that some rule set evaluates (not a grid
-coordinator: no rule set has a grid level, so the standards would answer 404 and there is
-nothing to apply for), the dashboards (issue 15) to every data role with a unit, the audit log
-to the auditor. The administrators and the auditor, who see no resident, are not offered lists
-that would always be empty.
+(persons, households, units, worklist, jobs, ledgers) to the data roles with a unit, the
+standards and the certification (issue 14) to those with a unit that some rule set evaluates
+(not a grid coordinator: no rule set has a grid level, so the standards would answer 404 and
+there is nothing to apply for), the dashboards (issue 15) to every data role with a unit, the
+audit log to the auditor. The administrators and the auditor, who see no resident, are not
+offered lists that would always be empty.
 """
 
 from __future__ import annotations
@@ -90,6 +90,9 @@ MONITORING = _Entry(
     "monitoring:index",
     lambda match: match.app_name in ("monitoring", "warnings"),
 )
+# Employers and jobs (issue 16): the employers' list, postings and matching, for every data role
+# with a unit (a grid coordinator matches their residents to postings).
+JOBS = _Entry("jobs", pgettext_lazy("nav", "岗位"), "jobs:index", _app("jobs"))
 LEDGER = _Entry("ledger", _("台账"), "ledger:home", _app("ledger"))
 AUDIT = _Entry("audit", _("审计日志"), "audit_log", _names("audit_log", "audit_verify"))
 # The administrators' one screen (accounts.admin_views): what each may do there differs.
@@ -108,6 +111,7 @@ def _entries(user: Any) -> list[_Entry]:
     units = member_units(user)
     if getattr(user, "sees_personal_data", False) and units:
         entries.extend(DATA)
+        entries.append(JOBS)
         if any(rulesets_for(unit) for unit in units):
             entries.extend((STANDARDS, CERTIFICATION))
         entries.extend((MONITORING, LEDGER))

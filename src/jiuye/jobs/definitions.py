@@ -165,14 +165,22 @@ def contract_in_force_sql(event: str, on: On) -> Sql:
     ) & _no_later_event(event, on)
 
 
-def in_force_counts_sql(on: On) -> Sql:
-    """(employer_id, contracts in force at ``on``), for every employer with one."""
+def in_force_counts_sql(on: On, employers: Sql | None = None) -> Sql:
+    """(employer_id, contracts in force at ``on``), for every employer (of ``employers``,
+    ``SELECT id …``, when given) with one."""
     in_force = contract_in_force_sql("c", on)
+    mine = _of_employers("c.employer_id", employers)
     return Sql(
-        f"SELECT c.employer_id, COUNT(*) AS n FROM {CONTRACTS} c WHERE {in_force.text} "
-        f"GROUP BY c.employer_id",
-        in_force.params,
+        f"SELECT c.employer_id, COUNT(*) AS n FROM {CONTRACTS} c "
+        f"WHERE {in_force.text} AND {mine.text} GROUP BY c.employer_id",
+        in_force.params + mine.params,
     )
+
+
+def _of_employers(column: str, employers: Sql | None) -> Sql:
+    if employers is None:
+        return Sql("1 = 1")
+    return Sql(f"{column} IN ({employers.text})", employers.params)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,19 +204,29 @@ def signing_part_sql(in_force: str, staff: str) -> tuple[str, str]:
     return capped, staff
 
 
-def employer_signing_sql(employers: Sql, on: On) -> Sql:
-    """Per employer among ``employers`` (``SELECT id …``) whose staff is known at ``on``:
-    (employer_id, unit_id, staff, contracts in force, the capped numerator)."""
+def employer_contracts_sql(employers: Sql, on: On) -> Sql:
+    """Per employer among ``employers`` (``SELECT id …``): (employer_id, unit_id, staff at
+    ``on`` (NULL: unknown), contracts in force at ``on``)."""
     staff = staff_on_sql("e", on)
-    counts = in_force_counts_sql(on)
+    counts = in_force_counts_sql(on, employers)
+    return Sql(
+        f"SELECT e.id AS employer_id, e.unit_id, {staff.text} AS staff, "
+        f"COALESCE(k.n, 0) AS in_force FROM {EMPLOYERS} e "
+        f"LEFT JOIN ({counts.text}) k ON k.employer_id = e.id "
+        f"WHERE e.id IN ({employers.text})",
+        staff.params + counts.params + employers.params,
+    )
+
+
+def employer_signing_sql(employers: Sql, on: On) -> Sql:
+    """Per employer among ``employers`` whose staff is known at ``on`` (the others are left
+    out): (employer_id, unit_id, staff, contracts in force, the capped numerator)."""
+    rows = employer_contracts_sql(employers, on)
     numerator, _ = signing_part_sql("x.in_force", "x.staff")
     return Sql(
         f"SELECT x.employer_id, x.unit_id, x.staff, x.in_force, {numerator} AS signed "
-        f"FROM (SELECT e.id AS employer_id, e.unit_id, {staff.text} AS staff, "
-        f"COALESCE(k.n, 0) AS in_force FROM {EMPLOYERS} e "
-        f"LEFT JOIN ({counts.text}) k ON k.employer_id = e.id "
-        f"WHERE e.id IN ({employers.text})) x WHERE x.staff IS NOT NULL",
-        staff.params + counts.params + employers.params,
+        f"FROM ({rows.text}) x WHERE x.staff IS NOT NULL",
+        rows.params,
     )
 
 
@@ -280,11 +298,7 @@ def expiries_sql(start: On, on: On, employers: Sql | None = None) -> Sql:
     first, first_params = _on(start)
     day, day_params = _on(on)
     ends = contract_end_sql("c")
-    mine = (
-        Sql("1 = 1")
-        if employers is None
-        else Sql(f"c.employer_id IN ({employers.text})", employers.params)
-    )
+    mine = _of_employers("c.employer_id", employers)
     # The pair's next event after the contract's own, by the date (the pair and date unique).
     next_on = (
         f"(SELECT MIN(m.{ON}) FROM {CONTRACTS} m WHERE m.employer_id = c.employer_id "

@@ -46,6 +46,7 @@ from datetime import date
 from typing import Any, Literal
 
 from django.db import connection
+from django.db.models import OuterRef, Subquery
 
 from jiuye.jobs.models import ContractEvent, ContractKind, Employer, StaffReport
 from jiuye.lib.retirement import add_months, add_months_sql
@@ -108,6 +109,18 @@ def staff_on_sql(employer: str, on: On) -> Sql:
         f"(SELECT s.staff FROM {STAFF} s WHERE s.employer_id = {employer}.id "
         f"AND s.{ON} <= {day} ORDER BY s.{ON} DESC LIMIT 1)",
         params,
+    )
+
+
+def staff_before(employer: Any, day: Any) -> Subquery:
+    """ORM form of :func:`staff_on` the day before ``day``: the staff an event of that day (a
+    layoff) is set against, as reported before it (``employer`` and ``day`` an outer query's
+    references, e.g. ``OuterRef("employer_id")`` and ``"on"``; NULL when unknown)."""
+    day_ref = OuterRef(day) if isinstance(day, str) else day
+    return Subquery(
+        StaffReport.objects.filter(employer_id=employer, on__lt=day_ref)
+        .order_by("-on")
+        .values("staff")[:1]
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import OuterRef
 
 from jiuye.jobs import definitions as d
 from jiuye.jobs.definitions import Event
@@ -277,8 +278,12 @@ def test_python_and_sql_forms_agree(tree: dict[str, Any], seed: int) -> None:
         for employer_id, _key in python_pairs:
             counts[employer_id] += 1
         python_parts = {}
+        before = dict(
+            Employer.objects.annotate(s=d.staff_before(OuterRef("pk"), on)).values_list("pk", "s")
+        )
         for e in employers:
             assert sql_staff[e.pk] == d.staff_on(reports[e.pk], on), (on, e.pk)
+            assert before[e.pk] == d.staff_on(reports[e.pk], on - timedelta(days=1)), (on, e.pk)
             part = d.signing_part(in_force=counts[e.pk], staff=d.staff_on(reports[e.pk], on))
             if part is not None:
                 python_parts[e.pk] = (e.unit_id, part[1], counts[e.pk], part[0])

@@ -130,7 +130,8 @@ def test_hd_community_report(tree: dict[str, Any], residents: list[Any]) -> None
     text = pdf_text(acceptance_report_pdf(application=app))
     words = flat(text)
     assert "验收报告" in words and "翠微社区" in words and "110108001001" in words
-    assert ruleset_get("HD-2012").name in words and "2012.1" in words
+    hd = ruleset_get("HD-2012")
+    assert hd.name in words and hd.version in words  # the edition the snapshot was judged by
     assert all(cid in words for cid in ("HD-C1", "HD-C2a", "HD-C2b", "HD-C3"))
     assert "未达标" in words and "涉及5条明细" in words  # the count behind HD-C1, not who
     for title in ("自评单位（盖章）", "街道初核意见", "区验收意见"):

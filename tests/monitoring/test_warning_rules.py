@@ -223,7 +223,15 @@ def test_difficult_person_employed_again_is_not_warned(tree: dict[str, Any], per
     assert detectors.difficult_after_services(rule("W-DIFFICULT-SERVED"), D(2026, 12, 5)) == []
 
 
-def test_mass_layoff_waits_for_employer_data(db: Any) -> None:
+def test_mass_layoff_waits_only_without_employer_data(
+    db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The employers' layoff reports are kept (the jobs app, issue 16): the rule runs (its
+    levels: ``tests/monitoring/test_mass_layoff.py``). Without the app that keeps what it
+    ``requires`` it would wait, saying for what."""
+    assert rule("W-MASS-LAYOFF").waiting_for == ""
+    assert detectors.mass_layoff(rule("W-MASS-LAYOFF"), D(2026, 12, 5)) == []
+    monkeypatch.setitem(rulebook.REQUIRES, "employers", ("jiuye.absent", "用人单位裁员报告"))
     with pytest.raises(detectors.Waiting, match="用人单位"):
         detectors.mass_layoff(rule("W-MASS-LAYOFF"), D(2026, 12, 5))
 
@@ -353,7 +361,7 @@ def test_warnings_run_and_list_commands(tree: dict[str, Any], person: Any) -> No
     call_command("warnings", "run", "--date", "2026-11-05", "--json", stdout=out)
     run = json.loads(out.getvalue())
     assert run["fired"] >= 1
-    assert {r["rule"]: r["waiting"] for r in run["rules"]}["W-MASS-LAYOFF"]
+    assert not any(r["waiting"] for r in run["rules"])  # W-MASS-LAYOFF runs (issue 16)
     out = StringIO()
     call_command("warnings", "run", "--date", "2026-11-05", "--json", stdout=out)
     assert json.loads(out.getvalue())["fired"] == 0

@@ -322,12 +322,21 @@ def test_registered_employed_in_the_period(registered: Callable[..., Any], evalu
 
 
 def test_no_value_without_a_data_source(tree: dict[str, Any]) -> None:
+    """An indicator without a data source has no value ("no data"), whatever the sheet holds.
+    (HD-Q4's contract rates were such until the employers' reports arrived, issue 16: with no
+    employer they are now an empty ratio, which a criterion passes for lack of anything to
+    fail.)"""
+    from jiuye.standards.indicators.base import Indicator
+
     sheet = indicators.fact_sheet(
         root=tree["district"], on=ON, indicators=["contract_signing_rate", "employment_rate"]
     )
     facts = sheet.facts_for(tree["district"])
-    assert facts["contract_signing_rate"] is None
+    assert facts["contract_signing_rate"] == Ratio(0, 0)
     assert facts["employment_rate"] == Ratio(0, 0)
+    no_source = Indicator(id="no_source", label="x", kind="ratio", gap=None, has_data=False)
+    sheet.parts["no_source"] = {}
+    assert no_source.value(tree["district"], sheet) is None
 
 
 @pytest.mark.parametrize("indicator", sorted(indicators.INDICATORS))

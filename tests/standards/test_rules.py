@@ -76,6 +76,15 @@ CASES = [
     # HD-Q3 training_mode_share >= 50%: more three-mode trainings
     ("HD-2012", "district", "HD-Q3", Ratio(5, 10), True, 0),
     ("HD-2012", "district", "HD-Q3", Ratio(4, 10), False, 2),  # 6/12
+    # HD-Q4a contract_signing_rate >= 98%: contracts still to sign (convert)
+    ("HD-2012", "district", "HD-Q4a", Ratio(98, 100), True, 0),
+    ("HD-2012", "district", "HD-Q4a", Ratio(97, 100), False, 1),
+    ("HD-2012", "district", "HD-Q4a", Ratio(979, 1000), False, 1),
+    ("HD-2012", "district", "HD-Q4a", Ratio(0, 0), True, 0),
+    # HD-Q4b contract_renewal_rate >= 90%: renewals still needed (convert)
+    ("HD-2012", "district", "HD-Q4b", Ratio(9, 10), True, 0),
+    ("HD-2012", "district", "HD-Q4b", Ratio(8, 10), False, 1),
+    ("HD-2012", "district", "HD-Q4b", Ratio(0, 0), True, 0),
     # CQ-1 employment_rate >= 95%
     ("CQ-2007", "community", "CQ-1", Ratio(95, 100), True, 0),
     ("CQ-2007", "community", "CQ-1", Ratio(94, 100), False, 1),

@@ -46,13 +46,16 @@ def test_hd_2012_as_domain() -> None:
         ("HD-Q2d", "pure_farming_families", "=", 0),
         ("HD-Q2e", "registered_unemployment_rate", "<=", 0.015),
         ("HD-Q3", "training_mode_share", ">=", 0.5),
+        # HD-Q4 computed from the employers' reports (issue 16; ticked before 2012.2)
+        ("HD-Q4a", "contract_signing_rate", ">=", 0.98),
+        ("HD-Q4b", "contract_renewal_rate", ">=", 0.9),
     ]
     district = ruleset_get("HD-2012").level("district")
-    assert [(i.id, i.rule) for i in district.checklist] == [
+    assert [(c.id, c.rule) for c in district.criteria][-2:] == [
         ("HD-Q4a", "HD-Q4"),
         ("HD-Q4b", "HD-Q4"),
-        ("HD-Q5", "HD-Q5"),
     ]
+    assert [(i.id, i.rule) for i in district.checklist] == [("HD-Q5", "HD-Q5")]
 
 
 def test_cq_2007_as_domain() -> None:

@@ -168,9 +168,10 @@ def layoff_problems(*, count: int | None, reason: str) -> list[Problem]:
     return problems
 
 
-def is_abnormal(reason: str) -> bool:
-    """Whether a layoff's reason is an abnormal one (经营困难、停产、破产、转产)."""
-    return any(word in (reason or "") for word in ABNORMAL_REASONS)
+def is_abnormal(reason: str, words: tuple[str, ...] = ABNORMAL_REASONS) -> bool:
+    """Whether a layoff's reason is an abnormal one (经营困难、停产、破产、转产; ``words``: a
+    warning rule book's own list)."""
+    return any(word in (reason or "") for word in words)
 
 
 def employee_key(id_number: str) -> str:

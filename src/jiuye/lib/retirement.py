@@ -64,18 +64,24 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
-def add_months_sql(day: str, months: int) -> str:
+def add_months_sql(day: str, months: int | str) -> str:
     """:func:`add_months` in SQL for the database in use: ``day`` (an SQL date expression) plus
-    whole months, a day missing in the target month becoming its last day. PostgreSQL's
-    interval arithmetic clamps so already; SQLite's ``date(d, '+N months')`` overflows into the
-    next month (01-31 + 1 month = 03-03), so its result is replaced by the target month's last
-    day whenever the day number changed."""
+    whole months (a number, or an SQL integer expression such as a column), a day missing in the
+    target month becoming its last day. PostgreSQL's interval arithmetic clamps so already;
+    SQLite's ``date(d, '+N months')`` overflows into the next month (01-31 + 1 month = 03-03),
+    so its result is replaced by the target month's last day whenever the day number changed."""
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        return f"CAST({day} + INTERVAL '{int(months)} months' AS date)"
-    plain = f"date({day}, '{int(months):+d} months')"
-    last = f"date({day}, 'start of month', '{int(months) + 1:+d} months', '-1 day')"
+    if isinstance(months, int):
+        n, next_n = f"'{int(months):+d} months'", f"'{int(months) + 1:+d} months'"
+        if connection.vendor == "postgresql":
+            return f"CAST({day} + INTERVAL '{int(months)} months' AS date)"
+    else:
+        if connection.vendor == "postgresql":
+            return f"CAST({day} + make_interval(months => CAST({months} AS integer)) AS date)"
+        n, next_n = f"(({months}) || ' months')", f"((({months}) + 1) || ' months')"
+    plain = f"date({day}, {n})"
+    last = f"date({day}, 'start of month', {next_n}, '-1 day')"
     # The day numbers compared as text (no ``%`` in the SQL: it would clash with parameters).
     same_day = f"substr({plain}, 9, 2) = substr(date({day}), 9, 2)"
     return f"(CASE WHEN {same_day} THEN {plain} ELSE {last} END)"

@@ -75,7 +75,7 @@ class WarningListOut(Schema):
 
 
 class RecordOut(Schema):
-    kind: Literal["person", "household", "unit", ""]
+    kind: Literal["person", "household", "employer", "unit", ""]
     id: int | None
     name: str | None = Field(description="None: the caller no longer sees that resident")
     unit: str | None

@@ -18,6 +18,9 @@ from django.db.models import Count, Exists, OuterRef, Q
 
 from jiuye.casework.models import ServiceKind, ZeroFamilyCase
 from jiuye.certification.services import common_root
+from jiuye.jobs import checks
+from jiuye.jobs import definitions as jobs_definitions
+from jiuye.jobs.models import Layoff
 from jiuye.monitoring import rollups
 from jiuye.monitoring.models import LEVEL_RANK, MonthlyRollup, RollupState, WarningLevel
 from jiuye.monitoring.recheck import next_recheck_on
@@ -28,7 +31,7 @@ from jiuye.standards.aggregates.tables import as_date, sql_value
 from jiuye.standards.evaluation import evaluate_units
 from jiuye.standards.models import Certification
 from jiuye.standards.rulesets import ruleset_get
-from jiuye.units.models import Unit
+from jiuye.units.models import Level, Unit
 
 RECORDS_KEPT = 500  # records listed per warning (the total is kept beside them)
 
@@ -39,6 +42,7 @@ class Record:
     person_id: int | None = None
     household_id: int | None = None
     unit_id: int | None = None
+    employer_id: int | None = None
 
 
 @dataclass
@@ -212,8 +216,168 @@ def zero_family_overdue(rule: WarningRule, on: date) -> list[Finding]:
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Layoffs:
+    """One employer's layoffs in the window."""
+
+    employer_id: int
+    name: str
+    unit_id: int
+    path: str
+    first: date
+    last: date
+    total: int = 0
+    abnormal: int = 0
+    staff: int | None = None  # reported before its first layoff of the window (None: unknown)
+    reasons: list[str] = field(default_factory=list)
+    mass: bool = False  # one of the abnormal layoffs that make a mass layoff together
+
+    def share(self, n: int) -> float | None:
+        return n / self.staff if self.staff else None
+
+
 def mass_layoff(rule: WarningRule, on: date) -> list[Finding]:
-    raise Waiting("用人单位裁员报告尚未纳入系统（DOMAIN §8，用人单位与岗位）")
+    """Each district's employers' layoffs (裁员, DOMAIN §8) in the ``window_days`` days up to
+    ``on`` (one query for every district), summed per employer over the window (a layoff
+    reported in several parts is one layoff), set against the employer's staff reported before
+    its first layoff of the window (``jobs.definitions.staff_before``; none reported: only the
+    numbers of persons count). The rule's severity, its measure:
+
+    - 1 (III): an employer laid off at least ``notice_people`` persons or ``notice_share`` of
+      its staff (a layoff that needs 30 days' notice to the union and a report to the labor
+      bureau, Labor Contract Law art. 41);
+    - 2 (II): an employer laid off ``single`` persons or more;
+    - 3 (I): ``employers`` or more employers laid off for an abnormal reason
+      (``abnormal_reasons``, default ``jobs.checks.ABNORMAL_REASONS``: 经营困难, 停产, 破产,
+      转产) more than ``each_over`` persons or more than ``each_share`` of their staff each.
+
+    Behind it: the employers whose layoffs reach the mildest level, most severe first."""
+    if rule.waiting_for:
+        raise Waiting(rule.waiting_for)
+    window = max(int(rule.param("window_days", 30)), 1)
+    since = on - timedelta(days=window - 1)
+    words = tuple(str(w) for w in rule.param("abnormal_reasons", checks.ABNORMAL_REASONS))
+    levels = [str(level) for level in rule.param("units", [Level.DISTRICT])]
+    units = {
+        path: (pk, name)
+        for pk, name, path in Unit.objects.filter(level__in=levels).values_list(
+            "pk", "name", "path"
+        )
+    }
+    rows = (
+        Layoff.objects.filter(on__gte=since, on__lte=on)
+        .annotate(staff_before=jobs_definitions.staff_before(OuterRef("employer_id"), "on"))
+        .order_by("employer_id", "on", "pk")
+        .values_list(
+            "employer_id",
+            "employer__name",
+            "employer__unit_id",
+            "employer__unit__path",
+            "on",
+            "count",
+            "reason",
+            "staff_before",
+        )
+    )
+    employers: dict[int, _Layoffs] = {}
+    for employer_id, name, unit_id, path, day, n, reason, staff in rows:
+        found = employers.get(employer_id)
+        if found is None:  # its first layoff of the window: the staff it is set against
+            found = employers[employer_id] = _Layoffs(
+                employer_id, name, unit_id, path, day, day, staff=staff
+            )
+        found.last = day
+        found.total += n
+        if checks.is_abnormal(reason, words):
+            found.abnormal += n
+        if reason not in found.reasons:
+            found.reasons.append(reason)
+    by_unit: dict[str, list[tuple[int, _Layoffs]]] = defaultdict(list)
+    for found in employers.values():
+        severity = _layoff_severity(rule, found)
+        if severity == 0:
+            continue
+        codes = found.path.strip("/").split("/")
+        for depth in range(1, len(codes) + 1):
+            prefix = "/" + "/".join(codes[:depth]) + "/"
+            if prefix in units:
+                by_unit[prefix].append((severity, found))
+    findings = []
+    for path, listed in by_unit.items():
+        mass = sum(1 for _s, f in listed if f.mass)
+        if mass >= int(rule.param("employers", 5)):
+            measure = 3
+        else:
+            measure = max(severity for severity, _f in listed)
+        level = rule.level_for(measure)
+        if level is None:
+            continue
+        listed.sort(key=lambda item: (-item[1].mass, -item[0], -item[1].total, item[1].name))
+        unit_id, unit_name = units[path]
+        laid_off = sum(f.total for _s, f in listed)
+        largest = max(f.total for _s, f in listed)
+        findings.append(
+            Finding(
+                unit_id=unit_id,
+                period=_month_key(on),
+                level=level,
+                measure=measure,
+                summary=(
+                    f"{unit_name}{since:%Y-%m-%d} 至 {on:%Y-%m-%d} 有 {len(listed)} 家用人单位"
+                    f"裁员达到报告标准，共 {laid_off} 人，单家最多 {largest} 人；其中 {mass} 家"
+                    f"因经营困难等异常原因规模裁员"
+                ),
+                facts={
+                    "since": since.isoformat(),
+                    "employers_reported": len(listed),
+                    "employers_abnormal": mass,
+                    "laid_off": laid_off,
+                    "largest": largest,
+                },
+                records=[
+                    Record(_layoff_text(f), unit_id=f.unit_id, employer_id=f.employer_id)
+                    for _s, f in listed[:RECORDS_KEPT]
+                ],
+                records_total=len(listed),
+            )
+        )
+    return findings
+
+
+def _layoff_severity(rule: WarningRule, found: _Layoffs) -> int:
+    """The employer's own severity (2: ``single`` or more; 1: a layoff that needs notice; 0:
+    neither), and whether it is one of the abnormal layoffs that make a mass layoff together
+    (``found.mass``: more than ``each_over`` persons, or ``each_share`` of its staff, for an
+    abnormal reason). Such a layoff needs notice too, so it is never 0."""
+    abnormal_share = found.share(found.abnormal)
+    found.mass = found.abnormal > int(rule.param("each_over", 50)) or (
+        abnormal_share is not None and abnormal_share > float(rule.param("each_share", 0.30))
+    )
+    if found.total >= int(rule.param("single", 200)):
+        return 2
+    share = found.share(found.total)
+    if (
+        found.mass
+        or found.total >= int(rule.param("notice_people", 20))
+        or (share is not None and share >= float(rule.param("notice_share", 0.10)))
+    ):
+        return 1
+    return 0
+
+
+def _layoff_text(found: _Layoffs) -> str:
+    days = f"{found.first:%Y-%m-%d}" + (
+        f" 至 {found.last:%Y-%m-%d}" if found.last != found.first else ""
+    )
+    staff = (
+        f"（职工 {found.staff} 人，占 {_percent(found.total / found.staff)}）"
+        if found.staff
+        else "（职工人数未报告）"
+    )
+    text = f"{found.name}：{days} 裁员 {found.total} 人{staff}，原因：{'、'.join(found.reasons)}"
+    if found.abnormal:
+        text += f"；异常原因 {found.abnormal} 人"
+    return text
 
 
 # --------------------------------------------------------------------------------------------

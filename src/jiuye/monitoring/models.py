@@ -11,8 +11,8 @@ warnings (失业风险预警) fired by the rules of ``warning_rules/*.toml``.
 - :class:`EarlyWarning`: one rule of one version fired for one unit and period, at a level
   (III yellow, II orange, I red), with the records behind it; acknowledged, then closed, each
   with a note (audited).
-- :class:`WarningRecord`: a person, household or unit behind a warning, with what it says in
-  words (never an ID or phone number).
+- :class:`WarningRecord`: a person, household, unit or employer behind a warning, with what it
+  says in words (never an ID or phone number).
 """
 
 from __future__ import annotations
@@ -137,8 +137,8 @@ class EarlyWarning(models.Model):
 
 
 class WarningRecord(models.Model):
-    """What lies behind a warning: a person, a household, or a unit (a child unit, a certified
-    unit's failing criterion), with a line in words."""
+    """What lies behind a warning: a person, a household, a unit (a child unit, a certified
+    unit's failing criterion) or an employer (its layoffs), with a line in words."""
 
     warning = models.ForeignKey(EarlyWarning, on_delete=models.CASCADE, related_name="records")
     person = models.ForeignKey(
@@ -149,6 +149,9 @@ class WarningRecord(models.Model):
     )
     unit = models.ForeignKey(
         "units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    employer = models.ForeignKey(
+        "jobs.Employer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     detail = models.CharField(_("说明"), max_length=300)
 

@@ -56,23 +56,27 @@ def _at(value: Any) -> str | None:
 
 
 def record_json(record: WarningRecord, *, visible: bool) -> dict[str, Any]:
-    """A record behind a warning: what it is (``person``, ``household``, ``unit``; "" when the
-    row is gone), its id, its name (a person's name, a household's number, a unit's name; None
-    when the caller no longer sees that person or household) and the line in words. Never an
-    ID or phone number."""
+    """A record behind a warning: what it is (``person``, ``household``, ``employer``,
+    ``unit``; "" when the row is gone), its id, its name (a person's name, a household's
+    number, an employer's or a unit's name; None when the caller no longer sees that person or
+    household), the unit's code (of a unit, or where an employer is located) and the line in
+    words. Never an ID or phone number."""
     person, household, unit = record.person, record.household, record.unit
+    employer = record.employer
     kind, pk, name = "", None, None
     if person is not None:
         kind, pk, name = "person", person.pk, person.name if visible else None
     elif household is not None:
         kind, pk, name = "household", household.pk, household.number if visible else None
+    elif employer is not None:
+        kind, pk, name = "employer", employer.pk, employer.name
     elif unit is not None:
         kind, pk, name = "unit", unit.pk, unit.name
     return {
         "kind": kind,
         "id": pk,
         "name": name,
-        "unit": unit.code if unit is not None and kind == "unit" else None,
+        "unit": unit.code if unit is not None and kind in ("unit", "employer") else None,
         "detail": record.detail,
     }
 

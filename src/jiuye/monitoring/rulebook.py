@@ -35,9 +35,9 @@ OPS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-# The data a rule's ``requires`` names: the app that keeps it and what it is, in words. Until
-# that app is installed the rule waits for its data and fires nothing (W-MASS-LAYOFF reads the
-# employers' layoff reports, DOMAIN §8).
+# The data a rule's ``requires`` names: the app that keeps it and what it is, in words. Were
+# that app not installed, the rule would wait for its data and fire nothing (W-MASS-LAYOFF
+# reads the employers' layoff reports, DOMAIN §8, which ``jiuye.jobs`` keeps since issue 16).
 REQUIRES: dict[str, tuple[str, Any]] = {
     "employers": ("jiuye.jobs", _("用人单位与裁员报告（DOMAIN §8）")),
 }

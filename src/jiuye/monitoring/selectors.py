@@ -51,13 +51,15 @@ def warning_get(*, user: Any, pk: int) -> EarlyWarning:
 
 def warning_records(*, warning: EarlyWarning) -> QuerySet[WarningRecord]:
     """The records behind a warning the caller already holds (``warning_get`` checked it)."""
-    return warning.records.select_related("person", "household", "unit").order_by("id")
+    return warning.records.select_related("person", "household", "unit", "employer__unit").order_by(
+        "id"
+    )
 
 
 def records_seen(*, user: Any, records: list[WarningRecord]) -> list[tuple[WarningRecord, bool]]:
     """Each record with whether ``user`` sees its person or household today (one who moved out
-    of the user's jurisdiction since the warning fired is listed without a name). A unit
-    record is no resident's data: always seen."""
+    of the user's jurisdiction since the warning fired is listed without a name). A unit or
+    employer record is no resident's data: always seen."""
     person_ids = {r.person_id for r in records if r.person_id}
     household_ids = {r.household_id for r in records if r.household_id}
     persons = set(

@@ -211,6 +211,7 @@ def _rows(warning: EarlyWarning, finding: detectors.Finding) -> list[WarningReco
             person_id=record.person_id,
             household_id=record.household_id,
             unit_id=record.unit_id,
+            employer_id=record.employer_id,
             detail=record.detail[:300],
         )
         for record in finding.records

@@ -27,6 +27,10 @@ FACT_LABELS: dict[str, Any] = {
     "recheck": _("复核日期"),
     "days": _("距复核天数"),
     "failing": _("未达标指标"),
+    "employers_reported": _("裁员达到报告标准的用人单位"),
+    "employers_abnormal": _("因异常原因规模裁员的用人单位"),
+    "laid_off": _("裁员人数"),
+    "largest": _("单家最多裁员人数"),
 }
 PERCENT_FACTS = frozenset({"rise"})
 

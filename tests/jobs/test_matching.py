@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from jiuye.jobs import eligibility, matching, services, text
+from jiuye.jobs import eligibility, matching, services
 from jiuye.jobs.models import Posting
 from jiuye.jobs.occupations import BY_CODE, OCCUPATIONS, occupation_name
 from jiuye.registry import services as registry
@@ -73,9 +73,7 @@ def posting(employer: Any, tree: dict[str, Any]) -> Callable[..., Posting]:
             closes_on=closes_on,
             vacancies=vacancies,
             filled=filled,
-            terms=text.posting_terms(
-                title=title, occupation_name=occupation_name(occupation), skills=skills
-            ),
+            terms=matching.terms_of(title=title, occupation=occupation, skills=skills),
         )
 
     return make
@@ -265,7 +263,9 @@ def test_district_boundary(
     tree: dict[str, Any], seeker: Callable[..., Person], posting: Callable[..., Posting]
 ) -> None:
     other = unit_create(actor=None, code="110105", name="朝阳区", level=Level.DISTRICT)
-    street = unit_create(actor=None, code="110105001", name="甲街道", level=Level.STREET, parent=other)
+    street = unit_create(
+        actor=None, code="110105001", name="甲街道", level=Level.STREET, parent=other
+    )
     tree["x"] = unit_create(
         actor=None, code="110105001001", name="甲社区", level=Level.COMMUNITY, parent=street
     )
@@ -322,9 +322,7 @@ def test_suitable_priority_persons_come_first(
     by_id = {m.seeker.id: m for m in result.matches}
     assert "零就业家庭成员，优先推荐" in by_id[zero.pk].reasons
     assert by_id[best.pk].score > by_id[priority.pk].score
-    assert [m.seeker.id for m in matching.posting_candidates(job, on=ON, k=1).matches] == order[
-        :1
-    ]
+    assert [m.seeker.id for m in matching.posting_candidates(job, on=ON, k=1).matches] == order[:1]
 
 
 def test_eligibility_sql_agrees(seeker: Callable[..., Person]) -> None:

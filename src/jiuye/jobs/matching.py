@@ -57,7 +57,7 @@ from scipy import sparse
 
 from jiuye.jobs import checks, eligibility, text
 from jiuye.jobs.models import Posting
-from jiuye.jobs.occupations import occupation_name
+from jiuye.jobs.occupations import occupation_text
 from jiuye.lib.masking import mask_id_number
 from jiuye.lib.sql import Sql
 from jiuye.registry import definitions
@@ -82,18 +82,25 @@ _FIRST = 1 << 45  # the suitable priority persons' head start among a posting's 
 # ---------------------------------------------------------------------------------------------
 
 
+def terms_of(*, title: str, occupation: str = "", skills: str = "") -> str:
+    """The matching terms of a posting with this title, occupation code and skills: what
+    writers store in ``Posting.terms`` (``text.posting_terms`` with the occupation's name and
+    related words from ``jobs.occupations``)."""
+    return _terms(title or "", occupation or "", skills or "")
+
+
 def posting_terms_for(posting: Posting) -> str:
-    """A posting's matching terms: the stored ones, or (a posting written without them) the
-    terms ``text.posting_terms`` makes of its title, its occupation's name
-    (``jobs.occupations``) and its skills. Writers store ``text.posting_terms(...)`` in
-    ``Posting.terms``; the matcher never writes them."""
-    return posting.terms or _terms(posting.title, posting.occupation, posting.skills)
+    """A posting's matching terms: the stored ones, or (a posting written without them)
+    :func:`terms_of` its fields. The matcher never writes them."""
+    return posting.terms or terms_of(
+        title=posting.title, occupation=posting.occupation, skills=posting.skills
+    )
 
 
 @lru_cache(maxsize=65_536)
 def _terms(title: str, occupation: str, skills: str) -> str:
     return text.posting_terms(
-        title=title, occupation_name=occupation_name(occupation), skills=skills
+        title=title, occupation_name=occupation_text(occupation), skills=skills
     )
 
 

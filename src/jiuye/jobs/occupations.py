@@ -803,3 +803,10 @@ def occupation_name(code: str) -> str:
     """The occupation's name for a posting's code ("" when the code is not in this table)."""
     found = BY_CODE.get(code or "")
     return found.name if found else ""
+
+
+def occupation_text(code: str) -> str:
+    """What a posting's occupation adds to its matching terms: the name and the words seekers
+    use for the work (``text.posting_terms(occupation_name=...)``); "" for a code not here."""
+    found = BY_CODE.get(code or "")
+    return " ".join((found.name, *found.words)) if found else ""

@@ -11,8 +11,9 @@ posts are offered only to persons recognised difficult at D (``jobs.eligibility`
 **The score** (0–100) is a weighted sum (:data:`WEIGHTS`) of
 
 - *text*: BM25 (k1 = 1.2, b = 0.75) of the person's words (求职意向, 技能证书 and 技能等级,
-  segmented by ``jobs.text.words``) against the posting's ``terms`` (title twice, occupation
-  name, skills), over the district's open postings at D as the corpus, normalised per query to
+  segmented by ``jobs.text.words``) against the posting's ``terms`` (title twice, the
+  occupation's name and related words from ``jobs.occupations``, skills: :func:`terms_of`),
+  over the district's open postings at D as the corpus, normalised per query to
   0..1 by the query's own weight (the sum of its terms' idf: a posting holding every word of
   the query once, at average length, scores about 1; capped at 1);
 - *education*: the person's 文化程度 reaches the posting's minimum (``checks.education_rank``);
@@ -24,9 +25,10 @@ posts are offered only to persons recognised difficult at D (``jobs.eligibility`
 
 **Order.** A person's list: best score first (ties: the older posting first, by id). A
 posting's candidates: first the *suitable priority persons* (priority: recognised difficult or
-of a zero-employment family at D; suitable: some text in common (text > 0), education and age
-fit), then everyone else, each group by score (ties: by person id). Both are cut at ``k``.
-Every result carries its reasons in words (:func:`reasons`).
+of a zero-employment family at D; suitable: text ≥ :data:`SUITABLE_TEXT`, i.e. about half the
+weight of their words in common, and education and age fit), then everyone else, each group
+by score (ties: by person id). Both are cut at ``k``. Every result carries its reasons in words
+(:func:`reasons`).
 
 **Two paths, one result.** :func:`person_matches` / :func:`posting_candidates` answer for one
 person or one posting (a page, the API, ``jiuye match``); :func:`district_matches` answers for
@@ -67,6 +69,9 @@ from jiuye.units.models import Level, Unit
 WEIGHTS = {"text": 0.55, "education": 0.10, "age": 0.10, "place": 0.15, "pay": 0.10}
 PLACE_SCORES = {"community": 1.0, "street": 0.6, "district": 0.2}
 K1, B = 1.2, 0.75
+# Suitable (for a priority person to come first): at least this text score (about half the
+# weight of their words in common with the posting), and education and age fit.
+SUITABLE_TEXT = 0.5
 DEFAULT_K = 10
 MAX_K = 100
 CHUNK = 512  # seekers scored at once in the bulk path (CHUNK × postings floats)
@@ -623,7 +628,7 @@ def _block(
         text=text_score,
         score=np.rint(total * _SCALE).astype(np.int64),
         allowed=allowed,
-        suitable=(text_score > 0) & education & age_fit,
+        suitable=(text_score >= SUITABLE_TEXT) & education & age_fit,
     )
 
 
@@ -645,7 +650,7 @@ class Match:
 
     @property
     def suitable(self) -> bool:
-        return self.text > 0 and self.education_ok and self.age_ok
+        return self.text >= SUITABLE_TEXT and self.education_ok and self.age_ok
 
     @property
     def reasons(self) -> list[str]:

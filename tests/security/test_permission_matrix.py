@@ -115,6 +115,10 @@ def household(o: dict[str, Any]) -> dict[str, Any]:
     return {"pk": o["household"].pk}
 
 
+def posting(o: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": o["posting"].pk}
+
+
 def account(o: dict[str, Any]) -> dict[str, Any]:
     """An account for the administration screens: worker_b's (any other than the admins')."""
     from jiuye.accounts.models import User
@@ -381,6 +385,12 @@ SPECS: dict[str, Spec] = {
     ),
     "api:warnings_run": Spec("district", api=True, json={"date": DAY}),
     "api:rule_list": Spec("authenticated", api=True),
+    # Issue 16: matching. A person's matches are personal; a posting's candidates are the
+    # persons the reader may see, for a posting in their jurisdiction.
+    "jobs:match_person": Spec("personal", person),
+    "jobs:match_posting": Spec("personal", posting),
+    "api:match_person": Spec("personal", lambda o: {"person_id": o["person"].pk}, api=True),
+    "api:match_posting": Spec("personal", lambda o: {"posting_id": o["posting"].pk}, api=True),
 }
 
 
@@ -452,6 +462,7 @@ def objects(tree: dict[str, Any]) -> dict[str, dict[str, Any]]:
         }
     _certification_objects(out)
     _warning_objects(out)
+    _posting_objects(out)
     return out
 
 
@@ -500,6 +511,35 @@ def _warning_objects(out: dict[str, dict[str, Any]]) -> None:
         WarningRecord.objects.create(warning=made, person=out[place]["person"], detail="矩阵")
         WarningRecord.objects.create(warning=made, household=out[place]["household"], detail="矩阵")
         out[place]["warning"] = made
+
+
+def _posting_objects(out: dict[str, dict[str, Any]]) -> None:
+    """An employer of each community and an open posting in each placement (issue 16)."""
+    from stdnum.cn import uscc
+
+    from jiuye.jobs import services as jobs
+    from jiuye.jobs.models import Posting
+
+    employers: dict[int, Any] = {}
+    for n, (place, objects) in enumerate(out.items()):
+        unit = objects["unit"]
+        community = unit.parent if unit.level == "grid" else unit
+        if community.pk not in employers:
+            body = f"91110108{n + 1:09d}"
+            employers[community.pk] = jobs.employer_create(
+                actor=None,
+                uscc=body + uscc.calc_check_digit(body),
+                name=f"矩阵{place}公司",
+                unit=community,
+            )
+        objects["posting"] = Posting.objects.create(
+            number=f"GW-M-{place}",
+            employer=employers[community.pk],
+            title="保洁员",
+            vacancies=2,
+            unit=unit,
+            opens_on=date(2026, 1, 1),
+        )
 
 
 @pytest.fixture

@@ -210,18 +210,20 @@ def test_suitable_priority_persons_come_first(
 ) -> None:
     job = posting()
     best = seeker(intent="电工、维修电工", certificates="低压电工作业证")
-    priority = seeker("c", intent="电工", difficult=True)
-    zero = seeker("b", intent="电工", alone=True)
+    priority = seeker("b", intent="电工", difficult=True)  # the posting's street
+    zero = seeker("a1", intent="电工", alone=True)
+    far = seeker("c", intent="电工", difficult=True)  # another street: by score
     too_old = seeker(intent="电工", difficult=True, birth=date(1972, 1, 1))
     no_words = seeker(intent="会计", difficult=True)
     result = matching.posting_candidates(job, on=ON)
     order = [m.seeker.id for m in result.matches]
     assert set(order[:2]) == {priority.pk, zero.pk}  # suitable priority persons
     assert order[2] == best.pk  # the best score of the rest
-    assert set(order[3:]) == {too_old.pk, no_words.pk}
+    assert set(order[3:]) == {far.pk, too_old.pk, no_words.pk}
     by_id = {m.seeker.id: m for m in result.matches}
     assert "零就业家庭成员，优先推荐" in by_id[zero.pk].reasons
     assert by_id[best.pk].score > by_id[priority.pk].score
+    assert not by_id[far.pk].suitable and by_id[priority.pk].suitable
     assert [m.seeker.id for m in matching.posting_candidates(job, on=ON, k=1).matches] == order[:1]
 
 

@@ -133,7 +133,7 @@ class JobsGenerator:
             key, masked = checks.employee_key(number), checks.employee_masked(number)
             start = today - timedelta(days=int(rng.random() * 6 * 365))
             term = CONTRACT_TERMS[int(rng.random() * len(CONTRACT_TERMS))]
-            events = [("signed", start, term)]
+            events: list[tuple[str, date, int | None]] = [("signed", start, term)]
             ends = retirement.add_months(start, term)
             left = False
             while ends <= today:

@@ -26,7 +26,8 @@ posts are offered only to persons recognised difficult at D (``jobs.eligibility`
 **Order.** A person's list: best score first (ties: the older posting first, by id). A
 posting's candidates: first the *suitable priority persons* (priority: recognised difficult or
 of a zero-employment family at D; suitable: text ≥ :data:`SUITABLE_TEXT`, i.e. about half the
-weight of their words in common, and education and age fit), then everyone else, each group
+weight of their words in common, education and age fit, and living in the posting's street,
+where the station can place them), then everyone else, each group
 by score (ties: by person id). Both are cut at ``k``. Every result carries its reasons in words
 (:func:`reasons`).
 
@@ -70,7 +71,9 @@ WEIGHTS = {"text": 0.55, "education": 0.10, "age": 0.10, "place": 0.15, "pay": 0
 PLACE_SCORES = {"community": 1.0, "street": 0.6, "district": 0.2}
 K1, B = 1.2, 0.75
 # Suitable (for a priority person to come first): at least this text score (about half the
-# weight of their words in common with the posting), and education and age fit.
+# weight of their words in common with the posting), education and age fit, and living in the
+# posting's street (a district's thousands of seekers would otherwise put the priority persons
+# of every street before the ones the posting's own community station would place).
 SUITABLE_TEXT = 0.5
 DEFAULT_K = 10
 MAX_K = 100
@@ -341,14 +344,16 @@ def _index(
     district: Unit, on: date, rows: list[PostingRow], paths: list[str], docs: list[list[str]]
 ) -> PostingIndex:
     vocab: dict[str, int] = {}
-    indptr, indices, counts = [0], [], []
+    indptr: list[int] = [0]
+    indices: list[int] = []
+    counts: list[int] = []
     for doc in docs:
-        tf: dict[int, int] = {}
+        per_doc: dict[int, int] = {}
         for word in doc:
             col = vocab.setdefault(word, len(vocab))
-            tf[col] = tf.get(col, 0) + 1
-        indices.extend(tf.keys())
-        counts.extend(tf.values())
+            per_doc[col] = per_doc.get(col, 0) + 1
+        indices.extend(per_doc.keys())
+        counts.extend(per_doc.values())
         indptr.append(len(indices))
     n = len(rows)
     tf_matrix = sparse.csr_matrix(
@@ -594,41 +599,52 @@ def _block(
     rows: slice | np.ndarray,
     cols: np.ndarray | None = None,
 ) -> Block:
-    """The one scorer: both paths call it, so they agree to the last digit."""
+    """The one scorer: both paths call it, so they agree to the last digit. The score is
+    summed in thousandths of a point, in place (a chunk is hundreds × thousands of pairs)."""
     weights = index.weights if cols is None else index.weights[cols]
     pick: Any = slice(None) if cols is None else cols
-    raw = (arrays.queries[rows] @ weights.T).toarray()
-    bound = arrays.bound[rows][:, None]
-    text_score = np.minimum(1.0, raw / np.where(bound > 0, bound, 1.0))
-    need = index.req_rank[pick][None, :]
-    edu_rank = arrays.edu[rows][:, None]
-    education = (need == 0) | ((edu_rank > 0) & (edu_rank >= need))
+    text_score = (arrays.queries[rows] @ weights.T).toarray()
+    bound = arrays.bound[rows]
+    np.multiply(text_score, (1.0 / np.where(bound > 0, bound, 1.0))[:, None], out=text_score)
+    np.minimum(text_score, 1.0, out=text_score)
+    # Education: a person's rank reaches the posting's (0, none asked, is reached by anyone; a
+    # person whose education is not recorded, rank 0, reaches nothing else).
+    education = arrays.edu[rows][:, None] >= index.req_rank[pick][None, :]
     age = arrays.age[rows][:, None]
-    age_fit = (age >= index.age_lo[pick][None, :]) & (age <= index.age_hi[pick][None, :])
-    same_community = (arrays.community[rows][:, None] == index.community[pick][None, :]) & (
-        index.community[pick][None, :] >= 0
+    age_fit = age >= index.age_lo[pick][None, :]
+    age_fit &= age <= index.age_hi[pick][None, :]
+    street = index.street[pick]
+    community = index.community[pick]
+    same_street = arrays.street[rows][:, None] == np.where(street >= 0, street, -3)[None, :]
+    same_community = (
+        arrays.community[rows][:, None] == np.where(community >= 0, community, -3)[None, :]
     )
-    same_street = (arrays.street[rows][:, None] == index.street[pick][None, :]) & (
-        index.street[pick][None, :] >= 0
+    unit = 100.0 * _SCALE
+    total = text_score * (unit * WEIGHTS["text"])
+    np.add(total, unit * WEIGHTS["education"], out=total, where=education)
+    np.add(total, unit * WEIGHTS["age"], out=total, where=age_fit)
+    # Place: 0.2 anywhere in the district, 0.6 in the street, 1 in the community.
+    step_street = PLACE_SCORES["street"] - PLACE_SCORES["district"]
+    step_community = PLACE_SCORES["community"] - PLACE_SCORES["street"]
+    np.add(total, unit * WEIGHTS["place"] * step_street, out=total, where=same_street)
+    np.add(total, unit * WEIGHTS["place"] * step_community, out=total, where=same_community)
+    total += (
+        unit
+        * (WEIGHTS["pay"] * index.pay[pick] + WEIGHTS["place"] * PLACE_SCORES["district"])[None, :]
     )
-    place = np.where(
-        same_community,
-        PLACE_SCORES["community"],
-        np.where(same_street, PLACE_SCORES["street"], PLACE_SCORES["district"]),
-    )
-    total = 100.0 * (
-        WEIGHTS["text"] * text_score
-        + WEIGHTS["education"] * education
-        + WEIGHTS["age"] * age_fit
-        + WEIGHTS["place"] * place
-        + WEIGHTS["pay"] * index.pay[pick][None, :]
-    )
+    # Near: in the posting's street (or any seeker, for a posting placed above the streets).
+    near = same_street | same_community
+    near |= (street < 0)[None, :]
+    suitable = text_score >= SUITABLE_TEXT
+    suitable &= education
+    suitable &= age_fit
+    suitable &= near
     allowed = ~index.public_welfare[pick][None, :] | arrays.difficult[rows][:, None]
     return Block(
         text=text_score,
-        score=np.rint(total * _SCALE).astype(np.int64),
+        score=np.rint(total, out=total).astype(np.int64),
         allowed=allowed,
-        suitable=(text_score >= SUITABLE_TEXT) & education & age_fit,
+        suitable=suitable,
     )
 
 
@@ -646,11 +662,12 @@ class Match:
     education_ok: bool
     age_ok: bool
     place: str  # community | street | district
+    near: bool  # in the posting's street (see SUITABLE_TEXT)
     on: date
 
     @property
     def suitable(self) -> bool:
-        return self.text >= SUITABLE_TEXT and self.education_ok and self.age_ok
+        return self.text >= SUITABLE_TEXT and self.education_ok and self.age_ok and self.near
 
     @property
     def reasons(self) -> list[str]:
@@ -705,19 +722,24 @@ def _match(
         education_ok=bool(need == 0 or (edu > 0 and edu >= need)),
         age_ok=bool(index.age_lo[col] <= arrays.age[row] <= index.age_hi[col]),
         place=place,
+        near=place != "district" or index.street[col] < 0,
         on=index.on,
     )
 
 
 def _person_keys(block: Block, cols: np.ndarray) -> np.ndarray:
-    keys = block.score * _TIE + (_TIE - 1 - cols[None, :])
-    return np.where(block.allowed, keys, -1)
+    keys = block.score * _TIE
+    keys += (_TIE - 1 - cols)[None, :]
+    keys[~block.allowed] = -1
+    return keys
 
 
 def _candidate_keys(block: Block, arrays: SeekerArrays, rows: np.ndarray) -> np.ndarray:
-    first = (block.suitable & arrays.priority[rows][:, None]) * _FIRST
-    keys = first + block.score * _TIE + (_TIE - 1 - rows[:, None])
-    return np.where(block.allowed, keys, -1)
+    keys = block.score * _TIE
+    keys += (_TIE - 1 - rows)[:, None]
+    np.add(keys, _FIRST, out=keys, where=block.suitable & arrays.priority[rows][:, None])
+    keys[~block.allowed] = -1
+    return keys
 
 
 def _top(keys: np.ndarray, k: int) -> np.ndarray:
@@ -865,14 +887,14 @@ def district_matches(
         order = _top(best_keys[:, col], k)
         matches = []
         for j in order:
-            row = int(rows_of[j, col])
+            at = int(rows_of[j, col])
             one = Block(
                 text=best_text[j : j + 1, col : col + 1],
                 score=best_score[j : j + 1, col : col + 1],
                 allowed=np.ones((1, 1), dtype=bool),
                 suitable=np.ones((1, 1), dtype=bool),
             )
-            matches.append(_match(index, seekers[row], arrays, row, col, one, 0, 0))
+            matches.append(_match(index, seekers[at], arrays, at, col, one, 0, 0))
         result.by_posting[index.rows[col].id] = matches
     return result
 

@@ -125,6 +125,10 @@ def household(o: dict[str, Any]) -> dict[str, Any]:
     return {"pk": o["household"].pk}
 
 
+def posting(o: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": o["posting"].pk}
+
+
 def account(o: dict[str, Any]) -> dict[str, Any]:
     """An account for the administration screens: worker_b's (any other than the admins')."""
     from jiuye.accounts.models import User
@@ -220,11 +224,7 @@ def api_employer(o: dict[str, Any]) -> dict[str, Any]:
 EMPLOYER_JSON = {"uscc": "91350100M000100Y43", "name": "矩阵公司", "unit": "110108001001"}
 
 
-# Issue 16: postings and referrals.
-def posting(o: dict[str, Any]) -> dict[str, Any]:
-    return {"pk": o["posting"].pk}
-
-
+# Issue 16: postings and referrals (``posting`` above).
 def referral(o: dict[str, Any]) -> dict[str, Any]:
     return {"pk": o["referral"].pk}
 
@@ -497,6 +497,12 @@ SPECS: dict[str, Spec] = {
         placements=UNIT_PLACEMENTS,
         json={"id_number": make_id(date(1990, 1, 3)), "on": DAY},
     ),
+    # Issue 16: matching. A person's matches are personal; a posting's candidates are the
+    # persons the reader may see, for a posting in their jurisdiction.
+    "jobs:match_person": Spec("personal", person),
+    "jobs:match_posting": Spec("personal", posting),
+    "api:match_person": Spec("personal", lambda o: {"person_id": o["person"].pk}, api=True),
+    "api:match_posting": Spec("personal", lambda o: {"posting_id": o["posting"].pk}, api=True),
 }
 
 

@@ -138,6 +138,10 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "read.household_search": _("按户编号查找家庭"),
     "read.casework.withdraw": _("打开撤销页面"),
     "read.jobs.employer": _("查看用人单位"),
+    "read.jobs.matches": _("查看人岗匹配"),
+    "read.jobs.candidates": _("查看岗位候选人"),
+    "read.api.jobs.matches": _("接口读取人岗匹配"),
+    "read.api.jobs.candidates": _("接口读取岗位候选人"),
 }
 
 # Codes made at run time from a name (``read.casework.ledger.<ledger>``): the longest prefix

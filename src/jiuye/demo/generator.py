@@ -49,6 +49,7 @@ from typing import Any
 from stdnum.cn import ric
 
 from jiuye.casework.columns import SERVICE_FIELDS as SERVICE_FIELDS
+from jiuye.demo.jobs import JobsGenerator
 from jiuye.lib import idcard, retirement, workdays
 from jiuye.lib.idcard import Sex
 from jiuye.registry.columns import EVENT_FIELDS as EVENT_FIELDS
@@ -250,6 +251,14 @@ class Batch:
     # Households that were a zero-employment family at some time since their records began:
     # the ones a listener of ``statuses_changed`` keeping zero-family cases must look at.
     zero_households: list[int] = field(default_factory=list)
+    # The jobs side (``demo.jobs``): employers and their reports, postings; ``planted``: the
+    # seekers each posting was written for (never written to the database).
+    employers: list[Row] = field(default_factory=list)
+    staff_reports: list[Row] = field(default_factory=list)
+    contracts: list[Row] = field(default_factory=list)
+    layoffs: list[Row] = field(default_factory=list)
+    postings: list[Row] = field(default_factory=list)
+    planted: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -460,6 +469,13 @@ class DistrictGenerator:
         self.profiles: dict[int, set[str]] = {}  # community id → the reasons it is dealt to fail
         self.year_start = date(config.today.year, 1, 1)
         self._names = self._place_names()
+        # Its own random generator: the registry's rows stay what they were without it.
+        self.jobs = JobsGenerator(
+            seed=config.seed,
+            district_code=config.district_code,
+            today=config.today,
+            next_id=self.next_id,
+        )
 
     # --- ids and names ---------------------------------------------------------------------
 
@@ -611,6 +627,7 @@ class DistrictGenerator:
         profile = self.profiles.get(unit.id, set())
         weak = "weak" in profile
         self._plan_statuses(households, village, profile)
+        self.jobs.community(unit, households, batch)
         staff = [self.surname() + self.given_name(self.rng.one_of("MF")) for _ in range(3)]
         for household in households:
             batch.households.append(

@@ -34,6 +34,14 @@ from jiuye.audit.services import audit_record
 from jiuye.casework.columns import SERVICE_FIELDS
 from jiuye.casework.models import ServiceRecord
 from jiuye.demo.generator import Batch, Row, SeedConfig, generate
+from jiuye.jobs.columns import (
+    CONTRACT_FIELDS,
+    EMPLOYER_FIELDS,
+    LAYOFF_FIELDS,
+    POSTING_FIELDS,
+    STAFF_FIELDS,
+)
+from jiuye.jobs.models import ContractEvent, Employer, Layoff, Posting, StaffReport
 from jiuye.lib import bulkload
 from jiuye.registry.columns import (
     EVENT_FIELDS,
@@ -54,6 +62,11 @@ TABLES: tuple[tuple[type[models.Model], tuple[str, ...], str], ...] = (
     (StatusEvent, EVENT_FIELDS, "events"),
     (DifficultyRecognition, RECOGNITION_FIELDS, "recognitions"),
     (ServiceRecord, SERVICE_FIELDS, "services"),
+    (Employer, EMPLOYER_FIELDS, "employers"),
+    (StaffReport, STAFF_FIELDS, "staff_reports"),
+    (ContractEvent, CONTRACT_FIELDS, "contracts"),
+    (Layoff, LAYOFF_FIELDS, "layoffs"),
+    (Posting, POSTING_FIELDS, "postings"),
 )
 CORE_MODELS: tuple[type[models.Model], ...] = tuple(model for model, _, _ in TABLES)
 
@@ -70,9 +83,17 @@ class SeedSummary:
     events: int
     recognitions: int
     services: int
+    employers: int
+    staff_reports: int
+    contracts: int
+    layoffs: int
+    postings: int
     zero_households: int  # households that were a zero family at some time (see Batch)
     seconds: float
     replaced: bool
+    # The seekers each generated posting was written for (``demo.jobs.Planted``): for the
+    # bench's quality figures, never stored.
+    planted: tuple[Any, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +103,11 @@ class SeedSummary:
             "events": self.events,
             "recognitions": self.recognitions,
             "services": self.services,
+            "employers": self.employers,
+            "staff_reports": self.staff_reports,
+            "contracts": self.contracts,
+            "layoffs": self.layoffs,
+            "postings": self.postings,
             "zero_households": self.zero_households,
         }
 
@@ -183,8 +209,11 @@ def prefetch(batches: Iterable[Batch], depth: int = 2) -> Iterator[Batch]:
         worker.join()
 
 
-def write_batches(batches: Iterable[Batch]) -> tuple[dict[str, int], set[int]]:
-    """Write every batch; returns the row count per table and the ever-zero households."""
+def write_batches(
+    batches: Iterable[Batch], planted: list[Any] | None = None
+) -> tuple[dict[str, int], set[int]]:
+    """Write every batch; returns the row count per table and the ever-zero households (and
+    collects the planted pairs into ``planted``)."""
     write = bulkload.copy_rows if connection.vendor == "postgresql" else bulkload.insert_rows
     counts = {attr: 0 for _, _, attr in TABLES}
     zero_households: set[int] = set()
@@ -195,6 +224,8 @@ def write_batches(batches: Iterable[Batch]) -> tuple[dict[str, int], set[int]]:
                 write(model, fields, rows)
                 counts[attr] += len(rows)
         zero_households.update(batch.zero_households)
+        if planted is not None:
+            planted.extend(batch.planted)
     return counts, zero_households
 
 
@@ -223,13 +254,18 @@ def seed(config: SeedConfig, *, replace: bool = False, actor: Any = None) -> See
             lifted = bulkload.lift_constraints(CORE_MODELS) if postgres else None
             if replaced:
                 clear_core()
-            counts, zero_households = write_batches(prefetch(generate(config)))
+            planted: list[Any] = []
+            counts, zero_households = write_batches(prefetch(generate(config)), planted)
             if lifted is not None:
                 bulkload.restore_constraints(lifted)
             bulkload.reset_sequences(CORE_MODELS)
             bulkload.analyze(CORE_MODELS)
             summary = SeedSummary(
-                **counts, zero_households=len(zero_households), seconds=0.0, replaced=replaced
+                **counts,
+                zero_households=len(zero_households),
+                seconds=0.0,
+                replaced=replaced,
+                planted=tuple(planted),
             )
             audit_record(
                 actor=actor,

@@ -1,7 +1,13 @@
-"""Pages of the jobs app (filled by its module's views)."""
+"""Matching pages (``jobs.match_views``): a person's best open postings, a posting's
+candidates."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from jiuye.jobs import match_views
+
+urlpatterns = [
+    path("match/person/<int:pk>/", match_views.person, name="match_person"),
+    path("match/posting/<int:pk>/", match_views.posting, name="match_posting"),
+]

@@ -1,0 +1,68 @@
+"""Matching pages (人岗匹配, ``jobs.matching``): a person's best open postings, a posting's
+candidates. Thin: the person or posting is read through the jurisdiction scope (a foreign one
+is 404), a posting's candidates are the persons the reader may see, and the page records
+whom it showed (``audit_read``)."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from jiuye.accounts.models import User
+from jiuye.audit.services import audit_read
+from jiuye.jobs import matching
+from jiuye.jobs.models import Posting
+from jiuye.lib.dates import DateParams
+from jiuye.registry.models import Person
+from jiuye.units.scope import scope_to_jurisdiction
+
+
+def _limit(request: HttpRequest) -> int:
+    raw = request.GET.get("limit", "")
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= matching.MAX_K else matching.DEFAULT_K
+
+
+@require_GET
+@login_required
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    user = cast(User, request.user)
+    found = get_object_or_404(
+        scope_to_jurisdiction(Person.objects.select_related("community"), user), pk=pk
+    )
+    params = DateParams(request.GET)
+    on = params.get("date", timezone.localdate())
+    for error in params.errors:
+        messages.error(request, error)
+    result = matching.person_matches(found, on=on, k=_limit(request))
+    audit_read(actor=user, what="jobs.matches", obj=found, unit=found.community)
+    return render(request, "jobs/match/person.html", {"person": found, "result": result, "on": on})
+
+
+@require_GET
+@login_required
+def posting(request: HttpRequest, pk: int) -> HttpResponse:
+    user = cast(User, request.user)
+    found = get_object_or_404(
+        scope_to_jurisdiction(Posting.objects.select_related("unit", "employer"), user), pk=pk
+    )
+    params = DateParams(request.GET)
+    on = params.get("date", timezone.localdate())
+    for error in params.errors:
+        messages.error(request, error)
+    visible = scope_to_jurisdiction(Person.objects.all(), user)
+    result = matching.posting_candidates(found, on=on, k=_limit(request), within=visible)
+    audit_read(
+        actor=user,
+        what="jobs.candidates",
+        persons=[m.seeker.id for m in result.matches],
+        unit=found.unit,
+    )
+    return render(
+        request, "jobs/match/posting.html", {"posting": found, "result": result, "on": on}
+    )

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from jiuye.jobs import eligibility, matching
+from jiuye.jobs import eligibility, matching, posting_selectors
+from jiuye.jobs.definitions import posting_open_q
 from jiuye.jobs.models import Posting
 from jiuye.jobs.occupations import BY_CODE, OCCUPATIONS, occupation_name
 from jiuye.registry import services as registry
@@ -156,7 +157,9 @@ def test_closed_and_full_postings_left_out(
     person = seeker()
     job = posting(opens_on=opens_on, closes_on=closes_on, filled=filled)
     assert ids(matching.person_matches(person, on=ON).matches) == ([job.pk] if shown else [])
-    assert matching.is_open(job, ON) is shown
+    # The rule's two forms agree (jobs.definitions): one posting, and postings in a query.
+    assert posting_selectors.is_open(job, ON) is shown
+    assert Posting.objects.filter(posting_open_q(ON), pk=job.pk).exists() is shown
 
 
 def test_district_boundary(

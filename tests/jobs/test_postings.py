@@ -162,6 +162,7 @@ def test_close(posting: Any, personas: dict[str, Any]) -> None:
 )
 def test_open_q(posting: Any, on: date, closes_on: date | None, filled: int, open_: bool) -> None:
     Posting.objects.filter(pk=posting.pk).update(closes_on=closes_on, filled=filled)
+    posting.refresh_from_db()
     assert is_open(posting, on) is open_
     assert Posting.objects.filter(open_q(on)).exists() is open_
 

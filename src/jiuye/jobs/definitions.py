@@ -46,7 +46,7 @@ from datetime import date
 from typing import Any, Literal
 
 from django.db import connection
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 
 from jiuye.jobs.models import ContractEvent, ContractKind, Employer, StaffReport
 from jiuye.lib.retirement import add_months, add_months_sql
@@ -343,4 +343,29 @@ def renewal_counts_sql(start: On, on: On, employers: Sql | None = None) -> Sql:
         f"SUM(CASE WHEN r.outcome = '{LEFT}' THEN 0 ELSE 1 END) AS stayed_on "
         f"FROM ({rows.text}) r GROUP BY r.employer_id",
         rows.params,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# A posting open at a date
+# ---------------------------------------------------------------------------------------------
+
+
+def posting_open(
+    *, opens_on: date, closes_on: date | None, filled: int, vacancies: int, on: date
+) -> bool:
+    """A posting is **open** on ``on`` (DOMAIN §8): published (``opens_on`` on or before it), not
+    past its closing date (``closes_on``, 截止日期, is its last open day) and with a vacancy left
+    (``filled``: the hires through referrals so far). The board, the lists, the referral check,
+    the matcher and the 岗位开发及需求 ledger read this rule (or :func:`posting_open_q`)."""
+    return opens_on <= on and (closes_on is None or on <= closes_on) and filled < vacancies
+
+
+def posting_open_q(on: date, prefix: str = "") -> Q:
+    """:func:`posting_open` over postings in a query (``prefix``: the lookup to the posting,
+    e.g. ``"postings__"``)."""
+    return (
+        Q(**{f"{prefix}opens_on__lte": on})
+        & (Q(**{f"{prefix}closes_on__isnull": True}) | Q(**{f"{prefix}closes_on__gte": on}))
+        & Q(**{f"{prefix}filled__lt": F(f"{prefix}vacancies")})
     )

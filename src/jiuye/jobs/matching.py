@@ -54,11 +54,12 @@ from typing import Any
 
 import numpy as np
 from django.db import connection
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, QuerySet, Sum
 from django.utils.translation import gettext as _
 from scipy import sparse
 
 from jiuye.jobs import checks, eligibility, text
+from jiuye.jobs.definitions import posting_open_q
 from jiuye.jobs.models import Posting
 from jiuye.jobs.occupations import occupation_text
 from jiuye.lib.masking import mask_id_number
@@ -199,26 +200,6 @@ class PostingIndex:
         return self.place_keys.get(path, -1) if path else -2
 
 
-def open_postings_q(on: date, prefix: str = "") -> Q:
-    """A posting open on ``on`` with a vacancy left (the ORM form; the rule of the module)."""
-    from django.db.models import F
-
-    return (
-        Q(**{f"{prefix}opens_on__lte": on})
-        & (Q(**{f"{prefix}closes_on__isnull": True}) | Q(**{f"{prefix}closes_on__gte": on}))
-        & Q(**{f"{prefix}filled__lt": F(f"{prefix}vacancies")})
-    )
-
-
-def is_open(posting: Posting, on: date) -> bool:
-    """The Python form of :func:`open_postings_q`."""
-    return (
-        posting.opens_on <= on
-        and (posting.closes_on is None or posting.closes_on >= on)
-        and posting.filled < posting.vacancies
-    )
-
-
 def _district_postings(district: Unit) -> QuerySet[Posting]:
     return Posting.objects.filter(unit__path__startswith=district.path)
 
@@ -264,7 +245,7 @@ def build_index(district: Unit, on: date, *, fields: str = "terms") -> PostingIn
     """Read the district's open postings at ``on`` (one query) and build their index."""
     values = (
         _district_postings(district)
-        .filter(open_postings_q(on))
+        .filter(posting_open_q(on))
         .order_by("id")
         .values_list(
             "id",

@@ -27,6 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404
 
+from jiuye.jobs.definitions import posting_open, posting_open_q
 from jiuye.jobs.models import DeclinedBy, Employer, Posting, Referral, ReferralOutcome
 from jiuye.registry.definitions import recognition_in_force_q
 from jiuye.registry.models import DifficultyRecognition
@@ -36,19 +37,19 @@ from jiuye.units.scope import scope_to_jurisdiction
 
 
 def open_q(on: date, prefix: str = "") -> Q:
-    """Postings open on ``on``: published (``opens_on`` on or before it), not past their closing
-    date (``closes_on`` is the last day, 截止日期, inclusive) and with a vacancy left (``filled``
-    is the hires so far: a full posting takes no more referrals)."""
-    return (
-        Q(**{f"{prefix}opens_on__lte": on})
-        & (Q(**{f"{prefix}closes_on__isnull": True}) | Q(**{f"{prefix}closes_on__gte": on}))
-        & Q(**{f"{prefix}filled__lt": F(f"{prefix}vacancies")})
-    )
+    """Postings open on ``on`` (``jobs.definitions.posting_open_q``, the one statement)."""
+    return posting_open_q(on, prefix)
 
 
 def is_open(posting: Posting, on: date) -> bool:
-    """:func:`open_q` for one posting (asked of the database: the one statement of the rule)."""
-    return Posting.objects.filter(open_q(on), pk=posting.pk).exists()
+    """Whether ``posting`` is open on ``on`` (``jobs.definitions.posting_open``)."""
+    return posting_open(
+        opens_on=posting.opens_on,
+        closes_on=posting.closes_on,
+        filled=posting.filled,
+        vacancies=posting.vacancies,
+        on=on,
+    )
 
 
 # ---------------------------------------------------------------------------------------------

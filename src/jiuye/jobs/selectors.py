@@ -14,7 +14,6 @@ from typing import Any
 
 from django.db.models import (
     Count,
-    F,
     IntegerField,
     OuterRef,
     Q,
@@ -27,6 +26,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from jiuye.jobs.definitions import posting_open_q
 from jiuye.jobs.models import ContractEvent, Employer, Hire, Layoff, Posting, StaffReport
 from jiuye.lib.retirement import add_months
 from jiuye.units.models import COMMUNITY_LEVELS, Level, Unit
@@ -47,16 +47,6 @@ def employer_get(*, user: Any, pk: int) -> Employer:
     return get_object_or_404(employers_visible(user=user).select_related("unit"), pk=pk)
 
 
-def open_postings_q(on: date, prefix: str = "") -> Q:
-    """Postings open on ``on``: opened, not closed, a vacancy left."""
-    p = prefix
-    return (
-        Q(**{f"{p}opens_on__lte": on})
-        & (Q(**{f"{p}closes_on__isnull": True}) | Q(**{f"{p}closes_on__gte": on}))
-        & Q(**{f"{p}filled__lt": F(f"{p}vacancies")})
-    )
-
-
 def _count(queryset: QuerySet[Any], value: Any) -> Coalesce:
     """An aggregate of ``queryset``'s rows of the outer employer, as a sub-select."""
     grouped = queryset.filter(employer=OuterRef("pk")).order_by().values("employer")
@@ -75,7 +65,7 @@ def with_figures(employers: QuerySet[Employer], *, on: date) -> QuerySet[Employe
     return employers.annotate(
         staff=Subquery(latest.values("staff")[:1]),
         staff_on=Subquery(latest.values("on")[:1]),
-        open_postings=_count(Posting.objects.filter(open_postings_q(on)), Count("pk")),
+        open_postings=_count(Posting.objects.filter(posting_open_q(on)), Count("pk")),
         laid_off=_count(Layoff.objects.filter(on__gt=since, on__lte=on), Sum("count")),
     )
 
@@ -158,7 +148,7 @@ def employer_counts(*, employer: Employer) -> dict[str, int]:
 
 def employer_postings(*, employer: Employer, on: date) -> QuerySet[Posting]:
     """The employer's postings open on ``on`` (a hire may fill one of their vacancies)."""
-    return Posting.objects.filter(open_postings_q(on), employer=employer).order_by("number")
+    return Posting.objects.filter(posting_open_q(on), employer=employer).order_by("number")
 
 
 def employer_posting(*, employer: Employer, pk: int) -> Posting | None:

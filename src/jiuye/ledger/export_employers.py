@@ -29,6 +29,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from jiuye.jobs.definitions import posting_open
 from jiuye.jobs.models import ContractEvent, Employer, Layoff, Posting, StaffReport
 from jiuye.ledger.columns import CONTRACTS, POSTINGS, Column, Kind
 from jiuye.lib.masking import mask_id_number
@@ -92,11 +93,6 @@ POSTING_FIELDS = (
     "filled",
 )
 F = {name: i for i, name in enumerate(POSTING_FIELDS)}
-
-
-def open_on(opens_on: date, closes_on: date | None, on: date) -> bool:
-    """A posting is open on ``on`` from its publication to its closing date (DOMAIN §8)."""
-    return opens_on <= on and (closes_on is None or on <= closes_on)
 
 
 @dataclass
@@ -249,7 +245,13 @@ class JobsWriter:
         return self.start <= p[F["opens_on"]] <= self.on
 
     def _open(self, p: tuple[Any, ...]) -> bool:
-        return open_on(p[F["opens_on"]], p[F["closes_on"]], self.on)
+        return posting_open(
+            opens_on=p[F["opens_on"]],
+            closes_on=p[F["closes_on"]],
+            filled=p[F["filled"]],
+            vacancies=p[F["vacancies"]],
+            on=self.on,
+        )
 
     def postings_ledger(self) -> Iterator[Row]:
         """岗位开发及需求: the postings developed in the period and those open on the date."""
@@ -260,10 +262,14 @@ class JobsWriter:
             uscc, name, _unit, _industry = employers[p[F["employer_id"]]]
             vacancies, filled = p[F["vacancies"]], p[F["filled"]]
             left = max(vacancies - filled, 0)
-            if not self._open(p):
-                state = "未发布" if p[F["opens_on"]] > self.on else "已截止"
+            if self._open(p):
+                state = "在招"
+            elif p[F["opens_on"]] > self.on:
+                state = "未发布"
+            elif p[F["closes_on"]] is not None and p[F["closes_on"]] < self.on:
+                state = "已截止"
             else:
-                state = "在招" if left else "已招满"
+                state = "已招满"
             wanted = [
                 p[F["skills"]],
                 f"学历{p[F['min_education']]}以上" if p[F["min_education"]] else "",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from jiuye.jobs import matching, services
+from jiuye.jobs import matching, services, text
 from jiuye.jobs.models import Posting
 from jiuye.registry import services as registry
 from jiuye.registry.models import Person
@@ -66,7 +66,7 @@ def posting(employer: Any, tree: dict[str, Any]) -> Callable[..., Posting]:
             closes_on=closes_on,
             vacancies=vacancies,
             filled=filled,
-            terms=matching.terms_of(title=title, occupation=occupation, skills=skills),
+            terms=text.posting_terms(title=title, occupation=occupation, skills=skills),
         )
 
     return make

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from stdnum.cn import uscc
 
-from jiuye.jobs import checks, matching
+from jiuye.jobs import checks, text
 from jiuye.jobs.occupations import BY_CODE, Occupation
 from jiuye.lib import retirement
 
@@ -295,7 +295,7 @@ class JobsGenerator:
                 opens,
                 closes,
                 0,
-                matching.terms_of(title=title, occupation=occupation_code, skills=skills_text),
+                text.posting_terms(title=title, occupation=occupation_code, skills=skills_text),
                 self.stamp,
                 self.stamp,
             )

@@ -12,7 +12,7 @@ posts are offered only to persons recognised difficult at D (``jobs.eligibility`
 
 - *text*: BM25 (k1 = 1.2, b = 0.75) of the person's words (求职意向, 技能证书 and 技能等级,
   segmented by ``jobs.text.words``) against the posting's ``terms`` (title twice, the
-  occupation's name and related words from ``jobs.occupations``, skills: :func:`terms_of`),
+  occupation's name and related words from ``jobs.occupations``, skills: ``text.posting_terms``),
   over the district's open postings at D as the corpus, normalised per query to
   0..1 by the query's own weight (the sum of its terms' idf: a posting holding every word of
   the query once, at average length, scores about 1; capped at 1);
@@ -61,7 +61,6 @@ from scipy import sparse
 from jiuye.jobs import checks, eligibility, text
 from jiuye.jobs.definitions import posting_open_q
 from jiuye.jobs.models import Posting
-from jiuye.jobs.occupations import occupation_text
 from jiuye.lib.masking import mask_id_number
 from jiuye.lib.sql import Sql
 from jiuye.registry import definitions
@@ -91,25 +90,11 @@ _FIRST = 1 << 45  # the suitable priority persons' head start among a posting's 
 # ---------------------------------------------------------------------------------------------
 
 
-def terms_of(*, title: str, occupation: str = "", skills: str = "") -> str:
-    """The matching terms of a posting with this title, occupation code and skills: what
-    writers store in ``Posting.terms`` (``text.posting_terms`` with the occupation's name and
-    related words from ``jobs.occupations``)."""
-    return _terms(title or "", occupation or "", skills or "")
-
-
 def posting_terms_for(posting: Posting) -> str:
     """A posting's matching terms: the stored ones, or (a posting written without them)
-    :func:`terms_of` its fields. The matcher never writes them."""
-    return posting.terms or terms_of(
+    ``text.posting_terms`` of its fields. The matcher never writes them."""
+    return posting.terms or text.posting_terms(
         title=posting.title, occupation=posting.occupation, skills=posting.skills
-    )
-
-
-@lru_cache(maxsize=65_536)
-def _terms(title: str, occupation: str, skills: str) -> str:
-    return text.posting_terms(
-        title=title, occupation_name=occupation_text(occupation), skills=skills
     )
 
 
@@ -293,7 +278,7 @@ def build_index(district: Unit, on: date, *, fields: str = "terms") -> PostingIn
         filled,
         closes_on,
     ) in values.iterator(chunk_size=5000):
-        stored = terms or _terms(title, occupation, skills)
+        stored = terms or text.posting_terms(title=title, occupation=occupation, skills=skills)
         doc = " ".join(text.words(title)) if fields == "title" else stored
         rows.append(
             PostingRow(

@@ -807,6 +807,6 @@ def occupation_name(code: str) -> str:
 
 def occupation_text(code: str) -> str:
     """What a posting's occupation adds to its matching terms: the name and the words seekers
-    use for the work (``text.posting_terms(occupation_name=...)``); "" for a code not here."""
+    use for the work (``text.posting_terms``); "" for a code not here."""
     found = BY_CODE.get(code or "")
     return " ".join((found.name, *found.words)) if found else ""

@@ -133,7 +133,7 @@ def _problem(code: str, field: str = "", **params: Any) -> Problem:
 
 def _terms(posting: Posting) -> str:
     """The posting's words for the matcher (``jobs.text``)."""
-    return posting_terms(title=posting.title, occupation_name="", skills=posting.skills)
+    return posting_terms(title=posting.title, occupation=posting.occupation, skills=posting.skills)
 
 
 def _district(unit: Unit) -> Unit | None:

@@ -11,8 +11,11 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from functools import lru_cache
 
 import jieba
+
+from jiuye.jobs.occupations import occupation_text
 
 _lock = threading.Lock()
 _ready = False
@@ -78,8 +81,16 @@ def words(text: str) -> list[str]:
     return out
 
 
-def posting_terms(*, title: str, occupation_name: str = "", skills: str = "") -> str:
-    """A posting's stored terms: its title's words (counted twice: the title says what the job
-    is), the occupation's name and the skills wanted, separated by spaces."""
+def posting_terms(*, title: str, occupation: str = "", skills: str = "") -> str:
+    """A posting's stored terms (``Posting.terms``, written by every writer of a posting: the
+    forms and API, the workbook, the seed): its title's words (counted twice: the title says
+    what the job is), its occupation's name and related words (``jobs.occupations``: seekers
+    name work in their own words, 保姆 for 家政服务员) and the skills wanted."""
+    return _posting_terms(title or "", occupation or "", skills or "")
+
+
+@lru_cache(maxsize=65_536)
+def _posting_terms(title: str, occupation: str, skills: str) -> str:
     title_words = words(title)
-    return " ".join([*title_words, *title_words, *words(occupation_name), *words(skills)])
+    related = words(occupation_text(occupation))
+    return " ".join([*title_words, *title_words, *related, *words(skills)])

@@ -409,7 +409,7 @@ def check_postings(ctx: Context, rows: Rows, counts: Counts) -> None:
             rows, i, code, employer[1]
         ):
             continue
-        terms = posting_terms(title=v["title"], occupation_name="", skills=v["skills"])
+        terms = posting_terms(title=v["title"], occupation=v["occupation"], skills=v["skills"])
         if old is None:
             plan.postings_insert.append((number, code, *merged, terms))
             counts.inserted += 1

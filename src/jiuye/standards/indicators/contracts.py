@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
+from django.urls import reverse
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -104,7 +105,7 @@ class SigningRate(Indicator):
 
         def to_rows(page: list[tuple[Any, ...]]) -> list[Row]:
             found = []
-            for _pk, name, unit_id, staff, in_force, _no_staff, missing in page:
+            for pk, name, unit_id, staff, in_force, _no_staff, missing in page:
                 if staff is None:
                     detail = gettext("未报告职工人数，不计入签订率（在用劳动合同 %(n)s 份）") % {
                         "n": in_force
@@ -113,7 +114,8 @@ class SigningRate(Indicator):
                     detail = gettext(
                         "职工 %(staff)s 人，在用劳动合同 %(n)s 份，差 %(short)s 份"
                     ) % {"staff": staff, "n": in_force, "short": missing}
-                found.append(Row("record", name, detail, "", unit_id, query.period.end))
+                url = reverse("jobs:employer_detail", args=[pk])
+                found.append(Row("record", name, detail, url, unit_id, query.period.end))
             return found
 
         return SqlRows(select, "no_staff, missing DESC, name, employer_id", to_rows)

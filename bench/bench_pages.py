@@ -127,7 +127,8 @@ HTMX_STATS = {"HX-Request": "true", "HX-Target": "stats"}
 
 def role_pages(unit: str) -> list[Page]:
     """The pages every role opens (each for its own unit): home, the home's HTMX numbers, the
-    worklist, the two lists, the certification queue (issue 14), the unit's evaluation under
+    worklist, the two lists, the certification queue (issue 14), the employers and postings
+    (issue 16), the unit's evaluation under
     each rule set, the persons behind its employment rate."""
     own = f"/standards/units/{unit}/"
     pages = [
@@ -137,6 +138,8 @@ def role_pages(unit: str) -> list[Page]:
         Page("/persons/", "/persons/"),
         Page("/households/", "/households/"),
         Page("/certification/", "/certification/"),
+        Page("/jobs/ (employers)", "/jobs/"),
+        Page("/jobs/postings/", "/jobs/postings/"),
     ]
     pages += [Page(f"/standards/units/<own>/?ruleset={r}", f"{own}?ruleset={r}") for r in RULESETS]
     pages.append(

@@ -18,9 +18,10 @@ def calendar_data(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Besides the matrix's objects (a 2026 registration in each placement, whose items need no
     working days of a missing year): registrations in community A whose CQ-4 deadline needs a
     year without holidays (2027, 2003)."""
-    request.getfixturevalue("objects")
+    matrix = request.getfixturevalue("objects")
     make_person: Callable[..., Any] = request.getfixturevalue("person")
     return {
+        "objects": matrix,
         "reg_2027": make_person(
             "a",
             name="二七登记",

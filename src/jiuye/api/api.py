@@ -61,4 +61,8 @@ api.add_router("/", registry_router)
 api.add_router("/standards/", "jiuye.standards.api.router")
 api.add_router("/certification/", "jiuye.certification.api.router")
 api.add_router("/monitoring/", "jiuye.monitoring.api.router")
-api.add_router("/jobs/", "jiuye.jobs.api.router")
+# The jobs app's three routers share the prefix (nested under one router with an empty prefix,
+# their paths lost the slash in a prefixed OpenAPI schema).
+api.add_router("/jobs/", "jiuye.jobs.api_employers.router")
+api.add_router("/jobs/", "jiuye.jobs.api_postings.router")
+api.add_router("/jobs/", "jiuye.jobs.api_match.router")

@@ -1,4 +1,4 @@
-"""The employers' API (mounted under ``/api/jobs/`` by ``jobs.api``): the employers of the
+"""The employers' API (mounted under ``/api/jobs/`` by ``jiuye.api.api``): the employers of the
 caller's jurisdiction with their figures, and the writes of the pages: register and edit an
 employer, report its staff count, a labor contract, a layoff and a hire.
 

@@ -1,4 +1,4 @@
-"""The matching API (mounted under ``/api/jobs/`` by ``jobs.api``): a person's best open
+"""The matching API (mounted under ``/api/jobs/`` by ``jiuye.api.api``): a person's best open
 postings and a posting's candidates, as ``jiuye match --json`` gives them, through the
 jurisdiction scope (a foreign person or posting is 404; a posting's candidates are the persons
 the caller may see). Reading candidates is recorded (``audit_read``), like the page."""

@@ -1,5 +1,5 @@
 """Postings, referrals and the placements report (mounted under ``/api/jobs/`` by
-``jobs.api``): the same selectors and services as the pages.
+``jiuye.api.api``): the same selectors and services as the pages.
 
 Reads are scoped (a foreign posting or referral is 404); a write the caller may not make is 403
 (``jobs.permissions`` for postings, ``units.scope.check_write`` for referrals); a refusal of a
@@ -447,8 +447,7 @@ def _placement_row(row: selectors.PlacementRow) -> dict[str, Any]:
 def placements_report(request: HttpRequest, q: Query[PlacementsQuery]) -> dict[str, Any]:
     user = caller(request)
     today = timezone.localdate()
-    start = q.start or date(today.year, 1, 1)
-    end = q.end or today
+    start, end = selectors.placements_period(q.start, q.end, today)
     if start > end:
         raise ApiValidationError(
             [{"type": "value_error", "loc": ["query", "end"], "msg": "end before start"}]

@@ -187,6 +187,13 @@ def _children_level(unit: Unit) -> list[Unit]:
     return list(Unit.objects.filter(parent=unit).exclude(level=Level.GRID).order_by("code"))
 
 
+def placements_period(start: date | None, end: date | None, today: date) -> tuple[date, date]:
+    """The report's period when one end is not given: it ends today (or on the start, when the
+    start is later), and starts on the first of January of its end's year."""
+    end = end or (today if start is None else max(today, start))
+    return start or date(end.year, 1, 1), end
+
+
 def placements(*, user: Any, unit: Unit, start: date, end: date) -> dict[str, Any]:
     """The referrals made from ``start`` to ``end`` (by their date) to persons of ``unit``, and
     what came of them, for the unit and for each unit one level below it (a district's streets,

@@ -359,8 +359,7 @@ def placements(request: HttpRequest) -> HttpResponse:
     form = PlacementsForm(request.GET or None, user=user)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
-    start = data.get("start") or date(today.year, 1, 1)
-    end = data.get("end") or today
+    start, end = selectors.placements_period(data.get("start"), data.get("end"), today)
     if start > end:
         form.add_error("end", _("截止日期不能早于起始日期"))
         start, end = date(today.year, 1, 1), today

@@ -334,7 +334,16 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 _fail(form, error)
             else:
-                messages.success(request, _("推荐结果已登记。"))
+                if form.cleaned_data["outcome"] == ReferralOutcome.HIRED:
+                    person = referral.person
+                    person.refresh_from_db(fields=["current_status"])
+                    done = _("%(name)s 已录用，其就业状态已改为“%(status)s”。") % {
+                        "name": person.name,
+                        "status": person.get_current_status_display(),
+                    }
+                else:
+                    done = _("推荐结果已登记。")
+                messages.success(request, done)
                 return redirect("jobs:referral_detail", pk=referral.pk)
     elif writes and not final:
         form = OutcomeForm(initial={"on": today})

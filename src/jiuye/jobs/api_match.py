@@ -15,7 +15,7 @@ from ninja import Field, Path, Query, Router, Schema
 
 from jiuye.audit.services import audit_read
 from jiuye.jobs import matching
-from jiuye.jobs.models import Posting
+from jiuye.jobs.posting_selectors import postings_visible
 from jiuye.lib.api_schemas import DETAIL_ERRORS, MAX_ID, caller
 from jiuye.lib.dates import ApiDate
 from jiuye.registry.models import Person
@@ -112,8 +112,7 @@ def match_posting(
 ) -> dict[str, Any]:
     user = caller(request)
     found = get_object_or_404(
-        scope_to_jurisdiction(Posting.objects.select_related("unit", "employer"), user),
-        pk=posting_id,
+        postings_visible(user=user).select_related("unit", "employer"), pk=posting_id
     )
     on = _on(query)
     visible = scope_to_jurisdiction(Person.objects.all(), user)

@@ -17,10 +17,11 @@ from django.views.decorators.http import require_GET
 from jiuye.accounts.models import User
 from jiuye.audit.services import audit_read
 from jiuye.jobs import matching
-from jiuye.jobs.models import Posting
+from jiuye.jobs.posting_selectors import postings_visible
 from jiuye.lib.dates import DateParams
 from jiuye.registry.models import Person
-from jiuye.units.scope import scope_to_jurisdiction
+from jiuye.registry.services import placement
+from jiuye.units.scope import may_write, scope_to_jurisdiction
 
 
 def _limit(request: HttpRequest) -> int:
@@ -41,16 +42,21 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error)
     result = matching.person_matches(found, on=on, k=_limit(request))
     audit_read(actor=user, what="jobs.matches", obj=found, unit=found.community)
-    return render(request, "jobs/match/person.html", {"person": found, "result": result, "on": on})
+    context = {
+        "person": found,
+        "result": result,
+        "on": on,
+        # The person's workers refer them from here (any posting of their district).
+        "may_refer": may_write(user, placement(found)),
+    }
+    return render(request, "jobs/match/person.html", context)
 
 
 @require_GET
 @login_required
 def posting(request: HttpRequest, pk: int) -> HttpResponse:
     user = cast(User, request.user)
-    found = get_object_or_404(
-        scope_to_jurisdiction(Posting.objects.select_related("unit", "employer"), user), pk=pk
-    )
+    found = get_object_or_404(postings_visible(user=user).select_related("unit", "employer"), pk=pk)
     params = DateParams(request.GET)
     on = params.get("date", timezone.localdate())
     for error in params.errors:

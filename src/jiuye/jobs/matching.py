@@ -65,7 +65,7 @@ from jiuye.lib.masking import mask_id_number
 from jiuye.lib.sql import Sql
 from jiuye.registry import definitions
 from jiuye.registry.models import Person
-from jiuye.units.models import Level, Unit
+from jiuye.units.models import Unit
 
 WEIGHTS = {"text": 0.55, "education": 0.10, "age": 0.10, "place": 0.15, "pay": 0.10}
 PLACE_SCORES = {"community": 1.0, "street": 0.6, "district": 0.2}
@@ -118,11 +118,10 @@ def _split_words(terms: str) -> frozenset[str]:
 def district_of(unit: Unit) -> Unit:
     """The district containing ``unit`` (the unit itself when it is one); a tree without a
     district level: its root."""
-    parts = [p for p in unit.path.split("/") if p]
-    prefixes = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-    found = Unit.objects.filter(path__in=prefixes, level=Level.DISTRICT).first()
+    found = unit.district()
     if found is not None:
         return found
+    prefixes = unit.ancestor_paths()
     return Unit.objects.get(path=prefixes[0]) if prefixes else unit
 
 

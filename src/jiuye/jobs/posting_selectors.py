@@ -30,7 +30,7 @@ from django.shortcuts import get_object_or_404
 from jiuye.jobs.definitions import posting_open, posting_open_q
 from jiuye.jobs.models import DeclinedBy, Employer, Posting, Referral, ReferralOutcome
 from jiuye.registry.definitions import recognition_in_force_q
-from jiuye.registry.models import DifficultyRecognition
+from jiuye.registry.models import DifficultyRecognition, Person
 from jiuye.registry.selectors import unit_filter
 from jiuye.units.models import COMMUNITY_LEVELS, Level, Unit
 from jiuye.units.scope import scope_to_jurisdiction
@@ -185,6 +185,19 @@ class PlacementRow:
 
 def _children_level(unit: Unit) -> list[Unit]:
     return list(Unit.objects.filter(parent=unit).exclude(level=Level.GRID).order_by("code"))
+
+
+def postings_referable(*, user: Any, person: Person | None) -> QuerySet[Posting]:
+    """The postings a user may refer ``person`` to: those they see, and every posting of the
+    person's district (postings are public: the job board shows them to anyone, and the matcher
+    ranks the whole district's for the person)."""
+    visible = postings_visible(user=user)
+    district = person.community.district() if person is not None else None
+    if district is None:
+        return visible
+    return Posting.objects.filter(
+        Q(pk__in=visible.values("pk")) | Q(unit__path__startswith=district.path)
+    )
 
 
 def placements_period(start: date | None, end: date | None, today: date) -> tuple[date, date]:

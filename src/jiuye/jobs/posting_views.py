@@ -270,7 +270,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
             check_write(user, placement(person))
     if posting_id is not None:
         posting = (
-            selectors.postings_visible(user=user)
+            selectors.postings_referable(user=user, person=person)
             .filter(pk=posting_id)
             .select_related("employer")
             .first()

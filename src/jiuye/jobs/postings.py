@@ -37,7 +37,7 @@ from jiuye.jobs.text import posting_terms
 from jiuye.lib.problems import Problem, make_problem, raise_problems
 from jiuye.registry.models import Person
 from jiuye.registry.services import placement
-from jiuye.units.models import Level, Unit
+from jiuye.units.models import Unit
 from jiuye.units.scope import check_write
 
 NUMBER_PREFIX = "GW"
@@ -136,15 +136,8 @@ def _terms(posting: Posting) -> str:
     return posting_terms(title=posting.title, occupation=posting.occupation, skills=posting.skills)
 
 
-def _district(unit: Unit) -> Unit | None:
-    """The district ``unit`` lies in (None: a tree without districts)."""
-    parts = [p for p in unit.path.split("/") if p]
-    prefixes = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-    return Unit.objects.filter(level=Level.DISTRICT, path__in=prefixes).first()
-
-
 def _place_problems(employer: Employer, unit: Unit) -> list[Problem]:
-    district = _district(employer.unit)
+    district = employer.unit.district()
     if district is not None and not unit.is_within(district):
         return [_problem("unit_outside_district", "unit", unit=unit.name, district=district.name)]
     return []

@@ -78,6 +78,17 @@ class Unit(models.Model):
         """True if this unit is ``other`` or lies below it."""
         return self.path.startswith(other.path)
 
+    def ancestor_paths(self) -> list[str]:
+        """The paths of this unit and every unit above it, the top first."""
+        parts = [p for p in self.path.split("/") if p]
+        return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+    def district(self) -> Unit | None:
+        """The district this unit lies in (itself when it is one); None above or without one."""
+        if self.level == Level.DISTRICT:
+            return self
+        return Unit.objects.filter(path__in=self.ancestor_paths(), level=Level.DISTRICT).first()
+
     def is_large(self) -> bool:
         """Whether more than a twentieth of all communities and villages lie under this unit
         (read once per unit object). The rows of a rare kind (the unemployed events in force,

@@ -56,6 +56,11 @@ STOPWORDS = frozenset(
 _KEEP = re.compile(r"[\w]")
 
 
+def warm_up() -> None:
+    """Load jieba's dictionary now (the web server's master does, before forking its workers)."""
+    _ensure_ready()
+
+
 def _ensure_ready() -> None:
     global _ready
     if _ready:

@@ -15,6 +15,7 @@ from ninja import Field, Path, Query, Router, Schema
 
 from jiuye.audit.services import audit_read
 from jiuye.jobs import matching
+from jiuye.jobs.models import Posting
 from jiuye.jobs.posting_selectors import postings_visible
 from jiuye.lib.api_schemas import DETAIL_ERRORS, MAX_ID, caller
 from jiuye.lib.dates import ApiDate
@@ -111,9 +112,9 @@ def match_posting(
     request: HttpRequest, query: Query[MatchQuery], posting_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> dict[str, Any]:
     user = caller(request)
-    found = get_object_or_404(
-        postings_visible(user=user).select_related("unit", "employer"), pk=posting_id
-    )
+    # The candidates are persons: a data role's answer (the others see postings only).
+    readable = postings_visible(user=user) if user.sees_personal_data else Posting.objects.none()
+    found = get_object_or_404(readable.select_related("unit", "employer"), pk=posting_id)
     on = _on(query)
     visible = scope_to_jurisdiction(Person.objects.all(), user)
     result = matching.posting_candidates(found, on=on, k=query.limit, within=visible)

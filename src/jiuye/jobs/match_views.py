@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from jiuye.accounts.models import User
 from jiuye.audit.services import audit_read
 from jiuye.jobs import matching
+from jiuye.jobs.models import Posting
 from jiuye.jobs.posting_selectors import postings_visible
 from jiuye.lib.dates import DateParams
 from jiuye.registry.models import Person
@@ -56,7 +57,9 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def posting(request: HttpRequest, pk: int) -> HttpResponse:
     user = cast(User, request.user)
-    found = get_object_or_404(postings_visible(user=user).select_related("unit", "employer"), pk=pk)
+    # The candidates are persons: a data role's page (the others see postings, not this).
+    readable = postings_visible(user=user) if user.sees_personal_data else Posting.objects.none()
+    found = get_object_or_404(readable.select_related("unit", "employer"), pk=pk)
     params = DateParams(request.GET)
     on = params.get("date", timezone.localdate())
     for error in params.errors:

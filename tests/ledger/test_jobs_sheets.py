@@ -518,3 +518,31 @@ def test_the_command_line_reports_the_sheets_and_writes_the_errors(
         )
     rows = [r for r in openpyxl.load_workbook(errors).active.iter_rows(values_only=True)]
     assert any("裁员" in map(str, r) and "at least 1" in " ".join(map(str, r)) for r in rows)
+
+
+def test_a_street_user_uploads_and_imports_the_employers_sheets_in_the_browser(
+    personas: dict[str, Any], tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Issue 16: a street's labor office loads its employers from a workbook, in the browser:
+    upload, the check's report, confirm."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    from jiuye.ledger.models import ImportJob
+
+    book = JobsBook()
+    _employer(book, 3, "单位代码", "110108001002")  # S1's community B
+    _posting(book, 2, "工作地点单位代码", "110108001002")
+    path = book.save(tmp_path / "street.xlsx")
+    client = Client()
+    client.force_login(personas["street"])
+    data = SimpleUploadedFile(path.name, path.read_bytes())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("ledger:upload"), {"file": data}).status_code == 302
+    check = ImportJob.objects.get(user=personas["street"])
+    assert check.issue_count == 0, check.issues
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("ledger:job_confirm", args=[check.pk]))
+    assert response.status_code == 302
+    assert _jobs_counts()["employers"] == 2

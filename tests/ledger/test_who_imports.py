@@ -69,20 +69,41 @@ def test_the_command_line_refuses_a_reviewer(
     assert registry_counts() == before
 
 
-def test_reviewers_cannot_upload(personas: dict[str, Any], book: Book, tmp_path: Path) -> None:
+def test_reviewers_cannot_upload_the_registry(
+    personas: dict[str, Any], book: Book, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The street and the district may upload a workbook of the employers' sheets only
+    (issue 16): one with the registry's sheets is checked and refused as a whole, and nothing
+    can be confirmed; the home page says what they may import."""
     from jiuye.ledger.models import ImportJob
 
     path = book.save(tmp_path / "book.xlsx")
+    before = registry_counts()
     for reviewer in ("street", "district"):
         client = Client()
         client.force_login(personas[reviewer])
         data = SimpleUploadedFile(path.name, path.read_bytes(), content_type=XLSX)
-        response = client.post(reverse("ledger:upload"), {"file": data})
-        assert response.status_code == 403
-        assert "只能查阅和审核" in response.content.decode()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("ledger:upload"), {"file": data})
+        assert response.status_code == 302
+        job = ImportJob.objects.filter(user=personas[reviewer]).get()
+        assert [i["code"] for i in job.issues] == ["not_permitted"]
+        page = client.get(reverse("ledger:job", args=[job.pk])).content.decode()
+        assert "只能查阅和审核" in page
         home = client.get(reverse("ledger:home")).content.decode()
-        assert 'id="upload-form"' not in home and 'id="upload-readonly"' in home
+        assert 'id="upload-form"' in home and 'id="upload-employers-only"' in home
         assert reverse("ledger:export") in home  # they still export what they review
+    assert registry_counts() == before
+
+
+def test_auditors_cannot_upload(personas: dict[str, Any], book: Book, tmp_path: Path) -> None:
+    from jiuye.ledger.models import ImportJob
+
+    path = book.save(tmp_path / "book.xlsx")
+    client = Client()
+    client.force_login(personas["auditor"])
+    data = SimpleUploadedFile(path.name, path.read_bytes(), content_type=XLSX)
+    assert client.post(reverse("ledger:upload"), {"file": data}).status_code in (403, 404)
     assert not ImportJob.objects.exists()
 
 

@@ -101,6 +101,7 @@ class Spec:
     write (a page or action that only writes residents' data: the writers of the placement) |
     writer (no object, for the roles that write residents' data: the ledger upload) |
     keeper (no object, for those who keep employers' data: a new posting) |
+    importer (no object: the writers and the keepers, the ledger upload) |
     keep (an employer's object in a placement, for those who keep it: a posting's forms) |
     district (no object, for the district's users only: the yearly re-check run).
     ``kwargs`` builds the URL arguments from the placement's objects; ``write`` makes a POST
@@ -363,7 +364,9 @@ SPECS: dict[str, Spec] = {
     # ledger workbook (an import job belongs to the user who uploaded it)
     "ledger:home": Spec("authenticated"),
     # A check is the first step of an import: the writers only (issue 11, finding 4).
-    "ledger:upload": Spec("writer"),
+    # The street and the district upload the employers' sheets only (issue 16): the check
+    # refuses a registry sheet of theirs (tests/ledger/test_who_imports.py).
+    "ledger:upload": Spec("importer"),
     "ledger:template": Spec("authenticated"),
     "ledger:export": Spec("authenticated"),
     "ledger:job": Spec("owner", lambda o: {"pk": o["job"].pk}, placements=("A",)),
@@ -737,6 +740,10 @@ def expected_allowed(spec: Spec, persona: str, place: str | None) -> bool | None
         return place in SEES_UNITS.get(persona, set())
     if spec.kind == "keeper":
         return True if persona in KEEPS else None if persona == "nobody" else False
+    if spec.kind == "importer":  # writers of residents' data, keepers of employers' data
+        if persona in WRITES or persona in KEEPS:
+            return True
+        return None if persona == "nobody" else False
     if spec.kind == "keep":
         return place in KEEPS.get(persona, set())
     if spec.kind == "owner":  # the fixture's import job was uploaded by worker_a

@@ -57,6 +57,7 @@ from jiuye.ledger.readers import FileLimits, read_files
 from jiuye.ledger.validate import Counts, Plan, validate
 from jiuye.registry.models import Person
 from jiuye.registry.signals import statuses_changed
+from jiuye.units.scope import check_writer
 
 logger = logging.getLogger(__name__)
 Mode = Literal["all", "partial", "dry_run"]
@@ -108,6 +109,19 @@ class ImportResult:
             "counts": {k: v.as_dict() for k, v in self.counts.items()},
             "errors": len(self.issues),
         }
+
+
+def may_import(user: Any) -> bool:
+    """Whether ``user`` may import a workbook at all: the writers of residents' data, and the
+    keepers of employers' data (the street and the district: a workbook of the employers'
+    sheets only, checked when it is read)."""
+    return bool(getattr(user, "writes_residents", False)) or may_keep_employers(user, None)
+
+
+def check_import(user: Any) -> None:
+    """``PermissionDenied`` (the registry's words) unless :func:`may_import`."""
+    if not may_import(user):
+        check_writer(user)
 
 
 def file_sha256(path: Path) -> str:

@@ -2,9 +2,9 @@
 template; export a unit's ledgers (written in the background, then downloaded). Thin: the work
 is in ``ledger.jobs``, ``ledger.services`` and ``ledger.export_jobs``; every read goes through
 the jurisdiction scope (a worker's upload may only touch their own units, another user's job or
-export is 404). Uploading and importing are for the roles that keep the registry
-(``units.scope.check_writer``: a street or district user gets 403, and no upload form); every
-data role exports."""
+export is 404). Uploading and importing are for the roles that keep the registry, and for the
+street and the district a workbook of the employers' sheets only (``ledger.services.may_import``;
+anyone else gets 403 and no upload form); every data role exports."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from jiuye.accounts.models import User
 from jiuye.casework.selectors import user_units
 from jiuye.ledger import export_jobs, jobs
+from jiuye.ledger import services as ledger_services
 from jiuye.ledger.columns import SHEET_BY_KEY
 from jiuye.ledger.forms import ExportForm, UploadForm
 from jiuye.ledger.issues import Issue, LedgerFileError
@@ -32,7 +33,7 @@ from jiuye.ledger.models import ExportJob, ImportJob, JobMode, JobStatus
 from jiuye.ledger.template import write_template
 from jiuye.ledger.terminal import write_errors
 from jiuye.registry.selectors import households_visible
-from jiuye.units.scope import check_writer, units_visible
+from jiuye.units.scope import units_visible
 
 SHOWN_ISSUES = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -72,7 +73,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "export_form": _export_form(request),
             "jobs": recent,
             "exports": exports,
-            "may_import": user.writes_residents,
+            "may_import": ledger_services.may_import(user),
+            "employers_only": not user.writes_residents,
         },
     )
 
@@ -81,7 +83,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def upload(request: HttpRequest) -> HttpResponse:
     user = _data_user(request)
-    check_writer(user)  # a check is the first step of an import (issue 11, finding 4)
+    # A check is the first step of an import (issue 11, finding 4); a street or district user
+    # imports the employers' sheets only (refused when the workbook is read otherwise).
+    ledger_services.check_import(user)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("请选择要上传的工作簿。"))
@@ -117,7 +121,7 @@ def _context(job: ImportJob) -> dict[str, Any]:
         for key, counts in (job.counts or {}).items()
     ]
     follow = job.imports.order_by("-created_at").first() if job.mode == JobMode.CHECK else None
-    writer = job.user.writes_residents
+    writer = ledger_services.may_import(job.user)
     return {
         "job": job,
         "phase": phase,
@@ -198,7 +202,7 @@ def _poll(
 @login_required
 @require_POST
 def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    check_writer(_data_user(request))
+    ledger_services.check_import(_data_user(request))
     check = _job(request, pk)
     context = _context(check)
     partial = request.POST.get("partial") == "1"

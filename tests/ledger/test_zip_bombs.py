@@ -336,16 +336,19 @@ def test_the_web_limits_are_smaller_than_the_command_line(
     assert "file_too_large" not in codes(run_import(path))  # the command line takes it
 
 
-def test_only_writers_upload(personas: dict[str, Any], book: Book, tmp_path: Path) -> None:
+def test_only_writers_and_keepers_upload(
+    personas: dict[str, Any], book: Book, tmp_path: Path
+) -> None:
     """Who may upload at all (issue 11, finding 4: "any worker can upload" is now the roles
-    that keep the registry): the street and the district get 403, nothing is stored."""
+    that keep the registry; issue 16: and the street and the district, whose check then refuses
+    any registry sheet): the auditor gets 403, nothing is stored."""
     from jiuye.ledger import jobs
     from jiuye.ledger.models import ImportJob
 
     path = book.save(tmp_path / "book.xlsx")
-    for name in ("street", "district", "auditor"):
+    for name in ("auditor", "sysadmin"):
         assert _upload(personas[name], path).status_code == 403, name
     assert not ImportJob.objects.exists() and not any(jobs.upload_dir().iterdir())
-    for name in ("worker_a", "grid_a1"):
-        assert _upload(personas[name], path).status_code == 200
-    assert ImportJob.objects.count() == 2
+    for name in ("worker_a", "grid_a1", "street", "district"):
+        assert _upload(personas[name], path).status_code == 200, name
+    assert ImportJob.objects.count() == 4

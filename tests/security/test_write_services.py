@@ -290,7 +290,6 @@ def test_reviewers_see_no_write_forms(
             reverse("casework:household", args=[o["household"].pk]),
             [reverse("casework:person", args=[person_pk]) + "#employment"],
         ),
-        "ledger:home": (reverse("ledger:home"), [reverse("ledger:upload")]),
     }
     for key in ("worker_a", "street", "district"):
         client = web(key)
@@ -299,6 +298,12 @@ def test_reviewers_see_no_write_forms(
             for mark in marks:
                 shown = mark in body
                 assert shown == (key == "worker_a"), f"{name} as {key}: {mark} shown={shown}"
+        # The ledger upload: the street and the district load the employers' sheets only
+        # (issue 16), and the page says so; a registry sheet of theirs is refused by the check
+        # (tests/ledger/test_who_imports.py).
+        home = client.get(reverse("ledger:home")).content.decode()
+        assert reverse("ledger:upload") in home
+        assert ('id="upload-employers-only"' in home) == (key != "worker_a")
 
 
 def test_a_reviewers_write_is_a_403_that_says_why(

@@ -12,8 +12,6 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.errors import HttpError
-from ninja.errors import ValidationError as ApiValidationError
 from ninja.responses import Status
 
 from jiuye.audit.services import audit_read
@@ -26,8 +24,8 @@ from jiuye.lib.api_schemas import (
     WRITE_ERRORS,
     Code,
     caller,
+    refused,
 )
-from jiuye.lib.text import join_list
 from jiuye.standards import selectors as standards
 from jiuye.standards.rulesets import RuleSetError
 
@@ -148,16 +146,6 @@ def _pk(pk: int) -> int:
     return pk
 
 
-def _refused(error: Exception) -> Exception:
-    """403 for a step not the caller's; 422 in the shape of any other invalid input, with the
-    service's reason as the message."""
-    if isinstance(error, PermissionDenied):
-        return HttpError(403, str(error) or "not allowed")
-    messages = getattr(error, "messages", [str(error)])
-    text = join_list(messages, clauses=True)
-    return ApiValidationError([{"type": "refused", "loc": ["body"], "msg": text}])
-
-
 @router.post(
     "/applications/",
     response={201: ApplicationOut, **WRITE_ERRORS},
@@ -178,7 +166,7 @@ def application_create(request: HttpRequest, body: ApplyIn) -> Status[dict[str, 
             note=body.note,
         )
     except (PermissionDenied, ValidationError, RuleSetError) as error:
-        raise _refused(error) from None
+        raise refused(error) from None
     return Status(201, selectors.application_json(application))
 
 
@@ -204,6 +192,6 @@ def application_step(request: HttpRequest, pk: int, body: StepIn) -> dict[str, A
                 actor=user, application=application, passed=passed, note=body.note
             )
     except (PermissionDenied, ValidationError, RuleSetError) as error:
-        raise _refused(error) from None
+        raise refused(error) from None
     application.refresh_from_db()
     return selectors.application_json(application)

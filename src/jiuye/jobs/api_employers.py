@@ -17,8 +17,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
-from ninja.errors import HttpError
-from ninja.errors import ValidationError as ApiValidationError
 from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import AfterValidator, StringConstraints
@@ -34,11 +32,12 @@ from jiuye.lib.api_schemas import (
     Pagination,
     Search,
     caller,
+    invalid,
+    refused,
 )
 from jiuye.lib.dates import ApiDate
 from jiuye.lib.idcard import IdNumberError, parse
 from jiuye.lib.masking import mask_id_number
-from jiuye.lib.text import join_list
 from jiuye.registry.selectors import persons_visible
 from jiuye.units.models import Unit
 from jiuye.units.scope import units_visible
@@ -186,25 +185,10 @@ class HireOut(Schema):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _refused(error: Exception) -> Exception:
-    """403 for what is not the caller's; 422 in the shape of any other invalid input, with the
-    service's reason as the message."""
-    if isinstance(error, PermissionDenied):
-        return HttpError(403, str(error) or "not allowed")
-    messages = getattr(error, "messages", [str(error)])
-    return ApiValidationError(
-        [{"type": "refused", "loc": ["body"], "msg": join_list(messages, clauses=True)}]
-    )
-
-
-def _invalid(field: str, message: str) -> Exception:
-    return ApiValidationError([{"type": "value_error", "loc": ["body", field], "msg": message}])
-
-
 def _unit(request: HttpRequest, code: str) -> Unit:
     unit = units_visible(caller(request)).filter(code=code).first()
     if unit is None:
-        raise _invalid("unit", f"no unit {code} in your jurisdiction")
+        raise invalid("unit", f"no unit {code} in your jurisdiction")
     return unit
 
 
@@ -266,7 +250,7 @@ def employer_create(request: HttpRequest, body: EmployerIn) -> Status[Employer]:
             on=body.on,
         )
     except (PermissionDenied, ValidationError) as error:
-        raise _refused(error) from None
+        raise refused(error) from None
     return Status(201, _detail(request, employer))
 
 
@@ -295,7 +279,7 @@ def employer_update(request: HttpRequest, employer_id: EmployerId, body: Employe
             fields["unit"] = _unit(request, fields["unit"])
         services.employer_update(actor=caller(request), employer=employer, **fields)
     except (PermissionDenied, ValidationError) as error:
-        raise _refused(error) from None
+        raise refused(error) from None
     return _detail(request, employer)
 
 
@@ -314,7 +298,7 @@ def employer_staff(
             actor=caller(request), employer=employer, on=body.on, staff=body.staff
         )
     except (PermissionDenied, ValidationError) as error:
-        raise _refused(error) from None
+        raise refused(error) from None
     return Status(201, report)
 
 
@@ -338,7 +322,7 @@ def employer_contract(
             term_months=body.term_months,
         )
     except (PermissionDenied, ValidationError) as error:
-        raise _refused(error) from None
+        raise refused(error) from None
     return Status(201, event)
 
 
@@ -361,7 +345,7 @@ def employer_layoff(
             reason=body.reason,
         )
     except (PermissionDenied, ValidationError) as error:
-        raise _refused(error) from None
+        raise refused(error) from None
     return Status(201, layoff)
 
 
@@ -389,20 +373,20 @@ def employer_hire(request: HttpRequest, employer_id: EmployerId, body: HireIn) -
     try:
         number = parse(body.id_number).number
     except IdNumberError:
-        raise _invalid("id_number", checks.problem("id_number_invalid").message()) from None
+        raise invalid("id_number", checks.problem("id_number_invalid").message()) from None
     person = persons_visible(user=user).filter(id_number=number).select_related("grid").first()
     if person is None:
-        raise _invalid("id_number", "no person of this ID number in your jurisdiction")
+        raise invalid("id_number", "no person of this ID number in your jurisdiction")
     posting = None
     if body.posting is not None:
         posting = selectors.employer_posting(employer=employer, pk=body.posting)
         if posting is None:
-            raise _invalid("posting", "no posting of this employer with this id")
+            raise invalid("posting", "no posting of this employer with this id")
     try:
         hire = services.hire_record(
             actor=user, employer=employer, person=person, on=body.on, posting=posting
         )
     except (PermissionDenied, ValidationError) as error:
-        raise _refused(error) from None
+        raise refused(error) from None
     hire.person.refresh_from_db(fields=["current_status"])
     return Status(201, hire)

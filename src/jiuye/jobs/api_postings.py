@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
-from ninja.errors import HttpError
 from ninja.errors import ValidationError as ApiValidationError
 from ninja.responses import Status
 
@@ -33,10 +32,11 @@ from jiuye.lib.api_schemas import (
     Code,
     Search,
     caller,
+    invalid,
+    refused,
 )
 from jiuye.lib.dates import ApiDate
 from jiuye.lib.masking import mask_id_number
-from jiuye.lib.text import join_list
 from jiuye.registry.selectors import persons_visible
 from jiuye.units.models import Unit
 from jiuye.units.scope import member_units, scope_to_jurisdiction, units_visible
@@ -189,17 +189,6 @@ class PlacementsQuery(Schema):
     end: ApiDate | None = None
 
 
-def _refused(error: Exception) -> Exception:
-    if isinstance(error, PermissionDenied):
-        return HttpError(403, str(error) or "not allowed")
-    text = join_list(getattr(error, "messages", [str(error)]), clauses=True)
-    return ApiValidationError([{"type": "refused", "loc": ["body"], "msg": text}])
-
-
-def _invalid(field: str, message: str) -> Exception:
-    return ApiValidationError([{"type": "value_error", "loc": ["body", field], "msg": message}])
-
-
 def posting_json(posting: Posting, today: date, open_ids: set[int] | None = None) -> dict:
     is_open = posting.pk in open_ids if open_ids is not None else selectors.is_open(posting, today)
     return {
@@ -252,7 +241,7 @@ def _posting(request: HttpRequest, pk: int) -> Posting:
 def _unit(user: Any, code: str, field: str) -> Unit:
     unit = units_visible(user).filter(code=code).first()
     if unit is None:
-        raise _invalid(field, "no such unit in your jurisdiction")
+        raise invalid(field, "no such unit in your jurisdiction")
     return unit
 
 
@@ -311,7 +300,7 @@ def posting_create(request: HttpRequest, body: PostingIn) -> Status[dict[str, An
     try:
         posting = postings.posting_create(actor=user, employer=employer, **values)
     except (PermissionDenied, ValidationError) as error:
-        raise _refused(error) from None
+        raise refused(error) from None
     return Status(201, posting_json(posting, timezone.localdate()))
 
 
@@ -337,15 +326,15 @@ def posting_update(request: HttpRequest, pk: int, body: PostingPatch) -> dict[st
     fields = body.dict(exclude_unset=True)
     if "unit" in fields:
         if fields["unit"] is None:
-            raise _invalid("unit", "a posting needs its work place")
+            raise invalid("unit", "a posting needs its work place")
         fields["unit"] = _unit(user, fields["unit"], "unit")
     for required in ("title", "vacancies", "opens_on", "public_welfare"):
         if required in fields and fields[required] is None:
-            raise _invalid(required, "cannot be empty")
+            raise invalid(required, "cannot be empty")
     try:
         done = postings.posting_update(actor=user, posting=posting, **fields)
     except (PermissionDenied, ValidationError) as error:
-        raise _refused(error) from None
+        raise refused(error) from None
     return posting_json(done, timezone.localdate())
 
 
@@ -361,7 +350,7 @@ def posting_close(request: HttpRequest, pk: int, body: CloseIn) -> dict[str, Any
     try:
         done = postings.posting_close(actor=user, posting=posting, on=body.date)
     except (PermissionDenied, ValidationError) as error:
-        raise _refused(error) from None
+        raise refused(error) from None
     return posting_json(done, timezone.localdate())
 
 
@@ -400,7 +389,7 @@ def referral_create(request: HttpRequest, body: ReferralIn) -> Status[dict[str, 
             actor=user, person=person, posting=posting, on=body.date, note=body.note
         )
     except (PermissionDenied, ValidationError) as error:
-        raise _refused(error) from None
+        raise refused(error) from None
     return Status(201, referral_json(referral))
 
 
@@ -425,7 +414,7 @@ def referral_outcome(request: HttpRequest, pk: int, body: OutcomeIn) -> dict[str
             note=body.note,
         )
     except (PermissionDenied, ValidationError) as error:
-        raise _refused(error) from None
+        raise refused(error) from None
     return referral_json(done)
 
 

@@ -5,10 +5,15 @@ A leaf module (it imports no app): each app's ``api.py`` uses it; ``api`` assemb
 
 from typing import Annotated, Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Field, Schema
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as ApiValidationError
 from ninja.pagination import LimitOffsetPagination
 from pydantic import AfterValidator, StringConstraints
+
+from jiuye.lib.text import join_list
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100
@@ -36,6 +41,21 @@ LIST_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 422: ValidationErrorOut}
 DETAIL_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 # A write also answers 400 for a body that is not JSON, and 403 for what is not the caller's.
 WRITE_ERRORS: dict[int, type[Schema]] = {**DETAIL_ERRORS, 400: ErrorOut, 403: ErrorOut}
+
+
+def refused(error: Exception) -> Exception:
+    """A service's refusal as a write's answer: 403 for what is not the caller's
+    (``PermissionDenied``); 422 in the shape of any other invalid input, with the service's
+    reason (a ``ValidationError``'s messages) as the message."""
+    if isinstance(error, PermissionDenied):
+        return HttpError(403, str(error) or "not allowed")
+    text = join_list(getattr(error, "messages", [str(error)]), clauses=True)
+    return ApiValidationError([{"type": "refused", "loc": ["body"], "msg": text}])
+
+
+def invalid(field: str, message: str) -> Exception:
+    """422 for one field of the body, in the shape of any other invalid input."""
+    return ApiValidationError([{"type": "value_error", "loc": ["body", field], "msg": message}])
 
 
 def _no_nul(value: str) -> str:

@@ -34,9 +34,9 @@ from jiuye.lib.api_schemas import (
     ErrorOut,
     ValidationErrorOut,
     caller,
+    refused,
 )
 from jiuye.lib.dates import ApiDate
-from jiuye.lib.text import join_list
 from jiuye.monitoring import selectors, services, tasks
 from jiuye.monitoring.models import EarlyWarning, WarningLevel
 from jiuye.monitoring.payloads import rule_json, warning_detail_json, warning_json
@@ -150,16 +150,6 @@ def _get(request: HttpRequest, pk: int) -> EarlyWarning:
     return selectors.warning_get(user=caller(request), pk=pk)
 
 
-def _refused(error: Exception) -> Exception:
-    """403 for what is not the caller's; 422 in the shape of any other invalid input, with
-    the service's reason as the message."""
-    if isinstance(error, PermissionDenied):
-        return HttpError(403, str(error) or "not allowed")
-    messages = getattr(error, "messages", [str(error)])
-    text = join_list(messages, clauses=True)
-    return ApiValidationError([{"type": "refused", "loc": ["body"], "msg": text}])
-
-
 @router.get(
     "/warnings/",
     response={200: WarningListOut, **LIST_ERRORS},
@@ -246,7 +236,7 @@ def _handle(request: HttpRequest, pk: int, body: NoteIn, *, close: bool) -> dict
     try:
         done = act(actor=user, warning=warning, note=body.note)
     except (PermissionDenied, ValidationError) as error:
-        raise _refused(error) from None
+        raise refused(error) from None
     return warning_json(done)
 
 

@@ -38,6 +38,7 @@ from jiuye.jobs.employer_forms import (
     place_error,
 )
 from jiuye.jobs.permissions import check_keep_employers, may_keep_employers
+from jiuye.lib.form_pages import form_page
 from jiuye.lib.idcard import IdNumberError, parse
 from jiuye.lib.masking import mask_id_number
 from jiuye.registry.selectors import persons_visible
@@ -165,18 +166,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_keep": may_keep_employers(user, employer.unit),
         # A hire writes a resident's status: for those who write residents' data.
         "may_hire": user.writes_residents,
-        "postings_url": f"/jobs/postings/?employer={employer.pk}",
+        "postings_url": f"{reverse('jobs:posting_list')}?employer={employer.pk}",
     }
     return render(request, "jobs/employers/detail.html", context)
 
 
 def _page(request: HttpRequest, form: forms.Form, **context: Any) -> HttpResponse:
-    if not form.is_bound:  # the keyboard starts in the first field
-        next(iter(form.fields.values())).widget.attrs.setdefault("autofocus", True)
-    response = render(request, context.pop("template", FORM_PAGE), {"form": form, **context})
-    # A re-shown form may hold what the user typed (an ID number): never kept in a cache.
-    response["Cache-Control"] = "no-store"
-    return response
+    return form_page(request, context.pop("template", FORM_PAGE), form, context)
 
 
 @login_required

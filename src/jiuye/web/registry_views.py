@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from jiuye.accounts.models import User
 from jiuye.audit.services import audit_read
 from jiuye.lib import idcard
+from jiuye.lib.form_pages import form_page
 from jiuye.registry import services
 from jiuye.registry.derive import person_derived_fields
 from jiuye.registry.models import DifficultyRecognition, Sex
@@ -63,12 +64,7 @@ def _page(request: HttpRequest, form: forms.Form, **context: Any) -> HttpRespons
             obj=person,
             unit=person.community,
         )
-    if not form.is_bound:  # the keyboard starts in the first field
-        next(iter(form.fields.values())).widget.attrs.setdefault("autofocus", True)
-    response = render(request, context.pop("template", FORM_PAGE), {"form": form, **context})
-    # A re-shown form holds what the user typed (an ID number, say): never kept in a cache.
-    response["Cache-Control"] = "no-store"
-    return response
+    return form_page(request, context.pop("template", FORM_PAGE), form, context)
 
 
 @login_required

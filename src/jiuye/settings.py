@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "jiuye.ledger",
     "jiuye.standards",
     "jiuye.certification",
+    "jiuye.policies",
     "jiuye.monitoring",
     "jiuye.api",
     "jiuye.web",

@@ -343,3 +343,31 @@ def test_two_approvals_of_one_period_at_once_make_one_entitlement(tree, personas
     results = _race(approve)
     assert sorted(results) == ["ok", "该对象本期间已享受该政策，不能重复批准"], results
     assert Entitlement.objects.filter(person=flexible).count() == 1
+
+
+@pytest.mark.django_db
+def test_prepare_the_whole_worklist_then_approve_many(tree, personas):
+    mine = [person(tree["a"], born=date(1970, 1, 1)) for _ in range(3)]
+    person(tree["c"], born=date(1970, 1, 1))  # another street's: not the worker's to prepare
+    _apply(personas["worker_a"], mine[0])  # already pending: skipped
+    batch = services.applications_prepare_all(
+        actor=personas["worker_a"], policy="HD18-FLEX-SI", on=ON, today=TODAY
+    )
+    assert (batch.prepared, batch.left) == (2, 0)
+    again = services.applications_prepare_all(
+        actor=personas["worker_a"], policy="HD18-FLEX-SI", on=ON, today=TODAY
+    )
+    assert again.prepared == 0
+    from jiuye.policies.models import Application
+
+    pending = list(Application.objects.filter(state="submitted"))
+    from tests.policies.conftest import status
+
+    status(mine[1], "unit", date(2026, 10, 1))  # no longer eligible at the date
+    done = services.applications_approve_many(actor=personas["street"], applications=pending)
+    assert len(done.approved) == 2 and len(done.refused) == 1
+    assert "数据已变化" in done.refused[0][1]
+    with pytest.raises(ValidationError, match="逐个申报"):
+        services.applications_prepare_all(
+            actor=personas["worker_a"], policy="HD18-LOAN", on=ON, today=TODAY
+        )

@@ -327,6 +327,7 @@ class EligibleSet:
         self.user, self.policy, self.on, self.unit, self.unpaid = user, policy, on, unit, unpaid
         self.period = policy.period_key(on)
         self._owner_rows: list[Row] | None = None
+        self._count: int | None = None
 
     # persons
     def _persons(self) -> QuerySet[Person]:
@@ -396,9 +397,12 @@ class EligibleSet:
         return rows
 
     def count(self) -> int:
-        if self.policy.beneficiary == "person":
-            return self._persons().count()
-        return len(self._owners())
+        if self._count is None:
+            if self.policy.beneficiary == "person":
+                self._count = self._persons().count()
+            else:
+                self._count = len(self._owners())
+        return self._count
 
     def total(self) -> Decimal | None:
         """The amount owed to everyone listed (None when the application declares it)."""

@@ -17,8 +17,7 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Field, File, Query, Router, Schema
-from ninja.files import UploadedFile
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from jiuye.certification.services import EVIDENCE_MAX_BYTES
@@ -303,6 +302,21 @@ class BudgetIn(Schema):
     amount: Decimal = Field(ge=0, le=Decimal("999999999999.99"), max_digits=14, decimal_places=2)
 
 
+# The evidence upload's body (read from the request after the scope check, not as a parameter).
+UPLOAD = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        }
+    },
+}
+
+
 # ---- helpers -------------------------------------------------------------------------------------
 
 
@@ -356,7 +370,7 @@ def _paged(found: Any, offset: int, limit: int, as_json: Any) -> dict[str, Any]:
     operation_id="policies_catalog",
     summary="The policies (each citing its document) and the dated parameters",
 )
-def catalog_list(request: HttpRequest) -> dict[str, Any]:
+def policies_catalog(request: HttpRequest) -> dict[str, Any]:
     today = timezone.localdate()
     return {
         "policies": [policy_json(p, today) for p in catalog.policies().values()],
@@ -370,7 +384,9 @@ def catalog_list(request: HttpRequest) -> dict[str, Any]:
     operation_id="policies_eligible",
     summary="Who in the caller's jurisdiction is eligible for a policy at a date, and why",
 )
-def eligible_list(request: HttpRequest, policy_id: str, q: Query[EligibleQuery]) -> dict[str, Any]:
+def policies_eligible(
+    request: HttpRequest, policy_id: str, q: Query[EligibleQuery]
+) -> dict[str, Any]:
     user = caller(request)
     policy = _policy(policy_id)
     on = q.date or timezone.localdate()
@@ -393,7 +409,9 @@ def eligible_list(request: HttpRequest, policy_id: str, q: Query[EligibleQuery])
     operation_id="policies_explain",
     summary="Whether one person, employer or unit is eligible at a date: each condition in words",
 )
-def explain(request: HttpRequest, policy_id: str, q: Query[ExplainQuery]) -> dict[str, Any]:
+def policies_explain(
+    request: HttpRequest, policy_id: str, q: Query[ExplainQuery]
+) -> dict[str, Any]:
     user = caller(request)
     policy = _policy(policy_id)
     given = [k for k in ("person", "employer", "unit") if getattr(q, k) is not None]
@@ -419,7 +437,7 @@ def explain(request: HttpRequest, policy_id: str, q: Query[ExplainQuery]) -> dic
     operation_id="policies_applications",
     summary="Applications of the caller's jurisdiction, newest first",
 )
-def application_list(request: HttpRequest, q: Query[ApplicationQuery]) -> dict[str, Any]:
+def policies_applications(request: HttpRequest, q: Query[ApplicationQuery]) -> dict[str, Any]:
     found = selectors.applications_visible(user=caller(request)).prefetch_related("evidence")
     if q.policy:
         found = found.filter(policy__iexact=q.policy)
@@ -434,7 +452,9 @@ def application_list(request: HttpRequest, q: Query[ApplicationQuery]) -> dict[s
     operation_id="policies_application_create",
     summary="Prepare an application for a beneficiary (the maker); amount computed and frozen",
 )
-def application_create(request: HttpRequest, body: ApplicationIn) -> Status[dict[str, Any]]:
+def policies_application_create(
+    request: HttpRequest, body: ApplicationIn
+) -> Status[dict[str, Any]]:
     user = caller(request)
     policy = _policy_in(body.policy)
     beneficiary = _beneficiary(user, body.kind, body.id)
@@ -463,7 +483,7 @@ def _application(request: HttpRequest, pk: int) -> Any:
     operation_id="policies_application",
     summary="An application, with its evidence",
 )
-def application_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
+def policies_application(request: HttpRequest, pk: int) -> dict[str, Any]:
     return application_json(_application(request, pk))
 
 
@@ -472,10 +492,15 @@ def application_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
     response={201: EvidenceOut, **WRITE_ERRORS},
     operation_id="policies_evidence_add",
     summary="Attach a file (证明材料) to a submitted application (multipart, field 'file')",
+    openapi_extra={"requestBody": UPLOAD},
 )
-def evidence_add(request: HttpRequest, pk: int, file: File[UploadedFile]) -> Status[dict]:
+def policies_evidence_add(request: HttpRequest, pk: int) -> Status[dict]:
     user = caller(request)
+    # Read after the scope check: a foreign application is 404 whatever the body.
     application = _application(request, pk)
+    file = request.FILES.get("file")
+    if file is None:
+        raise invalid("file", "a file is required (multipart form field 'file')")
     data = file.read(EVIDENCE_MAX_BYTES + 1)
     try:
         evidence = services.evidence_add(
@@ -500,7 +525,7 @@ def evidence_add(request: HttpRequest, pk: int, file: File[UploadedFile]) -> Sta
     operation_id="policies_application_approve",
     summary="Approve an application (the checker, not the maker): grants the entitlement",
 )
-def application_approve(request: HttpRequest, pk: int, body: DecisionIn) -> Status[dict]:
+def policies_application_approve(request: HttpRequest, pk: int, body: DecisionIn) -> Status[dict]:
     user = caller(request)
     application = _application(request, pk)
     try:
@@ -518,7 +543,7 @@ def application_approve(request: HttpRequest, pk: int, body: DecisionIn) -> Stat
     operation_id="policies_application_reject",
     summary="Return an application with the reason (the checker)",
 )
-def application_reject(request: HttpRequest, pk: int, body: DecisionIn) -> dict[str, Any]:
+def policies_application_reject(request: HttpRequest, pk: int, body: DecisionIn) -> dict[str, Any]:
     user = caller(request)
     application = _application(request, pk)
     try:
@@ -537,7 +562,7 @@ def application_reject(request: HttpRequest, pk: int, body: DecisionIn) -> dict[
     operation_id="policies_entitlements",
     summary="Entitlements of the caller's jurisdiction (standing, cancelled, or approved unpaid)",
 )
-def entitlement_list(request: HttpRequest, q: Query[EntitlementQuery]) -> dict[str, Any]:
+def policies_entitlements(request: HttpRequest, q: Query[EntitlementQuery]) -> dict[str, Any]:
     found = selectors.entitlements_visible(user=caller(request))
     if q.policy:
         found = found.filter(policy__iexact=q.policy)
@@ -556,7 +581,7 @@ def entitlement_list(request: HttpRequest, q: Query[EntitlementQuery]) -> dict[s
     operation_id="policies_entitlement_pay",
     summary="Record the payment of an entitlement (once: a second payment is refused)",
 )
-def entitlement_pay(request: HttpRequest, pk: int, body: PayIn) -> Status[dict[str, Any]]:
+def policies_entitlement_pay(request: HttpRequest, pk: int, body: PayIn) -> Status[dict[str, Any]]:
     user = caller(request)
     entitlement = selectors.entitlement_get(user=user, pk=pk)
     try:
@@ -574,7 +599,7 @@ def entitlement_pay(request: HttpRequest, pk: int, body: PayIn) -> Status[dict[s
     operation_id="policies_payments",
     summary="Payments and reversals of the caller's jurisdiction, newest first",
 )
-def payment_list(request: HttpRequest, q: Query[PaymentQuery]) -> dict[str, Any]:
+def policies_payments(request: HttpRequest, q: Query[PaymentQuery]) -> dict[str, Any]:
     found = selectors.payments_visible(user=caller(request))
     if q.policy:
         found = found.filter(entitlement__policy__iexact=q.policy)
@@ -589,7 +614,9 @@ def payment_list(request: HttpRequest, q: Query[PaymentQuery]) -> dict[str, Any]
     operation_id="policies_payment_reverse",
     summary="Reverse a payment made in error (a negative row; the entitlement no longer stands)",
 )
-def payment_reverse(request: HttpRequest, pk: int, body: ReverseIn) -> Status[dict[str, Any]]:
+def policies_payment_reverse(
+    request: HttpRequest, pk: int, body: ReverseIn
+) -> Status[dict[str, Any]]:
     user = caller(request)
     payment = selectors.payment_get(user=user, pk=pk)
     try:
@@ -610,7 +637,7 @@ def payment_reverse(request: HttpRequest, pk: int, body: ReverseIn) -> Status[di
     operation_id="policies_budgets",
     summary="The year's budgets, each with what is committed and paid under its unit",
 )
-def budget_list(request: HttpRequest, q: Query[BudgetQuery]) -> list[dict[str, Any]]:
+def policies_budgets(request: HttpRequest, q: Query[BudgetQuery]) -> list[dict[str, Any]]:
     year = q.year or timezone.localdate().year
     return [budget_json(line) for line in selectors.budgets_report(user=caller(request), year=year)]
 
@@ -621,7 +648,7 @@ def budget_list(request: HttpRequest, q: Query[BudgetQuery]) -> list[dict[str, A
     operation_id="policies_budget_set",
     summary="Set the budget of a policy in a unit and year (the district)",
 )
-def budget_set(request: HttpRequest, body: BudgetIn) -> dict[str, Any]:
+def policies_budget_set(request: HttpRequest, body: BudgetIn) -> dict[str, Any]:
     user = caller(request)
     policy = _policy_in(body.policy)
     unit = _unit(user, body.unit, "unit")

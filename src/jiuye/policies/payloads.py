@@ -19,8 +19,12 @@ BENEFICIARY_WORDS = {"person": "个人", "employer": "用人单位", "unit": "�
 STATE_WORDS = {"": "", "submitted": "已申请", "approved": "已批准", "paid": "已支付"}
 
 
+CENT = Decimal("0.01")
+
+
 def money(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+    """An amount as text, in yuan with its two decimals."""
+    return None if value is None else str(Decimal(value).quantize(CENT))
 
 
 def amount_words(policy: Policy, on: date) -> str:

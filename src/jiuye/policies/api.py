@@ -343,6 +343,7 @@ def _unit(user: Any, code: str, field: str) -> Unit:
 
 def _beneficiary(user: Any, kind: str, pk: int) -> Any:
     """A person, employer or unit of the caller's jurisdiction, else 404."""
+    found: Any
     if kind == "person":
         found = persons_visible(user=user).select_related("community").filter(pk=pk).first()
     elif kind == "employer":

@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from jiuye.lib.masking import mask_id_number
 from jiuye.policies import catalog
 from jiuye.policies.amounts import parameter_value
@@ -31,23 +33,31 @@ def amount_words(policy: Policy, on: date) -> str:
     """How the policy's amount is set, in words (a parameter: its value in force at ``on``)."""
     a = policy.amount
     if a.kind == "fixed":
-        return f"{a.amount} 元"
+        return _("%(n)s 元") % {"n": a.amount}
     if a.kind == "per_head":
-        return f"每人 {a.amount} 元"
+        return _("每人 %(n)s 元") % {"n": a.amount}
     if a.kind == "tiers":
-        return "；".join(f"{n}人及以上 {v} 元" for n, v in a.tiers)
+        return "；".join(_("%(heads)s人及以上 %(n)s 元") % {"heads": h, "n": v} for h, v in a.tiers)
     if a.kind == "range":
-        return f"按申报，{a.min}—{a.max} 元"
+        return _("按申报，%(lo)s—%(hi)s 元") % {"lo": a.min, "hi": a.max}
     if a.kind == "declared_share":
-        cap = f"，至多 {a.max} 元" if a.max is not None else ""
-        return f"申报金额的 {a.share * 100:g}%{cap}"
+        words = _("申报金额的 %(p)s%%") % {"p": f"{a.share * 100:g}"}
+        return words + (_("，至多 %(n)s 元") % {"n": a.max} if a.max is not None else "")
     if a.kind == "reward":
-        return f"认定奖励（{policy.heads.ruleset if policy.heads else ''} 规则集所定金额）"
+        ruleset = policy.heads.ruleset if policy.heads else ""
+        return _("认定奖励（%(ruleset)s 规则集所定金额）") % {"ruleset": ruleset}
     param = catalog.parameters()[str(a.parameter)]
     found = parameter_value(policy, on)
     share = "" if a.share == 1 else f" × {a.share * 100:g}%"
-    value = f"{found[1]} {param.unit}（{found[0].isoformat()}起）" if found else "（尚无取值）"
-    per = "每人 " if policy.heads is not None else ""
+    if found:
+        value = _("%(value)s %(unit)s（%(since)s起）") % {
+            "value": found[1],
+            "unit": param.unit,
+            "since": found[0].isoformat(),
+        }
+    else:
+        value = _("（尚无取值）")
+    per = _("每人 ") if policy.heads is not None else ""
     return f"{per}{param.name} {value}{share}"
 
 

@@ -314,3 +314,28 @@ def test_jurisdiction_limits_the_list(tree, personas):
     assert _ids("HD18-FLEX-SI", user=personas["street"]) == {a.pk}
     assert _ids("HD18-FLEX-SI", user=personas["district"]) == {a.pk, c.pk}
     assert _ids("HD18-FLEX-SI", user=personas["auditor"]) == set()
+
+
+def test_hiring_reward_is_for_enterprises_only(tree):
+    """企业: a residents' committee hiring for its public-welfare posts is not rewarded."""
+    from stdnum.cn import uscc as check
+
+    from jiuye.jobs.services import employer_create
+
+    body = "55110108MA0000001"
+    committee = employer_create(
+        actor=None,
+        uscc=body + check.calc_check_digit(body),
+        name="翠微社区居民委员会",
+        unit=tree["a"],
+    )
+    _hire_many(tree, committee, 3, date(2026, 5, 1), hukou="agricultural")
+    assert committee.pk not in _ids("HD18-HIRE")
+
+
+def test_contract_subsidy_leaves_out_public_welfare_posts(tree):
+    firm = employer(tree["a"])
+    p = person(tree["a"], hukou="urban", status="public_post")
+    recognise(p, date(2026, 1, 5))
+    contract(firm, p, date(2026, 2, 1), 24)
+    assert firm.pk not in _ids("004-CONTRACT-1Y")

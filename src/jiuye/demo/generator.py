@@ -258,6 +258,8 @@ class Batch:
     contracts: list[Row] = field(default_factory=list)
     layoffs: list[Row] = field(default_factory=list)
     postings: list[Row] = field(default_factory=list)
+    referrals: list[Row] = field(default_factory=list)
+    hires: list[Row] = field(default_factory=list)
     planted: list[Any] = field(default_factory=list)
 
 
@@ -643,6 +645,7 @@ class DistrictGenerator:
             )
             for member in household.members:
                 self._histories(member, village, household.opened)
+            self.jobs.hires(household, staff, batch)
             emerged = max(
                 (spell_start(m.events) for m in household.members if m.zero), default=None
             )
@@ -656,6 +659,7 @@ class DistrictGenerator:
                 recognized = self._recognitions(member, household, episodes, emerged, weak, batch)
                 self._services(member, recognized, staff, batch)
         self._community_services(households, "unsatisfied" in profile, staff, batch)
+        self.jobs.staff_with_hires(batch)
 
     # --- households and members ------------------------------------------------------------
 

@@ -95,8 +95,28 @@ class JobsGenerator:
         self.code = district_code
         self.today = today
         self.next_id = next_id
-        for kind in ("employer", "staff", "contract", "layoff", "posting", "staff_person", "uscc"):
+        for kind in (
+            "employer",
+            "staff",
+            "contract",
+            "layoff",
+            "posting",
+            "staff_person",
+            "uscc",
+            "referral",
+            "hire",
+            "service",
+        ):
             next_id.setdefault(kind, 1)
+        # The community being generated: its employers (the first hires most), their names and
+        # postings, its committee and the committee's public-welfare posts (row indexes).
+        self.hirers: list[int] = []
+        self.names: dict[int, str] = {}
+        self.postings_of: dict[int, list[int]] = {}
+        self.committee = 0
+        self.welfare: list[int] = []
+        self.latest_report: dict[int, int] = {}  # employer → its latest staff report's row index
+        self.hired: dict[int, int] = {}  # employer → linked hires under contract today
         self.stamp = datetime(today.year, today.month, today.day, 9, tzinfo=CST)
 
     def _id(self, kind: str) -> int:
@@ -117,6 +137,7 @@ class JobsGenerator:
         batch.employers.append(
             (pk, self._uscc(first), name, unit.id, industry, self.stamp, self.stamp)
         )
+        self.names[pk] = name
         return pk
 
     def _staff_and_contracts(self, employer: int, batch: Batch, size: int) -> None:
@@ -166,6 +187,8 @@ class JobsGenerator:
         for quarter in range(4):
             on = today - timedelta(days=91 * quarter + int(rng.random() * 20))
             count = staff if quarter == 0 else max(0, staff + int(rng.uniform(-0.1, 0.1) * staff))
+            if quarter == 0:
+                self.latest_report[employer] = len(batch.staff_reports)
             batch.staff_reports.append((self._id("staff"), employer, on, count, self.stamp))
         if rng.random() < 0.04:
             reason = LAYOFF_REASONS[int(rng.random() * len(LAYOFF_REASONS))]
@@ -194,6 +217,10 @@ class JobsGenerator:
             "公共管理",
             "55",
         )
+        self.hirers = [pk for pk, _industry in employers]
+        self.postings_of = {}
+        self.committee = committee
+        self.welfare = []
         seekers = [
             m
             for h in households
@@ -277,6 +304,9 @@ class JobsGenerator:
             opens = today - timedelta(days=rng.randint(0, 60))
             closes = today + timedelta(days=rng.randint(10, 90)) if rng.random() < 0.7 else None
         occupation_code = code if with_code else ""
+        self.postings_of.setdefault(employer, []).append(pk)
+        if public and not history:
+            self.welfare.append(len(batch.postings))
         batch.postings.append(
             (
                 pk,
@@ -302,6 +332,120 @@ class JobsGenerator:
         )
         if not history:
             batch.planted.extend(Planted(pk, m.id) for m in planted)
+
+    # --- hires (after the household's histories, before its rows) ---------------------------
+
+    def hires(self, household: HouseholdPlan, staff: list[str], batch: Batch) -> None:
+        """The hires behind the household's members' recent jobs: every move from unemployment
+        to a unit or a public-welfare post since the start of last year is a hire by one of the
+        community's employers (the first employer hires most, so some reach the hiring reward's
+        tiers), with a labor contract linked to the person (ended when the job ends) and, for
+        half of those registered unemployed before, the referral (职业介绍) that placed them.
+        The status event then names the employer. A public-welfare post is the committee's."""
+        since = date(self.today.year - 1, 1, 1)
+        for member in household.members:
+            events = member.events
+            for i in range(1, len(events)):
+                status, on = events[i][0], events[i][1]
+                if status not in ("unit", "public_post") or events[i - 1][0] != "unemployed":
+                    continue
+                if not since <= on <= self.today:
+                    continue
+                self._hire(member, i, staff, batch)
+
+    def _hire(self, member: Member, i: int, staff: list[str], batch: Batch) -> None:
+        rng, events = self.rng, member.events
+        status, on = events[i][0], events[i][1]
+        posting: int | None = None
+        if status == "public_post":
+            employer = self.committee
+            posting = self._welfare_vacancy(batch)
+        elif self.hirers:
+            employer = self.hirers[0] if rng.random() < 0.6 else rng.choice(self.hirers)
+        else:
+            return
+        events[i][3] = self.names[employer]
+        referral: int | None = None
+        offered = self.postings_of.get(employer, [])
+        registered = bool(events[i - 1][2])  # the station refers its registered unemployed
+        if posting is None and offered and registered and rng.random() < 0.5:
+            posting = rng.choice(offered)
+            referral = self._referral(member.id, posting, on, staff, batch)
+        batch.hires.append(
+            (self._id("hire"), employer, member.id, on, referral, posting, self.stamp)
+        )
+        key, masked = (
+            checks.employee_key(member.id_number),
+            checks.employee_masked(member.id_number),
+        )
+        term = CONTRACT_TERMS[int(rng.random() * len(CONTRACT_TERMS))]
+        contract = (employer, key, masked, member.id)
+        batch.contracts.append((self._id("contract"), *contract, "signed", on, term, self.stamp))
+        left = events[i + 1][1] if i + 1 < len(events) else None
+        ends = retirement.add_months(on, term)
+        if left is not None and left < ends:
+            batch.contracts.append(
+                (self._id("contract"), *contract, "ended", left, None, self.stamp)
+            )
+        elif ends > self.today:
+            self.hired[employer] = self.hired.get(employer, 0) + 1
+
+    def staff_with_hires(self, batch: Batch) -> None:
+        """After a community's households: the employers' latest staff reports count the
+        hired persons still under contract (the committee reports its public-welfare staff)."""
+        for employer, count in self.hired.items():
+            index = self.latest_report.get(employer)
+            if index is None:
+                row = (self._id("staff"), employer, self.today, count, self.stamp)
+                self.latest_report[employer] = len(batch.staff_reports)
+                batch.staff_reports.append(row)
+            else:
+                row = batch.staff_reports[index]
+                batch.staff_reports[index] = (*row[:3], row[3] + count, row[4])
+        self.hired = {}
+
+    def _welfare_vacancy(self, batch: Batch) -> int | None:
+        """A public-welfare post of the committee with a vacancy left (taking it), if any."""
+        for index in self.welfare:
+            row = batch.postings[index]
+            vacancies, filled = row[9], row[16]
+            if filled < vacancies:
+                batch.postings[index] = (*row[:16], filled + 1, *row[17:])
+                return int(row[0])
+        return None
+
+    def _referral(
+        self, person: int, posting: int, hired: date, staff: list[str], batch: Batch
+    ) -> int:
+        """The referral (and its 职业介绍 service record) that placed a person, a few days
+        before the hire."""
+        on = hired - timedelta(days=int(self.rng.random() * 10) + 1)
+        service = self._id("service")
+        by = staff[service % len(staff)]
+        note = "推荐就业"
+        made = datetime(on.year, on.month, on.day, 10, tzinfo=CST)
+        batch.services.append(
+            (
+                service,
+                person,
+                "referral",
+                on,
+                by,
+                "",
+                False,
+                False,
+                False,
+                "",
+                None,
+                "",
+                None,
+                note,
+                made,
+            )
+        )
+        pk = self._id("referral")
+        batch.referrals.append((pk, person, posting, service, on, "hired", hired, "", "", made))
+        return pk
 
 
 def sources(industry: str, industries: dict[str, tuple[str, ...]]) -> tuple[str, ...]:

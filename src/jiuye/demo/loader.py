@@ -37,11 +37,13 @@ from jiuye.demo.generator import Batch, Row, SeedConfig, generate
 from jiuye.jobs.columns import (
     CONTRACT_FIELDS,
     EMPLOYER_FIELDS,
+    HIRE_FIELDS,
     LAYOFF_FIELDS,
     POSTING_FIELDS,
+    REFERRAL_FIELDS,
     STAFF_FIELDS,
 )
-from jiuye.jobs.models import ContractEvent, Employer, Layoff, Posting, StaffReport
+from jiuye.jobs.models import ContractEvent, Employer, Hire, Layoff, Posting, Referral, StaffReport
 from jiuye.lib import bulkload
 from jiuye.registry.columns import (
     EVENT_FIELDS,
@@ -67,6 +69,8 @@ TABLES: tuple[tuple[type[models.Model], tuple[str, ...], str], ...] = (
     (ContractEvent, CONTRACT_FIELDS, "contracts"),
     (Layoff, LAYOFF_FIELDS, "layoffs"),
     (Posting, POSTING_FIELDS, "postings"),
+    (Referral, REFERRAL_FIELDS, "referrals"),
+    (Hire, HIRE_FIELDS, "hires"),
 )
 CORE_MODELS: tuple[type[models.Model], ...] = tuple(model for model, _, _ in TABLES)
 
@@ -88,6 +92,8 @@ class SeedSummary:
     contracts: int
     layoffs: int
     postings: int
+    referrals: int
+    hires: int
     zero_households: int  # households that were a zero family at some time (see Batch)
     seconds: float
     replaced: bool
@@ -108,6 +114,8 @@ class SeedSummary:
             "contracts": self.contracts,
             "layoffs": self.layoffs,
             "postings": self.postings,
+            "referrals": self.referrals,
+            "hires": self.hires,
             "zero_households": self.zero_households,
         }
 
@@ -139,7 +147,29 @@ def _dependents() -> Iterator[tuple[type[models.Model], models.Field[Any, Any], 
 def clear_dependents() -> None:
     """Delete rows of other apps pointing at units or registry rows (memberships, casework
     records…) through the ORM, so their own cascades apply; a nullable SET_NULL reference is
-    cleared instead. Audit rows are never touched (they point at nothing)."""
+    cleared instead. Audit rows are never touched (they point at nothing).
+
+    The policy money rows go first, in one raw delete each: they protect one another
+    (a payment its entitlement and the payment it reverses), which the ORM's collector would
+    refuse, and a replaced registry leaves them nothing to stand for."""
+    from jiuye.policies.models import (
+        Application,
+        ApplicationEvidence,
+        Entitlement,
+        EscalationCase,
+        EscalationStep,
+        Payment,
+    )
+
+    for money in (
+        Payment,
+        Entitlement,
+        ApplicationEvidence,
+        Application,
+        EscalationStep,
+        EscalationCase,
+    ):
+        money._base_manager.all()._raw_delete(connection.alias)  # type: ignore[attr-defined]
     for model, fk, on_delete in _dependents():
         referencing = model._base_manager.filter(**{f"{fk.name}__isnull": False})
         if on_delete is models.SET_NULL:

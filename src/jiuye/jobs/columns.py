@@ -39,3 +39,16 @@ POSTING_FIELDS = (
     "created_at",
     "updated_at",
 )
+REFERRAL_FIELDS = (
+    "id",
+    "person_id",
+    "posting_id",
+    "service_id",
+    "on",
+    "outcome",
+    "outcome_on",
+    "declined_by",
+    "outcome_note",
+    "created_at",
+)
+HIRE_FIELDS = ("id", "employer_id", "person_id", "on", "referral_id", "posting_id", "created_at")

@@ -89,6 +89,7 @@ class Heads:
     source: str
     when: dict[str, Any] = field(default_factory=dict)  # conditions on each head (a person)
     local: bool = False  # the head lives in the employer's district (HD-2018: 地区)
+    enterprises: bool = False  # only enterprises (企业: a USCC beginning 91), not committees
     min_term: int | None = None  # contracts: months
     max_term: int | None = None
     ruleset: str | None = None  # certification: the rule set whose rewards are paid
@@ -207,6 +208,7 @@ def _heads(raw: dict[str, Any], where: str) -> Heads:
         source=source,
         when=dict(raw.get("when", {})),
         local=bool(raw.get("local", False)),
+        enterprises=bool(raw.get("enterprises", False)),
         min_term=raw.get("min_term"),
         max_term=raw.get("max_term"),
         ruleset=raw.get("ruleset"),

@@ -44,6 +44,7 @@ CONTRACTS = ContractEvent._meta.db_table
 POSTINGS = Posting._meta.db_table
 REFERRALS = Referral._meta.db_table
 UNITS = Unit._meta.db_table
+ENTERPRISE = "91"  # a USCC's registration authority and kind: 工商, 企业 (GB 32100-2015)
 HON = 'h."on"'  # a hire's day ("on" is a keyword)
 
 
@@ -199,6 +200,11 @@ def heads_sql(policy: Policy, on: date, owners: Sql | None = None) -> Sql:
             f" AND EXISTS (SELECT 1 FROM {Employer._meta.db_table} ee JOIN {UNITS} eu "
             f"ON eu.id = ee.unit_id JOIN {UNITS} pu ON pu.id = p.community_id "
             f"WHERE ee.id = {owner} AND {_local('eu.path', 'pu.path')})"
+        )
+    if heads.enterprises:  # 企业: registered with the market regulator as an enterprise
+        text += (
+            f" AND EXISTS (SELECT 1 FROM {Employer._meta.db_table} en "
+            f"WHERE en.id = {owner} AND substr(en.uscc, 1, 2) = '{ENTERPRISE}')"
         )
     if owners is not None:
         text += f" AND {owner} IN ({owners.text})"

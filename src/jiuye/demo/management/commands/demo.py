@@ -46,6 +46,7 @@ class Command(BaseCommand):
         call_command("demo_users", stdout=self.stdout)
         self._build_aggregates()
         self._certify()
+        self._policies()
         self._warnings()
         self.stdout.write(
             f"\n演示已就绪 / demo ready: http://{options['address']}/  "
@@ -90,6 +91,14 @@ class Command(BaseCommand):
                 f"{worker.username} 所在社区已提交 {today.year} 年度自评，待街道初核"
                 f" / an application of {today.year} waits for the street's review"
             )
+
+    def _policies(self) -> None:
+        """Applications, approvals, payments, a reversal, rewards and budgets (once)."""
+        from jiuye.demo.policies import demo_policies
+
+        done = demo_policies(on=data_today())
+        if done:
+            self.stdout.write(done)
 
     def _warnings(self) -> None:
         """The early warnings as of the data's today (the dashboards' and worklists' own), so

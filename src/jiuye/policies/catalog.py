@@ -175,9 +175,7 @@ def _amount(raw: dict[str, Any], where: str) -> Amount:
     def num(key: str) -> Decimal | None:
         return _decimal(raw[key], f"{where} amount.{key}") if key in raw else None
 
-    tiers = tuple(
-        (int(n), _decimal(a, f"{where} tiers")) for n, a in raw.get("tiers", [])
-    )
+    tiers = tuple((int(n), _decimal(a, f"{where} tiers")) for n, a in raw.get("tiers", []))
     amount = Amount(
         kind=kind,
         amount=num("amount"),

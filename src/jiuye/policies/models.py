@@ -121,7 +121,9 @@ class Application(BeneficiaryRow):
         verbose_name = _("政策申请")
         verbose_name_plural = _("政策申请")
         constraints = [
-            models.CheckConstraint(condition=_one_beneficiary(), name="policy_application_beneficiary"),
+            models.CheckConstraint(
+                condition=_one_beneficiary(), name="policy_application_beneficiary"
+            ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="policy_application_amount"),
         ]
         indexes = [models.Index(fields=["state", "policy"], name="policy_application_state")]
@@ -134,9 +136,7 @@ class ApplicationEvidence(models.Model):
     """A file attached to an application (证明材料), kept in the database like the
     certification's evidence so that a backup holds it."""
 
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="evidence"
-    )
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="evidence")
     name = models.CharField(_("文件名"), max_length=200)
     content_type = models.CharField(_("类型"), max_length=100)
     size = models.PositiveIntegerField(_("大小"))
@@ -202,9 +202,7 @@ class Payment(models.Model):
     """A row of the 政策落实台账: money paid for an entitlement, or the reversal of such a
     payment (a negative row naming the payment it cancels). Never edited."""
 
-    entitlement = models.ForeignKey(
-        Entitlement, on_delete=models.PROTECT, related_name="payments"
-    )
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="payments")
     kind = models.CharField(_("类型"), max_length=10, choices=PaymentKind.choices)
     amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
     on = models.DateField(_("支付日期"))

@@ -26,7 +26,7 @@ professional assistance), who record its steps and offer the public-welfare post
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache

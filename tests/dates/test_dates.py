@@ -290,6 +290,7 @@ def test_the_api_operations_with_dates_are_found() -> None:
         "/api/standards/units/{code}/evaluation",
         "/api/standards/units/{code}/evaluations",
         "/api/standards/units/{code}/indicators/{indicator}/behind",
+        "/api/policies/escalations/candidates",
     }
 
 

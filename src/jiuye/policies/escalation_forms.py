@@ -41,6 +41,13 @@ class StepForm(BootstrapForm):
     note = _note()
 
 
+def _posting_label(p: Posting) -> str:
+    return (
+        f"{p.number} {p.title}（{p.employer.name}，{p.unit.name}，"
+        f"{p.vacancies - p.filled}/{p.vacancies}）"
+    )
+
+
 class OfferForm(BootstrapForm):
     posting = forms.ModelChoiceField(
         label=_("公益性岗位"), queryset=Posting.objects.none(), empty_label=None
@@ -53,10 +60,7 @@ class OfferForm(BootstrapForm):
         field = self.fields["posting"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = postings
-        field.label_from_instance = lambda p: (  # type: ignore[method-assign]
-            f"{p.number} {p.title}（{p.employer.name}，{p.unit.name}，"
-            f"{p.vacancies - p.filled}/{p.vacancies}）"
-        )
+        field.label_from_instance = _posting_label  # type: ignore[assignment, method-assign]
 
 
 class PlacedForm(BootstrapForm):

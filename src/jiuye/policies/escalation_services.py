@@ -103,7 +103,7 @@ def escalation_open(
     found = escalation.person_verdict(person, on)
     if not found.candidate:
         raise ValidationError(
-            [_("%(name)s不符合移交托底援助的条件：") % {"name": person.name}, *found.reasons],
+            [_("%(name)s不符合移交托底援助的条件") % {"name": person.name}, *found.reasons],
             code="not_candidate",
         )
     try:

@@ -63,7 +63,7 @@ def escalation_list(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"tab": tab, "on": on, "date_errors": params.errors}
     if tab == "candidates":
         found = escalation.candidates(user=user, on=on)
-        page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+        page: Any = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
         people = list(page.object_list)
         context["rows"] = [
             {
@@ -104,12 +104,12 @@ def escalation_open(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             case = services.escalation_open(actor=user, person=person, **form.cleaned_data)
         except ValidationError as error:
-            messages.error(request, "".join(error.messages))
+            messages.error(request, "；".join(error.messages))
         else:
             messages.success(request, _("已移交区级专业援助。"))
             return redirect("policies:escalation_detail", pk=case.pk)
     else:
-        errors = [e for field in form for e in field.errors]
+        errors = [str(e) for field in form for e in field.errors]
         messages.error(request, _("未移交：") + "；".join(errors))
     return redirect("casework:person", pk=person.pk)
 

@@ -290,6 +290,8 @@ def test_the_api_operations_with_dates_are_found() -> None:
         "/api/standards/units/{code}/evaluation",
         "/api/standards/units/{code}/evaluations",
         "/api/standards/units/{code}/indicators/{indicator}/behind",
+        "/api/policies/catalog/{policy_id}/eligible",
+        "/api/policies/catalog/{policy_id}/explain",
         "/api/policies/escalations/candidates",
     }
 
@@ -302,14 +304,19 @@ def test_every_api_date_parameter(
     # The matching's paths name a person and a posting of community A (issue 16).
     place = calendar_data["objects"]["A"]
     values = PATH_VALUES | {"person_id": place["person"].pk, "posting_id": place["posting"].pk}
+    # The policies' eligibility and explanation (issue 17): a policy, and whom to explain.
+    values |= {"policy_id": "HD18-FLEX-SI"}
+    beneficiary = {"/api/policies/catalog/{policy_id}/explain": {"person": place["person"].pk}}
     for path, path_params, dated in api_operations():
         url = path.format(**{p: values[p] for p in path_params})
         for ruleset in ("CQ-2007", "QG-2016", "HD-2012"):
             for name in dated:
                 # Each date parameter alone (with the date itself when it is the period start,
                 # which may not lie after the date).
-                params = {"ruleset": ruleset, name: value} | (
-                    {"date": value} if name == "from" else {}
+                params = (
+                    {"ruleset": ruleset, name: value}
+                    | beneficiary.get(path, {})
+                    | ({"date": value} if name == "from" else {})
                 )
                 response = clients["district"].get(url, params)
                 where = f"{url}?ruleset={ruleset}&{name}={value}"

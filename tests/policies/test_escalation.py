@@ -24,6 +24,7 @@ from jiuye.policies.models import EscalationCase, EscalationState, EscalationSte
 from jiuye.registry import services as registry
 from jiuye.registry.models import Person
 from tests.jobs.conftest import make_person, make_posting, recognise
+from tests.policies.escalation_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
 

@@ -16,6 +16,7 @@ from jiuye.jobs.postings import referral_outcome
 from jiuye.policies.escalation_services import escalation_offer, escalation_open
 from jiuye.policies.models import EscalationCase, EscalationState
 from tests.jobs.conftest import recognise
+from tests.policies.escalation_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
 

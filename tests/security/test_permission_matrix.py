@@ -233,6 +233,54 @@ def referral(o: dict[str, Any]) -> dict[str, Any]:
 OUTCOME = Write(lambda o: {"outcome": "hired", "on": DAY})
 
 
+# Issue 17: policies and money. An application, its entitlement and the entitlement's payment
+# for the placement's person, made when a URL first needs them (inside the test's transaction).
+def _money(o: dict[str, Any]) -> dict[str, Any]:
+    if "money" not in o:
+        from decimal import Decimal
+
+        from jiuye.accounts.models import User
+        from jiuye.policies.models import Application, Entitlement, Payment
+
+        maker = User.objects.get(username="worker_a")
+        who = o["person"]
+        keys: dict[str, Any] = {
+            "kind": "person",
+            "person": who,
+            "place": who.community,
+            "policy": "HD18-FLEX-SI",
+            "policy_version": 1,
+            "period": "2026-03",
+            "on": date(2026, 3, 10),
+            "amount": Decimal("100.00"),
+        }
+        made = Application.objects.create(**keys, prepared_by=maker)
+        granted = Entitlement.objects.create(
+            **keys, application=made, year=2026, budget_line="矩阵", approved_by=maker
+        )
+        paid = Payment.objects.create(
+            entitlement=granted, kind="payment", amount=keys["amount"], on=keys["on"], by=maker
+        )
+        o["money"] = {"application": made, "entitlement": granted, "payment": paid}
+    return o["money"]
+
+
+def policy_application(o: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": _money(o)["application"].pk}
+
+
+def policy_entitlement(o: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": _money(o)["entitlement"].pk}
+
+
+def policy_payment(o: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": _money(o)["payment"].pk}
+
+
+def a_policy(o: dict[str, Any]) -> dict[str, Any]:
+    return {"policy_id": "HD18-FLEX-SI"}
+
+
 # Issue 17: escalation (托底).
 def escalation_case(o: dict[str, Any]) -> dict[str, Any]:
     return {"pk": o["escalation"].pk}
@@ -512,6 +560,41 @@ SPECS: dict[str, Spec] = {
     "jobs:match_posting": Spec("personal", posting),
     "api:match_person": Spec("personal", lambda o: {"person_id": o["person"].pk}, api=True),
     "api:match_posting": Spec("personal", lambda o: {"posting_id": o["posting"].pk}, api=True),
+    # Issue 17: policies and money (the API). The catalog and the lists are scoped (anyone
+    # signed in gets their own, maybe none); an application, entitlement or payment is for the
+    # data roles that see its beneficiary; who may approve, pay or reverse is the services'
+    # check (tests/policies/test_api.py).
+    "api:policies_catalog": Spec("authenticated", api=True),
+    "api:policies_eligible": Spec("authenticated", a_policy, api=True),
+    "api:policies_explain": Spec("authenticated", a_policy, api=True),
+    "api:policies_applications": Spec("authenticated", api=True),
+    "api:policies_application_create": Spec("authenticated", api=True),
+    "api:policies_application": Spec(
+        "personal", policy_application, api=True, placements=UNIT_PLACEMENTS
+    ),
+    "api:policies_evidence_add": Spec(
+        "personal", policy_application, api=True, placements=UNIT_PLACEMENTS, json={}
+    ),
+    "api:policies_application_approve": Spec(
+        "personal", policy_application, api=True, placements=UNIT_PLACEMENTS, json={"note": "矩阵"}
+    ),
+    "api:policies_application_reject": Spec(
+        "personal", policy_application, api=True, placements=UNIT_PLACEMENTS, json={"note": "矩阵"}
+    ),
+    "api:policies_entitlements": Spec("authenticated", api=True),
+    "api:policies_entitlement_pay": Spec(
+        "personal", policy_entitlement, api=True, placements=UNIT_PLACEMENTS, json={"date": DAY}
+    ),
+    "api:policies_payments": Spec("authenticated", api=True),
+    "api:policies_payment_reverse": Spec(
+        "personal",
+        policy_payment,
+        api=True,
+        placements=UNIT_PLACEMENTS,
+        json={"date": DAY, "note": "矩阵"},
+    ),
+    "api:policies_budgets": Spec("authenticated", api=True),
+    "api:policies_budget_set": Spec("authenticated", api=True),
     # Escalation (托底, issue 17): the lists are scoped (the auditor's are empty); a case names
     # its resident (personal); handing over and a case's forms are for those who see the
     # person: the community's writers and the street's and district's professional assistance

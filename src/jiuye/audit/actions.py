@@ -150,6 +150,14 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "read.jobs.candidates": _("查看岗位候选人"),
     "read.api.jobs.matches": _("接口读取人岗匹配"),
     "read.api.jobs.candidates": _("接口读取岗位候选人"),
+    # policies and money
+    "policies.apply": _("提交政策申请"),
+    "policies.evidence": _("上传政策申请证明材料"),
+    "policies.approve": _("批准政策申请"),
+    "policies.reject": _("退回政策申请"),
+    "policies.pay": _("登记政策资金支付"),
+    "policies.reverse": _("冲正政策资金支付"),
+    "policies.budget": _("设置政策预算"),
 }
 
 # Codes made at run time from a name (``read.casework.ledger.<ledger>``): the longest prefix

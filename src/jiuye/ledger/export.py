@@ -79,6 +79,9 @@ from jiuye.ledger.export_employers import (
 from jiuye.ledger.formulas import FORMULA_FIRST, neutralise
 from jiuye.ledger.xlsx import Workbook
 from jiuye.lib.masking import mask_id_number, mask_phone, mask_text
+from jiuye.policies.catalog import UnknownPolicy, policy_get
+from jiuye.policies.models import BeneficiaryKind, PaymentKind
+from jiuye.policies.selectors import payments_visible
 from jiuye.registry import definitions
 from jiuye.registry.columns import PERSON_FIELDS
 from jiuye.registry.models import (
@@ -215,6 +218,15 @@ LEDGERS: dict[str, list[tuple[str, int]]] = {
         ("金额（元）", 10),
         ("备注", 20),
         ("经办人", 10),
+        # Issue 17: the sheet is generated from the payments (and their reversals), followed
+        # by the policy service records entered by hand (those no payment wrote).
+        ("对象类型", 10),
+        ("统一社会信用代码/单位代码", 21),
+        ("政策编号", 16),
+        ("期间", 12),
+        ("类型", 6),
+        ("凭证号", 14),
+        ("批准人", 10),
     ],
     "岗位开发及需求台账": POSTINGS_LEDGER,
     # The tenth ledger's second half: labor demand by employer (the ten clears' 用工需求).
@@ -229,6 +241,7 @@ USCC_AT = {
 }
 USCC_AT["岗位开发及需求台账"] = {3}
 USCC_AT["用工需求台账"] = {2}
+USCC_AT["政策落实台账"] = {11}  # an employer's USCC or a unit's code
 
 
 @dataclass
@@ -367,9 +380,47 @@ class _Data:
     profiles: dict[int, tuple[Any, ...]]
     zero: set[int]  # households with a zero-family case open on the date
     jobs: JobsData  # the employers' data (``export_employers``)
+    # The policies' payments and reversals up to the date (PAYMENT_VALUES), by day and id, and
+    # the policy service records entered by hand (no payment wrote them): person id → rows.
+    payments: list[tuple[Any, ...]] = field(default_factory=list)
+    policy_services: dict[int, list[tuple[Any, ...]]] = field(default_factory=dict)
 
 
 SERVICE_VALUES = RECORD_FIELDS
+PAYMENT_VALUES = (
+    "on",
+    "kind",
+    "amount",
+    "reference",
+    "note",
+    "by__first_name",
+    "by__username",
+    "entitlement__kind",
+    "entitlement__policy",
+    "entitlement__period",
+    "entitlement__place_id",
+    "entitlement__person__name",
+    "entitlement__person__id_number",
+    "entitlement__person__grid_id",
+    "entitlement__employer__name",
+    "entitlement__employer__uscc",
+    "entitlement__unit__name",
+    "entitlement__unit__code",
+    "entitlement__approved_by__first_name",
+    "entitlement__approved_by__username",
+)
+PV = {name: i for i, name in enumerate(PAYMENT_VALUES)}
+
+
+def _payments(unit: Unit, reader: Any, on: date) -> list[tuple[Any, ...]]:
+    """The payments and reversals to the persons, employers and units under ``unit`` that
+    ``reader`` sees, made by ``on``."""
+    return list(
+        payments_visible(user=reader)
+        .filter(entitlement__place__path__startswith=unit.path, on__lte=on)
+        .order_by("on", "id")
+        .values_list(*PAYMENT_VALUES)
+    )
 
 
 def _read(unit: Unit, user: User | None, on: date) -> _Data:
@@ -425,6 +476,16 @@ def _read(unit: Unit, user: User | None, on: date) -> _Data:
         services[row[0]].append(row[1:])
     for rows in services.values():
         rows.sort(key=lambda r: tuple("" if v is None else str(v) for v in (r[1], r[0], *r[2:])))
+    # The policy service records no payment wrote (a payment's own record is its payment row).
+    policy_services: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in (
+        ServiceRecord.objects.filter(
+            person__in=person_filter, kind=ServiceKind.POLICY, policy_payment__isnull=True
+        )
+        .order_by()
+        .values_list(*SERVICE_VALUES)
+    ):
+        policy_services[row[0]].append(row[1:])
     profiles: dict[int, tuple[Any, ...]] = {
         row[0]: tuple(row[1:])
         for row in UnemployedProfile.objects.filter(person__in=person_filter).values_list(
@@ -454,6 +515,8 @@ def _read(unit: Unit, user: User | None, on: date) -> _Data:
         profiles,
         zero,
         jobs,
+        _payments(unit, reader, on),
+        policy_services,
     )
 
 
@@ -896,10 +959,13 @@ class _Writer:
                 employer,
             ]
 
-    def _service_rows(self, kinds: set[str]) -> list[tuple[Any, ...]]:
+    def _service_rows(
+        self, kinds: set[str], source: dict[int, list[tuple[Any, ...]]] | None = None
+    ) -> list[tuple[Any, ...]]:
         found = []
+        services = self.d.services if source is None else source
         for p in self.d.persons:
-            for s in self.d.services.get(p[0], ()):
+            for s in services.get(p[0], ()):
                 if s[0] in kinds and self.start <= s[1] <= self.on:
                     found.append(
                         (
@@ -943,14 +1009,71 @@ class _Writer:
             yield [*self._service_head(n, on, p), _label(kind_c, s[0]), s[10], s[11]]
 
     def policies(self) -> Iterator[Row]:
-        for n, (on, _h, _i, s, p) in enumerate(self._service_rows({ServiceKind.POLICY}), 1):
+        """政策落实台账: the payments and reversals of the period (persons, employers and
+        units), then the policy service records entered by hand (none a payment wrote)."""
+        d = self.d
+        self.beneficiary_zh = _zh_labels(BeneficiaryKind)
+        self.payment_zh = _zh_labels(PaymentKind)
+        n = 0
+        for r in d.payments:
+            on = r[PV["on"]]
+            if not self.start <= on <= self.on:
+                continue
+            n += 1
+            yield self._payment_row(n, r)
+        rows = self._service_rows({ServiceKind.POLICY}, d.policy_services)
+        for k, (on, _h, _i, s, p) in enumerate(rows, n + 1):
             yield [
-                *self._service_head(n, on, p),
+                *self._service_head(k, on, p),
                 s[8],
                 float(s[9]) if s[9] is not None else None,
                 s[10],
                 s[11],
+                self.beneficiary_zh["person"],
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
             ]
+
+    def _payment_row(self, n: int, r: tuple[Any, ...]) -> Row:
+        d = self.d
+        kind = r[PV["entitlement__kind"]]
+        name, number, code = r[PV["entitlement__person__name"]], None, None
+        if kind == "person":
+            number = self.id_of(r[PV["entitlement__person__id_number"]])
+        elif kind == "employer":
+            name, code = r[PV["entitlement__employer__name"]], r[PV["entitlement__employer__uscc"]]
+        else:
+            name, code = r[PV["entitlement__unit__name"]], r[PV["entitlement__unit__code"]]
+        grid = r[PV["entitlement__person__grid_id"]]
+        pid = r[PV["entitlement__policy"]]
+        try:
+            policy_name = policy_get(pid).name
+        except UnknownPolicy:
+            policy_name = pid
+        return [
+            n,
+            r[PV["on"]],
+            name,
+            number,
+            d.unit_name.get(r[PV["entitlement__place_id"]], ""),
+            d.unit_name.get(grid, "") if grid else "",
+            policy_name,
+            float(r[PV["amount"]]),
+            r[PV["note"]],
+            r[PV["by__first_name"]] or r[PV["by__username"]],
+            self.beneficiary_zh.get(kind, kind),
+            code,
+            pid,
+            r[PV["entitlement__period"]],
+            self.payment_zh.get(r[PV["kind"]], r[PV["kind"]]),
+            r[PV["reference"]],
+            r[PV["entitlement__approved_by__first_name"]]
+            or r[PV["entitlement__approved_by__username"]],
+        ]
 
 
 def check_reveal(actor: User | None, reveal: bool, reason: str) -> None:

@@ -292,6 +292,7 @@ def test_the_api_operations_with_dates_are_found() -> None:
         "/api/standards/units/{code}/indicators/{indicator}/behind",
         "/api/policies/catalog/{policy_id}/eligible",
         "/api/policies/catalog/{policy_id}/explain",
+        "/api/policies/escalations/candidates",
     }
 
 

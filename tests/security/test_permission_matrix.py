@@ -281,6 +281,11 @@ def a_policy(o: dict[str, Any]) -> dict[str, Any]:
     return {"policy_id": "HD18-FLEX-SI"}
 
 
+# Issue 17: escalation (托底).
+def escalation_case(o: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": o["escalation"].pk}
+
+
 SPECS: dict[str, Spec] = {
     # web
     "home": Spec("authenticated"),
@@ -590,6 +595,30 @@ SPECS: dict[str, Spec] = {
     ),
     "api:policies_budgets": Spec("authenticated", api=True),
     "api:policies_budget_set": Spec("authenticated", api=True),
+    # Escalation (托底, issue 17): the lists are scoped (the auditor's are empty); a case names
+    # its resident (personal); handing over and a case's forms are for those who see the
+    # person: the community's writers and the street's and district's professional assistance
+    # (who may act, and the refusals: tests/policies/test_escalation*.py).
+    "policies:escalation_list": Spec("authenticated"),
+    "policies:escalation_open": Spec("personal", person),
+    "policies:escalation_detail": Spec("personal", escalation_case),
+    "api:escalation_candidates": Spec("authenticated", api=True),
+    "api:escalation_list": Spec("authenticated", api=True),
+    # The same path's POST (hand over): who may is the service's check.
+    "api:escalation_open": Spec("authenticated", api=True),
+    "api:escalation_detail": Spec("personal", escalation_case, api=True),
+    "api:escalation_step": Spec(
+        "personal", escalation_case, api=True, json={"kind": "diagnosis", "date": DAY}
+    ),
+    "api:escalation_offer": Spec(
+        "personal", escalation_case, api=True, json={"posting": 1, "date": DAY}
+    ),
+    "api:escalation_close": Spec(
+        "personal",
+        escalation_case,
+        api=True,
+        json={"placed": False, "date": DAY, "note": "矩阵"},
+    ),
 }
 
 
@@ -662,6 +691,7 @@ def objects(tree: dict[str, Any]) -> dict[str, dict[str, Any]]:
     _certification_objects(out)
     _warning_objects(out)
     _jobs_objects(out)
+    _escalation_objects(out)
     return out
 
 
@@ -702,6 +732,18 @@ def _jobs_objects(out: dict[str, dict[str, Any]]) -> None:
         )
         o["referral"] = postings.referral_create(
             actor=None, person=o["person"], posting=o["posting"], on=date(2026, 3, 10)
+        )
+
+
+def _escalation_objects(out: dict[str, dict[str, Any]]) -> None:
+    """An open escalation case (托底) of each placement's person (issue 17)."""
+    from jiuye.accounts.models import User
+    from jiuye.policies.models import EscalationCase
+
+    opener = User.objects.create_user(username="matrix_escalation", role="worker")
+    for o in out.values():
+        o["escalation"] = EscalationCase.objects.create(
+            person=o["person"], opened_on=date(2026, 3, 10), opened_by=opener, services=3
         )
 
 

@@ -68,3 +68,4 @@ api.add_router("/jobs/", "jiuye.jobs.api_postings.router")
 api.add_router("/jobs/", "jiuye.jobs.api_match.router")
 # The policies' routers share the prefix (the escalation cases' router mounts beside this one).
 api.add_router("/policies/", "jiuye.policies.api.router")
+api.add_router("/policies/", "jiuye.policies.api_escalation.router")

@@ -91,6 +91,11 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "posting.close": _("岗位截止"),
     "referral.create": _("推荐就业"),
     "referral.outcome": _("登记推荐结果"),
+    # escalation (托底, issue 17)
+    "escalation.open": _("移交托底援助"),
+    "escalation.step": _("记录托底援助环节"),
+    "escalation.offer": _("托底援助推荐公益性岗位"),
+    "escalation.close": _("托底援助结案"),
     # monitoring
     "monitoring.warnings_run": _("运行失业风险预警"),
     "monitoring.warning_fire": _("发出预警"),
@@ -103,6 +108,9 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "read.referral_new": _("推荐就业时查看人员"),
     "read.referral_search": _("推荐就业时查找人员"),
     "read.referral_detail": _("查看推荐详情"),
+    "read.escalation_candidates": _("查看托底援助对象"),
+    "read.escalation_list": _("查看托底援助名单"),
+    "read.escalation_case": _("查看托底援助"),
     # ledgers
     "ledger.check": _("台账导入检查"),
     "ledger.import": _("台账导入"),

@@ -104,6 +104,7 @@ def service_record_create(
     note: str = "",
     if_absent: bool = False,
     today: date | None = None,
+    write_checked: bool = False,
 ) -> ServiceRecord:
     """Record one service to ``person`` on ``on``, checked by ``casework.checks``
     (:func:`~jiuye.casework.checks.date_problems`: not before their birth, not after today;
@@ -112,8 +113,13 @@ def service_record_create(
     A training's ``enrolled`` defaults to true. ``if_absent`` returns an identical existing
     record instead of adding a second one (so re-importing a workbook changes nothing).
     ``by_name`` names the recorder of an imported row.
+
+    ``write_checked``: a higher layer's service has decided that ``actor`` may record this
+    service although they keep no resident's data here (the district's professional assistance
+    referring an escalated person: ``jobs.postings.referral_create(assisting=True)``).
     """
-    check_write(actor, placement(person))
+    if not write_checked:
+        check_write(actor, placement(person))
     if kind == ServiceKind.TRAINING and enrolled is None:
         enrolled = True
     decimal_amount, amount_problems = _amount(amount)

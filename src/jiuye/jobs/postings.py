@@ -30,7 +30,7 @@ from jiuye.casework.services import service_record_create
 from jiuye.jobs import checks
 from jiuye.jobs.eligibility import public_welfare_allowed
 from jiuye.jobs.models import DeclinedBy, Employer, Posting, Referral, ReferralOutcome
-from jiuye.jobs.permissions import check_keep_employers
+from jiuye.jobs.permissions import check_keep_employers, may_assist
 from jiuye.jobs.posting_selectors import is_open
 from jiuye.jobs.services import hire_record
 from jiuye.jobs.text import posting_terms
@@ -366,12 +366,22 @@ def referral_create(
     on: date,
     note: str = "",
     today: date | None = None,
+    assisting: bool = False,
 ) -> Referral:
     """Refer ``person`` to ``posting`` on ``on``: the casework service record (kind referral,
     naming the posting) and the referral, in one step. The posting must be open that day; a
     public-welfare post only for a person recognised difficult that day; one referral of a
-    person to a posting a day."""
-    check_write(actor, placement(person))
+    person to a posting a day.
+
+    ``assisting``: the caller says the person is in the district's professional assistance (an
+    escalated person, 托底, HD-2018 二(六)1: ``policies.escalation_services.escalation_offer``),
+    whose street and district users refer them too (:func:`~jiuye.jobs.permissions.may_assist`),
+    though they write no other resident's data. jobs does not know about escalation cases (a
+    lower layer than policies), so the caller decides when this applies; the community's
+    writers may refer as always."""
+    helped = assisting and may_assist(actor, person)
+    if not helped:
+        check_write(actor, placement(person))
     problems: list[Problem] = []
     if len(note or "") > NOTE_MAX:
         problems.append(_problem("note_too_long", "note"))
@@ -400,6 +410,7 @@ def referral_create(
         on=on,
         note=text[:NOTE_MAX],
         today=today,
+        write_checked=helped,
     )
     try:
         with transaction.atomic():

@@ -12,6 +12,7 @@ urlpatterns = [
     path("board/", include("jiuye.certification.board_urls")),
     path("monitoring/", include("jiuye.monitoring.urls")),
     path("jobs/", include("jiuye.jobs.urls")),
+    path("policies/", include("jiuye.policies.urls")),
     path("api/", include("jiuye.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

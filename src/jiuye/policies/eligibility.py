@@ -102,6 +102,13 @@ def explain_person(
     policy: Policy, person: Person, on: date, declared: Decimal | None = None
 ) -> Verdict:
     facts = conditions.facts_for([person.pk])[person.pk]
+    return verdict_of(policy, facts, on, declared)
+
+
+def verdict_of(
+    policy: Policy, facts: conditions.Facts, on: date, declared: Decimal | None = None
+) -> Verdict:
+    """A person's verdict from their facts (loaded for a page, or a batch, at once)."""
     found = person_conditions(policy)
     reasons = [Reason(c.words(facts, on), c.test(facts, on)) for c in found]
     if policy.attested:

@@ -10,6 +10,8 @@ reads here.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -21,13 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiuye.accounts.models import User
-from jiuye.audit.services import audit_record
+from jiuye.audit.services import AuditDraft, audit_record, audit_records
 from jiuye.casework.models import ServiceKind, ServiceRecord
 from jiuye.certification.services import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES
 from jiuye.jobs.models import Employer
-from jiuye.policies import permissions
+from jiuye.policies import conditions, permissions
 from jiuye.policies.catalog import Policy, policy_get
-from jiuye.policies.eligibility import explain
+from jiuye.policies.eligibility import Verdict, eligible, explain, verdict_of
 from jiuye.policies.models import (
     Application,
     ApplicationEvidence,
@@ -87,6 +89,37 @@ def _beneficiary_keys(kind: str, beneficiary: Any) -> dict[str, Any]:
     return {"kind": kind, kind: beneficiary}
 
 
+def _application(
+    *,
+    policy: Policy,
+    beneficiary: Any,
+    place: Unit,
+    on: date,
+    verdict: Verdict,
+    declared: Decimal | None,
+    note: str,
+    actor: User,
+) -> Application:
+    """An application (unsaved) with the amount and what produced it, frozen."""
+    kind, _place = _kind_and_place(beneficiary)
+    assert verdict.amount is not None  # the callers keep only beneficiaries owed an amount
+    waiver = f"；{verdict.waiver}" if verdict.waiver else ""
+    return Application(
+        **_beneficiary_keys(kind, beneficiary),
+        place=place,
+        policy=policy.id,
+        policy_version=policy.version,
+        period=verdict.period,
+        on=on,
+        amount=verdict.amount,
+        declared=declared,
+        inputs={**verdict.inputs, "policy_digest": policy.digest, "on": on.isoformat()},
+        reason="；".join(r.text for r in verdict.reasons) + waiver,
+        note=note,
+        prepared_by=actor,
+    )
+
+
 @transaction.atomic
 def application_prepare(
     *,
@@ -127,21 +160,17 @@ def application_prepare(
         policy=policy.id, period=verdict.period, cancelled_at__isnull=True, **keys
     ).exists():
         raise ValidationError({"policy": _("该对象本期间已享受该政策，不能重复申请")})
-    application = Application.objects.create(
-        **keys,
+    application = _application(
+        policy=policy,
+        beneficiary=beneficiary,
         place=place,
-        policy=policy.id,
-        policy_version=policy.version,
-        period=verdict.period,
         on=on,
-        amount=verdict.amount,
+        verdict=verdict,
         declared=amount_in,
-        inputs={**verdict.inputs, "policy_digest": policy.digest, "on": on.isoformat()},
-        reason="；".join(r.text for r in verdict.reasons)
-        + (f"；{verdict.waiver}" if verdict.waiver else ""),
         note=note,
-        prepared_by=actor,
+        actor=actor,
     )
+    application.save()
     audit_record(
         actor=actor,
         action="policies.apply",
@@ -461,3 +490,122 @@ def budget_set(
         changes={f"{policy.id} {year}": [old, str(value)]},
     )
     return budget
+
+
+BATCH_MAX = 5000  # applications prepared at once; the rest on the next run
+
+
+@dataclass
+class Batch:
+    prepared: int
+    left: (
+        int  # eligible and unpaid, not prepared yet (over BATCH_MAX, or outside the maker's reach)
+    )
+
+
+@transaction.atomic
+def applications_prepare_all(
+    *,
+    actor: User,
+    policy: Policy | str,
+    on: date,
+    unit: Unit | None = None,
+    today: date | None = None,
+) -> Batch:
+    """Prepare an application for every beneficiary on the worklist (eligible on ``on``, not
+    paid for the period, no application pending or granted), at most :data:`BATCH_MAX` at a
+    time: a monthly subsidy of a community's 150 persons is one click, not 150. Policies whose
+    amount is declared, or that need evidence, are prepared one by one."""
+    policy = policy_get(policy) if isinstance(policy, str) else policy
+    permissions.check(permissions.may_prepare(actor, unit), _("您不能准备政策申请"))
+    _check_day(on, today or timezone.localdate())
+    if policy.attested or policy.amount.kind in ("range", "declared_share"):
+        raise ValidationError({"policy": _("该政策须逐个申报（金额按申报或须凭证明材料）")})
+    found = eligible(user=actor, policy=policy, on=on, unit=unit, unpaid=True)
+    rows = [r for r in found.page(0, found.count()) if not r.state]
+    reachable = [r for r in rows if permissions.may_prepare(actor, r.place)]
+    todo = reachable[:BATCH_MAX]
+    made = _batch_applications(actor, policy, on, todo)
+    Application.objects.bulk_create(made)
+    audit_records(
+        [
+            AuditDraft(
+                actor,
+                "policies.apply",
+                a,
+                a.place,
+                {"application": [None, f"{policy.id} v{policy.version} {a.period} {a.amount}"]},
+            )
+            for a in made
+        ]
+    )
+    return Batch(len(made), len(rows) - len(made))
+
+
+def _batch_applications(
+    actor: User, policy: Policy, on: date, rows: list[Any]
+) -> list[Application]:
+    made = []
+    if policy.beneficiary == "person":
+        persons = Person.objects.select_related("community").in_bulk([r.pk for r in rows])
+        facts = conditions.facts_for([r.pk for r in rows])
+        for row in rows:
+            verdict = verdict_of(policy, facts[row.pk], on)
+            if verdict.eligible and verdict.amount is not None:
+                whom = persons[row.pk]
+                made.append(
+                    _application(
+                        policy=policy,
+                        beneficiary=whom,
+                        place=whom.community,
+                        on=on,
+                        verdict=verdict,
+                        declared=None,
+                        note="",
+                        actor=actor,
+                    )
+                )
+        return made
+    model = Employer if policy.beneficiary == "employer" else Unit
+    owners = model.objects.in_bulk([r.pk for r in rows])
+    for row in rows:
+        owner = owners[row.pk]
+        verdict = explain(policy=policy, beneficiary=owner, on=on, period=row.period)
+        if verdict.eligible and verdict.amount is not None:
+            _kind, place = _kind_and_place(owner)
+            made.append(
+                _application(
+                    policy=policy,
+                    beneficiary=owner,
+                    place=place,
+                    on=on,
+                    verdict=verdict,
+                    declared=None,
+                    note="",
+                    actor=actor,
+                )
+            )
+    return made
+
+
+@dataclass
+class Approvals:
+    approved: list[Entitlement] = field(default_factory=list)
+    refused: list[tuple[Application, str]] = field(default_factory=list)
+
+
+def applications_approve_many(
+    *, actor: User, applications: Sequence[Application], note: str = ""
+) -> Approvals:
+    """Approve several applications, each on its own (one refused does not hold back the
+    others: each is re-checked, and the refused ones are listed with the reason)."""
+    done = Approvals()
+    for application in applications:
+        try:
+            done.approved.append(
+                application_approve(actor=actor, application=application, note=note)
+            )
+        except (ValidationError, PermissionDenied) as error:
+            words = error.messages if isinstance(error, ValidationError) else [str(error)]
+            done.refused.append((application, "；".join(words)))
+    return done

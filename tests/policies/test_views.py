@@ -225,8 +225,12 @@ def test_find_person_by_posted_number(personas: dict[str, Any], flex_a: Any) -> 
     missing = worker.post(url, {"id_number": "11010819800101001X"})
     assert missing.status_code == 200
     assert "11010819800101001X" not in missing.content.decode()
+    assert "invalid-feedback" in missing.content.decode()
+    assert missing["Cache-Control"] == "no-store"
     other = client_for(personas["worker_b"]).post(url, {"id_number": flex_a.id_number})
     assert other.status_code == 200  # not theirs: not found
+    assert "在您的管辖范围内没有找到该人员" in other.content.decode()
+    assert flex_a.id_number not in other.content.decode()
 
 
 def test_attested_policy_needs_evidence_then_approves(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiuye.lib.dates import DateField
 from jiuye.policies.catalog import policies
+from jiuye.units.models import Unit
 
 TEXT = {"class": "form-control"}
 DAY = {"class": "form-control", "type": "date"}
@@ -60,6 +61,14 @@ class ApplyForm(forms.Form):
             self.fields["declared"].required = True
 
 
+class BlankInput(forms.TextInput):
+    """A text input that never shows back what was typed (an ID number must not stay on a
+    re-shown page)."""
+
+    def format_value(self, value: Any) -> str | None:
+        return None
+
+
 class FindPersonForm(forms.Form):
     """An application for an attested policy starts from the person: their ID number, posted
     (never in a URL)."""
@@ -68,7 +77,7 @@ class FindPersonForm(forms.Form):
         label=_("身份证号"),
         max_length=18,
         min_length=18,
-        widget=forms.TextInput(attrs={**TEXT, "autocomplete": "off"}),
+        widget=BlankInput(attrs={**TEXT, "autocomplete": "off"}),
     )
 
 
@@ -116,7 +125,7 @@ class BudgetForm(forms.Form):
     )
     unit = forms.ModelChoiceField(
         label=_("单位"),
-        queryset=None,
+        queryset=Unit.objects.none(),
         to_field_name="code",
         widget=forms.Select(attrs={"class": "form-select"}),
     )

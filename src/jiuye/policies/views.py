@@ -287,8 +287,6 @@ def _chooser(request: HttpRequest, user: User, policy: Policy) -> HttpResponse:
             if person is not None and permissions.may_prepare(user, person.community):
                 return redirect(apply_url(policy, "person", person.pk))
             find.add_error("id_number", _("在您的管辖范围内没有找到该人员"))
-        find = FindPersonForm(None)  # never show the typed number again
-        find.is_valid()
     q = (request.GET.get("q") or "").strip()[:60]
     employers: list[Employer] = []
     if policy.beneficiary == "employer":
@@ -460,7 +458,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     return redirect("policies:application", pk=application.pk)
     _decorate([application])
     known = policies().get(application.policy)
-    entitlement = Entitlement.objects.filter(application=application).first()
+    granted = Entitlement.objects.filter(application=application).first()
     audit_read(
         actor=user,
         what="policies.application",
@@ -477,7 +475,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "refusal": refusal if submitted else "",
         "is_maker": application.prepared_by_id == user.pk,
         "evidence_form": evidence_form,
-        "entitlement": entitlement,
+        "entitlement": granted,
     }
     response = render(request, "policies/application.html", context)
     response["Cache-Control"] = "no-store"
@@ -581,13 +579,20 @@ def entitlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("支付已登记。"))
                 return redirect("policies:entitlement", pk=entitlement.pk)
     reversed_ids = {p.reverses_id for p in payments if p.reverses_id}
-    for payment in payments:
-        payment.reversed = payment.pk in reversed_ids
-        payment.reverse_form = (
-            ReverseForm(initial={"on": today}, prefix=f"r{payment.pk}")
-            if may_pay and payment.kind == PaymentKind.PAYMENT and not payment.reversed
-            else None
-        )
+    rows = [
+        {
+            "payment": payment,
+            "reversed": payment.pk in reversed_ids,
+            "form": (
+                ReverseForm(initial={"on": today}, prefix=f"r{payment.pk}")
+                if may_pay
+                and payment.kind == PaymentKind.PAYMENT
+                and payment.pk not in reversed_ids
+                else None
+            ),
+        }
+        for payment in payments
+    ]
     _decorate([entitlement])
     audit_read(
         actor=user,
@@ -600,7 +605,7 @@ def entitlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "entitlement": entitlement,
         "policy": policies().get(entitlement.policy),
         "inputs": inputs_rows(entitlement.inputs),
-        "payments": payments,
+        "payments": rows,
         "form": form,
         "may_pay": may_pay,
     }
@@ -666,8 +671,8 @@ def payment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已冲正。"))
             return redirect(back)
-    for error in form.errors.values():
-        for message in error:
+    for problems in form.errors.values():
+        for message in problems:
             messages.error(request, _("冲正未完成：%(why)s") % {"why": message})
     return redirect(back)
 

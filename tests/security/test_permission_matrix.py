@@ -233,52 +233,29 @@ def referral(o: dict[str, Any]) -> dict[str, Any]:
 OUTCOME = Write(lambda o: {"outcome": "hired", "on": DAY})
 
 
-# Issue 17: policies and money. An application, its entitlement and the entitlement's payment
-# for the placement's person, made when a URL first needs them (inside the test's transaction).
-def _money(o: dict[str, Any]) -> dict[str, Any]:
-    if "money" not in o:
-        from decimal import Decimal
-
-        from jiuye.accounts.models import User
-        from jiuye.policies.models import Application, Entitlement, Payment
-
-        maker = User.objects.get(username="worker_a")
-        who = o["person"]
-        keys: dict[str, Any] = {
-            "kind": "person",
-            "person": who,
-            "place": who.community,
-            "policy": "HD18-FLEX-SI",
-            "policy_version": 1,
-            "period": "2026-03",
-            "on": date(2026, 3, 10),
-            "amount": Decimal("100.00"),
-        }
-        made = Application.objects.create(**keys, prepared_by=maker)
-        granted = Entitlement.objects.create(
-            **keys, application=made, year=2026, budget_line="矩阵", approved_by=maker
-        )
-        paid = Payment.objects.create(
-            entitlement=granted, kind="payment", amount=keys["amount"], on=keys["on"], by=maker
-        )
-        o["money"] = {"application": made, "entitlement": granted, "payment": paid}
-    return o["money"]
+# Issue 17: policy money (``_policies_objects``).
+def policy_id(o: dict[str, Any]) -> dict[str, Any]:
+    return {"policy_id": "HD18-FLEX-SI"}
 
 
 def policy_application(o: dict[str, Any]) -> dict[str, Any]:
-    return {"pk": _money(o)["application"].pk}
+    return {"pk": o["policy_application"].pk}
+
+
+def policy_evidence(o: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": o["policy_evidence"].pk}
 
 
 def policy_entitlement(o: dict[str, Any]) -> dict[str, Any]:
-    return {"pk": _money(o)["entitlement"].pk}
+    return {"pk": o["policy_entitlement"].pk}
 
 
 def policy_payment(o: dict[str, Any]) -> dict[str, Any]:
-    return {"pk": _money(o)["payment"].pk}
+    return {"pk": o["policy_payment"].pk}
 
 
 def a_policy(o: dict[str, Any]) -> dict[str, Any]:
-    return {"policy_id": "HD18-FLEX-SI"}
+    return policy_id(o)
 
 
 # Issue 17: escalation (托底).
@@ -619,6 +596,20 @@ SPECS: dict[str, Spec] = {
         api=True,
         json={"placed": False, "date": DAY, "note": "矩阵"},
     ),
+    # policies (web), issue 17: the pages for the data roles with a unit; the application form
+    # for the makers (a community's workers, the street, the district: like the keepers); an
+    # application, entitlement, payment or evidence file sits in its beneficiary's community.
+    "policies:index": Spec("authenticated"),
+    "policies:policy": Spec("authenticated", policy_id, placements=("A",)),
+    "policies:apply": Spec("keeper", policy_id, placements=("A",)),
+    "policies:applications": Spec("authenticated"),
+    "policies:application": Spec("personal", policy_application, placements=UNIT_PLACEMENTS),
+    "policies:evidence": Spec("personal", policy_evidence, placements=UNIT_PLACEMENTS),
+    "policies:entitlements": Spec("authenticated"),
+    "policies:entitlement": Spec("personal", policy_entitlement, placements=UNIT_PLACEMENTS),
+    "policies:payments": Spec("authenticated"),
+    "policies:payment_reverse": Spec("personal", policy_payment, placements=UNIT_PLACEMENTS),
+    "policies:budgets": Spec("authenticated"),
 }
 
 
@@ -692,7 +683,61 @@ def objects(tree: dict[str, Any]) -> dict[str, dict[str, Any]]:
     _warning_objects(out)
     _jobs_objects(out)
     _escalation_objects(out)
+    _policies_objects(out)
     return out
+
+
+def _policies_objects(out: dict[str, dict[str, Any]]) -> None:
+    """In each community's placement, an application for its person (prepared by a maker of
+    no unit), one of evidence, an approved application's entitlement and its payment
+    (issue 17)."""
+    from decimal import Decimal
+
+    from jiuye.accounts.models import User
+    from jiuye.policies.models import Application, ApplicationEvidence, Entitlement, Payment
+
+    maker = User.objects.create_user(username="matrix_maker", password="x", role="worker")
+    for place in UNIT_PLACEMENTS:
+        o = out[place]
+        rows = {
+            "kind": "person",
+            "person": o["person"],
+            "place": o["unit"],
+            "policy": "HD18-FLEX-SI",
+            "policy_version": 1,
+            "on": date(2026, 3, 10),
+            "amount": Decimal(600),
+        }
+        o["policy_application"] = Application.objects.create(
+            **rows, period="2026-03", prepared_by=maker
+        )
+        o["policy_evidence"] = ApplicationEvidence.objects.create(
+            application=o["policy_application"],
+            name="矩阵证明.pdf",
+            content_type="application/pdf",
+            size=4,
+            sha256="0" * 64,
+            data=b"%PDF",
+            by=maker,
+        )
+        granted = Application.objects.create(
+            **rows, period="2026-02", prepared_by=maker, state="approved"
+        )
+        o["policy_entitlement"] = Entitlement.objects.create(
+            **rows,
+            period="2026-02",
+            application=granted,
+            year=2026,
+            budget_line="矩阵",
+            approved_by=maker,
+        )
+        o["policy_payment"] = Payment.objects.create(
+            entitlement=o["policy_entitlement"],
+            kind="payment",
+            amount=Decimal(600),
+            on=date(2026, 3, 11),
+            by=maker,
+        )
 
 
 def _jobs_objects(out: dict[str, dict[str, Any]]) -> None:

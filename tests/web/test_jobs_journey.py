@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from jiuye.policies.catalog import policies
 from tests.web.conftest import PASSWORD, make_phone, ready_to_use
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -270,6 +271,7 @@ def test_worker_refers_a_seeker_who_is_hired(
     data = [u.name for u in jobs_data["units"]]
     data += ["翠微家政服务公司", "居民服务业", "保洁员", "保洁 清洁", "保洁", "孙桂兰", "钱国华"]
     data += ["求职意向保洁，推荐面试", "合同到期", "推荐至岗位", "中文"]
+    data += [p.name for p in policies().values()]  # the policy catalog is data (issue 17)
     pages = ["/jobs/", f"/jobs/employers/{employer.pk}/", "/jobs/postings/"]
     pages += [f"/jobs/postings/{posting.pk}/", f"/jobs/match/posting/{posting.pk}/"]
     pages += [referral_url.removeprefix(base), f"/work/persons/{seeker.pk}/"]

@@ -19,7 +19,7 @@ def client_for(user: Any) -> Client:
     return client
 
 
-DATA = ["home", "persons", "households", "units", "worklist", "jobs"]
+DATA = ["home", "persons", "households", "units", "worklist", "jobs", "policies"]
 EXPECTED = {
     "worker_a": [*DATA, "standards", "certification", "monitoring", "ledger"],
     # No rule set evaluates a grid: the standards would answer 404 (issue 13), and there is

@@ -158,6 +158,14 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "policies.pay": _("登记政策资金支付"),
     "policies.reverse": _("冲正政策资金支付"),
     "policies.budget": _("设置政策预算"),
+    "read.policies.eligible": _("查看政策的符合条件名单"),
+    "read.policies.apply": _("准备政策申请时查看人员"),
+    "read.policies.applications": _("查看政策申请列表"),
+    "read.policies.application": _("查看政策申请"),
+    "read.policies.evidence": _("下载政策申请证明材料"),
+    "read.policies.entitlements": _("查看享受资格列表"),
+    "read.policies.entitlement": _("查看享受资格"),
+    "read.policies.payments": _("查看政策资金支付台账"),
 }
 
 # Codes made at run time from a name (``read.casework.ledger.<ledger>``): the longest prefix

@@ -93,6 +93,9 @@ MONITORING = _Entry(
 # Employers and jobs (issue 16): the employers' list, postings and matching, for every data role
 # with a unit (a grid coordinator matches their residents to postings).
 JOBS = _Entry("jobs", pgettext_lazy("nav", "岗位"), "jobs:index", _app("jobs"))
+# Policies and money (issue 17): the catalog, who is eligible, applications and payments, for
+# the same users as the jobs pages.
+POLICIES = _Entry("policies", pgettext_lazy("nav", "政策"), "policies:index", _app("policies"))
 LEDGER = _Entry("ledger", _("台账"), "ledger:home", _app("ledger"))
 AUDIT = _Entry("audit", _("审计日志"), "audit_log", _names("audit_log", "audit_verify"))
 # The administrators' one screen (accounts.admin_views): what each may do there differs.
@@ -111,7 +114,7 @@ def _entries(user: Any) -> list[_Entry]:
     units = member_units(user)
     if getattr(user, "sees_personal_data", False) and units:
         entries.extend(DATA)
-        entries.append(JOBS)
+        entries.extend((JOBS, POLICIES))
         if any(rulesets_for(unit) for unit in units):
             entries.extend((STANDARDS, CERTIFICATION))
         entries.extend((MONITORING, LEDGER))

@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiuye.casework.models import ServiceKind, ServiceRecord
 from jiuye.lib.retirement import add_months, add_months_sql
@@ -41,11 +42,11 @@ from jiuye.registry.models import (
 On = date | str  # a date, or an SQL date expression
 
 FLAGS = {
-    "landless": _("失地农民"),
-    "disabled": _("残疾"),
-    "veteran": _("退役军人"),
-    "migrant_worker": _("农民工"),
-    "poverty_labor": _("精准扶贫劳动力"),
+    "landless": gettext_lazy("失地农民"),
+    "disabled": gettext_lazy("残疾"),
+    "veteran": gettext_lazy("退役军人"),
+    "migrant_worker": gettext_lazy("农民工"),
+    "poverty_labor": gettext_lazy("精准扶贫劳动力"),
 }
 HUKOU_WORDS = dict(HukouType.choices)
 STATUS_WORDS = dict(Status.choices)

@@ -77,7 +77,9 @@ def test_catalog_groups_counts_and_parameters(personas: dict[str, Any], flex_a: 
     assert 'id="document-HD-2018"' in body and 'id="document-004"' in body
     assert 'id="document-CERT"' in body
     row = body.split(f'data-policy="{FLEX}"')[1].split("</tr>")[0]
-    assert '<td class="text-end" data-col="eligible">1</td>' in row
+    assert reverse("policies:counts", args=[FLEX]) in row  # counted once the page is shown
+    cells = client_for(personas["worker_a"]).get(reverse("policies:counts", args=[FLEX]))
+    assert '<td class="text-end" data-col="eligible">1</td>' in cells.content.decode()
     assert "示例值" in body  # the placeholder parameters are marked
     assert "2540" in body  # the minimum wage in force today
 
@@ -328,3 +330,43 @@ def test_list_filters(personas: dict[str, Any], flex_a: Any, flex_c: Any) -> Non
     bad = district.get(reverse("policies:entitlements"), {"year": "abc", "page": "x"})
     assert bad.status_code == 200
     assert date.today().year > 2000
+
+
+def test_the_whole_worklist_at_once_then_approve_the_chosen(
+    tree: dict[str, Any], personas: dict[str, Any], flex_a: Any
+) -> None:
+    from jiuye.policies.models import Application
+
+    second = person(tree["a"])
+    worker = client_for(personas["worker_a"])
+    page = worker.get(reverse("policies:policy", args=[FLEX]) + "?unpaid=1").content.decode()
+    assert 'id="apply-all-form"' in page
+    response = worker.post(reverse("policies:apply_all", args=[FLEX]), {"date": ""})
+    assert response.status_code == 302 and "state=submitted" in response["Location"]
+    made = list(Application.objects.filter(policy=FLEX).order_by("pk"))
+    assert {a.person_id for a in made} == {flex_a.pk, second.pk}
+    # The worker is no checker: no boxes; the street approves the chosen one.
+    listing = worker.get(reverse("policies:applications")).content.decode()
+    assert 'id="approve-many"' not in listing
+    street = client_for(personas["street"])
+    assert 'id="approve-many"' in street.get(reverse("policies:applications")).content.decode()
+    response = street.post(
+        reverse("policies:approve_many"), {"application": [made[0].pk, "x", 10**30]}
+    )
+    assert response.status_code == 302
+    states = dict(Application.objects.values_list("pk", "state"))
+    assert states == {made[0].pk: "approved", made[1].pk: "submitted"}
+    # The maker choosing their own is told why, and nothing changes.
+    response = worker.post(reverse("policies:approve_many"), {"application": [made[1].pk]})
+    follow = worker.get(response["Location"]).content.decode()
+    assert "申请人不能审批自己" in follow
+    assert Application.objects.get(pk=made[1].pk).state == "submitted"
+
+
+def test_apply_all_refused_for_a_declared_amount(personas: dict[str, Any], tree: Any) -> None:
+    worker = client_for(personas["worker_a"])
+    page = worker.get(reverse("policies:policy", args=["HD18-LOAN"])).content.decode()
+    assert 'id="apply-all-form"' not in page
+    response = worker.post(reverse("policies:apply_all", args=["HD18-LOAN"]), {})
+    assert "逐个申报" in worker.get(response["Location"]).content.decode()
+    assert worker.get(reverse("policies:apply_all", args=[FLEX])).status_code == 405

@@ -601,7 +601,11 @@ SPECS: dict[str, Spec] = {
     # application, entitlement, payment or evidence file sits in its beneficiary's community.
     "policies:index": Spec("authenticated"),
     "policies:policy": Spec("authenticated", policy_id, placements=("A",)),
+    "policies:counts": Spec("authenticated", policy_id, placements=("A",)),
     "policies:apply": Spec("keeper", policy_id, placements=("A",)),
+    # POST only (405 to a GET); who may is the services' check (tests/policies/test_views.py).
+    "policies:apply_all": Spec("keeper", policy_id, placements=("A",)),
+    "policies:approve_many": Spec("authenticated"),
     "policies:applications": Spec("authenticated"),
     "policies:application": Spec("personal", policy_application, placements=UNIT_PLACEMENTS),
     "policies:evidence": Spec("personal", policy_evidence, placements=UNIT_PLACEMENTS),

@@ -23,12 +23,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from jiuye.accounts.models import User
 from jiuye.audit.services import audit_read
@@ -74,6 +75,19 @@ def _user(request: HttpRequest) -> User:
     if not user.sees_personal_data or not member_units(user):
         raise PermissionDenied(_("政策页面只对有管辖单位的业务人员开放"))
     return user
+
+
+def batchable(policy: Policy) -> bool:
+    """Whether the worklist can be applied for at once (not a declared amount or evidence)."""
+    return (
+        policy.computed
+        and not policy.attested
+        and policy.amount.kind
+        not in (
+            "range",
+            "declared_share",
+        )
+    )
 
 
 def _policy(policy_id: str) -> Policy:
@@ -136,8 +150,9 @@ def _persons_of(rows: list[Any]) -> list[int]:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """政策: every policy by document with its amount and, for those the registry can list,
-    how many are eligible in the user's jurisdiction at the date and how many are not paid."""
-    user = _user(request)
+    how many are eligible in the user's jurisdiction at the date and how many are not paid
+    (each policy's two cells come from :func:`counts` once the page is shown)."""
+    _user(request)  # the data roles with a unit only
     today = timezone.localdate()
     params = DateParams(request.GET)
     on = params.get("date", today, label=_("日期"))
@@ -149,13 +164,7 @@ def index(request: HttpRequest) -> HttpResponse:
         for policy in found.policies.values():
             if policy.document != document:
                 continue
-            counts = None
-            if policy.computed:
-                counts = (
-                    eligible(user=user, policy=policy, on=on).count(),
-                    eligible(user=user, policy=policy, on=on, unpaid=True).count(),
-                )
-            rows.append({"policy": policy, "amount": amount_words(policy, on), "counts": counts})
+            rows.append({"policy": policy, "amount": amount_words(policy, on)})
         if rows:
             groups.append({"id": document, "title": found.documents[document], "rows": rows})
     shown = [
@@ -165,6 +174,21 @@ def index(request: HttpRequest) -> HttpResponse:
     context = {"groups": groups, "parameters": shown, "on": on, "today": today}
     context["date_errors"] = params.errors
     return render(request, "policies/index.html", context)
+
+
+@login_required
+def counts(request: HttpRequest, policy_id: str) -> HttpResponse:
+    """The catalog's two cells of one policy (loaded by the catalog page after it is shown):
+    how many are eligible in the user's jurisdiction at the date, and how many not paid."""
+    user = _user(request)
+    policy = _policy(policy_id)
+    params = DateParams(request.GET)
+    on = params.get("date", timezone.localdate(), label=_("日期"))
+    context = {"policy": policy, "on": on, "eligible": 0, "unpaid": 0}
+    if policy.computed:
+        context["eligible"] = eligible(user=user, policy=policy, on=on).count()
+        context["unpaid"] = eligible(user=user, policy=policy, on=on, unpaid=True).count()
+    return render(request, "policies/_counts.html", context)
 
 
 # ---- one policy: who is eligible --------------------------------------------------------------
@@ -225,6 +249,7 @@ def policy_detail(request: HttpRequest, policy_id: str) -> HttpResponse:
         "unpaid": unpaid,
         "date_errors": errors,
         "may_prepare": permissions.may_prepare(user, None),
+        "may_prepare_all": permissions.may_prepare(user, None) and batchable(policy),
         "query": _query(request, "date", "unit", "unpaid"),
     }
     if policy.computed:
@@ -239,6 +264,62 @@ def policy_detail(request: HttpRequest, policy_id: str) -> HttpResponse:
         audit_read(actor=user, what="policies.eligible", persons=shown)
     context["start"] = reverse("policies:apply", args=[policy.id])
     return render(request, "policies/policy.html", context)
+
+
+@login_required
+@require_POST
+def apply_all(request: HttpRequest, policy_id: str) -> HttpResponse:
+    """Applications for the whole worklist at the date (under a unit), at once."""
+    user = _user(request)
+    policy = _policy(policy_id)
+    params = DateParams(request.POST)
+    on = params.get("date", timezone.localdate(), label=_("日期"))
+    back = reverse("policies:policy", args=[policy.id])
+    unit = None
+    code = (request.POST.get("unit") or "").strip()[:40]
+    if code:
+        unit = get_object_or_404(_units(user), code=code)
+    if params.errors:
+        messages.error(request, "；".join(params.errors))
+        return redirect(back)
+    try:
+        batch = services.applications_prepare_all(actor=user, policy=policy, on=on, unit=unit)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+        return redirect(f"{back}?{urlencode({'date': on.isoformat(), 'unpaid': 1})}")
+    messages.success(
+        request,
+        _("已为 %(n)s 个对象提交申请，等待审批。") % {"n": batch.prepared}
+        + (_("还有 %(n)s 个未提交，请再次执行。") % {"n": batch.left} if batch.left else ""),
+    )
+    query = urlencode({"state": AppState.SUBMITTED.value, "policy": policy.id})
+    return redirect(f"{reverse('policies:applications')}?{query}")
+
+
+@login_required
+@require_POST
+def approve_many(request: HttpRequest) -> HttpResponse:
+    """Approve the chosen applications: each checked again on its own; the refused are said
+    with their reasons."""
+    user = _user(request)
+    ids = [pk for pk in (_int(v) for v in request.POST.getlist("application")) if pk][:500]
+    chosen = list(
+        selectors.applications_visible(user=user)
+        .filter(pk__in=ids, state=AppState.SUBMITTED)
+        .order_by("pk")
+    )
+    next_url = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("policies:applications")
+    if not chosen:
+        messages.error(request, _("请先选择待审批的申请。"))
+        return redirect(next_url)
+    done = services.applications_approve_many(actor=user, applications=chosen)
+    if done.approved:
+        messages.success(request, _("已批准 %(n)s 份申请。") % {"n": len(done.approved)})
+    for application, why in done.refused[:20]:
+        messages.error(request, f"#{application.pk}：{why}")
+    return redirect(next_url)
 
 
 # ---- the application form ----------------------------------------------------------------------
@@ -391,6 +472,7 @@ def applications(request: HttpRequest) -> HttpResponse:
     audit_read(actor=user, what="policies.applications", persons=_persons_of(page.object_list))
     context = {
         "page": page,
+        "may_check": user.role in permissions.CHECKERS,
         "state": state,
         "states": AppState.choices,
         "policy": policy,

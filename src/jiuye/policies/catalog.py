@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "catalog"
 
@@ -48,7 +49,11 @@ BENEFICIARIES = ("person", "employer", "unit")
 PERIODS = ("once", "monthly", "yearly")
 AMOUNT_KINDS = ("fixed", "parameter", "per_head", "tiers", "range", "declared_share", "reward")
 HEAD_SOURCES = ("hires", "contracts", "public_posts", "referral_hires", "certification")
-PERIOD_WORDS = {"once": "一次性", "monthly": "按月", "yearly": "按年"}
+PERIOD_WORDS = {
+    "once": gettext_lazy("一次性"),
+    "monthly": gettext_lazy("按月"),
+    "yearly": gettext_lazy("按年"),
+}
 
 
 class CatalogError(Exception):
@@ -125,7 +130,7 @@ class Policy:
 
     @property
     def period_words(self) -> str:
-        return PERIOD_WORDS[self.period]
+        return str(PERIOD_WORDS[self.period])
 
     @property
     def computed(self) -> bool:

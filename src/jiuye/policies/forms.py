@@ -32,7 +32,7 @@ def place_error(form: forms.Form, error: ValidationError) -> None:
 
 
 class ApplyForm(forms.Form):
-    on = DateField(label=_("认定日期"), widget=forms.DateInput(attrs=DAY))
+    on = DateField(label=_("认定日期"), widget=forms.DateInput(attrs=DAY, format="%Y-%m-%d"))
     declared = forms.DecimalField(
         label=_("申报金额（元）"),
         required=False,
@@ -104,14 +104,14 @@ class EvidenceForm(forms.Form):
 
 
 class PayForm(forms.Form):
-    on = DateField(label=_("支付日期"), widget=forms.DateInput(attrs=DAY))
+    on = DateField(label=_("支付日期"), widget=forms.DateInput(attrs=DAY, format="%Y-%m-%d"))
     reference = forms.CharField(
         label=_("凭证号"), required=False, max_length=60, widget=forms.TextInput(attrs=TEXT)
     )
 
 
 class ReverseForm(forms.Form):
-    on = DateField(label=_("冲正日期"), widget=forms.DateInput(attrs=DAY))
+    on = DateField(label=_("冲正日期"), widget=forms.DateInput(attrs=DAY, format="%Y-%m-%d"))
     note = forms.CharField(label=_("冲正理由"), max_length=500, widget=forms.TextInput(attrs=TEXT))
 
 

@@ -203,3 +203,18 @@ def test_a_broken_catalog_file_says_where_and_why(tmp_path, settings, text, erro
     finally:
         settings.JIUYE_POLICIES_DIR = ""
         catalog.clear_cache()
+
+
+def test_every_condition_and_policy_is_said_in_words():
+    from jiuye.policies.eligibility import describe
+
+    for spec in SPECS:
+        lines = conditions.describe(spec)
+        assert len(lines) == len(spec) and all(lines), spec
+    for policy in catalog.policies().values():
+        assert describe(policy), policy.id
+    assert describe(catalog.policy_get("HD18-FLEX-SI")) == [
+        "户籍为农业、农转非",
+        "女年满35周岁、男年满40周岁",
+        "当日就业状态为灵活就业",
+    ]

@@ -110,6 +110,10 @@ def age_on(birth: date, on: date) -> int:
 class Condition:
     key = ""
 
+    def describe(self) -> str:
+        """The condition in words, for anyone (the policy's page)."""
+        raise NotImplementedError
+
     def sql(self, p: str, on: On) -> Sql:
         raise NotImplementedError
 
@@ -127,6 +131,9 @@ class Hukou(Condition):
         if not isinstance(value, list) or not set(value) <= set(HUKOU_WORDS):
             raise ValueError(f"hukou: one or more of {sorted(HUKOU_WORDS)}")
         self.values = frozenset(value)
+
+    def describe(self) -> str:
+        return _("户籍为%(wanted)s") % {"wanted": self._wanted()}
 
     def sql(self, p: str, on: On) -> Sql:
         return Sql(f"{p}.hukou_type IN ({sql_list(self.values)})")
@@ -155,6 +162,12 @@ class MinAge(Condition):
         if not isinstance(value, dict) or set(value) != set(SEXES):
             raise ValueError("min_age: a whole number, or one per sex {F = …, M = …}")
         self.ages = {str(k): int(v) for k, v in value.items()}
+
+    def describe(self) -> str:
+        f, m = self.ages[str(Sex.FEMALE)], self.ages[str(Sex.MALE)]
+        if f == m:
+            return _("年满%(n)s周岁") % {"n": f}
+        return _("女年满%(f)s周岁、男年满%(m)s周岁") % {"f": f, "m": m}
 
     def sql(self, p: str, on: On) -> Sql:
         parts = []
@@ -187,6 +200,10 @@ class StatusIn(Condition):
             raise ValueError(f"status: one or more of {sorted(STATUS_WORDS)}")
         self.values = frozenset(value)
 
+    def describe(self) -> str:
+        wanted = "、".join(str(STATUS_WORDS[v]) for v in sorted(self.values))
+        return _("当日就业状态为%(wanted)s") % {"wanted": wanted}
+
     def sql(self, p: str, on: On) -> Sql:
         status = definitions.status_on_sql(p, on)
         return Sql(f"({status.text}) IN ({sql_list(self.values)})", status.params)
@@ -217,6 +234,9 @@ class Registered(Condition):
         if value is not True:
             raise ValueError("registered: true")
 
+    def describe(self) -> str:
+        return _("当日为登记失业人员")
+
     def sql(self, p: str, on: On) -> Sql:
         in_force = definitions.in_force_sql("e", on)
         return Sql(
@@ -245,6 +265,9 @@ class RegisteredWhenHired(Registered):
         if value is not True:
             raise ValueError("registered_when_hired: true")
 
+    def describe(self) -> str:
+        return _("录用前为登记失业人员")
+
     def sql(self, p: str, on: On) -> Sql:
         day, params = _day(on)
         return Sql(
@@ -272,6 +295,9 @@ class RegisteredBefore(Condition):
     def __init__(self, value: Any) -> None:
         if value is not True:
             raise ValueError("registered_before: true")
+
+    def describe(self) -> str:
+        return _("此前曾登记失业")
 
     def sql(self, p: str, on: On) -> Sql:
         day, params = _day(on)
@@ -312,6 +338,12 @@ class Difficult(Condition):
         else:
             raise ValueError("difficult: true, or a list of categories")
 
+    def describe(self) -> str:
+        if self.categories is None:
+            return _("当日为认定在册的就业困难人员")
+        cats = "、".join(str(CATEGORY_WORDS[c]) for c in sorted(self.categories))
+        return _("当日为认定在册的就业困难人员（%(cats)s）") % {"cats": cats}
+
     def sql(self, p: str, on: On) -> Sql:
         in_force = definitions.recognition_in_force_sql("r", on)
         of = f" AND r.category IN ({sql_list(self.categories)})" if self.categories else ""
@@ -351,6 +383,9 @@ class Flags(Condition):
             raise ValueError(f"flags: one or more of {sorted(FLAGS)}")
         self.values = tuple(sorted(value))
 
+    def describe(self) -> str:
+        return "、".join(str(FLAGS[flag]) for flag in self.values)
+
     def sql(self, p: str, on: On) -> Sql:
         # Boolean columns compared to a literal: the same SQL on both databases.
         return Sql(
@@ -373,6 +408,9 @@ class Dibao(Condition):
     def __init__(self, value: Any) -> None:
         if value is not True:
             raise ValueError("dibao: true")
+
+    def describe(self) -> str:
+        return _("低保家庭成员")
 
     def sql(self, p: str, on: On) -> Sql:
         return Sql(
@@ -397,6 +435,9 @@ class Graduate(Condition):
         if value is not True:
             raise ValueError("graduate: true")
 
+    def describe(self) -> str:
+        return _("高校毕业生")
+
     def sql(self, p: str, on: On) -> Sql:
         return Sql(f"{p}.graduate_year IS NOT NULL")
 
@@ -418,6 +459,9 @@ class GraduateWithin(Condition):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError("graduate_within: a number of years")
         self.years = value
+
+    def describe(self) -> str:
+        return _("毕业%(n)s年内的高校毕业生") % {"n": self.years}
 
     def sql(self, p: str, on: On) -> Sql:
         if not isinstance(on, date):
@@ -450,6 +494,10 @@ class Training(Condition):
         if value not in ("completed", "certified"):
             raise ValueError("training: 'completed' or 'certified'")
         self.column = value
+
+    def describe(self) -> str:
+        what = _("结业") if self.column == "completed" else _("取得证书")
+        return _("当年参加培训并%(what)s") % {"what": what}
 
     def sql(self, p: str, on: On) -> Sql:
         if not isinstance(on, date):
@@ -487,6 +535,10 @@ class AnyOf(Condition):
         if not isinstance(value, list) or not value:
             raise ValueError("any_of: a list of condition tables")
         self.options = [parse(block) for block in value]
+
+    def describe(self) -> str:
+        options = ["，".join(c.describe() for c in option) for option in self.options]
+        return _("以下任一：%(list)s") % {"list": "；".join(options)}
 
     def sql(self, p: str, on: On) -> Sql:
         parts = [all_sql(option, p, on) for option in self.options]
@@ -536,6 +588,11 @@ def parse(block: dict[str, Any]) -> list[Condition]:
             raise ValueError(f"unknown condition {key!r}; known: {', '.join(sorted(KINDS))}")
         found.append(KINDS[key](value))
     return found
+
+
+def describe(block: dict[str, Any]) -> list[str]:
+    """A ``when`` table's conditions in words, one line each."""
+    return [c.describe() for c in parse(block)]
 
 
 def all_sql(conditions: Sequence[Condition], p: str, on: On) -> Sql:

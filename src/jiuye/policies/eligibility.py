@@ -24,6 +24,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from jiuye.jobs.definitions import contract_in_force_sql
 from jiuye.jobs.models import ContractEvent, Employer, Hire, Posting, Referral
@@ -241,6 +242,40 @@ def _owners(user: Any, policy: Policy, unit: Unit | None) -> Sql:
     if unit is not None:
         units = units.filter(path__startswith=unit.path)
     return subquery(units)
+
+
+HEAD_SOURCES = {
+    "hires": _lazy("本年度1月1日至当日招用的人员"),
+    "contracts": _lazy("当日劳动合同在期的职工"),
+    "public_posts": _lazy("当日在本单位公益性岗位上的人员"),
+    "referral_hires": _lazy("本年度经本社区免费职业介绍实现就业的人员"),
+    "certification": _lazy("认定和年度复核结果（奖励金额见标准文件）"),
+}
+
+
+def describe(policy: Policy) -> list[str]:
+    """Who is eligible for ``policy``, in words (its page): the conditions, or for an employer
+    or unit the persons its amount counts and theirs."""
+    lines = conditions.describe(policy.when)
+    if policy.heads is not None:
+        head = str(HEAD_SOURCES[policy.heads.source])
+        if policy.heads.min_term is not None or policy.heads.max_term is not None:
+            low, high = policy.heads.min_term, policy.heads.max_term
+            term = (
+                _("合同期限%(lo)s个月以上") % {"lo": low}
+                if high is None
+                else _("合同期限%(lo)s至%(hi)s个月") % {"lo": low, "hi": high}
+            )
+            head += "，" + term
+        if policy.heads.local:
+            head += "，" + _("居住在用人单位所在区的人员")
+        if policy.heads.enterprises:
+            head += "，" + _("仅限企业")
+        lines.append(head)
+        lines += ["· " + line for line in conditions.describe(policy.heads.when)]
+    if policy.attested:
+        lines.append(_("须凭证明材料：%(what)s") % {"what": policy.attested})
+    return lines
 
 
 def _heads_words(policy: Policy, heads: int, on: date) -> str:

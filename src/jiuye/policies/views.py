@@ -41,7 +41,7 @@ from jiuye.lib.idcard import IdNumberError, parse
 from jiuye.lib.masking import mask_id_number
 from jiuye.policies import permissions, selectors, services
 from jiuye.policies.catalog import Policy, UnknownPolicy, catalog, parameters, policies, policy_get
-from jiuye.policies.eligibility import EligibleSet, Row, eligible, explain
+from jiuye.policies.eligibility import EligibleSet, Row, describe, eligible, explain
 from jiuye.policies.forms import (
     ApplyForm,
     BudgetForm,
@@ -250,6 +250,7 @@ def policy_detail(request: HttpRequest, policy_id: str) -> HttpResponse:
         "date_errors": errors,
         "may_prepare": permissions.may_prepare(user, None),
         "may_prepare_all": permissions.may_prepare(user, None) and batchable(policy),
+        "conditions": describe(policy),
         "query": _query(request, "date", "unit", "unpaid"),
     }
     if policy.computed:

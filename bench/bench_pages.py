@@ -128,7 +128,8 @@ HTMX_STATS = {"HX-Request": "true", "HX-Target": "stats"}
 def role_pages(unit: str) -> list[Page]:
     """The pages every role opens (each for its own unit): home, the home's HTMX numbers, the
     worklist, the two lists, the certification queue (issue 14), the employers and postings
-    (issue 16), the unit's evaluation under
+    (issue 16), the policy catalog, one of its counted cells and a worklist of a policy (issue
+    17), the unit's evaluation under
     each rule set, the persons behind its employment rate."""
     own = f"/standards/units/{unit}/"
     pages = [
@@ -140,6 +141,11 @@ def role_pages(unit: str) -> list[Page]:
         Page("/certification/", "/certification/"),
         Page("/jobs/ (employers)", "/jobs/"),
         Page("/jobs/postings/", "/jobs/postings/"),
+        Page("/policies/ (catalog)", "/policies/"),
+        Page(
+            "/policies/<id>/counts/ (a catalog cell, htmx)", "/policies/HD18-DIFFICULT-UNIT/counts/"
+        ),
+        Page("/policies/<id>/?unpaid=1 (worklist)", "/policies/HD18-FLEX-SI/?unpaid=1"),
     ]
     pages += [Page(f"/standards/units/<own>/?ruleset={r}", f"{own}?ruleset={r}") for r in RULESETS]
     pages.append(

@@ -7,18 +7,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from jiuye.lib.masking import mask_id_number
-from jiuye.policies import catalog
-from jiuye.policies.amounts import parameter_value
 from jiuye.policies.catalog import Parameter, Policy
 from jiuye.policies.eligibility import Row, Verdict
 from jiuye.policies.models import Application, Entitlement, Payment
 from jiuye.policies.selectors import BudgetLine
+from jiuye.policies.words import BENEFICIARY_WORDS, STATE_WORDS, amount_words
 
-BENEFICIARY_WORDS = {"person": "个人", "employer": "用人单位", "unit": "社区/街道/区"}
-STATE_WORDS = {"": "", "submitted": "已申请", "approved": "已批准", "paid": "已支付"}
+# The amount and the states in words: ``policies.words`` (the pages say them the same way).
+__all__ = ["BENEFICIARY_WORDS", "STATE_WORDS", "amount_words"]
 
 
 CENT = Decimal("0.01")
@@ -27,38 +24,6 @@ CENT = Decimal("0.01")
 def money(value: Decimal | None) -> str | None:
     """An amount as text, in yuan with its two decimals."""
     return None if value is None else str(Decimal(value).quantize(CENT))
-
-
-def amount_words(policy: Policy, on: date) -> str:
-    """How the policy's amount is set, in words (a parameter: its value in force at ``on``)."""
-    a = policy.amount
-    if a.kind == "fixed":
-        return _("%(n)s 元") % {"n": a.amount}
-    if a.kind == "per_head":
-        return _("每人 %(n)s 元") % {"n": a.amount}
-    if a.kind == "tiers":
-        return "；".join(_("%(heads)s人及以上 %(n)s 元") % {"heads": h, "n": v} for h, v in a.tiers)
-    if a.kind == "range":
-        return _("按申报，%(lo)s—%(hi)s 元") % {"lo": a.min, "hi": a.max}
-    if a.kind == "declared_share":
-        words = _("申报金额的 %(p)s%%") % {"p": f"{a.share * 100:g}"}
-        return words + (_("，至多 %(n)s 元") % {"n": a.max} if a.max is not None else "")
-    if a.kind == "reward":
-        ruleset = policy.heads.ruleset if policy.heads else ""
-        return _("认定奖励（%(ruleset)s 规则集所定金额）") % {"ruleset": ruleset}
-    param = catalog.parameters()[str(a.parameter)]
-    found = parameter_value(policy, on)
-    share = "" if a.share == 1 else f" × {a.share * 100:g}%"
-    if found:
-        value = _("%(value)s %(unit)s（%(since)s起）") % {
-            "value": found[1],
-            "unit": param.unit,
-            "since": found[0].isoformat(),
-        }
-    else:
-        value = _("（尚无取值）")
-    per = _("每人 ") if policy.heads is not None else ""
-    return f"{per}{param.name} {value}{share}"
 
 
 def policy_json(policy: Policy, on: date) -> dict[str, Any]:

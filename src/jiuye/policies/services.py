@@ -261,6 +261,15 @@ def _budget_check(policy: Policy, place: Unit, year: int, amount: Decimal) -> No
             )
 
 
+def _decide(application: Application, actor: User, state: AppState, note: str) -> None:
+    """The checker's decision on the (locked) application: who, when, what and why."""
+    application.state = state
+    application.decided_by = actor
+    application.decided_at = timezone.now()
+    application.decision_note = note
+    application.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+
+
 @transaction.atomic
 def application_approve(*, actor: User, application: Application, note: str = "") -> Entitlement:
     """Approve: by a checker of a higher level than the maker (never the maker). The
@@ -319,11 +328,7 @@ def application_approve(*, actor: User, application: Application, note: str = ""
             )
     except IntegrityError:
         raise ValidationError({"policy": _("该对象本期间已享受该政策，不能重复批准")}) from None
-    application.state = AppState.APPROVED
-    application.decided_by = actor
-    application.decided_at = timezone.now()
-    application.decision_note = note
-    application.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    _decide(application, actor, AppState.APPROVED, note)
     audit_record(
         actor=actor,
         action="policies.approve",
@@ -345,11 +350,7 @@ def application_reject(*, actor: User, application: Application, note: str) -> A
         raise PermissionDenied(refusal)
     if application.state != AppState.SUBMITTED:
         raise ValidationError({"state": _("该申请已审批")})
-    application.decision_note = _note(note, required=True)
-    application.state = AppState.REJECTED
-    application.decided_by = actor
-    application.decided_at = timezone.now()
-    application.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    _decide(application, actor, AppState.REJECTED, _note(note, required=True))
     audit_record(
         actor=actor,
         action="policies.reject",

@@ -28,7 +28,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jiuye.accounts.models import User
@@ -53,7 +52,7 @@ from jiuye.policies.forms import (
     place_error,
 )
 from jiuye.policies.models import Application, AppState, Entitlement, Payment, PaymentKind
-from jiuye.policies.words import amount_words, inputs_rows
+from jiuye.policies.words import STATE_WORDS, amount_words, inputs_rows
 from jiuye.registry.models import Person
 from jiuye.registry.selectors import persons_visible
 from jiuye.units.models import Unit
@@ -61,12 +60,6 @@ from jiuye.units.scope import member_units, scope_to_jurisdiction
 
 PAGE = 50
 DOCUMENT_ORDER = ("HD-2018", "004", "CERT")
-STATES = {
-    "": gettext_lazy("未申请"),
-    "submitted": gettext_lazy("待审批"),
-    "approved": gettext_lazy("已批准"),
-    "paid": gettext_lazy("已支付"),
-}
 
 
 def _user(request: HttpRequest) -> User:
@@ -257,7 +250,7 @@ def policy_detail(request: HttpRequest, policy_id: str) -> HttpResponse:
         found = eligible(user=user, policy=policy, on=on, unit=unit, unpaid=unpaid)
         page = _pages(request, _Rows(found))
         for row in page.object_list:
-            row.state_words = STATES.get(row.state, row.state)
+            row.state_words = str(STATE_WORDS.get(row.state, row.state))
             row.may_apply = not row.state and permissions.may_prepare(user, row.place)
             row.apply = apply_url(policy, row.kind, row.pk, row.period, on)
         context.update(page=page, total=found.total(), period=found.period)

@@ -8,9 +8,24 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiuye.policies.amounts import parameter_value, unit_amount
 from jiuye.policies.catalog import Policy, parameters
+
+# Where a beneficiary stands for a period (``eligibility.Row.state``), and who benefits: one
+# set of words for the pages, the command and the API.
+STATE_WORDS = {
+    "": gettext_lazy("未申请"),
+    "submitted": gettext_lazy("待审批"),
+    "approved": gettext_lazy("已批准"),
+    "paid": gettext_lazy("已支付"),
+}
+BENEFICIARY_WORDS = {
+    "person": gettext_lazy("个人"),
+    "employer": gettext_lazy("用人单位"),
+    "unit": gettext_lazy("社区/街道/区"),
+}
 
 
 def _pct(share: Decimal | str) -> str:

@@ -75,7 +75,7 @@ class Command(BaseCommand):
                         str(p.version),
                         p.name,
                         f"{p.document} {p.clause}",
-                        BENEFICIARY_WORDS[p.beneficiary],
+                        str(BENEFICIARY_WORDS[p.beneficiary]),
                         p.period_words,
                         amount_words(p, today),
                         p.budget_line,
@@ -159,12 +159,12 @@ def _pages(found: Any, wanted: int) -> Any:
 
 def _cells(row: Row) -> list[str]:
     return [
-        BENEFICIARY_WORDS[row.kind],
+        str(BENEFICIARY_WORDS[row.kind]),
         row.name,
         row.masked,
         row.place.name if row.place is not None else "",
         "" if row.amount is None else str(row.amount),
         "" if row.heads is None else str(row.heads),
         "；".join(row.reasons),
-        STATE_WORDS.get(row.state, row.state),
+        str(STATE_WORDS.get(row.state, row.state)),
     ]

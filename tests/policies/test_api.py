@@ -55,7 +55,7 @@ def test_catalog(api: Callable[..., Any]) -> None:
     ids = {p["id"] for p in body["policies"]}
     assert {"HD18-HIRE", FLEX, "004-PUBLIC-POST", "CERT-HD-2012"} <= ids
     hire = next(p for p in body["policies"] if p["id"] == "HD18-HIRE")
-    assert "3人及以上 10000 元" in hire["amount"] and hire["beneficiary"] == "employer"
+    assert "3 人及以上 10000 元" in hire["amount"] and hire["beneficiary"] == "employer"
     assert body["parameters"] and body["parameters"][0]["values"]
 
 

@@ -27,7 +27,7 @@ def test_list(db: Any) -> None:
     text = run("list")
     for policy in catalog.policies().values():
         assert policy.id in text and policy.budget_line in text
-    assert "3人及以上 10000 元" in text
+    assert "3 人及以上 10000 元" in text
     rows = json.loads(run("list", "--json"))
     assert [r["id"] for r in rows] == list(catalog.policies())
     assert {"id", "version", "name", "clause", "beneficiary", "period", "amount"} <= set(rows[0])

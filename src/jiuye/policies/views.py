@@ -178,7 +178,8 @@ def counts(request: HttpRequest, policy_id: str) -> HttpResponse:
     params = DateParams(request.GET)
     on = params.get("date", timezone.localdate(), label=_("日期"))
     context = {"policy": policy, "on": on, "eligible": 0, "unpaid": 0}
-    if policy.computed:
+    context["date_errors"] = params.errors
+    if policy.computed and not params.errors:
         context["eligible"] = eligible(user=user, policy=policy, on=on).count()
         context["unpaid"] = eligible(user=user, policy=policy, on=on, unpaid=True).count()
     return render(request, "policies/_counts.html", context)

@@ -523,7 +523,10 @@ def applications_prepare_all(
     if policy.attested or policy.amount.kind in ("range", "declared_share"):
         raise ValidationError({"policy": _("该政策须逐个申报（金额按申报或须凭证明材料）")})
     found = eligible(user=actor, policy=policy, on=on, unit=unit, unpaid=True)
-    rows = [r for r in found.page(0, found.count()) if not r.state]
+    total = found.count()
+    # A window of the worklist: its rows already applied for are skipped, the rest prepared.
+    window = found.page(0, min(total, 2 * BATCH_MAX))
+    rows = [r for r in window if not r.state]
     reachable = [r for r in rows if permissions.may_prepare(actor, r.place)]
     todo = reachable[:BATCH_MAX]
     made = _batch_applications(actor, policy, on, todo)
@@ -540,7 +543,8 @@ def applications_prepare_all(
             for a in made
         ]
     )
-    return Batch(len(made), len(rows) - len(made))
+    # Beyond the window the standing of each row is not read: counted as left (at most).
+    return Batch(len(made), len(rows) - len(made) + (total - len(window)))
 
 
 def _batch_applications(

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.db.models import ProtectedError
 
 from jiuye.audit.services import audit_record
 from jiuye.casework.columns import SERVICE_FIELDS
@@ -144,38 +145,36 @@ def _dependents() -> Iterator[tuple[type[models.Model], models.Field[Any, Any], 
             yield related, rel.field, rel.on_delete  # type: ignore[union-attr]
 
 
+def _delete(queryset: Any, depth: int = 0) -> None:
+    """Delete the rows, and first whatever protects them (a certification's application and its
+    steps, a payment's reversal): a replaced registry leaves none of them anything to stand
+    for."""
+    try:
+        with transaction.atomic():
+            queryset.delete()
+        return
+    except ProtectedError as error:
+        if depth > 20:
+            raise
+        by_model: dict[Any, list[Any]] = {}
+        for obj in error.protected_objects:
+            by_model.setdefault(type(obj), []).append(obj.pk)
+    for model, pks in by_model.items():
+        _delete(model._base_manager.filter(pk__in=pks), depth + 1)
+    _delete(queryset, depth + 1)
+
+
 def clear_dependents() -> None:
     """Delete rows of other apps pointing at units or registry rows (memberships, casework
-    records…) through the ORM, so their own cascades apply; a nullable SET_NULL reference is
-    cleared instead. Audit rows are never touched (they point at nothing).
-
-    The policy money rows go first, in one raw delete each: they protect one another
-    (a payment its entitlement and the payment it reverses), which the ORM's collector would
-    refuse, and a replaced registry leaves them nothing to stand for."""
-    from jiuye.policies.models import (
-        Application,
-        ApplicationEvidence,
-        Entitlement,
-        EscalationCase,
-        EscalationStep,
-        Payment,
-    )
-
-    for money in (
-        Payment,
-        Entitlement,
-        ApplicationEvidence,
-        Application,
-        EscalationStep,
-        EscalationCase,
-    ):
-        money._base_manager.all()._raw_delete(connection.alias)  # type: ignore[attr-defined]
+    records, certifications, policy money…) through the ORM, so their own cascades apply, and
+    the rows protecting them before them; a nullable SET_NULL reference is cleared instead.
+    Audit rows are never touched (they point at nothing)."""
     for model, fk, on_delete in _dependents():
         referencing = model._base_manager.filter(**{f"{fk.name}__isnull": False})
         if on_delete is models.SET_NULL:
             referencing.update(**{fk.name: None})
         elif on_delete is not models.DO_NOTHING:
-            referencing.delete()
+            _delete(referencing)
 
 
 def clear_core() -> None:

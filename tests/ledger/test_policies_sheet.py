@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from tests.policies.money_builders import DAY, FLEX, flex_person, paid
+from tests.policies.conftest import DAY, FLEX, flex_person, paid
 
 from jiuye.lib.masking import mask_id_number
 
@@ -94,7 +94,7 @@ def test_an_employers_payment(
 ) -> None:
     from decimal import Decimal
 
-    from tests.policies.money_builders import employer
+    from tests.policies.conftest import employer
 
     from jiuye.policies.models import Application, Entitlement, Payment
 

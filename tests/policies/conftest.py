@@ -12,6 +12,8 @@ import pytest
 from tests.conftest import make_id
 
 _serial = itertools.count(1)
+DAY = date(2026, 3, 10)
+FLEX = "HD18-FLEX-SI"
 
 
 def person(
@@ -116,3 +118,22 @@ def other_district(db: Any) -> dict[str, Any]:
         actor=None, code="110105001001", name="建外社区", level=Level.COMMUNITY, parent=street
     )
     return {"district": district, "street": street, "community": community}
+
+
+def flex_person(unit: Any, *, born: date = date(1985, 6, 15), hukou: str = "agricultural") -> Any:
+    """A woman of ``unit`` in flexible work since 2020, eligible for HD18-FLEX-SI on
+    :data:`DAY` (with the defaults)."""
+    return person(unit, born=born, hukou=hukou)
+
+
+def paid(whom: Any, *, maker: Any, checker: Any, on: date = DAY, reference: str = "") -> Any:
+    """An application of HD18-FLEX-SI for ``whom`` prepared, approved and paid."""
+    from jiuye.policies import services
+
+    application = services.application_prepare(
+        actor=maker, policy=FLEX, beneficiary=whom, on=on, today=on
+    )
+    entitlement = services.application_approve(actor=checker, application=application)
+    return services.payment_record(
+        actor=checker, entitlement=entitlement, on=on, reference=reference, today=on
+    )

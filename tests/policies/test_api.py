@@ -16,7 +16,7 @@ from django.utils import timezone
 from jiuye.lib.masking import mask_id_number
 from jiuye.policies.models import Application, Payment
 from tests.api.conftest import bearer, token_for
-from tests.policies.money_builders import DAY, FLEX, flex_person
+from tests.policies.conftest import DAY, FLEX, flex_person
 
 URL = "/api/policies/"
 ON = DAY.isoformat()

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from jiuye.lib.masking import mask_id_number
 from jiuye.policies import catalog
-from tests.policies.money_builders import DAY, FLEX, flex_person, paid
+from tests.policies.conftest import DAY, FLEX, flex_person, paid
 
 ON = DAY.isoformat()
 

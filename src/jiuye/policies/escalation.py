@@ -277,8 +277,16 @@ def candidates(*, user: Any, on: date, unit: Unit | None = None) -> QuerySet[Per
     """The candidates on ``on`` that ``user`` sees (under ``unit`` if given), by community and
     name: page it in the database."""
     persons = scope_to_jurisdiction(Person.objects.all(), user)
+    recognised = scope_to_jurisdiction(
+        DifficultyRecognition.objects.filter(definitions.recognition_in_force_q(on)), user
+    )
     if unit is not None:
         persons = persons.filter(community__path__startswith=unit.path)
+        recognised = recognised.filter(person__community__path__startswith=unit.path)
+    # The jurisdiction's recognitions in force first (a few percent of its persons): without
+    # them the planner read every recognition of a city to find a district's (6.7 s → 1.0 s
+    # for a district of the 10M city).
+    persons = persons.filter(pk__in=recognised.values("person_id"))
     return (
         candidates_of(persons, on)
         .select_related("community")

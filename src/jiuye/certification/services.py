@@ -461,6 +461,24 @@ def certification_accept(
 # ---- evidence -----------------------------------------------------------------------------------
 
 
+def evidence_file(name: str, data: bytes) -> tuple[str, str]:
+    """An uploaded evidence file's name (its last path part, at most 200 characters) and
+    content type, or ValidationError in the user's words: one of :data:`EVIDENCE_TYPES`, not
+    empty, at most :data:`EVIDENCE_MAX_BYTES` (the certification's and the policies' files)."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200]
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if suffix not in EVIDENCE_TYPES:
+        raise ValidationError(
+            _("只接受以下类型的文件：{types}").format(types=" ".join(sorted(EVIDENCE_TYPES))),
+            code="type",
+        )
+    if not data:
+        raise ValidationError(_("文件是空的"), code="empty")
+    if len(data) > EVIDENCE_MAX_BYTES:
+        raise ValidationError(_("文件不能超过 10 MB"), code="size")
+    return name, EVIDENCE_TYPES[suffix]
+
+
 @transaction.atomic
 def evidence_add(
     *,
@@ -482,17 +500,7 @@ def evidence_add(
         raise ValidationError(_("未知的栏目：{role}").format(role=role), code="role")
     if actor is not None and not may_tick(actor, unit, role):
         raise PermissionDenied(_("无权为该栏上传佐证材料"))
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200]
-    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if suffix not in EVIDENCE_TYPES:
-        raise ValidationError(
-            _("只接受以下类型的文件：{types}").format(types=" ".join(sorted(EVIDENCE_TYPES))),
-            code="type",
-        )
-    if not data:
-        raise ValidationError(_("文件是空的"), code="empty")
-    if len(data) > EVIDENCE_MAX_BYTES:
-        raise ValidationError(_("文件不能超过 10 MB"), code="size")
+    name, content_type = evidence_file(name, data)
     evidence = EvidenceFile.objects.create(
         unit=unit,
         ruleset=ruleset.id,
@@ -500,7 +508,7 @@ def evidence_add(
         item=item,
         role=role,
         name=name,
-        content_type=EVIDENCE_TYPES[suffix],
+        content_type=content_type,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         data=data,

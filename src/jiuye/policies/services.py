@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from jiuye.accounts.models import User
 from jiuye.audit.services import AuditDraft, audit_record, audit_records
 from jiuye.casework.models import ServiceKind, ServiceRecord
-from jiuye.certification.services import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES
+from jiuye.certification.services import evidence_file
 from jiuye.jobs.models import Employer
 from jiuye.policies import conditions, permissions
 from jiuye.policies.catalog import Policy, policy_get
@@ -197,19 +197,14 @@ def evidence_add(
     )
     if application.state != AppState.SUBMITTED:
         raise ValidationError({"file": _("申请已审批，不能再上传材料")})
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200]
-    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if suffix not in EVIDENCE_TYPES:
-        types = " ".join(sorted(EVIDENCE_TYPES))
-        raise ValidationError({"file": _("只接受以下类型的文件：%(t)s") % {"t": types}})
-    if not data:
-        raise ValidationError({"file": _("文件是空的")})
-    if len(data) > EVIDENCE_MAX_BYTES:
-        raise ValidationError({"file": _("文件不能超过 10 MB")})
+    try:
+        name, content_type = evidence_file(name, data)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
     evidence = ApplicationEvidence.objects.create(
         application=application,
         name=name,
-        content_type=EVIDENCE_TYPES[suffix],
+        content_type=content_type,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         data=data,

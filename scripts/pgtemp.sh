@@ -3,6 +3,7 @@
 #   scripts/pgtemp.sh start DIR [PORT]  → initdb in DIR (owned by postgres if we are root), start,
 #                                         create database "jiuye", print its DATABASE_URL
 #   scripts/pgtemp.sh stop DIR          → stop the server started in DIR
+# PGTEMP_PRELOAD names shared_preload_libraries of a new cluster (citus, for scripts/citus.sh).
 # PGTEMP_SHARED_BUFFERS sizes the buffer cache of a new cluster (default 1GB; the benchmarks
 # give the 10M city 4GB, its hot tables' size: docs/serving.md).
 set -euo pipefail
@@ -45,6 +46,9 @@ maintenance_work_mem = 512MB
 max_wal_size = 4GB
 jit = off
 CONF
+      if [ -n "${PGTEMP_PRELOAD:-}" ]; then  # a node of a Citus cluster (scripts/citus.sh)
+        echo "shared_preload_libraries = '$PGTEMP_PRELOAD'" >> "$dir/postgresql.conf"
+      fi
     fi
     as_pg "$bindir/pg_ctl" -D "$dir" -l "$dir/server.log" -w start >/dev/null
     "$bindir/psql" -h 127.0.0.1 -p "$port" -U jiuye -d postgres -tAc \

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from jiuye.registry import definitions
+from jiuye.units.sharding import DistrictForeignKey, DistrictOneToOneField, DistrictOwned
 
 
 class ServiceKind(models.TextChoices):
@@ -53,13 +54,13 @@ class SurveyOutcome(models.TextChoices):
 SATISFIED_OUTCOMES = frozenset({SurveyOutcome.VERY_SATISFIED, SurveyOutcome.SATISFIED})
 
 
-class ServiceRecord(models.Model):
+class ServiceRecord(DistrictOwned):
     """One dated service to one person, by a user (``by`` is empty for imported rows, which keep
     the recorder's name in ``by_name``). The ledgers of training (就业再就业培训台账), services
     (就业服务台账: guidance and referral) and policy implementation (政策落实台账) are views of it.
     """
 
-    person = models.ForeignKey(
+    person = DistrictForeignKey(
         "registry.Person",
         on_delete=models.CASCADE,
         related_name="service_records",
@@ -98,6 +99,7 @@ class ServiceRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     JURISDICTION_PATH = "person__community__path"
+    DISTRICT_FROM = "person"
     JURISDICTION_GRID_PATH = "person__grid__path"
 
     class Meta:
@@ -251,7 +253,7 @@ class ZeroFamilyCaseQuerySet(models.QuerySet["ZeroFamilyCase"]):
         return self.filter(definitions.urban_q("household__hukou_type"))
 
 
-class ZeroFamilyCase(models.Model):
+class ZeroFamilyCase(DistrictOwned):
     """One episode of a household being a zero-employment family (零就业家庭): the rows ARE the
     episodes of ``definitions.zero_family_episodes`` (everything recorded, so an end the
     calendar decides, the last labor-force member's retirement day, is already dated, possibly
@@ -259,7 +261,7 @@ class ZeroFamilyCase(models.Model):
     count all; CQ-2 counts urban ones only). Whether a case is open is read as of a date
     (:meth:`open_on`); the grid coordinator it is assigned to is the one stored state."""
 
-    household = models.ForeignKey(
+    household = DistrictForeignKey(
         "registry.Household",
         on_delete=models.CASCADE,
         related_name="zero_family_cases",
@@ -283,6 +285,7 @@ class ZeroFamilyCase(models.Model):
     objects = ZeroFamilyCaseQuerySet.as_manager()
 
     JURISDICTION_PATH = "household__community__path"
+    DISTRICT_FROM = "household"
     JURISDICTION_GRID_PATH = "household__grid__path"
 
     class Meta:
@@ -320,14 +323,14 @@ class ZeroFamilyCase(models.Model):
         return definitions.zero_family_due(self.emerged_on)
 
 
-class UnemployedProfile(models.Model):
+class UnemployedProfile(DistrictOwned):
     """The ten-clears fields (十清) the registry does not hold, one row per person.
 
     Duration and cause come from the status history, employment desire and skill level from the
     person; see ``casework.tenclears`` for where each field is read.
     """
 
-    person = models.OneToOneField(
+    person = DistrictOneToOneField(
         "registry.Person",
         on_delete=models.CASCADE,
         related_name="unemployed_profile",
@@ -349,6 +352,7 @@ class UnemployedProfile(models.Model):
     )
 
     JURISDICTION_PATH = "person__community__path"
+    DISTRICT_FROM = "person"
     JURISDICTION_GRID_PATH = "person__grid__path"
 
     class Meta:

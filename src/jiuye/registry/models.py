@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from jiuye.units.sharding import DistrictForeignKey, DistrictOwned
+
 
 class HukouType(models.TextChoices):
     URBAN = "urban", _("城镇")
@@ -46,7 +48,7 @@ class DifficultyCategory(models.TextChoices):
     OTHER = "other", _("其他")
 
 
-class Household(models.Model):
+class Household(DistrictOwned):
     number = models.CharField(_("户编号"), max_length=32, unique=True)
     community = models.ForeignKey(
         "units.Unit", on_delete=models.PROTECT, related_name="households", verbose_name=_("社区")
@@ -65,6 +67,7 @@ class Household(models.Model):
 
     JURISDICTION_PATH = "community__path"
     JURISDICTION_GRID_PATH = "grid__path"
+    DISTRICT_FROM = "community"
 
     class Meta:
         ordering = ["number"]
@@ -78,12 +81,12 @@ class Household(models.Model):
         return self.number
 
 
-class Person(models.Model):
+class Person(DistrictOwned):
     id_number = models.CharField(_("公民身份号码"), max_length=18, unique=True)
     name = models.CharField(_("姓名"), max_length=60)
     birth_date = models.DateField(_("出生日期"), editable=False)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, editable=False)
-    household = models.ForeignKey(
+    household = DistrictForeignKey(
         Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("户")
     )
     relation = models.CharField(_("与户主关系"), max_length=20, blank=True)
@@ -133,6 +136,7 @@ class Person(models.Model):
 
     JURISDICTION_PATH = "community__path"
     JURISDICTION_GRID_PATH = "grid__path"
+    DISTRICT_FROM = "household"
 
     class Meta:
         ordering = ["id"]
@@ -149,10 +153,10 @@ class Person(models.Model):
         return self.name
 
 
-class StatusEvent(models.Model):
+class StatusEvent(DistrictOwned):
     """One employment-status change. ``until`` is the next event's ``since`` (None: still open)."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="status_events")
+    person = DistrictForeignKey(Person, on_delete=models.CASCADE, related_name="status_events")
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices)
     since = models.DateField(_("起始日期"))
     until = models.DateField(null=True, blank=True, editable=False)
@@ -162,6 +166,7 @@ class StatusEvent(models.Model):
 
     JURISDICTION_PATH = "person__community__path"
     JURISDICTION_GRID_PATH = "person__grid__path"
+    DISTRICT_FROM = "person"
 
     class Meta:
         ordering = ["person_id", "since"]
@@ -194,8 +199,8 @@ class StatusEvent(models.Model):
         return f"{self.get_status_display()} {self.since:%Y-%m-%d}"
 
 
-class DifficultyRecognition(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="recognitions")
+class DifficultyRecognition(DistrictOwned):
+    person = DistrictForeignKey(Person, on_delete=models.CASCADE, related_name="recognitions")
     category = models.CharField(_("类别"), max_length=12, choices=DifficultyCategory.choices)
     recognized_on = models.DateField(_("认定日期"))
     ended_on = models.DateField(_("退出日期"), null=True, blank=True)
@@ -203,6 +208,7 @@ class DifficultyRecognition(models.Model):
 
     JURISDICTION_PATH = "person__community__path"
     JURISDICTION_GRID_PATH = "person__grid__path"
+    DISTRICT_FROM = "person"
 
     class Meta:
         ordering = ["person_id", "recognized_on"]

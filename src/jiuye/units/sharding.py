@@ -1,0 +1,125 @@
+"""The distribution column: the district every row of residents' data belongs to.
+
+A province runs on Citus (docs/decisions.md, "A province on Citus: distributed by district").
+Its residents' tables are distributed by ``district_id``, so a district's persons, households,
+status events, services and aggregates sit in one shard group: a worker's, a street's and a
+district's reads go to one node, and the joins between those tables stay on it. On SQLite and
+on one PostgreSQL server the column is kept the same way; it costs eight bytes a row.
+
+The rules Citus sets, and how the models keep them:
+- the column is in every row, written when the row is: :class:`DistrictOwned` fills it from
+  the row's parent (a status event from its person, a person from its household, a household
+  from its community); the bulk loaders write it in their column tuples;
+- it never changes in an UPDATE: :meth:`DistrictOwned.save` leaves it out of the SET list;
+- a join between two such tables equates it: :class:`DistrictForeignKey` adds
+  ``child.district_id = parent.district_id`` to every join the ORM writes through it (on
+  Citus only, where it is what lets the join run on the shards; on one server it would only
+  make the planner guess worse), and the SQL written by hand says it where it joins.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import connection, models
+from django.db.models.lookups import Exact
+from django.db.models.sql.where import AND, WhereNode
+from django.utils.translation import gettext_lazy as _
+
+from jiuye.units.models import Unit
+
+COLUMN = "district_id"
+
+
+def citus() -> bool:
+    """Whether the database is a Citus cluster (settings.JIUYE_CITUS, from the environment)."""
+    return bool(getattr(settings, "JIUYE_CITUS", False))
+
+
+def district_sql(unit_column: str) -> str:
+    """SQL for the district of the unit in ``unit_column`` (itself when it is one); for a unit
+    above the districts or in a tree without them, the top unit of its tree. The one statement
+    of that rule: the migrations, the loaders and :func:`district_of` use it."""
+    return (
+        "(SELECT d.id FROM units_unit u JOIN units_unit d ON u.path LIKE d.path || '%%'"
+        f" WHERE u.id = {unit_column}"
+        " ORDER BY CASE WHEN d.level = 'district' THEN 0 ELSE 1 END, LENGTH(d.path) LIMIT 1)"
+    )
+
+
+def district_of(unit_id: int) -> int:
+    """The district of the unit ``unit_id`` (:func:`district_sql`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {district_sql('%s')}", [unit_id])
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        raise Unit.DoesNotExist(f"no unit {unit_id}")
+    return int(row[0])
+
+
+class DistrictKey(models.ForeignKey):
+    """The ``district`` column itself: a unit, never edited, not indexed (Citus prunes shards
+    by it; on one server the community's and the household's indexes serve every read)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("to", "units.Unit")
+        kwargs.setdefault("on_delete", models.PROTECT)
+        kwargs.setdefault("related_name", "+")
+        kwargs.setdefault("db_index", False)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("verbose_name", _("所属区"))
+        super().__init__(**kwargs)
+
+
+class DistrictForeignKey(models.ForeignKey):
+    """A foreign key between two district-owned tables: on Citus every join through it also
+    equates the districts, which makes it a join of co-located shards."""
+
+    def get_extra_restriction(self, alias: str, related_alias: str) -> WhereNode | None:
+        if not citus():
+            return None
+        # ``alias`` is the referenced table's, ``related_alias`` this model's (Django's
+        # ForeignObject contract; the reverse relation swaps them for us).
+        target = self.related_model._meta.get_field("district")
+        own = self.model._meta.get_field("district")
+        condition = Exact(target.get_col(alias), own.get_col(related_alias))
+        return WhereNode([condition], connector=AND)
+
+
+class DistrictOneToOneField(DistrictForeignKey, models.OneToOneField):
+    """:class:`DistrictForeignKey` for a one-to-one relation."""
+
+
+class DistrictOwned(models.Model):
+    """A table of residents' data, distributed by district on Citus.
+
+    ``DISTRICT_FROM`` names the foreign key the district is read from when a row is created:
+    another district-owned row (``"person"``) or a unit (``"community"``)."""
+
+    district = DistrictKey()
+
+    DISTRICT_FROM: ClassVar[str]
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.district_id is None:
+            self.district_id = self.district_from_parent()
+        elif not self._state.adding and kwargs.get("update_fields") is None:
+            # The distribution column never changes in an UPDATE (Citus refuses even the same
+            # value): an update writes every other field.
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "district"
+            ]
+        super().save(*args, **kwargs)
+
+    def district_from_parent(self) -> int:
+        field = self._meta.get_field(self.DISTRICT_FROM)
+        if field.related_model is Unit:
+            return district_of(getattr(self, field.attname))
+        parent = getattr(self, self.DISTRICT_FROM)
+        return int(parent.district_id)

@@ -19,6 +19,7 @@ The rules Citus sets, and how the models keep them:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -56,6 +57,32 @@ def district_of(unit_id: int) -> int:
     if row is None or row[0] is None:
         raise Unit.DoesNotExist(f"no unit {unit_id}")
     return int(row[0])
+
+
+DISTRICTS_CHUNK = 500  # units per query of districts_of (well under SQLite's parameter limit)
+
+
+def districts_of(unit_ids: Iterable[int]) -> dict[int, int]:
+    """The district of each unit of ``unit_ids`` (:func:`district_sql`), for the bulk loaders
+    that write rows without :class:`DistrictOwned`: one query per 500 units (their
+    communities), never one a row."""
+    wanted = sorted(set(unit_ids))
+    found: dict[int, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(wanted), DISTRICTS_CHUNK):
+            chunk = wanted[start : start + DISTRICTS_CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            # The outer alias is "c": district_sql's subquery names its own units u and d, and
+            # "u.id" there would be the subquery's u, not this one.
+            cursor.execute(
+                f"SELECT c.id, {district_sql('c.id')} FROM units_unit c WHERE c.id IN ({marks})",
+                chunk,
+            )
+            found.update((int(pk), int(district)) for pk, district in cursor.fetchall())
+    missing = set(wanted) - found.keys()
+    if missing:
+        raise Unit.DoesNotExist(f"no unit {min(missing)}")
+    return found
 
 
 class DistrictKey(models.ForeignKey):

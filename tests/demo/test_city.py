@@ -25,6 +25,7 @@ from jiuye.demo.generator import (
 from jiuye.lib import idcard
 from jiuye.registry.models import Person
 from jiuye.units.models import Level, Unit
+from tests.districts import district_mismatches
 
 P = {name: i for i, name in enumerate(PERSON_FIELDS)}
 H = {name: i for i, name in enumerate(HOUSEHOLD_FIELDS)}
@@ -131,6 +132,11 @@ def test_seed_command_districts(db: Any) -> None:
     assert [u.code for u in roots] == ["110108", "110101", "110102"]
     assert {u.level for u in roots} == {Level.DISTRICT}
     assert Person.objects.count() == 1200
+    # Each district's rows carry it: the generator's claim checked against the rule.
+    for root in roots:
+        persons = Person.objects.filter(community__path__startswith=root.path)
+        assert persons.exists() and not persons.exclude(district=root).exists()
+    assert district_mismatches() == {}
     for districts in (0, 17, 2000):
         with pytest.raises(CommandError):
             call_command("seed", persons=1200, districts=districts, replace=True)

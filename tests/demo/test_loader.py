@@ -1,15 +1,16 @@
 """The loader's background generation: order kept, errors surfaced, no hang when the writer
-stops early."""
+stops early; the generator's districts held to the rule."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from jiuye.demo.generator import Batch
-from jiuye.demo.loader import prefetch
+from jiuye.demo.loader import check_districts, prefetch
 
 
 def _batches(n: int, fail_at: int | None = None) -> Iterator[Batch]:
@@ -37,3 +38,9 @@ def test_prefetch_writer_failure_stops_the_producer() -> None:
         for _ in prefetch(_batches(1000), depth=1):
             raise RuntimeError("COPY failed")
     assert threading.active_count() == before
+
+
+def test_a_wrong_district_from_the_generator_is_refused(tree: dict[str, Any]) -> None:
+    check_districts({tree["a"].pk: tree["district"].pk, tree["c"].pk: tree["district"].pk})
+    with pytest.raises(RuntimeError, match="wrong district"):
+        check_districts({tree["a"].pk: tree["district"].pk, tree["c"].pk: tree["s2"].pk})

@@ -30,6 +30,7 @@ from jiuye.registry.models import (
 from jiuye.registry.signals import statuses_changed
 from jiuye.units.models import TIER, Level, Unit
 from jiuye.units.services import unit_path
+from tests.districts import district_mismatches
 
 PERSONS = 3000
 TODAY = DEFAULT_TODAY
@@ -122,6 +123,14 @@ def test_households_hold_together(seeded: SeedSummary) -> None:
         assert (p.community_id, p.grid_id) == (household.community_id, household.grid_id)
     for h in households.values():
         assert h.grid_id is not None and grids[h.grid_id] == h.community_id
+
+
+def test_rows_carry_their_district(seeded: SeedSummary) -> None:
+    """The distribution column: a household's district its community's by the rule, every other
+    row its parent's, none missing (the zero-family cases too, written after the seed)."""
+    district = Unit.objects.get(code="110108")
+    assert set(Household.objects.values_list("district_id", flat=True)) == {district.pk}
+    assert district_mismatches() == {}
 
 
 def test_status_histories(seeded: SeedSummary) -> None:

@@ -1,6 +1,9 @@
 """The columns of the service-record table in the order bulk loaders stream them (``jiuye
 seed``'s generator and loader): plain tuples, one per row, written with PostgreSQL COPY or
-``executemany``. The table's owner states them; loaders import them from here."""
+``executemany``. The table's owner states them; loaders import them from here.
+
+A service record's ``district_id`` (the distribution column, ``units.sharding``) is its person's:
+the loaders write it themselves, no ``DistrictOwned.save`` running for them."""
 
 from __future__ import annotations
 
@@ -17,7 +20,16 @@ SERVICE_DETAILS = (
     "note",
 )
 
-SERVICE_FIELDS = ("id", "person_id", "kind", "on", "by_name", *SERVICE_DETAILS, "created_at")
+SERVICE_FIELDS = (
+    "id",
+    "person_id",
+    "kind",
+    "on",
+    "by_name",
+    *SERVICE_DETAILS,
+    "created_at",
+    "district_id",
+)
 
 # What identifies a service record in a workbook (matched as a multiset per person, kind and
 # day on re-import), then the recorder's name, which is not compared: the importer's matching

@@ -243,6 +243,10 @@ class Batch:
     and within a batch in the order units, households, persons, events, recognitions."""
 
     units: list[Row] = field(default_factory=list)
+    # With a district's units: each community's district as its rows carry it (the district
+    # unit the generator made the root of the tree), for the loader to check against the rule
+    # (``units.sharding.districts_of``) before writing them.
+    districts: dict[int, int] = field(default_factory=dict)
     households: list[Row] = field(default_factory=list)
     persons: list[Row] = field(default_factory=list)
     events: list[Row] = field(default_factory=list)
@@ -469,6 +473,9 @@ class DistrictGenerator:
             self.any_year.add(config.district_code)
         self.birth_regions = tuple(birth_regions)
         self.profiles: dict[int, set[str]] = {}  # community id → the reasons it is dealt to fail
+        # The district unit this generator makes (:meth:`plan_units`): every row it emits is in
+        # it, and carries it as ``district_id``.
+        self.district_id = 0
         self.year_start = date(config.today.year, 1, 1)
         self._names = self._place_names()
         # Its own random generator: the registry's rows stay what they were without it.
@@ -528,6 +535,7 @@ class DistrictGenerator:
             f"/{cfg.district_code}/",
         )
         plans = [district]
+        self.district_id = self.jobs.district_id = district.id
         sizes = split_sizes(rng, cfg.persons, n_communities)
         per_parent = split_sizes(rng, n_communities, n_parents)
         size_iter = iter(sizes)
@@ -602,7 +610,12 @@ class DistrictGenerator:
     def batches(self) -> Iterator[Batch]:
         """The unit tree first, then one batch per street/town with everything inside it."""
         plans = self.plan_units()
-        yield Batch(units=[p.row() for p in plans])
+        yield Batch(
+            units=[p.row() for p in plans],
+            districts={
+                p.id: self.district_id for p in plans if p.level in ("community", "village")
+            },
+        )
         by_parent: dict[int, list[UnitPlan]] = {}
         for plan in plans:
             if plan.level in ("community", "village"):
@@ -641,6 +654,7 @@ class DistrictGenerator:
                     household.hukou,
                     household.address,
                     household.dibao,
+                    self.district_id,
                 )
             )
             for member in household.members:
@@ -1201,6 +1215,7 @@ class DistrictGenerator:
                     event[2],
                     event[3],
                     event[4],
+                    self.district_id,
                 )
             )
         last = events[-1] if events else None
@@ -1256,6 +1271,7 @@ class DistrictGenerator:
                 bool(last and last[2]),
                 member.job_intent,
                 member.certificates,
+                self.district_id,
             )
         )
 
@@ -1331,7 +1347,7 @@ class DistrictGenerator:
             # "other" needs a note saying why (DOMAIN §3): here, the public-welfare placement.
             note = OTHER_NOTE if category == "other" else ""
             batch.recognitions.append(
-                (self._id("recognition"), member.id, category, on, ended, note)
+                (self._id("recognition"), member.id, category, on, ended, note, self.district_id)
             )
         return list(rows.values())
 
@@ -1383,6 +1399,7 @@ class DistrictGenerator:
                 policy[1] if policy else None,
                 "",
                 created,
+                self.district_id,
             )
         )
 

@@ -95,6 +95,7 @@ class JobsGenerator:
         self.code = district_code
         self.today = today
         self.next_id = next_id
+        self.district_id = 0  # the district unit's id, once planned (its rows carry it)
         for kind in (
             "employer",
             "staff",
@@ -441,6 +442,7 @@ class JobsGenerator:
                 None,
                 note,
                 made,
+                self.district_id,
             )
         )
         pk = self._id("referral")

@@ -12,7 +12,9 @@ the ledger workbook import.
 The rows bypass the registry services on purpose (one audited service call per row would take
 hours); what those services guarantee is reproduced by the generator and checked by the tests
 (``tests/demo``): derived columns as ``registry.derive`` computes them, ``until`` chains, the
-``current_*`` cache. One audit entry records the whole seed, and ``statuses_changed`` is sent
+``current_*`` cache, the distribution column ``district_id`` (each row carries the district its
+generator made; :func:`check_districts` holds that to ``units.sharding``'s rule once per
+district). One audit entry records the whole seed, and ``statuses_changed`` is sent
 once, as the registry's signal contract asks of bulk loaders (see :func:`seed` for which
 households it names).
 """
@@ -56,6 +58,7 @@ from jiuye.registry.models import DifficultyRecognition, Household, Person, Stat
 from jiuye.registry.signals import statuses_changed
 from jiuye.units.columns import UNIT_FIELDS
 from jiuye.units.models import Unit
+from jiuye.units.sharding import districts_of
 
 # In dependency order: parents before children.
 TABLES: tuple[tuple[type[models.Model], tuple[str, ...], str], ...] = (
@@ -238,6 +241,16 @@ def prefetch(batches: Iterable[Batch], depth: int = 2) -> Iterator[Batch]:
         worker.join()
 
 
+def check_districts(districts: dict[int, int]) -> None:
+    """The communities just written have the districts the generator wrote in their rows: the
+    generator knows its tree, the rule (``units.sharding.district_sql``) is the one truth, read
+    once for all of them."""
+    found = districts_of(districts)
+    wrong = sorted(pk for pk, district in districts.items() if found[pk] != district)
+    if wrong:
+        raise RuntimeError(f"the generator gave communities {wrong[:5]} the wrong district")
+
+
 def write_batches(
     batches: Iterable[Batch], planted: list[Any] | None = None
 ) -> tuple[dict[str, int], set[int]]:
@@ -252,6 +265,8 @@ def write_batches(
             if rows:
                 write(model, fields, rows)
                 counts[attr] += len(rows)
+            if model is Unit and batch.districts:
+                check_districts(batch.districts)
         zero_households.update(batch.zero_households)
         if planted is not None:
             planted.extend(batch.planted)

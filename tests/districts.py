@@ -1,0 +1,42 @@
+"""The distribution column as the bulk loaders must leave it (``units.sharding``): in every row of
+the residents' tables, a household's its community's district by the one rule
+(``district_sql``), every other row its parent's."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from jiuye.units.sharding import district_sql
+
+# (table, its parent table, the column naming the parent)
+CHILDREN = (
+    ("registry_person", "registry_household", "household_id"),
+    ("registry_statusevent", "registry_person", "person_id"),
+    ("registry_difficultyrecognition", "registry_person", "person_id"),
+    ("casework_servicerecord", "registry_person", "person_id"),
+    ("casework_unemployedprofile", "registry_person", "person_id"),
+    ("casework_zerofamilycase", "registry_household", "household_id"),
+)
+
+
+def district_mismatches() -> dict[str, int]:
+    """Per table, the rows whose district is missing or not the one the rule gives (empty when
+    every row is right)."""
+    checks = {
+        "registry_household": "SELECT COUNT(*) FROM registry_household h"
+        f" WHERE h.district_id IS NULL OR h.district_id <> {district_sql('h.community_id')}",
+    }
+    for table, parent, column in CHILDREN:
+        checks[table] = (
+            f"SELECT COUNT(*) FROM {table} x LEFT JOIN {parent} p ON p.id = x.{column}"
+            " WHERE x.district_id IS NULL OR p.district_id IS NULL"
+            " OR x.district_id <> p.district_id"
+        )
+    found = {}
+    with connection.cursor() as cursor:
+        for table, sql in checks.items():
+            cursor.execute(sql, [])
+            (count,) = cursor.fetchone()
+            if count:
+                found[table] = count
+    return found

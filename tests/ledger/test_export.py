@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from tests.conftest import make_id
+from tests.districts import district_mismatches
 from tests.ledger.conftest import TODAY, codes, phone
 
 from jiuye.lib.masking import mask_id_number, mask_phone
@@ -243,6 +244,7 @@ def test_export_import_export_gives_the_same_workbook(
     assert not Person.objects.exists()
     result = run_import(first)
     assert result.ok, result.issues
+    assert district_mismatches() == {}  # ten-clears profiles included
     from jiuye.units.models import Unit
 
     second = tmp_path / "second.xlsx"

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.districts import district_mismatches
 from tests.ledger.conftest import TODAY, Book, codes, registry_counts
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +65,9 @@ def test_valid_workbook_lands_in_the_registry(
     assert (training.training_mode, training.enrolled, training.by_id) == ("post", True, None)
     assert ServiceRecord.objects.get(kind="survey").outcome == "satisfied"
     assert ServiceRecord.objects.get(kind="complaint").valid is False
+    # The distribution column: the community's district, carried to every row below it.
+    assert {h1.district_id, h2.district_id} == {tree["district"].pk}
+    assert district_mismatches() == {}
 
 
 def test_reimport_changes_nothing_and_the_audit_says_so(
@@ -155,6 +159,7 @@ def test_upsert_updates_changed_values_and_blank_cells_keep_them(
     head = Person.objects.get(id_number=book.ids["head"])
     assert head.education == "大专" and head.phone == book.phone
     assert Household.objects.get(number=book.households[0]).address == "翠微路1号"
+    assert district_mismatches() == {}
 
 
 def test_status_of_the_same_day_replaces_and_rechains(
@@ -224,6 +229,7 @@ def test_subset_of_sheets_against_the_registry(
     assert result.ok, result.issues
     assert result.counts["statuses"].inserted == 5
     assert set(result.counts) == {"statuses", "services"}
+    assert district_mismatches() == {}  # the registry persons' districts, read back
 
 
 def test_zero_family_cases_follow_an_import(tree: Any, tmp_path: Path, run_import: Any) -> None:
@@ -252,6 +258,7 @@ def test_zero_family_cases_follow_an_import(tree: Any, tmp_path: Path, run_impor
     case = ZeroFamilyCase.objects.get(household__number="Z-1")
     # Reading 4 (2026-12): the cases are the episodes, read as of a date (no stored status).
     assert case.emerged_on == date(2026, 4, 1) and case.open_on(TODAY)
+    assert district_mismatches() == {}
     # A member employed again: the next import closes the case.
     path2 = write_xlsx(
         tmp_path / "zero2.xlsx",

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from tests.districts import district_mismatches
 from tests.ledger.conftest import Book, codes, registry_counts
 
 from jiuye.ledger import load
@@ -80,6 +81,7 @@ def test_the_pipeline_writes_what_a_plain_import_writes(
         2,
         4,
     )
+    assert district_mismatches() == {}
     # a second import changes nothing (and has nothing to lift for)
     again = run_import(book.save(tmp_path / "again.xlsx"))
     assert again.written and again.inserted == 0 and again.updated == 0

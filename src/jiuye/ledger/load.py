@@ -15,7 +15,11 @@ same transaction, so a failure or a kill leaves every table as it was.
 
 What the registry services guarantee is reproduced: derived person columns come from the plan
 (``registry.derive``), each status event's ``until`` is the next event's ``since``, the
-``current_*`` cache is the latest event, a moved household's members follow it.
+``current_*`` cache is the latest event, a moved household's members follow it. What
+``units.sharding.DistrictOwned`` does for a row saved alone is done here too: a new household
+carries its community's district (read once for all of them, ``districts_of``), a new person
+its household's, a new profile, status event, recognition or service record its person's;
+updates leave the column as it is.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from jiuye.registry.columns import (
 from jiuye.registry.models import DifficultyRecognition, Household, Person, StatusEvent
 from jiuye.units.columns import STATION_FIELDS, UNIT_FIELDS
 from jiuye.units.models import Unit
+from jiuye.units.sharding import districts_of
 
 # The tables whose constraints and indexes a large load lifts (those ``jiuye seed`` lifts).
 LIFTED: tuple[type[models.Model], ...] = (
@@ -73,7 +78,10 @@ PROFILE_FIELDS = (
     "social_insurance",
     "updated_on",
     "updated_by_id",
+    "district_id",
 )
+# The distribution column (``district_id``, units.sharding) never changes in an update.
+PROFILE_UPDATE_FIELDS = tuple(f for f in PROFILE_FIELDS if f not in ("person_id", "district_id"))
 EMPLOYER_FIELDS = ("id", "uscc", "name", "unit_id", "industry", "created_at", "updated_at")
 _POSTING_COLUMNS = tuple("unit_id" if f == "unit" else f for f in POSTING_VALUES)
 POSTING_INSERT_FIELDS = (
@@ -103,7 +111,7 @@ SERVICE_INSERT_FIELDS = (*SERVICE_FIELDS[:4], "by_id", *SERVICE_FIELDS[4:])
 PERSON_UPDATE_FIELDS = tuple(
     name
     for name in PERSON_FIELDS
-    if name not in ("current_status", "current_since", "current_registered")
+    if name not in ("current_status", "current_since", "current_registered", "district_id")
 )
 _temp_names = count(1)
 
@@ -307,8 +315,10 @@ class Writer:
         self.today = today or timezone.localdate()
         self.progress = progress
         self.unit_ids: dict[str, int] = {}
-        self.households: dict[str, tuple[int, int, int | None]] = {}
+        # household number → (id, community, grid, district)
+        self.households: dict[str, tuple[int, int, int | None, int]] = {}
         self.person_ids: dict[str, int] = {}
+        self.person_districts: dict[str, int] = {}  # ID number → the person's district
         self.lifted: bulkload.Lifted | None = None
         self.analyzed: set[type[models.Model]] = set()
         self.stop = threading.Event()
@@ -365,15 +375,17 @@ class Writer:
         households = self.households
         if plan.households_insert:
             ids = reserve_ids(Household, len(plan.households_insert))
+            districts = districts_of({unit_ids[row[1]] for row in plan.households_insert})
             rows = []
             for pk, (number, community, grid, hukou, address, dibao) in zip(
                 ids, plan.households_insert, strict=True
             ):
                 community_id = unit_ids[community]
                 grid_id = unit_ids[grid] if grid else None
-                households[number] = (pk, community_id, grid_id)
+                district_id = districts[community_id]
+                households[number] = (pk, community_id, grid_id, district_id)
                 self.written.add(pk)
-                rows.append((pk, number, community_id, grid_id, hukou, address, dibao))
+                rows.append((pk, number, community_id, grid_id, hukou, address, dibao, district_id))
             insert(Household, HOUSEHOLD_FIELDS, self._watch(rows), progress, count=len(rows))
             del rows
         if plan.households_update:
@@ -406,14 +418,17 @@ class Writer:
         wanted.update(row[P["household_id"]] for row in plan.persons_update)
         wanted.update(plan.announce_numbers)
         wanted.difference_update(households)
-        for number, pk, community_id, grid_id in fetch_by(
-            Household, "number", wanted, ("number", "id", "community_id", "grid_id")
+        for number, pk, community_id, grid_id, district_id in fetch_by(
+            Household,
+            "number",
+            wanted,
+            ("number", "id", "community_id", "grid_id", "district_id"),
         ):
-            households[number] = (pk, community_id, grid_id)
-        person_ids = self.person_ids
+            households[number] = (pk, community_id, grid_id, district_id)
+        person_ids, person_districts = self.person_ids, self.person_districts
         written = self.written
         h = P["household_id"]
-        c, g = P["community_id"], P["grid_id"]
+        c, g, d = P["community_id"], P["grid_id"], P["district_id"]
         if plan.persons_insert:
             ids = reserve_ids(Person, len(plan.persons_insert))
             self.new_persons.update(ids)
@@ -423,7 +438,8 @@ class Writer:
                     out = row.copy()  # the validator's row stays as it is
                     out[0] = pk
                     person_ids[row[1]] = pk
-                    out[h], out[c], out[g] = households[row[h]]
+                    out[h], out[c], out[g], out[d] = households[row[h]]
+                    person_districts[row[1]] = out[d]
                     written.add(out[h])
                     yield out
 
@@ -445,9 +461,12 @@ class Writer:
             rows = []
             for row in plan.persons_update:
                 out = row.copy()
-                out[h], out[c], out[g] = households[row[h]]
+                # The registry's row: its district stays (a person moving to another district's
+                # household keeps it, as DistrictOwned.save does).
+                out[h], out[c], out[g] = households[row[h]][:3]
                 written.add(out[h])
                 person_ids[row[1]] = row[0]
+                person_districts[row[1]] = row[d]
                 rows.append([out[P[name]] for name in PERSON_UPDATE_FIELDS])
             update(Person, PERSON_UPDATE_FIELDS, rows, progress)
         self._check()
@@ -463,14 +482,21 @@ class Writer:
                 UnemployedProfile,
                 PROFILE_FIELDS,
                 [
-                    (pk, person_ids[number], *values, today, actor_id)
+                    (
+                        pk,
+                        person_ids[number],
+                        *values,
+                        today,
+                        actor_id,
+                        person_districts[number],
+                    )
                     for pk, (number, *values) in zip(ids, plan.profiles_insert, strict=True)
                 ],
                 progress,
             )
         update(
             UnemployedProfile,
-            PROFILE_FIELDS[:1] + PROFILE_FIELDS[2:],
+            PROFILE_UPDATE_FIELDS,
             [(*row, today, actor_id) for row in plan.profiles_update],
             progress,
         )
@@ -483,7 +509,17 @@ class Writer:
                 StatusEvent,
                 EVENT_FIELDS,
                 self._watch(
-                    (pk, person_ids[number], status, since, until, registered, employer, cause)
+                    (
+                        pk,
+                        person_ids[number],
+                        status,
+                        since,
+                        until,
+                        registered,
+                        employer,
+                        cause,
+                        person_districts[number],
+                    )
                     for pk, (number, status, since, until, registered, employer, cause) in zip(
                         ids, plan.events_insert, strict=True
                     )
@@ -516,7 +552,11 @@ class Writer:
         """Look up the ids of the registry persons among ``numbers`` not known yet."""
         referred = set(numbers)
         referred.difference_update(self.person_ids)
-        self.person_ids.update(fetch_by(Person, "id_number", referred, ("id_number", "id")))
+        for number, pk, district_id in fetch_by(
+            Person, "id_number", referred, ("id_number", "id", "district_id")
+        ):
+            self.person_ids[number] = pk
+            self.person_districts[number] = district_id
 
     def restore_registry(self) -> None:
         """With constraints lifted: put back those of the tables written so far (indexes,
@@ -536,6 +576,7 @@ class Writer:
 
     def write_dependents(self) -> None:
         plan, progress, person_ids = self.plan, self.progress, self.person_ids
+        person_districts = self.person_districts
         self._check()
         self._refer(number for number, *_ in plan.recognitions_insert)
         self._refer(number for number, *_ in plan.services_insert)
@@ -546,7 +587,7 @@ class Writer:
                 DifficultyRecognition,
                 RECOGNITION_FIELDS,
                 [
-                    (pk, person_ids[number], category, start, end, note)
+                    (pk, person_ids[number], category, start, end, note, person_districts[number])
                     for pk, (number, category, start, end, note) in zip(
                         ids, plan.recognitions_insert, strict=True
                     )
@@ -587,6 +628,7 @@ class Writer:
                         amount,
                         note,
                         now,
+                        person_districts[number],
                     )
                     for pk, (
                         number,
@@ -740,10 +782,13 @@ class Writer:
         announce = set(plan.announce_ids)
         missing = plan.announce_numbers - households.keys()
         if missing:  # new households whose number the persons stage did not look up
-            for number, pk, community_id, grid_id in fetch_by(
-                Household, "number", missing, ("number", "id", "community_id", "grid_id")
+            for number, pk, community_id, grid_id, district_id in fetch_by(
+                Household,
+                "number",
+                missing,
+                ("number", "id", "community_id", "grid_id", "district_id"),
             ):
-                households[number] = (pk, community_id, grid_id)
+                households[number] = (pk, community_id, grid_id, district_id)
         announce.update(households[n][0] for n in plan.announce_numbers if n in households)
         registry_persons = self.written_persons - self.new_persons
         self.written.update(

@@ -21,11 +21,12 @@ from jiuye.registry.models import Household, Person, Sex
 from jiuye.registry.services import PERSON_EDITABLE
 
 PROFILE_KEYS = ("family_situation", "training_need", "destination", "policies", "social_insurance")
-# Person columns compared to tell an update from an unchanged row (the status cache aside).
+# Person columns compared to tell an update from an unchanged row (the status cache and the
+# district, which the loader keeps, aside).
 COMPARED_PERSON = tuple(
     i
     for name, i in P.items()
-    if name not in ("id", "current_status", "current_since", "current_registered")
+    if name not in ("id", "current_status", "current_since", "current_registered", "district_id")
 )
 SHEET_KEYS = (
     "name",
@@ -190,7 +191,8 @@ def _insert_new_persons(
     c: dict[str, list[Any]],
     refs: dict[str, Any],
 ) -> None:
-    """Rows (PERSON_FIELDS) for persons new to the registry: blanks take the defaults."""
+    """Rows (PERSON_FIELDS) for persons new to the registry: blanks take the defaults (the
+    household's id, community, grid and district are filled in by ``ledger.load``)."""
     names, households, relation, hukou = (
         c["name"],
         c["household"],
@@ -238,6 +240,7 @@ def _insert_new_persons(
             False,
             intent[i],
             certificates[i],
+            None,  # the district: the household's, which the loader knows
         ]
         out.append(row)
         people[number] = row

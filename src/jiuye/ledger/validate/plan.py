@@ -42,7 +42,8 @@ class Plan:
     # (id, community code, grid code, hukou, address, dibao)
     households_update: list[tuple[Any, ...]] = field(default_factory=list)
     households_moved: set[int] = field(default_factory=set)
-    # PERSON_FIELDS order; id None, household_id holds the household number.
+    # PERSON_FIELDS order; id None, household_id holds the household number (community, grid
+    # and district are the household's, filled in by ledger.load).
     persons_insert: list[list[Any]] = field(default_factory=list)
     persons_update: list[list[Any]] = field(default_factory=list)  # PERSON_FIELDS, id set
     # (ID number, family_situation, training_need, destination, policies, social_insurance)

@@ -494,7 +494,12 @@ def _reconcile(
         if case is None:
             # One entry: the episode as known (its end too, when already dated: an employment
             # recorded back-dated, or the last labor-force member's retirement day).
-            case = ZeroFamilyCase(household=household, assigned_to=coordinator(household), **wanted)
+            case = ZeroFamilyCase(
+                household=household,
+                district_id=household.district_id,
+                assigned_to=coordinator(household),
+                **wanted,
+            )
             created.append(case)
             opened = {key: [None, _plain(value)] for key, value in wanted.items() if value}
             opened["assigned_to"] = [None, getattr(case.assigned_to, "username", None)]

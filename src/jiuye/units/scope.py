@@ -27,7 +27,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from jiuye.units.models import COMMUNITY_LEVELS, Level, Unit
+from jiuye.units import sharding
+from jiuye.units.models import COMMUNITY_LEVELS, TIER, Level, Unit
 
 M = TypeVar("M", bound=Model)
 
@@ -108,9 +109,37 @@ def scope_to_jurisdiction(
         # A grid member sees the rows placed in that grid; everyone else, rows under the unit.
         use = grid_lookup if grid_lookup and path in grid_paths else lookup
         by_lookup.setdefault(use, []).append(path)
-    return queryset.filter(
+    scoped = queryset.filter(
         reduce(or_, (_within(use, paths, user) for use, paths in by_lookup.items()))
     )
+    return _within_districts(scoped, user)
+
+
+def _within_districts(queryset: QuerySet[M], user: Any) -> QuerySet[M]:
+    """On Citus, also name the districts of the user's units for a district-owned model: the
+    rows are the same, and Citus then sends the query to the shards of those districts only
+    (one node for a worker's, a street's or a district's page) instead of to every shard."""
+    if not sharding.citus() or not issubclass(queryset.model, sharding.DistrictOwned):
+        return queryset
+    districts = _user_districts(user)
+    if districts is None:
+        return queryset
+    if len(districts) == 1:
+        return queryset.filter(district_id=districts[0])
+    return queryset.filter(district_id__in=districts)
+
+
+def _user_districts(user: Any) -> list[int] | None:
+    """The districts the user's units lie in (kept on the user object), or None when one of
+    the units lies above the districts (a city's user reads every district's shards)."""
+    cached: list[int] | None = getattr(user, "_districts", None)
+    if cached is not None:
+        return cached
+    units = member_units(user)
+    if not units or any(unit.tier < TIER[Level.DISTRICT] for unit in units):
+        return None
+    user._districts = sorted({sharding.district_of(unit.pk) for unit in units})
+    return list(user._districts)
 
 
 def _within(lookup: str, paths: list[str], user: Any) -> Q:

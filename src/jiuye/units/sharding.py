@@ -20,7 +20,7 @@ The rules Citus sets, and how the models keep them:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django.conf import settings
 from django.db import connection, models
@@ -108,9 +108,9 @@ class DistrictForeignKey(models.ForeignKey):
             return None
         # ``alias`` is the referenced table's, ``related_alias`` this model's (Django's
         # ForeignObject contract; the reverse relation swaps them for us).
-        target = self.related_model._meta.get_field("district")
-        own = self.model._meta.get_field("district")
-        condition = Exact(target.get_col(alias), own.get_col(related_alias))
+        target = cast(models.Field[Any, Any], self.remote_field.model._meta.get_field("district"))
+        own = cast(models.Field[Any, Any], self.model._meta.get_field("district"))
+        condition: Any = Exact(target.get_col(alias), own.get_col(related_alias))
         return WhereNode([condition], connector=AND)
 
 
@@ -145,7 +145,7 @@ class DistrictOwned(models.Model):
         super().save(*args, **kwargs)
 
     def district_from_parent(self) -> int:
-        field = self._meta.get_field(self.DISTRICT_FROM)
+        field = cast(models.ForeignKey[Any, Any], self._meta.get_field(self.DISTRICT_FROM))
         if field.related_model is Unit:
             return district_of(getattr(self, field.attname))
         parent = getattr(self, self.DISTRICT_FROM)

@@ -50,6 +50,7 @@ from jiuye.registry.columns import (
     RECOGNITION_FIELDS,
 )
 from jiuye.registry.models import DifficultyRecognition, Household, Person, StatusEvent
+from jiuye.units import sharding
 from jiuye.units.columns import STATION_FIELDS, UNIT_FIELDS
 from jiuye.units.models import Unit
 from jiuye.units.sharding import districts_of
@@ -411,6 +412,8 @@ class Writer:
                     Person.objects.filter(household_id=pk).update(
                         community_id=community_id, grid_id=grid_id
                     )
+            # Before the households are read back below: their rows then carry the new district.
+            follow_moves(plan.households_moved)
         self._check()
 
         # -- persons --
@@ -459,16 +462,21 @@ class Writer:
                 )
             )
             rows = []
+            moved_into: set[int] = set()
             for row in plan.persons_update:
                 out = row.copy()
-                # The registry's row: its district stays (a person moving to another district's
-                # household keeps it, as DistrictOwned.save does).
-                out[h], out[c], out[g] = households[row[h]][:3]
+                # The update leaves the district alone (as DistrictOwned.save does); a person who
+                # moved to another district's household takes it below (follow_moves), and the
+                # rows this import adds for them are written with it already.
+                out[h], out[c], out[g], new_district = households[row[h]]
+                if new_district != row[d]:
+                    moved_into.add(out[h])
                 written.add(out[h])
                 person_ids[row[1]] = row[0]
-                person_districts[row[1]] = row[d]
+                person_districts[row[1]] = new_district
                 rows.append([out[P[name]] for name in PERSON_UPDATE_FIELDS])
             update(Person, PERSON_UPDATE_FIELDS, rows, progress)
+            follow_moves(moved_into)
         self._check()
         # ID numbers of registry persons referred to by the events and profiles.
         self._refer(number for number, *_ in plan.events_insert)
@@ -919,3 +927,11 @@ class Pipeline:
         self.thread = None
         self.error = None
         connections[DEFAULT_DB_ALIAS].dec_thread_sharing()
+
+
+def follow_moves(household_ids: set[int]) -> None:
+    """The rows of households that moved, or that persons moved into, take their new district
+    (``units.sharding.follow_moves``), a few hundred households a statement."""
+    ids = sorted(household_ids)
+    for start in range(0, len(ids), 500):
+        sharding.follow_moves(household_ids=ids[start : start + 500])

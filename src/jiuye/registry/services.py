@@ -36,6 +36,7 @@ from jiuye.registry.models import (
     StatusEvent,
 )
 from jiuye.registry.signals import statuses_changed
+from jiuye.units import sharding
 from jiuye.units.models import COMMUNITY_LEVELS, Level, Unit
 from jiuye.units.scope import check_write
 
@@ -191,11 +192,15 @@ def person_move(*, actor: User | None, person: Person, household: Household) -> 
     """Move a person to another household (and so its community and grid)."""
     check_write(actor, placement(person))
     check_write(actor, placement(household))
+    if household.district_id != person.district_id and sharding.citus():
+        raise ValidationError(CROSS_DISTRICT, code="cross_district")
     old, old_household_id = person.household.number, person.household_id
     person.household = household
     person.community_id = household.community_id
     person.grid_id = household.grid_id
     person.save(update_fields=["household", "community", "grid"])
+    # A move into another district's household carries the person's rows with it.
+    sharding.follow_moves(household_ids={household.pk})
     audit_record(
         actor=actor,
         action="person.move",
@@ -208,6 +213,10 @@ def person_move(*, actor: User | None, person: Person, household: Household) -> 
     )
     return person
 
+
+# On Citus a row's district never changes (units.sharding); a transfer between districts is
+# recorded as leaving one district's registry and joining the other's.
+CROSS_DISTRICT = "跨区迁移请在原区办理转出、在新区重新登记"
 
 HEAD = "户主"  # the head's relation (与户主关系), as the ledger workbook writes it
 

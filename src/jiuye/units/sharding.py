@@ -150,3 +150,70 @@ class DistrictOwned(models.Model):
             return district_of(getattr(self, field.attname))
         parent = getattr(self, self.DISTRICT_FROM)
         return int(parent.district_id)
+
+
+class CrossDistrictMove(Exception):
+    """A row would change district: on Citus its rows would have to move between shards, which
+    jiuye does not do yet (docs/decisions.md, "A province on Citus")."""
+
+
+def follow_moves(*, household_ids: Iterable[int]) -> int:
+    """After households moved to another community, or persons to another household: give every
+    row of those households (the households, their persons and each table hanging off them)
+    the district its parent now has. Set-based, one statement a table; rows already right are
+    not written. Returns the number of households that changed district.
+
+    On Citus the distribution column of a row never changes, so a move across districts raises
+    :class:`CrossDistrictMove` before anything is written."""
+    ids = sorted(set(household_ids))
+    if not ids:
+        return 0
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT h.id FROM registry_household h WHERE h.id IN ({marks})"
+            f" AND h.district_id <> {district_sql('h.community_id')}",
+            ids,
+        )
+        moved = [pk for (pk,) in cursor.fetchall()]
+        cursor.execute(
+            "SELECT COUNT(*) FROM registry_person p JOIN registry_household h"
+            f" ON h.id = p.household_id WHERE h.id IN ({marks}) AND p.district_id <> h.district_id",
+            ids,
+        )
+        persons_moved = cursor.fetchone()[0]
+        if not moved and not persons_moved:
+            return 0
+        if citus():
+            raise CrossDistrictMove(ids)
+        for sql in _follow_statements(marks):
+            cursor.execute(sql, ids)
+    return len(moved)
+
+
+def _follow_statements(marks: str) -> list[str]:
+    """The UPDATEs of :func:`follow_moves`, parents first: each district-owned table takes its
+    parent's district (``DISTRICT_FROM``) for the rows of the households ``marks`` names."""
+    from django.apps import apps  # the models of every app that owns district rows
+
+    households = f"SELECT id FROM registry_household WHERE id IN ({marks})"
+    persons = f"SELECT id FROM registry_person WHERE household_id IN ({marks})"
+    own_district = district_sql("registry_household.community_id")
+    statements = [
+        f"UPDATE registry_household SET district_id = {own_district} WHERE id IN ({households})"
+    ]
+    owned = [m for m in apps.get_models() if issubclass(m, DistrictOwned)]
+    for parent_table, key, rows in (
+        ("registry_household", "household", households),
+        ("registry_person", "person", persons),
+    ):
+        for model in owned:
+            if getattr(model, "DISTRICT_FROM", None) != key:
+                continue
+            table = model._meta.db_table
+            column = cast(models.ForeignKey[Any, Any], model._meta.get_field(key)).column
+            statements.append(
+                f"UPDATE {table} SET district_id = (SELECT p.district_id FROM {parent_table} p"
+                f" WHERE p.id = {table}.{column}) WHERE {column} IN ({rows})"
+            )
+    return statements

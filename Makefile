@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 DEMO_PERSONS ?= 20000
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: install demo serve test test-pg lint bench screenshots clean
+.PHONY: install demo serve test test-pg test-citus lint bench screenshots clean
 
 install: $(VENV)/.installed
 
@@ -40,6 +40,12 @@ test: install
 test-pg: install
 	scripts/ensure-system-deps.sh
 	scripts/with-pg.sh $(MAKE) test
+
+## the suite against a throw-away Citus cluster (a coordinator and two workers, loopback ports
+## from JIUYE_CITUS_PORT, default 55450); the test database is distributed as a province's is
+test-citus: install
+	scripts/ensure-system-deps.sh
+	scripts/with-citus.sh $(MAKE) test
 
 lint: install
 	$(BIN)/ruff check .

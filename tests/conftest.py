@@ -24,6 +24,24 @@ _order = count(1)
 FAKE_PHONE = "139" + "1234" + "5678"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """pytest-django's test database (the fixture of the same name, run first); on Citus
+    (settings.JIUYE_CITUS) made a Citus database and distributed (tests/citus_setup.py)."""
+    from django.conf import settings
+
+    if not settings.JIUYE_CITUS:
+        yield
+        return
+    from tests import citus_setup
+
+    with django_db_blocker.unblock():
+        citus_setup.make_citus()
+    yield
+    with django_db_blocker.unblock():
+        citus_setup.drop_worker_databases()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _audit_flushable() -> None:
     """Transactional tests end with a flush, which the append-only audit triggers reject."""

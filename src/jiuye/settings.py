@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "jiuye.monitoring",
     "jiuye.api",
     "jiuye.web",
+    "jiuye.cluster",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +172,11 @@ TEMPLATES = [
     }
 ]
 
+# The database is a Citus cluster's coordinator (docs/decisions.md, "A province on Citus"): the
+# joins between district-owned tables equate district_id (jiuye.units.sharding) and
+# `jiuye citus distribute` distributes the schema (jiuye.cluster).
+JIUYE_CITUS = env_bool("JIUYE_CITUS", False)
+
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'jiuye.sqlite3'}"),
@@ -194,9 +200,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # page read costs about what a sequential one does when the data sit in memory or on SSD:
     # with the default (4) the planner read a district's 23,000 unemployed to find a
     # community's 57 instead of probing its 3,000 persons (docs/decisions.md, "Planner costs").
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "options", "-c jit=off -c random_page_cost=1.1"
-    )
+    pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    pg_options.setdefault("options", "-c jit=off -c random_page_cost=1.1")
+    if JIUYE_CITUS:
+        # A join of two distributed tables that does not equate district_id (SQL that joins a
+        # status event to its person by person_id alone) runs as a repartition join, shuffling
+        # rows between the workers, instead of being refused.
+        pg_options["options"] += " -c citus.enable_repartition_joins=on"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

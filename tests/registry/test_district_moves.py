@@ -46,9 +46,7 @@ def test_rows_carry_their_district(tree: dict[str, Any]) -> None:
     assert person.household.district_id == tree["district"].pk
     assert person.district_id == tree["district"].pk
     assert set(StatusEvent.objects.values_list("district_id", flat=True)) == {tree["district"].pk}
-    assert set(ServiceRecord.objects.values_list("district_id", flat=True)) == {
-        tree["district"].pk
-    }
+    assert set(ServiceRecord.objects.values_list("district_id", flat=True)) == {tree["district"].pk}
 
 
 def test_a_move_within_the_district_keeps_it(tree: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ goes through ``units.scope.scope_to_jurisdiction``. Every write is in ``casework
 from __future__ import annotations
 
 from datetime import date
-from typing import Self, cast
+from typing import Any, ClassVar, Self, cast
 
 from django.conf import settings
 from django.db import models
@@ -16,7 +16,12 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from jiuye.registry import definitions
-from jiuye.units.sharding import DistrictForeignKey, DistrictOneToOneField, DistrictOwned
+from jiuye.units.sharding import (
+    DistrictForeignKey,
+    DistrictOneToOneField,
+    DistrictOwned,
+    DistrictQuerySet,
+)
 
 
 class ServiceKind(models.TextChoices):
@@ -236,7 +241,7 @@ class ZeroFamilyCloseReason(models.TextChoices):
     NO_LABOR_FORCE = "no_labor_force", _("无劳动力成员")
 
 
-class ZeroFamilyCaseQuerySet(models.QuerySet["ZeroFamilyCase"]):
+class ZeroFamilyCaseQuerySet(DistrictQuerySet):
     """The cases read as of a date (DOMAIN, readings of 2026-12, 4): a case is open on D iff
     ``emerged_on <= D`` and (``eliminated_on`` is NULL or ``eliminated_on > D``), the ORM form
     of ``definitions.Episode.open_on``."""
@@ -282,7 +287,7 @@ class ZeroFamilyCase(DistrictOwned):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ZeroFamilyCaseQuerySet.as_manager()
+    objects: ClassVar[Any] = ZeroFamilyCaseQuerySet.as_manager()
 
     JURISDICTION_PATH = "household__community__path"
     DISTRICT_FROM = "household"

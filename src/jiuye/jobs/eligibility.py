@@ -21,6 +21,7 @@ from jiuye.casework.models import ZeroFamilyCase
 from jiuye.lib.sql import Sql
 from jiuye.registry import definitions
 from jiuye.registry.models import DifficultyRecognition, Person
+from jiuye.units.sharding import rows_of
 
 
 def recognised_difficult(person: Person, on: date) -> bool:
@@ -56,7 +57,8 @@ def recognised_difficult_sql(person: str, on: date) -> Sql:
     in_force = definitions.recognition_in_force_sql("r", on)
     table = DifficultyRecognition._meta.db_table
     return Sql(
-        f"EXISTS (SELECT 1 FROM {table} r WHERE r.person_id = {person}.id AND {in_force.text})",
+        f"EXISTS (SELECT 1 FROM {table} r WHERE {rows_of('r', 'person_id', person)}"
+        f" AND {in_force.text})",
         in_force.params,
     )
 

@@ -38,6 +38,7 @@ from jiuye.registry.models import (
     Status,
     StatusEvent,
 )
+from jiuye.units.sharding import rows_of
 
 On = date | str  # a date, or an SQL date expression
 
@@ -240,7 +241,8 @@ class Registered(Condition):
     def sql(self, p: str, on: On) -> Sql:
         in_force = definitions.in_force_sql("e", on)
         return Sql(
-            f"EXISTS (SELECT 1 FROM {EVENTS} e WHERE e.person_id = {p}.id AND {in_force.text} "
+            f"EXISTS (SELECT 1 FROM {EVENTS} e WHERE {rows_of('e', 'person_id', p)} "
+            f"AND {in_force.text} "
             f"AND {definitions.registered_sql('e').text})",
             in_force.params,
         )
@@ -271,7 +273,8 @@ class RegisteredWhenHired(Registered):
     def sql(self, p: str, on: On) -> Sql:
         day, params = _day(on)
         return Sql(
-            f"EXISTS (SELECT 1 FROM {EVENTS} e WHERE e.person_id = {p}.id AND e.since < {day} "
+            f"EXISTS (SELECT 1 FROM {EVENTS} e WHERE {rows_of('e', 'person_id', p)} "
+            f"AND e.since < {day} "
             f"AND (e.until IS NULL OR e.until >= {day}) "
             f"AND {definitions.registered_sql('e').text})",
             params + params,
@@ -302,7 +305,8 @@ class RegisteredBefore(Condition):
     def sql(self, p: str, on: On) -> Sql:
         day, params = _day(on)
         return Sql(
-            f"EXISTS (SELECT 1 FROM {EVENTS} e WHERE e.person_id = {p}.id AND e.since < {day} "
+            f"EXISTS (SELECT 1 FROM {EVENTS} e WHERE {rows_of('e', 'person_id', p)} "
+            f"AND e.since < {day} "
             f"AND {definitions.registered_sql('e').text})",
             params,
         )
@@ -348,7 +352,7 @@ class Difficult(Condition):
         in_force = definitions.recognition_in_force_sql("r", on)
         of = f" AND r.category IN ({sql_list(self.categories)})" if self.categories else ""
         return Sql(
-            f"EXISTS (SELECT 1 FROM {RECOGNITIONS} r WHERE r.person_id = {p}.id "
+            f"EXISTS (SELECT 1 FROM {RECOGNITIONS} r WHERE {rows_of('r', 'person_id', p)} "
             f"AND {in_force.text}{of})",
             in_force.params,
         )
@@ -415,6 +419,7 @@ class Dibao(Condition):
     def sql(self, p: str, on: On) -> Sql:
         return Sql(
             f"EXISTS (SELECT 1 FROM registry_household hh WHERE hh.id = {p}.household_id "
+            f"AND hh.district_id = {p}.district_id "
             "AND hh.dibao = %s)",
             (True,),
         )
@@ -503,7 +508,7 @@ class Training(Condition):
         if not isinstance(on, date):
             raise ValueError("training: only at a date")
         return Sql(
-            f"EXISTS (SELECT 1 FROM {SERVICES} s WHERE s.person_id = {p}.id "
+            f"EXISTS (SELECT 1 FROM {SERVICES} s WHERE {rows_of('s', 'person_id', p)} "
             f"AND s.kind = '{ServiceKind.TRAINING.value}' AND s.{ON} >= %s AND s.{ON} <= %s "
             f"AND s.{self.column} = %s)",
             (date(on.year, 1, 1), on, True),

@@ -85,6 +85,13 @@ def districts_of(unit_ids: Iterable[int]) -> dict[int, int]:
     return found
 
 
+def rows_of(child: str, key: str, parent: str) -> str:
+    """SQL: the rows of ``child`` (an alias) whose ``key`` names the row of ``parent`` (an alias
+    of a district-owned table), districts equated: ``e.person_id = p.id AND e.district_id =
+    p.district_id``. On Citus the second half is what keeps the join on the shards."""
+    return f"{child}.{key} = {parent}.id AND {child}.{COLUMN} = {parent}.{COLUMN}"
+
+
 class DistrictKey(models.ForeignKey):
     """The ``district`` column itself: a unit, never edited, not indexed (Citus prunes shards
     by it; on one server the community's and the household's indexes serve every read)."""

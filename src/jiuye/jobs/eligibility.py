@@ -69,7 +69,7 @@ def zero_family_member_sql(person: str, on: date) -> Sql:
     table = ZeroFamilyCase._meta.db_table
     return Sql(
         f"EXISTS (SELECT 1 FROM {table} z WHERE z.household_id = {person}.household_id "
-        f"AND {open_.text})",
+        f"AND z.district_id = {person}.district_id AND {open_.text})",
         open_.params,
     )
 

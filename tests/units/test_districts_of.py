@@ -37,3 +37,14 @@ def test_many_units_at_once_as_one_by_one(tree: dict[str, Any]) -> None:
 def test_an_unknown_unit_is_refused(tree: dict[str, Any]) -> None:
     with pytest.raises(Unit.DoesNotExist):
         districts_of([tree["a"].pk, 999_999])
+
+
+def test_joins_name_the_district_on_citus_only(settings: Any) -> None:
+    from jiuye.units.sharding import rows_of, same_district
+
+    settings.JIUYE_CITUS = False
+    assert same_district("e", "p") == ""
+    assert rows_of("e", "person_id", "p") == "e.person_id = p.id"
+    settings.JIUYE_CITUS = True
+    assert same_district("e", "p") == " AND e.district_id = p.district_id"
+    assert rows_of("e", "person_id", "p") == "e.person_id = p.id AND e.district_id = p.district_id"

@@ -21,7 +21,7 @@ from jiuye.casework.models import ZeroFamilyCase
 from jiuye.lib.sql import Sql
 from jiuye.registry import definitions
 from jiuye.registry.models import DifficultyRecognition, Person
-from jiuye.units.sharding import rows_of
+from jiuye.units.sharding import rows_of, same_district
 
 
 def recognised_difficult(person: Person, on: date) -> bool:
@@ -69,7 +69,7 @@ def zero_family_member_sql(person: str, on: date) -> Sql:
     table = ZeroFamilyCase._meta.db_table
     return Sql(
         f"EXISTS (SELECT 1 FROM {table} z WHERE z.household_id = {person}.household_id "
-        f"AND z.district_id = {person}.district_id AND {open_.text})",
+        f"{same_district('z', person)} AND {open_.text})",
         open_.params,
     )
 

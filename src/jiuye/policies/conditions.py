@@ -38,7 +38,7 @@ from jiuye.registry.models import (
     Status,
     StatusEvent,
 )
-from jiuye.units.sharding import rows_of
+from jiuye.units.sharding import rows_of, same_district
 
 On = date | str  # a date, or an SQL date expression
 
@@ -418,8 +418,8 @@ class Dibao(Condition):
 
     def sql(self, p: str, on: On) -> Sql:
         return Sql(
-            f"EXISTS (SELECT 1 FROM registry_household hh WHERE hh.id = {p}.household_id "
-            f"AND hh.district_id = {p}.district_id "
+            f"EXISTS (SELECT 1 FROM registry_household hh WHERE hh.id = {p}.household_id"
+            f"{same_district('hh', p)} "
             "AND hh.dibao = %s)",
             (True,),
         )

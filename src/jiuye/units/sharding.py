@@ -85,11 +85,20 @@ def districts_of(unit_ids: Iterable[int]) -> dict[int, int]:
     return found
 
 
+def same_district(a: str, b: str) -> str:
+    """SQL to add to a join or a correlated sub-query between two district-owned tables (the
+    aliases ``a`` and ``b``): `` AND a.district_id = b.district_id`` on Citus, where it is what
+    lets the join run on the co-located shards; nothing on one server, where the columns are
+    equal by construction and the condition would only make the planner's row estimates
+    worse (it takes the two conditions for independent)."""
+    return f" AND {a}.{COLUMN} = {b}.{COLUMN}" if citus() else ""
+
+
 def rows_of(child: str, key: str, parent: str) -> str:
     """SQL: the rows of ``child`` (an alias) whose ``key`` names the row of ``parent`` (an alias
-    of a district-owned table), districts equated: ``e.person_id = p.id AND e.district_id =
-    p.district_id``. On Citus the second half is what keeps the join on the shards."""
-    return f"{child}.{key} = {parent}.id AND {child}.{COLUMN} = {parent}.{COLUMN}"
+    of a district-owned table): ``e.person_id = p.id``, and on Citus the districts equated
+    (:func:`same_district`)."""
+    return f"{child}.{key} = {parent}.id{same_district(child, parent)}"
 
 
 class DistrictKey(models.ForeignKey):

@@ -421,13 +421,7 @@ class Writer:
         wanted.update(row[P["household_id"]] for row in plan.persons_update)
         wanted.update(plan.announce_numbers)
         wanted.difference_update(households)
-        for number, pk, community_id, grid_id, district_id in fetch_by(
-            Household,
-            "number",
-            wanted,
-            ("number", "id", "community_id", "grid_id", "district_id"),
-        ):
-            households[number] = (pk, community_id, grid_id, district_id)
+        read_households(households, wanted)
         person_ids, person_districts = self.person_ids, self.person_districts
         written = self.written
         h = P["household_id"]
@@ -790,13 +784,7 @@ class Writer:
         announce = set(plan.announce_ids)
         missing = plan.announce_numbers - households.keys()
         if missing:  # new households whose number the persons stage did not look up
-            for number, pk, community_id, grid_id, district_id in fetch_by(
-                Household,
-                "number",
-                missing,
-                ("number", "id", "community_id", "grid_id", "district_id"),
-            ):
-                households[number] = (pk, community_id, grid_id, district_id)
+            read_households(households, missing)
         announce.update(households[n][0] for n in plan.announce_numbers if n in households)
         registry_persons = self.written_persons - self.new_persons
         self.written.update(
@@ -935,3 +923,14 @@ def follow_moves(household_ids: set[int]) -> None:
     ids = sorted(household_ids)
     for start in range(0, len(ids), 500):
         sharding.follow_moves(household_ids=ids[start : start + 500])
+
+
+def read_households(
+    households: dict[str, tuple[int, int, int | None, int]], numbers: Iterable[str]
+) -> None:
+    """Add the registry's households among ``numbers`` to ``households``: number → (id,
+    community, grid, district), as the loader's stages carry them."""
+    for number, pk, community_id, grid_id, district_id in fetch_by(
+        Household, "number", numbers, ("number", "id", "community_id", "grid_id", "district_id")
+    ):
+        households[number] = (pk, community_id, grid_id, district_id)

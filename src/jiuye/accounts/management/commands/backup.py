@@ -11,7 +11,10 @@ from jiuye.accounts.backup import BackupError, backup, manifest_path
 
 
 class Command(BaseCommand):
-    help = "Back up the database (pg_dump -Fc on PostgreSQL, the backup API on SQLite)."
+    help = (
+        "Back up the database (pg_dump -Fc on PostgreSQL, through the coordinator with writes "
+        "paused on Citus, the backup API on SQLite)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("-o", "--output", required=True, metavar="FILE")

@@ -2,6 +2,8 @@
 
 Refuses without ``--yes``, refuses a file that does not match its manifest, and afterwards checks
 every table against the manifest and verifies the audit chain (exit status 1 on any mismatch).
+On Citus the target must be migrated and distributed first (``jiuye migrate``, ``jiuye citus
+distribute``): the rows are loaded into it, and a target laid out otherwise is refused.
 """
 
 from __future__ import annotations

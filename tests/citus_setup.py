@@ -8,7 +8,11 @@ already holds tables leaves them plain local tables). Then :func:`make_citus`:
 - on the coordinator's test database, the extension, the coordinator's own address and the
   workers (the nodes are registered per database);
 - the deploy step, ``jiuye citus distribute``, with a few shards: the tests' rows are few, and
-  every shard is one more table each DDL and each flush of a transactional test goes through.
+  every shard is one more table each DDL and each flush of a transactional test goes through;
+- sequential multi-shard execution for the test database: a test runs its fixtures' writes and
+  its own reads in one transaction, which no request does (a unit created after an evaluation
+  read every shard), and Citus refuses a write to a reference table after a parallel read in
+  the same transaction. Sequential mode reads each node over one connection, which allows it.
 """
 
 from __future__ import annotations
@@ -70,6 +74,13 @@ def make_citus() -> None:
         for host, port in _workers():
             cursor.execute("SELECT citus_add_node(%s, %s)", [host, port])
     citus_distribute(shard_count=SHARDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("ALTER DATABASE {} SET citus.multi_shard_modify_mode = 'sequential'")
+            .format(database)
+            .as_string(cursor.connection)
+        )
+    connection.close()  # the next connection takes the setting
 
 
 def drop_worker_databases() -> None:

@@ -16,6 +16,7 @@ from jiuye.lib.sql import Sql, read_date
 from jiuye.registry import definitions as d
 from jiuye.registry import services
 from jiuye.registry.models import DifficultyRecognition, Household, Person, Status, StatusEvent
+from jiuye.units.sharding import outer_district, rows_of
 from tests.conftest import make_id
 
 # Births around the reform's cohort boundaries (DOMAIN §3) and ordinary ones.
@@ -144,10 +145,11 @@ def _sql_answers(on: date) -> dict[int, tuple[int, ...]]:
     sql = f"""
         SELECT p.id, e.status, {select},
                CASE WHEN EXISTS (SELECT 1 FROM {DifficultyRecognition._meta.db_table} r
-                                 WHERE r.person_id = p.id AND {recognised.text})
+                                 WHERE {rows_of("r", "person_id", "p")} AND {recognised.text})
                     THEN 1 ELSE 0 END
         FROM {Person._meta.db_table} p
-        LEFT JOIN {StatusEvent._meta.db_table} e ON e.person_id = p.id AND {in_force.text}
+        LEFT JOIN {StatusEvent._meta.db_table} e
+            ON {rows_of("e", "person_id", "p")} AND {in_force.text}
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -213,7 +215,11 @@ def test_orm_forms_agree(tree, seed):
     persons = _build(tree, seed)
     for on in _probe_days(persons)[::3]:
         with_status = Person.objects.filter(
-            Exists(StatusEvent.objects.filter(d.in_force_q(on), person=OuterRef("pk")))
+            Exists(
+                StatusEvent.objects.filter(
+                    d.in_force_q(on), outer_district(), person=OuterRef("pk")
+                )
+            )
         )
         working = set(Person.objects.filter(d.working_age_q(on)).values_list("pk", flat=True))
         candidates = set(

@@ -21,7 +21,7 @@ from jiuye.casework.models import ZeroFamilyCase
 from jiuye.lib.sql import Sql
 from jiuye.registry import definitions
 from jiuye.registry.models import DifficultyRecognition, Person
-from jiuye.units.sharding import rows_of, same_district
+from jiuye.units.sharding import outer_district, rows_of, same_district
 
 
 def recognised_difficult(person: Person, on: date) -> bool:
@@ -77,8 +77,10 @@ def zero_family_member_sql(person: str, on: date) -> Sql:
 def public_welfare_allowed_q(on: date, person: str = "pk") -> Q:
     """:func:`public_welfare_allowed` over persons in a query (``person``: the lookup of the
     person's id from the queried model, ``"pk"`` for a query of persons)."""
+    # (Only a query of persons is district-owned: the districts are equated for it.)
+    same = outer_district() if person == "pk" else Q()
     recognised = DifficultyRecognition.objects.filter(
-        definitions.recognition_in_force_q(on), person_id=OuterRef(person)
+        definitions.recognition_in_force_q(on), same, person_id=OuterRef(person)
     )
     return Q(Exists(recognised))
 

@@ -24,6 +24,8 @@ from typing import Any
 from django.core.management.color import no_style
 from django.db import connection, models
 
+from jiuye.lib.sql import citus
+
 SQLITE_BATCH = 5000
 
 Models = Sequence[type[models.Model]]
@@ -136,7 +138,13 @@ def lift_constraints(tables: Models) -> Lifted:
     be truncated. It is all DDL inside the caller's transaction: a failure restores everything.
     Pending deferred checks would block the DDL: the caller sets ``SET CONSTRAINTS ALL
     IMMEDIATE`` first.
+
+    On Citus nothing is lifted: the keys of a distributed table are checked on its shards, in
+    parallel, and DDL on the cluster's tables inside a load's transaction (after its parallel
+    reads, or on the coordinator's tables that reference the unit tree) is refused.
     """
+    if citus():
+        return Lifted(constraints=[], indexes=[])
     names = [model._meta.db_table for model in tables]
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
@@ -197,8 +205,10 @@ def reset_sequences(tables: Models) -> None:
 
 def analyze(tables: Models) -> None:
     """PostgreSQL: fresh planner statistics for ``tables``, so the first query after a bulk
-    load plans well (elsewhere nothing)."""
-    if not postgres():
+    load plans well (elsewhere nothing). Not on Citus: inside the load's transaction it would
+    be a parallel command after the local ones, which Citus refuses; the workers' autovacuum
+    analyses the shards it wrote."""
+    if not postgres() or citus():
         return
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:

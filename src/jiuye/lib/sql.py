@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
@@ -26,6 +27,12 @@ class Sql:
         return self.text
 
 
+def citus() -> bool:
+    """Whether the database is a Citus cluster (settings.JIUYE_CITUS, from the environment;
+    docs/decisions.md, "A province on Citus")."""
+    return bool(getattr(settings, "JIUYE_CITUS", False))
+
+
 def sql_list(values: Iterable[str]) -> str:
     """A literal SQL list of our own enum values (quote-safe by construction)."""
     items = sorted(str(v) for v in values)
@@ -38,8 +45,11 @@ def by_person(column: str) -> str:
     in person-id order, behind a fence that keeps the order and the subquery. Persons are
     stored in id order, so the lookups walk the table forwards instead of jumping around it:
     the 350,000 registrations of the 10M city found their persons in 2.0 s instead of 4.5 s.
-    Nothing on SQLite, whose joins need no such help."""
-    return f"ORDER BY {column} OFFSET 0" if connection.vendor == "postgresql" else ""
+    Nothing on SQLite, whose joins need no such help, nor on Citus, which cannot send a
+    fenced subquery to the shards (it would gather its rows on the coordinator first)."""
+    if connection.vendor == "postgresql" and not citus():
+        return f"ORDER BY {column} OFFSET 0"
+    return ""
 
 
 def subquery(queryset: QuerySet[Any]) -> Sql:

@@ -32,6 +32,7 @@ from jiuye.standards.evaluation import evaluate_units
 from jiuye.standards.models import Certification
 from jiuye.standards.rulesets import ruleset_get
 from jiuye.units.models import Level, Unit
+from jiuye.units.sharding import outer_district
 
 RECORDS_KEPT = 500  # records listed per warning (the total is kept beside them)
 
@@ -476,10 +477,13 @@ def difficult_after_services(rule: WarningRule, on: date) -> list[Finding]:
     start = _same_day(rollups.add_months(rollups.month_of(on), -months), on) + timedelta(days=1)
     kinds = [str(k) for k in rule.param("services", ServiceKind.values)]
     recognised = DifficultyRecognition.objects.filter(
-        definitions.recognition_in_force_q(on), person=OuterRef("pk")
+        definitions.recognition_in_force_q(on), outer_district(), person=OuterRef("pk")
     )
     unemployed = StatusEvent.objects.filter(
-        definitions.in_force_q(on), person=OuterRef("pk"), status=definitions.UNEMPLOYED
+        definitions.in_force_q(on),
+        outer_district(),
+        person=OuterRef("pk"),
+        status=definitions.UNEMPLOYED,
     )
     served = Q(service_records__kind__in=kinds, service_records__on__gte=start) & Q(
         service_records__on__lte=on

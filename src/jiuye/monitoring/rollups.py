@@ -51,6 +51,7 @@ from jiuye.standards import aggregates
 from jiuye.standards.aggregates.tables import CT, as_date, sql_value, truncate, write_rows
 from jiuye.standards.models import VECTOR_FIELDS, AggregateState
 from jiuye.units.models import COMMUNITY_LEVELS, Level, Unit
+from jiuye.units.sharding import citus, rows_of
 
 RT = MonthlyRollup._meta.db_table
 N = len(ROLLUP_FIELDS)
@@ -131,7 +132,8 @@ def _stocks(months: Sequence[date], ids: Sequence[int] | None, into: Values) -> 
     cte, params = _months_cte(months)
     cols = ", ".join(f"t.{f}" for f in VECTOR_FIELDS)
     unit = Unit._meta.db_table
-    if connection.vendor == "postgresql":
+    # (Citus joins no LATERAL sub-query of a distributed table to the unit tree: the range.)
+    if connection.vendor == "postgresql" and not citus():
         where, more = _communities_where("u.id", ids)
         more = [*_COMMUNITY_LEVELS, *more]
         sql = f"""WITH {cte}
@@ -164,7 +166,7 @@ def _zero_families(months: Sequence[date], ids: Sequence[int] | None, into: Valu
         SELECT h.community_id, m.month, COUNT(*),
                SUM(CASE WHEN {urban.text} THEN 1 ELSE 0 END)
         FROM {ZeroFamilyCase._meta.db_table} z
-        JOIN {Household._meta.db_table} h ON h.id = z.household_id
+        JOIN {Household._meta.db_table} h ON {rows_of("z", "household_id", "h")}
         JOIN m ON {open_sql.text}
         WHERE 1 = 1{where}
         GROUP BY h.community_id, m.month"""

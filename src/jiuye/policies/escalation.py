@@ -53,6 +53,7 @@ from jiuye.registry.models import DifficultyCategory, DifficultyRecognition, Per
 from jiuye.registry.services import placement
 from jiuye.units.models import Unit
 from jiuye.units.scope import may_write, scope_to_jurisdiction
+from jiuye.units.sharding import outer_district
 
 FILE = "escalation.toml"
 
@@ -207,6 +208,7 @@ def person_verdict(person: Person, on: date) -> Verdict:
 
 def _services(on: date, current: Rule) -> QuerySet[ServiceRecord]:
     return ServiceRecord.objects.filter(
+        outer_district(),
         person_id=OuterRef("pk"),
         kind__in=current.service_kinds,
         on__gte=window_start(on, current),
@@ -222,7 +224,7 @@ def candidates_of(persons: QuerySet[Person], on: date) -> QuerySet[Person]:
     services = _services(on, current)
     count = services.order_by().values("person_id").annotate(n=Count("pk")).values("n")
     recognitions = DifficultyRecognition.objects.filter(
-        definitions.recognition_in_force_q(on), person_id=OuterRef("pk")
+        definitions.recognition_in_force_q(on), outer_district(), person_id=OuterRef("pk")
     )
     status = definitions.status_on_sql(f'"{Person._meta.db_table}"', on)
     open_cases = EscalationCase.objects.filter(person_id=OuterRef("pk"), closed_on__isnull=True)

@@ -28,6 +28,7 @@ from jiuye.registry import definitions
 from jiuye.registry.definitions import Episode, MemberTimeline, zero_family_episodes
 from jiuye.registry.models import Household, Person, StatusEvent
 from jiuye.units.models import Level, Unit
+from jiuye.units.sharding import by_district, carried, outer_district, rows_of, same_district
 
 # ---------------------------------------------------------------------------------------------
 # One person
@@ -148,19 +149,19 @@ def labor_force_cte(on: date, candidate_filter: Sql | None) -> Sql:
     registered = definitions.registered_sql("c").text
     sql = f"""
     WITH candidate AS (
-        SELECT p.household_id AS household_id,
+        SELECT p.household_id AS household_id{carried("p")},
                h.community_id AS community_id,
                h.hukou_type AS hukou_type,
                e.status AS status,
                e.registered AS registered,
                CASE WHEN {lf.text} THEN 1 ELSE 0 END AS lf
         FROM {_PERSON} p
-        JOIN {_HOUSEHOLD} h ON h.id = p.household_id
-        LEFT JOIN {_EVENT} e ON e.person_id = p.id AND {in_force.text}
+        JOIN {_HOUSEHOLD} h ON {rows_of("p", "household_id", "h")}
+        LEFT JOIN {_EVENT} e ON {rows_of("e", "person_id", "p")} AND {in_force.text}
         WHERE {candidates.text}
     ),
     hh AS (
-        SELECT household_id, community_id, hukou_type,
+        SELECT household_id{carried()}, community_id, hukou_type,
                SUM(c.lf) AS labor_force,
                SUM(CASE WHEN {in_lf} AND {employed} THEN 1 ELSE 0 END) AS employed,
                SUM(CASE WHEN {in_lf} AND c.status = '{definitions.FARMING}' THEN 1 ELSE 0 END)
@@ -169,7 +170,7 @@ def labor_force_cte(on: date, candidate_filter: Sql | None) -> Sql:
                SUM(CASE WHEN {in_lf} AND {registered} THEN 1 ELSE 0 END)
                    AS registered_unemployed
         FROM candidate c
-        GROUP BY household_id, community_id, hukou_type
+        GROUP BY {by_district("household_id, community_id, hukou_type")}
     )"""
     return Sql(sql, tuple(params))
 
@@ -183,12 +184,12 @@ def _members_sql(on: date, group_by: str, person_filter: Sql | None) -> Sql:
         where = f"WHERE {person_filter.text}"
         params.extend(person_filter.params)
     sql = f"""
-        SELECT p.{group_by} AS {group_by},
+        SELECT p.{group_by} AS {group_by}{carried("p")},
                SUM(CASE WHEN p.birth_date <= %s THEN 1 ELSE 0 END) AS persons,
                SUM({working_age.text}) AS working_age
         FROM {_PERSON} p
         {where}
-        GROUP BY p.{group_by}"""
+        GROUP BY {by_district(f"p.{group_by}", alias="p")}"""
     return Sql(sql, tuple(params))
 
 
@@ -228,8 +229,8 @@ def _household_rows_sql(
            CASE WHEN {ZERO_SQL} THEN 1 ELSE 0 END,
            CASE WHEN {PURE_FARMING_SQL} THEN 1 ELSE 0 END
     FROM {_HOUSEHOLD} h
-    LEFT JOIN m ON m.household_id = h.id
-    {"JOIN" if zero_only else "LEFT JOIN"} hh ON hh.household_id = h.id
+    LEFT JOIN m ON m.household_id = h.id{same_district("m", "h")}
+    {"JOIN" if zero_only else "LEFT JOIN"} hh ON hh.household_id = h.id{same_district("hh", "h")}
     {where}
     ORDER BY h.id"""
     return sql, params
@@ -367,7 +368,9 @@ def community_classification(
 def persons_without_status(*, on: date, persons: QuerySet[Person]) -> QuerySet[Person]:
     """Data quality (DOMAIN §3, "status not recorded"): the persons among ``persons`` of working
     age on ``on`` with no status recorded by then (counted in no indicator that day)."""
-    in_force = StatusEvent.objects.filter(definitions.in_force_q(on), person=OuterRef("pk"))
+    in_force = StatusEvent.objects.filter(
+        definitions.in_force_q(on), outer_district(), person=OuterRef("pk")
+    )
     return persons.filter(definitions.working_age_q(on)).exclude(Exists(in_force))
 
 

@@ -49,6 +49,7 @@ from jiuye.lib.retirement import add_months
 from jiuye.lib.sql import Sql, sql_list
 from jiuye.lib.workdays import month_deadline
 from jiuye.registry.models import HukouType, Sex, Status
+from jiuye.units.sharding import same_district
 
 # ---------------------------------------------------------------------------------------------
 # SQL fragments
@@ -168,8 +169,8 @@ def status_on_sql(person: str, on: On) -> Sql:
     in_force = in_force_sql("e", on)
     return Sql(
         f"CASE WHEN {person}.current_since <= {day} THEN {person}.current_status "
-        f"ELSE (SELECT e.status FROM registry_statusevent e WHERE e.person_id = {person}.id "
-        f"AND {in_force.text} LIMIT 1) END",
+        f"ELSE (SELECT e.status FROM registry_statusevent e WHERE e.person_id = {person}.id"
+        f"{same_district('e', person)} AND {in_force.text} LIMIT 1) END",
         params + in_force.params,
     )
 

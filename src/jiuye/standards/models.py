@@ -166,6 +166,7 @@ class HouseholdTimeline(_Timeline):
 
     household_id = models.BigIntegerField()
     community_id = models.BigIntegerField()
+    district_id = models.BigIntegerField()  # the household's (units.sharding)
 
     class Meta:
         ordering = ["household_id", "valid_from"]
@@ -185,6 +186,7 @@ class CommunityTimeline(_Timeline):
     the previous row's counts after incremental updates; a rebuild compacts them."""
 
     community_id = models.BigIntegerField()
+    district_id = models.BigIntegerField()  # the community's (units.sharding)
 
     class Meta:
         ordering = ["community_id", "valid_from"]
@@ -203,6 +205,7 @@ class ServiceDay(models.Model):
     ``valid_complaints`` (surveys are :class:`SurveyFact`)."""
 
     community_id = models.BigIntegerField()
+    district_id = models.BigIntegerField()  # the community's (units.sharding)
     day = models.DateField()
     trainings = models.IntegerField(default=0)
     trainings_three_modes = models.IntegerField(default=0)
@@ -232,6 +235,7 @@ class SurveyFact(models.Model):
     record_id = models.BigIntegerField(unique=True)
     person_id = models.BigIntegerField()
     community_id = models.BigIntegerField()  # the person's
+    district_id = models.BigIntegerField()  # the person's (units.sharding)
     day = models.DateField()
     satisfied = models.BooleanField()  # very satisfied or satisfied
     unemployed_until = models.DateField(null=True, blank=True)

@@ -123,19 +123,23 @@ def on_recognition_changed(sender: Any, instance: DifficultyRecognition, **kwarg
         aggregates.households_changed({household})
 
 
-def _service_key(values: tuple[Any, ...]) -> tuple[int, date, tuple[int, ...]] | None:
-    community_id, day, kind, mode, valid = values
+def _service_day_add(values: tuple[Any, ...], sign: int) -> None:
+    """Add (``sign`` 1) or take away (-1) what one record (``_service_values``) counts for."""
+    community_id, district_id, day, kind, mode, valid = values
     counts = aggregates.service_contribution(kind, mode, valid)
-    return (community_id, day, counts) if any(counts) else None
+    if any(counts):
+        aggregates.service_day_add(community_id, day, counts, sign, district_id=district_id)
 
 
 def _service_values(record: ServiceRecord) -> tuple[Any, ...] | None:
-    community = (
-        Person.objects.filter(pk=record.person_id).values_list("community_id", flat=True).first()
+    place = (
+        Person.objects.filter(pk=record.person_id)
+        .values_list("community_id", "district_id")
+        .first()
     )
-    if community is None:
+    if place is None:
         return None
-    return (community, record.on, record.kind, record.training_mode, record.valid)
+    return (*place, record.on, record.kind, record.training_mode, record.valid)
 
 
 @receiver(pre_save, sender=ServiceRecord, dispatch_uid="standards.service_pre_save")
@@ -154,19 +158,15 @@ def on_service_post_save(sender: Any, instance: ServiceRecord, **kwargs: Any) ->
         return
     before = getattr(instance, "_standards_before", None)
     if before is not None:
-        key = _service_key(before)
-        if key is not None:
-            aggregates.service_day_add(key[0], key[1], key[2], -1)
+        _service_day_add(before, -1)
         instance._standards_before = None  # type: ignore[attr-defined]
     values = _service_values(instance)
     if values is not None:
-        key = _service_key(values)
-        if key is not None:
-            aggregates.service_day_add(key[0], key[1], key[2], 1)
+        _service_day_add(values, 1)
     if instance.kind == ServiceKind.SURVEY or (
-        before is not None and before[2] == ServiceKind.SURVEY
+        before is not None and before[3] == ServiceKind.SURVEY
     ):
-        aggregates.survey_fact_update(instance.pk)
+        aggregates.survey_fact_update(instance.pk, instance.district_id)
     aggregates.seen("service", instance.pk)
 
 
@@ -176,8 +176,6 @@ def on_service_post_delete(sender: Any, instance: ServiceRecord, **kwargs: Any) 
         return
     values = _service_values(instance)
     if values is not None:
-        key = _service_key(values)
-        if key is not None:
-            aggregates.service_day_add(key[0], key[1], key[2], -1)
+        _service_day_add(values, -1)
     if instance.kind == ServiceKind.SURVEY:
-        aggregates.survey_fact_update(instance.pk)
+        aggregates.survey_fact_update(instance.pk, instance.district_id)

@@ -22,20 +22,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar, cast
 
-from django.conf import settings
 from django.db import connection, models
 from django.db.models.lookups import Exact
 from django.db.models.sql.where import AND, WhereNode
 from django.utils.translation import gettext_lazy as _
 
+from jiuye.lib.sql import citus
 from jiuye.units.models import Unit
 
 COLUMN = "district_id"
-
-
-def citus() -> bool:
-    """Whether the database is a Citus cluster (settings.JIUYE_CITUS, from the environment)."""
-    return bool(getattr(settings, "JIUYE_CITUS", False))
 
 
 def district_sql(unit_column: str) -> str:
@@ -92,6 +87,30 @@ def same_district(a: str, b: str) -> str:
     equal by construction and the condition would only make the planner's row estimates
     worse (it takes the two conditions for independent)."""
     return f" AND {a}.{COLUMN} = {b}.{COLUMN}" if citus() else ""
+
+
+def outer_district(outer: str = COLUMN) -> models.Q:
+    """The ORM's form of :func:`same_district`, for a sub-query correlated with an outer row
+    (``OuterRef``): the sub-query's rows in the outer row's district (``outer``, the outer
+    query's column), on Citus only."""
+    return models.Q(**{COLUMN: models.OuterRef(outer)}) if citus() else models.Q()
+
+
+def carried(alias: str = "") -> str:
+    """``, alias.district_id`` for a select list on Citus, nothing on one server: a CTE or
+    sub-query carries the district to the join, grouping or window after it."""
+    if not citus():
+        return ""
+    return f", {alias}.{COLUMN}" if alias else f", {COLUMN}"
+
+
+def by_district(columns: str, alias: str = "") -> str:
+    """A GROUP BY or PARTITION BY list, led on Citus by the district (``alias.district_id``):
+    a grouping or a window runs on the shards only when it names the distribution column. On
+    one server the list as it is (the planner's estimates stay as measured)."""
+    if not citus():
+        return columns
+    return f"{alias}.{COLUMN}, {columns}" if alias else f"{COLUMN}, {columns}"
 
 
 def rows_of(child: str, key: str, parent: str) -> str:

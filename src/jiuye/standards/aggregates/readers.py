@@ -14,6 +14,7 @@ from jiuye.standards.aggregates.records import SERVICE_COLUMNS
 from jiuye.standards.aggregates.tables import CT, SD, SF, sql_value
 from jiuye.standards.models import VECTOR_FIELDS
 from jiuye.units.models import Level, Unit
+from jiuye.units.sharding import citus
 
 _UNIT = Unit._meta.db_table
 _COMMUNITY_LEVELS = (str(Level.COMMUNITY), str(Level.VILLAGE))
@@ -35,7 +36,8 @@ def community_vectors(*, on: date, path: str | None = None) -> dict[int, dict[st
     if path:
         unit_where += " AND u.path LIKE %s"
         unit_params.append(path + "%")
-    if connection.vendor == "postgresql":
+    # (Citus joins no LATERAL sub-query of a distributed table to the unit tree: the range.)
+    if connection.vendor == "postgresql" and not citus():
         sql = f"""
         SELECT u.id, {cols} FROM {_UNIT} u
         CROSS JOIN LATERAL (

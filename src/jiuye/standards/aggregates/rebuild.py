@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -50,6 +51,7 @@ from jiuye.standards.models import (
 )
 from jiuye.standards.signals import aggregates_rebuilt, community_timelines_changed
 from jiuye.units.models import Level, Unit
+from jiuye.units.sharding import by_district, carried, citus, rows_of, same_district
 
 _PERSON = Person._meta.db_table
 _EVENT = StatusEvent._meta.db_table
@@ -81,6 +83,10 @@ def member_code_sql() -> str:
         f"m.recognised AND EXISTS (SELECT 1 FROM {_RECOGNITION} r "
         f"WHERE r.person_id = m.id AND {recognised})"
     )
+    if citus():
+        # Citus runs no sub-query correlated with a CTE: the days on which a recognition is in
+        # force come from the joined ``rd`` (household_rows_sql) instead.
+        difficult = "rd.person_id IS NOT NULL"
     in_labor_force = " + ".join(
         [
             str(_bit("labor_force")),
@@ -147,50 +153,81 @@ def household_rows_sql(household_filter: str = "") -> str:
     )
     urban = definitions.urban_sql("p.hukou_type")
     urban_household = definitions.urban_sql("h.hukou_type")
+    dc = carried()
     return f"""
     INSERT INTO {HT} ({", ".join(HT_COLUMNS)})
     WITH m AS (
-        SELECT p.id, p.household_id, p.work_from, p.retire_on, p.able, p.willing,
+        SELECT p.id, p.household_id, p.work_from, p.retire_on, p.able, p.willing{carried("p")},
                {urban} AS urban,
                h.dibao AND {urban_household} AS dibao_household,
-               EXISTS (SELECT 1 FROM {_RECOGNITION} r WHERE r.person_id = p.id) AS recognised
-        FROM {_PERSON} p JOIN {_HOUSEHOLD} h ON h.id = p.household_id
+               EXISTS (SELECT 1 FROM {_RECOGNITION} r WHERE {rows_of("r", "person_id", "p")})
+                   AS recognised
+        FROM {_PERSON} p JOIN {_HOUSEHOLD} h ON {rows_of("p", "household_id", "h")}
         {where}
     ),
     pt AS (
-        SELECT id AS person_id, work_from AS day FROM m
-        UNION ALL SELECT id, retire_on FROM m
-        UNION ALL SELECT person_id, since FROM {_EVENT} {own}
-        UNION ALL SELECT c.person_id, c.until FROM {_EVENT} c
+        SELECT id AS person_id{dc}, work_from AS day FROM m
+        UNION ALL SELECT id{dc}, retire_on FROM m
+        UNION ALL SELECT person_id{dc}, since FROM {_EVENT} {own}
+        UNION ALL SELECT c.person_id{carried("c")}, c.until FROM {_EVENT} c
             WHERE c.until IS NOT NULL {own_closed} AND NOT EXISTS (
-                SELECT 1 FROM {_EVENT} n WHERE n.person_id = c.person_id AND n.since = c.until)
-        UNION ALL SELECT person_id, recognized_on FROM {_RECOGNITION} {own}
-        UNION ALL SELECT person_id, ended_on FROM {_RECOGNITION} {own_ended} ended_on IS NOT NULL
-    ),
+                SELECT 1 FROM {_EVENT} n WHERE n.person_id = c.person_id
+                {same_district("n", "c")} AND n.since = c.until)
+        UNION ALL SELECT person_id{dc}, recognized_on FROM {_RECOGNITION} {own}
+        UNION ALL SELECT person_id{dc}, ended_on FROM {_RECOGNITION}
+            {own_ended} ended_on IS NOT NULL
+    ),{_recognised_days_sql()}
     st AS (
-        SELECT m.household_id, m.id AS person_id, pt.day, {member_code_sql()} AS code
+        SELECT m.household_id{carried("m")}, m.id AS person_id, pt.day, {member_code_sql()} AS code
         FROM pt
-        JOIN m ON m.id = pt.person_id AND pt.day >= m.work_from AND pt.day <= m.retire_on
-        LEFT JOIN {_EVENT} e ON e.person_id = m.id AND {definitions.in_force_sql("e", "pt.day")}
+        JOIN m ON m.id = pt.person_id {same_district("m", "pt")}
+                  AND pt.day >= m.work_from AND pt.day <= m.retire_on
+        LEFT JOIN {_EVENT} e ON {rows_of("e", "person_id", "m")}
+                  AND {definitions.in_force_sql("e", "pt.day")}{_recognised_join()}
     ),
     md AS (
-        SELECT household_id, day, code,
-               COALESCE(LAG(code) OVER (PARTITION BY person_id ORDER BY day), 0) AS prev
+        SELECT household_id{dc}, day, code,
+               COALESCE(LAG(code) OVER (PARTITION BY {by_district("person_id")} ORDER BY day), 0)
+                   AS prev
         FROM st
     ),
     hd AS (
-        SELECT household_id, day, {deltas}
+        SELECT household_id{dc}, day, {deltas}
         FROM md WHERE code <> prev
-        GROUP BY household_id, day
+        GROUP BY {by_district("household_id, day")}
         HAVING {changed}
     ),
     hh AS (
-        SELECT household_id, day, LEAD(day) OVER w AS until, {running}
+        SELECT household_id{dc}, day, LEAD(day) OVER w AS until, {running}
         FROM hd
-        WINDOW w AS (PARTITION BY household_id ORDER BY day)
+        WINDOW w AS (PARTITION BY {by_district("household_id")} ORDER BY day)
     )
-    SELECT hh.household_id, h.community_id, hh.day, hh.until, {columns}
-    FROM hh JOIN {_HOUSEHOLD} h ON h.id = hh.household_id"""
+    SELECT hh.household_id, h.community_id, h.district_id, hh.day, hh.until, {columns}
+    FROM hh JOIN {_HOUSEHOLD} h ON h.id = hh.household_id {same_district("h", "hh")}"""
+
+
+def _recognised_days_sql() -> str:
+    """Citus only: ``rd``, the (person, day) pairs of ``pt`` on which a recognition is in
+    force (one server asks a correlated EXISTS instead, see :func:`member_code_sql`)."""
+    if not citus():
+        return ""
+    recognised = definitions.recognition_in_force_sql("r", "pt.day")
+    return f"""
+    rd AS (
+        SELECT DISTINCT pt.person_id, pt.district_id, pt.day
+        FROM pt JOIN {_RECOGNITION} r ON r.person_id = pt.person_id
+                                      AND r.district_id = pt.district_id
+        WHERE {recognised}
+    ),"""
+
+
+def _recognised_join() -> str:
+    if not citus():
+        return ""
+    return (
+        "\n        LEFT JOIN rd ON rd.person_id = m.id AND rd.district_id = m.district_id"
+        " AND rd.day = pt.day"
+    )
 
 
 def community_rows_sql(where: str = "") -> str:
@@ -210,20 +247,28 @@ def community_rows_sql(where: str = "") -> str:
     running = ", ".join(f"SUM({f}) OVER w AS {f}" for f in VECTOR_FIELDS)
     until_where = f"{where} AND" if where else "WHERE"
     return f"""
-    INSERT INTO {CT} (community_id, valid_from, valid_until, {cols})
-    SELECT community_id, day, LEAD(day) OVER w, {running}
+    INSERT INTO {CT} (community_id, district_id, valid_from, valid_until, {cols})
+    SELECT community_id, district_id, day, LEAD(day) OVER w, {running}
     FROM (
-        SELECT community_id, day, {sums}
+        SELECT community_id, {group_district("district_id")}, day, {sums}
         FROM (
-            SELECT community_id, valid_from AS day, {cols} FROM {HT} {where}
+            SELECT community_id, district_id, valid_from AS day, {cols} FROM {HT} {where}
             UNION ALL
-            SELECT community_id, valid_until, {minus} FROM {HT}
+            SELECT community_id, district_id, valid_until, {minus} FROM {HT}
             {until_where} valid_until IS NOT NULL
         ) d
-        GROUP BY community_id, day
+        GROUP BY {by_district("community_id, day")}
         HAVING {changed}
     ) g
-    WINDOW w AS (PARTITION BY community_id ORDER BY day ROWS UNBOUNDED PRECEDING)"""
+    WINDOW w AS (PARTITION BY {by_district("community_id")} ORDER BY day
+                 ROWS UNBOUNDED PRECEDING)"""
+
+
+def group_district(column: str) -> str:
+    """A grouping's district (the group's community's): grouped by on Citus
+    (:func:`~jiuye.units.sharding.by_district`), one server takes it as an aggregate, so its
+    GROUP BY and the planner's estimates stay as measured."""
+    return f"{column} AS district_id" if citus() else f"MIN({column}) AS district_id"
 
 
 REBUILD_POINTS = 5000  # above this many (community, day) changes, recompute the communities
@@ -253,14 +298,14 @@ def service_days_sql(community_filter: str = "") -> str:
     modes = sql_list(THREE_MODE_VALUES)
     where = f"AND {community_filter}" if community_filter else ""
     return f"""
-    INSERT INTO {SD} (community_id, day, {", ".join(SERVICE_COLUMNS)})
-    SELECT p.community_id, s.{on},
+    INSERT INTO {SD} (community_id, district_id, day, {", ".join(SERVICE_COLUMNS)})
+    SELECT p.community_id, {group_district("p.district_id")}, s.{on},
            SUM(CASE WHEN s.kind = '{training}' THEN 1 ELSE 0 END),
            SUM(CASE WHEN s.kind = '{training}' AND s.training_mode IN ({modes}) THEN 1 ELSE 0 END),
            SUM(CASE WHEN s.kind = '{complaint}' AND s.valid THEN 1 ELSE 0 END)
-    FROM {_RECORD} s JOIN {_PERSON} p ON p.id = s.person_id
+    FROM {_RECORD} s JOIN {_PERSON} p ON {rows_of("s", "person_id", "p")}
     WHERE s.kind IN ('{training}', '{complaint}') {where}
-    GROUP BY p.community_id, s.{on}"""
+    GROUP BY {by_district("p.community_id, s." + on, alias="p")}"""
 
 
 def survey_facts_sql(record_filter: str = "") -> str:
@@ -273,16 +318,16 @@ def survey_facts_sql(record_filter: str = "") -> str:
     where = f"AND {record_filter}" if record_filter else ""
     return f"""
     INSERT INTO {SF} ({", ".join(SF_COLUMNS)})
-    SELECT s.id, s.person_id, p.community_id, s.{on},
+    SELECT s.id, s.person_id, p.community_id, p.district_id, s.{on},
            s.outcome IN ({sql_list(SATISFIED_OUTCOMES)}),
            CASE WHEN MAX(CASE WHEN e.until IS NULL OR e.until > s.{on} THEN 1 ELSE 0 END) = 1
                 THEN NULL ELSE MAX(e.until) END
     FROM {_RECORD} s
-    JOIN {_PERSON} p ON p.id = s.person_id
-    JOIN {_EVENT} e ON e.person_id = s.person_id AND e.status = '{definitions.UNEMPLOYED}'
-                   AND e.since <= s.{on}
+    JOIN {_PERSON} p ON {rows_of("s", "person_id", "p")}
+    JOIN {_EVENT} e ON e.person_id = s.person_id {same_district("e", "s")}
+                   AND e.status = '{definitions.UNEMPLOYED}' AND e.since <= s.{on}
     WHERE s.kind = '{survey}' {where}
-    GROUP BY s.id, s.person_id, p.community_id, s.{on}, s.outcome"""
+    GROUP BY s.id, s.person_id, p.community_id, p.district_id, s.{on}, s.outcome"""
 
 
 def households_a_statement() -> int:
@@ -291,25 +336,44 @@ def households_a_statement() -> int:
     return 20_000 if connection.vendor == "postgresql" else CHUNK
 
 
-def survey_facts_refresh(household_ids: Sequence[int], *, orphans: bool = False) -> None:
+def in_districts(alias: str, districts: Sequence[int] | None) -> tuple[str, list[Any]]:
+    """`` AND alias.district_id IN (...)`` on Citus when the districts are known: a write's
+    upkeep then goes to its district's shard alone (a statement sent to every shard after the
+    request read a reference table is refused by Citus in parallel mode). Nothing elsewhere."""
+    if not citus() or not districts:
+        return "", []
+    where, params = in_ids(f"{alias}.district_id", sorted(set(districts)))
+    return f" AND {where}", params
+
+
+def survey_facts_refresh(
+    household_ids: Sequence[int],
+    *,
+    orphans: bool = False,
+    districts: Sequence[int] | None = None,
+) -> None:
     """Recompute the survey facts of the persons of these households; ``orphans``: also drop
-    those of records or persons that no longer exist (a bulk load deletes without signals)."""
+    those of records or persons that no longer exist (a bulk load deletes without signals);
+    ``districts``: theirs, when known (:func:`in_districts`)."""
     size = households_a_statement()
+    sf_routed, sf_route = in_districts(SF, districts)
+    p_routed, p_route = in_districts("p", districts)
     with connection.cursor() as cursor:
         for start in range(0, len(household_ids), size):
             chunk = list(household_ids[start : start + size])
-            where, params = in_ids("household_id", chunk)
-            cursor.execute(
-                f"DELETE FROM {SF} WHERE person_id IN (SELECT id FROM {_PERSON} WHERE {where})",
-                params,
-            )
             where, params = in_ids("p.household_id", chunk)
-            cursor.execute(survey_facts_sql(where), params)
+            cursor.execute(
+                f"DELETE FROM {SF} WHERE person_id IN "
+                f"(SELECT p.id FROM {_PERSON} p WHERE {where}{p_routed}){sf_routed}",
+                [*params, *p_route, *sf_route],
+            )
+            cursor.execute(survey_facts_sql(where + p_routed), [*params, *p_route])
         if not orphans:
             return
         cursor.execute(
             f"DELETE FROM {SF} WHERE NOT EXISTS (SELECT 1 FROM {_RECORD} s "
-            f"WHERE s.id = {SF}.record_id AND s.person_id = {SF}.person_id)"
+            f"WHERE s.id = {SF}.record_id AND s.person_id = {SF}.person_id"
+            f"{same_district('s', SF)})"
         )
 
 
@@ -348,7 +412,8 @@ def aggregates_rebuild() -> RebuildSummary:
             # (for this transaction only; the setting is put back below).
             cursor.execute("SELECT set_config('work_mem', '256MB', true)")
         # One sorted build per index afterwards instead of upkeep row by row (PostgreSQL).
-        lifted = bulkload.lift_constraints(_TIMELINES) if postgres else None
+        # (Not on Citus: DDL after the parallel reads above would have to run sequentially.)
+        lifted = bulkload.lift_constraints(_TIMELINES) if postgres and not citus() else None
         cursor.execute(household_rows_sql())
         household_rows = cursor.rowcount
         cursor.execute(community_rows_sql())
@@ -359,7 +424,7 @@ def aggregates_rebuild() -> RebuildSummary:
         service_rows = cursor.rowcount
         cursor.execute(survey_facts_sql())
         survey_rows = cursor.rowcount
-        if postgres:
+        if postgres and not citus():  # (Citus: see bulkload.analyze)
             for table in (HT, CT, SD, SF):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
             cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])

@@ -22,9 +22,24 @@ HT = HouseholdTimeline._meta.db_table
 CT = CommunityTimeline._meta.db_table
 SD = ServiceDay._meta.db_table
 SF = SurveyFact._meta.db_table
-HT_COLUMNS = ("household_id", "community_id", "valid_from", "valid_until", *VECTOR_FIELDS)
-CT_COLUMNS = ("community_id", "valid_from", "valid_until", *VECTOR_FIELDS)
-SF_COLUMNS = ("record_id", "person_id", "community_id", "day", "satisfied", "unemployed_until")
+HT_COLUMNS = (
+    "household_id",
+    "community_id",
+    "district_id",
+    "valid_from",
+    "valid_until",
+    *VECTOR_FIELDS,
+)
+CT_COLUMNS = ("community_id", "district_id", "valid_from", "valid_until", *VECTOR_FIELDS)
+SF_COLUMNS = (
+    "record_id",
+    "person_id",
+    "community_id",
+    "district_id",
+    "day",
+    "satisfied",
+    "unemployed_until",
+)
 
 CHUNK = 500  # ids a statement on SQLite (its parameter limit)
 

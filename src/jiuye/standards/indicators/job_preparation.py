@@ -29,6 +29,7 @@ from jiuye.standards.indicators.base import (
 )
 from jiuye.standards.rules import Ratio
 from jiuye.units.models import Unit
+from jiuye.units.sharding import outer_district
 
 PREPARATION = (ServiceKind.GUIDANCE, ServiceKind.REFERRAL, ServiceKind.TRAINING)
 _RECORD = ServiceRecord._meta.db_table
@@ -91,6 +92,7 @@ class JobPreparationRate(Indicator):
         """The unemployed members of the labor force with no preparation in the period."""
         period = query.period
         prepared = ServiceRecord.objects.filter(
+            outer_district(),
             person=OuterRef("pk"),
             kind__in=PREPARATION,
             on__gte=period.start,

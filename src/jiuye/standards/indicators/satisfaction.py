@@ -36,6 +36,7 @@ from jiuye.standards.indicators.base import (
 from jiuye.standards.rules import Ratio
 from jiuye.units.models import Unit
 from jiuye.units.scope import scope_to_jurisdiction
+from jiuye.units.sharding import outer_district
 
 
 def counted_surveys(period: Period, root: Unit | None) -> QuerySet[ServiceRecord]:
@@ -44,6 +45,7 @@ def counted_surveys(period: Period, root: Unit | None) -> QuerySet[ServiceRecord
     by the period's first day (so they were unemployed on some day of [start, survey day])."""
     unemployed = StatusEvent.objects.filter(
         definitions.in_force_during_q(period.start, OuterRef("on")),
+        outer_district(),
         person=OuterRef("person"),
         status=definitions.UNEMPLOYED,
     )

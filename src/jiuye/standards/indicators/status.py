@@ -47,6 +47,7 @@ from jiuye.standards.models import VECTOR_FIELDS
 from jiuye.standards.rules import Fact, Ratio
 from jiuye.units.models import Unit
 from jiuye.units.scope import sees_all_of
+from jiuye.units.sharding import by_district, carried, citus, rows_of
 
 Vector = Mapping[str, int]
 _RECOGNITION = DifficultyRecognition._meta.db_table
@@ -85,6 +86,14 @@ def direct_status_vectors(*, on: date, root: Unit | None) -> dict[int, dict[str,
     employed = lf & definitions.employed_sql(status)
     unemployed = lf & Sql(f"{status} = '{definitions.UNEMPLOYED}'")
     recognised = definitions.recognition_in_force_sql("r", on)
+    difficult = f"p.id IN (SELECT r.person_id FROM {_RECOGNITION} r WHERE {recognised.text})"
+    if citus():
+        # Citus sends a sub-query in a select list to the shards only correlated on the
+        # district; one server reads the recognised persons once (a hashed sub-plan).
+        difficult = (
+            f"EXISTS (SELECT 1 FROM {_RECOGNITION} r WHERE {rows_of('r', 'person_id', 'p')}"
+            f" AND {recognised.text})"
+        )
     dibao_household = Sql("h.dibao") & definitions.urban_sql("h.hukou_type")
     dibao = dibao_household & definitions.dibao_base_sql("p", status, on)
     flags = [
@@ -95,10 +104,7 @@ def direct_status_vectors(*, on: date, root: Unit | None) -> dict[int, dict[str,
         _flag(lf & definitions.registered_sql("e"), "registered"),
         _flag(definitions.urban_sql("p.hukou_type"), "urban"),
         _flag(
-            Sql(
-                f"p.id IN (SELECT r.person_id FROM {_RECOGNITION} r WHERE {recognised.text})",
-                recognised.params,
-            ),
+            Sql(difficult, recognised.params),
             "difficult",
         ),
         _flag(dibao, "dibao"),
@@ -118,15 +124,15 @@ def direct_status_vectors(*, on: date, root: Unit | None) -> dict[int, dict[str,
     )
     sql = f"""
     WITH c AS (
-        SELECT p.household_id, h.community_id, {", ".join(f.text for f in flags)}
+        SELECT p.household_id{carried("p")}, h.community_id, {", ".join(f.text for f in flags)}
         FROM {lists.PERSON} p
-        JOIN {lists.HOUSEHOLD} h ON h.id = p.household_id
-        LEFT JOIN {lists.EVENT} e ON e.person_id = p.id AND {in_force.text}
+        JOIN {lists.HOUSEHOLD} h ON {rows_of("p", "household_id", "h")}
+        LEFT JOIN {lists.EVENT} e ON {rows_of("e", "person_id", "p")} AND {in_force.text}
         WHERE {candidates.text} AND {units.text}
     ),
     hh AS (
         SELECT household_id, community_id, {sums}
-        FROM c GROUP BY household_id, community_id
+        FROM c GROUP BY {by_district("household_id, community_id")}
     )
     SELECT community_id, {totals} FROM hh GROUP BY community_id"""
     params = [

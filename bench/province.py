@@ -594,6 +594,60 @@ def bench_explain(ctx: Any = None) -> Result:
     return Result(time.perf_counter() - wall, _cpu() - cpu, note, "\n".join(lines))
 
 
+# ---- what the coordinator refused -----------------------------------------------------------
+
+_LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \S+ \[(\d+)\] ([A-Z]+):  (.*)$")
+ERRORS_FILE = WORK / "province-errors.sql"
+
+
+def refused() -> list[tuple[str, str, int]]:
+    """(error, statement, times) for each statement the coordinator answered with an error
+    (its log: log_min_error_statement is ERROR), the bench's EXPLAINs counted with the
+    statement they explain; every statement in full goes to bench/work/province-errors.sql."""
+    path = CITUS_DIR / "coordinator" / "server.log"
+    if not path.exists():
+        return []
+    entries: list[list[str]] = []  # [pid, level, text]
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        found = _LOG_LINE.match(line)
+        if found:
+            entries.append(list(found.groups()))
+        elif entries:
+            entries[-1][2] += "\n" + line
+    last_error: dict[str, str] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for pid, level, text in entries:
+        if level == "ERROR":
+            last_error[pid] = " ".join(text.split())
+        elif level == "STATEMENT" and pid in last_error:
+            statement = re.sub(r"^EXPLAIN \(ANALYZE, FORMAT JSON\) ", "", text.strip())
+            key = (last_error.pop(pid), statement)
+            seen[key] = seen.get(key, 0) + 1
+    found_all = [(error, statement, n) for (error, statement), n in seen.items()]
+    WORK.mkdir(parents=True, exist_ok=True)
+    ERRORS_FILE.write_text(
+        "\n\n".join(f"-- {n}×: {error}\n{statement};" for error, statement, n in found_all) + "\n",
+        encoding="utf-8",
+    )
+    return found_all
+
+
+def refused_table(found: list[tuple[str, str, int]]) -> list[str]:
+    if not found:
+        return ["None in the coordinator's log."]
+    lines = [
+        f"{len(found)} distinct statements, from the coordinator's log (in full: "
+        f"`{ERRORS_FILE.relative_to(ROOT)}`, kept until `make clean`).",
+        "",
+        "| # | Citus's error | times | statement (first 300 characters) |",
+        "|---:|---|---:|---|",
+    ]
+    for i, (error, statement, n) in enumerate(found, 1):
+        text = " ".join(statement.split())[:300].replace("|", "/").replace("`", "'")
+        lines.append(f"| {i} | {error.replace('|', '/')} | {n} | `{text}` |")
+    return lines
+
+
 # ---- the numbers agree ----------------------------------------------------------------------
 
 

@@ -602,6 +602,10 @@ def province_report(
         "",
         *(failures or ["None."]),
         "",
+        "### Statements Citus refused",
+        "",
+        *province.refused_table(outcome.get("refused", [])),
+        "",
         "### Each node's work",
         "",
         *province.work_table({b.name: b.title for b in BENCHMARKS}),
@@ -646,6 +650,7 @@ def run_province(args: argparse.Namespace, summaries: dict[str, Any]) -> dict[st
         print(f"[province] stopped: {outcome['failure']}", flush=True)
     finally:
         outcome["citus"] = province.snapshot()
+        outcome["refused"] = province.refused()
         province.remove_cluster()
         print("Citus stopped and its data directory removed", flush=True)
     return outcome

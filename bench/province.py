@@ -615,15 +615,15 @@ def refused() -> list[tuple[str, str, int]]:
         elif entries:
             entries[-1][2] += "\n" + line
     last_error: dict[str, str] = {}
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str], list[Any]] = {}  # (error, shape): [first statement, times]
     for pid, level, text in entries:
         if level == "ERROR":
             last_error[pid] = " ".join(text.split())
         elif level == "STATEMENT" and pid in last_error:
             statement = re.sub(r"^EXPLAIN \(ANALYZE, FORMAT JSON\) ", "", text.strip())
-            key = (last_error.pop(pid), statement)
-            seen[key] = seen.get(key, 0) + 1
-    found_all = [(error, statement, n) for (error, statement), n in seen.items()]
+            row = seen.setdefault((last_error.pop(pid), _shape(statement)), [statement, 0])
+            row[1] += 1
+    found_all = [(error, statement, n) for (error, _), (statement, n) in seen.items()]
     WORK.mkdir(parents=True, exist_ok=True)
     ERRORS_FILE.write_text(
         "\n\n".join(f"-- {n}×: {error}\n{statement};" for error, statement, n in found_all) + "\n",
@@ -632,12 +632,19 @@ def refused() -> list[tuple[str, str, int]]:
     return found_all
 
 
+def _shape(statement: str) -> str:
+    """The statement without its literals (another unit, another date: the same statement)."""
+    text = re.sub(r"'[^']*'", "?", " ".join(statement.split()))
+    text = re.sub(r"\b\d+\b", "?", text)
+    return re.sub(r"\(\?(, \?)*\)", "(…)", text)
+
+
 def refused_table(found: list[tuple[str, str, int]]) -> list[str]:
     if not found:
         return ["None in the coordinator's log."]
     lines = [
-        f"{len(found)} distinct statements, from the coordinator's log (in full: "
-        f"`{ERRORS_FILE.relative_to(ROOT)}`, kept until `make clean`).",
+        f"{len(found)} distinct statements (their literals aside), from the coordinator's log "
+        f"(each in full: `{ERRORS_FILE.relative_to(ROOT)}`, kept until `make clean`).",
         "",
         "| # | Citus's error | times | statement (first 300 characters) |",
         "|---:|---|---:|---|",

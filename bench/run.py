@@ -569,8 +569,8 @@ def province_report(
         "",
         "Medians in seconds (runs of the Citus column in brackets when more than one).",
         "",
-        "| benchmark | one PostgreSQL | Citus | Citus ÷ PostgreSQL | target |",
-        "|---|---:|---:|---:|---|",
+        "| benchmark | one PostgreSQL | Citus | Citus ÷ PostgreSQL | target | Citus's note |",
+        "|---|---:|---:|---:|---|---|",
     ]
     failures = []
     for b in BENCHMARKS:
@@ -585,7 +585,9 @@ def province_report(
         if ci and len(ci) > 1:
             other += " (" + ", ".join(f"{m.seconds:.2f}" for m in ci) + ")"
         ratio = f"{_median(ci) / _median(pg):.2f}" if pg and ci and _median(pg) > 0 else "—"
-        lines.append(f"| {b.title} | {one} | {other} | {ratio} | {b.target} |")
+        note = _cell(ci[-1].note if ci else error)
+        note = note if len(note) <= 300 else note[:300] + " …"
+        lines.append(f"| {b.title} | {one} | {other} | {ratio} | {b.target} | {note} |")
     if outcome.get("failure"):
         failures.insert(0, f"- **the scenario stopped**: {_cell(outcome['failure'])}")
     lines += [

@@ -59,10 +59,12 @@ screenshots: install
 	scripts/ensure-system-deps.sh
 	JIUYE_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:cacheprovider tests/web/test_screenshots.py
 
-## make bench: synthetic data at the issues' sizes on PostgreSQL; writes bench/RESULTS.md
+## make bench: synthetic data at the issues' sizes on PostgreSQL; writes bench/RESULTS.md.
+## The province on Citus (issue 18) only when asked, e.g. make bench BENCH_ARGS="--province-persons
+## 10000000 --province-districts 10 --province-only" (bench/province.py; its own RESULTS.md section)
 bench: install
 	scripts/ensure-system-deps.sh
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var bench/work .pytest_cache .mypy_cache .ruff_cache

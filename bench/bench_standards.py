@@ -60,6 +60,9 @@ def _timed(fn: Callable[[], Any]) -> tuple[Any, float, float]:
 
 # The last "ours" time, for the DuckDB ratio.
 _LAST: dict[str, float] = {}
+# The last evaluation of each (rule set, source): the province scenario compares Citus's with
+# one server's (bench/province.py).
+OUTPUTS: dict[tuple[str, str], list[Any]] = {}
 
 
 def _districts() -> list[Any]:
@@ -102,9 +105,11 @@ def _evaluate(source: str, ruleset: str = "HD-2012") -> tuple[Any, float, float]
     roots = _districts()
     root = roots[0] if len(roots) == 1 else None
     rules = ruleset_get(ruleset)
-    return _timed(
+    timed = _timed(
         lambda: evaluate_units(root=root, ruleset=rules, on=ON, source=source, parallel=True)
     )
+    OUTPUTS[(ruleset, source)] = timed[0]
+    return timed
 
 
 def _summary(results: list[Any]) -> str:

@@ -1,5 +1,6 @@
 """Benchmarks on a throw-away PostgreSQL: ``.venv/bin/python bench/run.py [--persons N]
-[--repeat R] [--city-persons N --city-districts D]``.
+[--repeat R] [--city-persons N --city-districts D] [--province-persons N --province-districts D
+--province-shards S [--province-only]]``.
 
 Starts its own server with ``scripts/pgtemp.sh`` (data under ``bench/work/``, port 55434),
 migrates a template database once, and runs two scenarios, each on databases cloned fresh from
@@ -10,7 +11,18 @@ the template:
 - **city**: then (unless ``--city-persons 0``) seed a city of ``--city-persons`` in
   ``--city-districts`` districts (each its own root unit, see ``jiuye seed --districts``) and run
   the benchmarks registered for it (``@benchmark(..., city=True)``: the seed and the standards
-  engine), ``--city-repeat`` times.
+  engine), ``--city-repeat`` times;
+- **province** (off unless ``--province-persons`` is given; ``bench/province.py``): the same
+  city (``--province-persons`` in ``--province-districts``, the same seed) on a throw-away Citus
+  cluster (``scripts/citus.sh``: a coordinator and two workers, ``--province-shards`` shards),
+  the city's benchmarks run there with ``JIUYE_CITUS=1``, beside the same city on the single
+  server (the city scenario's runs when it seeded the same city, else the city's benchmarks run
+  again at the province's size: the **province-pg** scenario). The evaluations on both must
+  agree unit by unit; ``province_explain`` classifies the main queries of the pages and the
+  evaluations (router or multi-shard) with each node's work. A benchmark failing on Citus is
+  recorded with its error. Its results go to the "Province (Citus)" section of RESULTS.md,
+  replaced in place; ``--province-only`` skips the district and city scenarios and leaves the
+  rest of the file as it is.
 
 Each measurement's runs and median go to ``bench/RESULTS.md`` with the machine they ran on,
 and the benchmarks of both scenarios side by side with their targets. The server is stopped
@@ -24,7 +36,8 @@ benchmarks run in the district scenario unless registered with ``city=True``, an
 others if registered with ``last=True`` (they write to the data). A measurement may carry a
 Markdown block (``details``: a table per page, say), printed below its scenario's table.
 
-``JIUYE_BENCH_PG_PORT`` moves the server off port 55434 (two runs on one machine).
+``JIUYE_BENCH_PG_PORT`` moves the server off port 55434 (two runs on one machine);
+``JIUYE_BENCH_CITUS_PORT`` the province's coordinator off 55440 (its workers: the next two).
 """
 
 from __future__ import annotations
@@ -44,6 +57,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+import province
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
@@ -68,6 +83,9 @@ class Measurement:
 
 
 DISTRICT, CITY = "district", "city"
+# The province: the city on Citus, and the same city on the single server when the city
+# scenario did not seed it (another size): both run the city's benchmarks.
+PROVINCE, PROVINCE_PG = "province", "province-pg"
 
 
 @dataclass
@@ -94,6 +112,13 @@ class Benchmark:
 
 
 BENCHMARKS: list[Benchmark] = []
+
+
+def runs_in(b: Benchmark, scenario: str) -> bool:
+    """The province scenarios run the city's benchmarks (and their own)."""
+    if scenario in (PROVINCE, PROVINCE_PG):
+        return CITY in b.scenarios or scenario in b.scenarios
+    return scenario in b.scenarios
 
 
 def benchmark(
@@ -298,7 +323,7 @@ def _measurements(scenario: str) -> list[str]:
         "|---|---|---:|---:|---|",
     ]
     for b in BENCHMARKS:
-        if scenario not in b.scenarios:
+        if not runs_in(b, scenario):
             continue
         runs, error = b.runs.get(scenario, []), b.error.get(scenario, "")
         if b.unavailable or (error and not runs):
@@ -431,21 +456,60 @@ def report(
     return "\n".join(lines) + "\n"
 
 
-def run_scenario(ctx: Context, repeat: int) -> None:
-    """Seed a fresh database and run every benchmark of ``ctx.scenario`` on it."""
-    fresh_database()
+def _measure(b: Benchmark, ctx: Context) -> Measurement:
+    """``b.run(ctx)``; on Citus with each node's work and a failure's statement recorded, and a
+    seed that fails tried once more in sequential mode, so the benchmarks after it still run
+    (the first failure stays in ``b.error``)."""
+    if ctx.scenario != PROVINCE:
+        return b.run(ctx)
+    province.work_reset()
+    try:
+        with province.watch():
+            return b.run(ctx)
+    except NotAvailable:
+        raise
+    except Exception as error:
+        first = province.describe(error)
+        if b.name != "seed":
+            raise RuntimeError(first) from error
+        b.error[PROVINCE] = first
+        print(f"[{ctx.scenario}] seed: FAILED {first}; again in sequential mode", flush=True)
+        try:
+            with province.sequential(), province.watch():
+                measurement = b.run(ctx)
+            measurement.note = f"{province.SEQUENTIAL_NOTE}; {measurement.note}"
+            return measurement
+        except Exception as again:
+            b.error[PROVINCE] += f"; in sequential mode: {province.describe(again)}"
+        print(f"[{ctx.scenario}] seed: FAILED again; seeding before the distribution", flush=True)
+        try:
+            with province.watch():
+                return province.seed_then_distribute(lambda: b.run(ctx))
+        except Exception as third:
+            raise RuntimeError(
+                f"{b.error[PROVINCE]}; seeded before the distribution: {province.describe(third)}"
+            ) from None
+    finally:
+        province.work_read(b.name)
+
+
+def run_scenario(ctx: Context, repeat: int, prepare: Callable[[], None] = fresh_database) -> None:
+    """Seed a fresh database (``prepare``) and run every benchmark of ``ctx.scenario`` on it."""
+    prepare()
     label = f"{ctx.scenario} {repeat}"
     for b in BENCHMARKS:
-        if b.unavailable or ctx.scenario not in b.scenarios:
+        if b.unavailable or not runs_in(b, ctx.scenario):
             continue
         try:
-            measurement = b.run(ctx)
+            measurement = _measure(b, ctx)
         except NotAvailable as missing:
             b.unavailable = str(missing)
             print(f"[{label}] {b.name}: {missing}", flush=True)
             continue
         except Exception as error:  # recorded, and the other benchmarks still run
-            b.error[ctx.scenario] = f"{type(error).__name__}: {error}"
+            b.error[ctx.scenario] = (
+                str(error) if ctx.scenario == PROVINCE else f"{type(error).__name__}: {error}"
+            )
             print(f"[{label}] {b.name}: FAILED {b.error[ctx.scenario]}", flush=True)
             if b.name == "seed":
                 raise
@@ -458,6 +522,140 @@ def run_scenario(ctx: Context, repeat: int) -> None:
             f"(CPU {measurement.cpu_seconds:.2f} s) {measurement.note}",
             flush=True,
         )
+
+
+def province_report(
+    args: argparse.Namespace,
+    info: dict[str, str],
+    summaries: dict[str, Any],
+    reference: str,
+    outcome: dict[str, Any],
+) -> str:
+    """The "Province (Citus)" section: the city on one server beside the same city on Citus,
+    whether their evaluations agree, each node's work, the failures and the query plans."""
+    size = f"{args.province_persons:,} persons in {args.province_districts} districts"
+    shards = args.province_shards or "32 (Citus's default)"
+    source = (
+        "the city scenario of this run"
+        if reference == CITY
+        else "the city's benchmarks again at this size (scenario province-pg)"
+    )
+    command = (
+        f"--province-persons {args.province_persons} --province-districts "
+        f"{args.province_districts}"
+        + (f" --province-shards {args.province_shards}" if args.province_shards else "")
+        + f" --province-repeat {args.province_repeat}"
+        + (" --province-only" if args.province_only else "")
+        + (f" --only {args.only}" if args.only else "")
+    )
+    lines = [
+        province.SECTION,
+        "",
+        f"`.venv/bin/python bench/run.py {command}`, run "
+        f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}: the city of {size} (seed "
+        f"{args.seed}, today {ON.isoformat()}) on one PostgreSQL server ({source}) and on a "
+        f"throw-away Citus cluster (`scripts/citus.sh`: Citus {outcome.get('version', '?')}, a "
+        "coordinator and two workers on this machine, each shared_buffers "
+        f"{province.SHARED_BUFFERS}; `jiuye migrate`, then `jiuye citus distribute --shards "
+        f"{shards}`: {province.SETUP.get('migrate', '—')} and "
+        f"{province.SETUP.get('distribute', '—')}), `JIUYE_CITUS=1`. Machine: {info['CPU']}, "
+        f"{info['cores']} cores, {info['RAM']}; load average at the end {_load()}. The three "
+        "nodes share the machine's cores: Citus's time here is its overhead, not a speed-up.",
+        "",
+        "| scenario | units | households | persons | status events | recognitions |",
+        "|---|---:|---:|---:|---:|---:|",
+        *_data_rows("one PostgreSQL server", summaries.get(reference)),
+        *_data_rows("Citus", summaries.get(PROVINCE)),
+        "",
+        "Medians in seconds (runs of the Citus column in brackets when more than one).",
+        "",
+        "| benchmark | one PostgreSQL | Citus | Citus ÷ PostgreSQL | target | Citus's note |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    failures = []
+    for b in BENCHMARKS:
+        if not runs_in(b, PROVINCE) or b.unavailable:
+            continue
+        pg, ci = b.runs.get(reference), b.runs.get(PROVINCE)
+        error = b.error.get(PROVINCE, "")
+        if error:
+            failures.append(f"- **{b.name}**: {_cell(error)}")
+        one = f"{_median(pg):.2f}" if pg else "—"
+        other = "failed" if error and not ci else (f"{_median(ci):.2f}" if ci else "—")
+        if ci and len(ci) > 1:
+            other += " (" + ", ".join(f"{m.seconds:.2f}" for m in ci) + ")"
+        ratio = f"{_median(ci) / _median(pg):.2f}" if pg and ci and _median(pg) > 0 else "—"
+        note = _cell(ci[-1].note if ci else error)
+        note = note if len(note) <= 300 else note[:300] + " …"
+        lines.append(f"| {b.title} | {one} | {other} | {ratio} | {b.target} | {note} |")
+    if outcome.get("failure"):
+        failures.insert(0, f"- **the scenario stopped**: {_cell(outcome['failure'])}")
+    lines += [
+        "",
+        "### The numbers agree",
+        "",
+        "Every unit's evaluation (the API's JSON: each criterion's value, numerator, "
+        "denominator and verdict, the score table) of each rule set and source the standards "
+        "benchmarks ran, on Citus against the single server, by unit code.",
+        "",
+        *province.compare(outcome.get("reference", {}), outcome.get("citus", {})),
+        "",
+        "### Failures on Citus",
+        "",
+        *(failures or ["None."]),
+        "",
+        "### Statements Citus refused",
+        "",
+        *province.refused_table(outcome.get("refused", [])),
+        "",
+        "### Each node's work",
+        "",
+        *province.work_table({b.name: b.title for b in BENCHMARKS}),
+        *[
+            line.replace("### ", "#### ", 1) if line.startswith("### ") else line
+            for line in _details(PROVINCE)
+        ],
+    ]
+    return "\n".join(lines).replace("\n\n\n", "\n\n") + "\n"
+
+
+def run_province(args: argparse.Namespace, summaries: dict[str, Any]) -> dict[str, Any]:
+    """The province on Citus; the same city on the single server first unless the city
+    scenario seeded it. Never raises for the code under test: a failure is in the outcome."""
+    outcome: dict[str, Any] = {}
+    same_city = (
+        not args.province_only
+        and args.city_persons == args.province_persons
+        and args.city_districts == args.province_districts
+    )
+    if same_city:  # the city scenario's evaluations, the last ones run
+        outcome["reference"] = province.snapshot()
+    city = {"seed": args.seed, "districts": args.province_districts}
+    if not same_city:
+        ctx = Context(persons=args.province_persons, scenario=PROVINCE_PG, **city)
+        for repeat in range(1, args.province_repeat + 1):
+            run_scenario(ctx, repeat)
+        summaries[PROVINCE_PG] = ctx.summary
+        outcome["reference"] = province.snapshot()
+    use_database(TEMPLATE_DB)
+    print(f"starting Citus in {province.CITUS_DIR} on ports {province.ports()}", flush=True)
+    try:
+        outcome["version"] = province.start_cluster()
+        with province.citus_database():
+            ctx = Context(persons=args.province_persons, scenario=PROVINCE, **city)
+            prepare = province.fresh_database(args.province_shards)
+            for repeat in range(1, args.province_repeat + 1):
+                run_scenario(ctx, repeat, prepare)
+            summaries[PROVINCE] = ctx.summary
+    except Exception as error:  # the seed or the deploy steps: recorded, the section written
+        outcome["failure"] = f"{type(error).__name__}: {error}"
+        print(f"[province] stopped: {outcome['failure']}", flush=True)
+    finally:
+        outcome["citus"] = province.snapshot()
+        outcome["refused"] = province.refused()
+        province.remove_cluster()
+        print("Citus stopped and its data directory removed", flush=True)
+    return outcome
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -473,13 +671,45 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--city-districts", type=int, default=10)
     parser.add_argument("--city-repeat", type=int, default=1)
+    parser.add_argument(
+        "--province-persons",
+        type=int,
+        default=0,
+        help="persons of the province scenario on Citus (0, the default: skip it)",
+    )
+    parser.add_argument("--province-districts", type=int, default=10)
+    parser.add_argument(
+        "--province-shards", type=int, default=None, help="jiuye citus distribute --shards"
+    )
+    parser.add_argument("--province-repeat", type=int, default=1)
+    parser.add_argument(
+        "--province-only",
+        action="store_true",
+        help="only the province (and the same city on one server); RESULTS.md's other "
+        "sections are kept",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "RESULTS.md")
     parser.add_argument("--only", default="", help="comma-separated benchmark names")
     args = parser.parse_args(argv)
     if args.city_persons > 0 and not 1 < args.city_districts <= args.city_persons:
         parser.error("--city-districts must be at least 2 (and at most --city-persons)")
+    if args.province_only and args.province_persons <= 0:
+        parser.error("--province-only needs --province-persons")
+    if args.province_persons > 0 and not 1 < args.province_districts <= args.province_persons:
+        parser.error("--province-districts must be at least 2 (and at most --province-persons)")
     for problem in load_plugins():
         print(f"plug-in not loaded: {problem}", flush=True)
+    if args.province_persons > 0:
+        BENCHMARKS.append(
+            Benchmark(
+                "province_explain",
+                "province: the main queries of the pages and the evaluations, EXPLAIN on the "
+                "coordinator (seconds: capture and explain)",
+                province.bench_explain,
+                (PROVINCE,),
+                last=True,
+            )
+        )
     BENCHMARKS.sort(key=lambda b: b.last)  # stable: the others keep their order
     if args.only:
         wanted = {"seed", *args.only.split(",")}
@@ -499,11 +729,13 @@ def main(argv: list[str] | None = None) -> int:
         call_command("migrate", verbosity=0)
         info = machine()
         summaries: dict[str, Any] = {}
-        ctx = Context(persons=args.persons, seed=args.seed)
-        for repeat in range(1, args.repeat + 1):
-            run_scenario(ctx, repeat)
-        summaries[DISTRICT] = ctx.summary
-        if args.city_persons > 0:
+        if not args.province_only:
+            ctx = Context(persons=args.persons, seed=args.seed)
+            for repeat in range(1, args.repeat + 1):
+                run_scenario(ctx, repeat)
+            summaries[DISTRICT] = ctx.summary
+            province.snapshot()  # the district's evaluations are not the city's
+        if args.city_persons > 0 and not args.province_only:
             city = Context(
                 persons=args.city_persons,
                 seed=args.seed,
@@ -513,11 +745,19 @@ def main(argv: list[str] | None = None) -> int:
             for repeat in range(1, args.city_repeat + 1):
                 run_scenario(city, repeat)
             summaries[CITY] = city.summary
+        if args.province_persons > 0:
+            outcome = run_province(args, summaries)
         loads.append(_load())
         use_database(TEMPLATE_DB)
-        text = report(args, info, summaries, loads)
-        args.output.write_text(text, encoding="utf-8")
-        print(f"\nwrote {args.output}\n\n{text}")
+        if not args.province_only:
+            text = report(args, info, summaries, loads)
+            args.output.write_text(text, encoding="utf-8")
+            print(f"\nwrote {args.output}\n\n{text}")
+        if args.province_persons > 0:
+            reference = PROVINCE_PG if PROVINCE_PG in summaries else CITY
+            section = province_report(args, info, summaries, reference, outcome)
+            province.write_section(args.output, section)
+            print(f"\nwrote the province section of {args.output}\n\n{section}")
         return 0
     finally:
         try:

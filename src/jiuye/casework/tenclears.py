@@ -46,6 +46,7 @@ from jiuye.registry import definitions
 from jiuye.registry.models import Person, StatusEvent
 from jiuye.registry.selectors import Reader, persons_of
 from jiuye.units.models import Level, Unit
+from jiuye.units.sharding import COLUMN, carried, citus, rows_of, same_district
 
 FIELDS: dict[str, Any] = {
     "duration": _("失业时间"),
@@ -119,7 +120,7 @@ def present_sql(on: date) -> dict[str, Sql]:
         "skill": _filled("p.skill_level"),
         "destination": _filled("u.destination"),
         "policies": Sql(
-            f"EXISTS (SELECT 1 FROM {_RECORD} s WHERE s.person_id = p.id "
+            f"EXISTS (SELECT 1 FROM {_RECORD} s WHERE {rows_of('s', 'person_id', 'p')} "
             f"AND s.kind = '{ServiceKind.POLICY.value}' AND s.{day} <= %s) OR ({policies.text})",
             (on, *policies.params),
         ),
@@ -142,10 +143,11 @@ def _persons_sql(persons: QuerySet[Person], *, of_event: bool = False) -> Sql:
     scope's ``.none()``) has no rows."""
     if of_event:
         persons = persons.filter(pk=RawSQL("e.person_id", ()))
+    columns = (*PERSON_COLUMNS, *([COLUMN] if citus() else []))  # Citus: the district too
     try:
-        sql, params = persons.order_by().values(*PERSON_COLUMNS).query.sql_with_params()
+        sql, params = persons.order_by().values(*columns).query.sql_with_params()
     except EmptyResultSet:
-        return Sql(f"SELECT {', '.join(PERSON_COLUMNS)} FROM {_PERSON} WHERE 1 = 0")
+        return Sql(f"SELECT {', '.join(columns)} FROM {_PERSON} WHERE 1 = 0")
     return Sql(sql, tuple(params))
 
 
@@ -168,7 +170,9 @@ def unemployed_sql(
     database (a street of the 10M city: 0.88 s; a community of the 1M district: 50 ms
     against 6 ms)."""
     in_force = definitions.in_force_sql("e", on)
-    if persons_first and connection.vendor == "postgresql":
+    # (The fenced LATERAL forms are one server's: Citus would gather them on the coordinator.)
+    postgres = connection.vendor == "postgresql" and not citus()
+    if persons_first and postgres:
         person = _persons_sql(persons)
         text = (
             f"FROM ({person.text}) p JOIN LATERAL (SELECT e.person_id, e.since, e.cause "
@@ -176,7 +180,7 @@ def unemployed_sql(
             "OFFSET 0) e ON TRUE"
         )
         params = (*person.params, *in_force.params, definitions.UNEMPLOYED)
-    elif events_first and connection.vendor == "postgresql":
+    elif events_first and postgres:
         person = _persons_sql(persons, of_event=True)
         text = (
             f"FROM (SELECT e.person_id, e.since, e.cause FROM {_EVENT} e "
@@ -187,11 +191,11 @@ def unemployed_sql(
     else:
         person = _persons_sql(persons)
         text = (
-            f"FROM ({person.text}) p JOIN {_EVENT} e ON e.person_id = p.id "
+            f"FROM ({person.text}) p JOIN {_EVENT} e ON {rows_of('e', 'person_id', 'p')} "
             f"AND {in_force.text} AND e.status = %s"
         )
         params = (*person.params, *in_force.params, definitions.UNEMPLOYED)
-    return Sql(f"{text} LEFT JOIN {_PROFILE} u ON u.person_id = p.id", params)
+    return Sql(f"{text} LEFT JOIN {_PROFILE} u ON {rows_of('u', 'person_id', 'p')}", params)
 
 
 def community_counts(
@@ -212,15 +216,22 @@ def community_counts(
 
 
 def incomplete_sql(
-    on: date, persons: QuerySet[Person], *, events_first: bool = False, persons_first: bool = False
+    on: date,
+    persons: QuerySet[Person],
+    *,
+    events_first: bool = False,
+    persons_first: bool = False,
+    joined: bool = False,
 ) -> Sql:
     """``SELECT p.id, p.name, p.community_id`` of the persons of ``persons`` unemployed at ``on``
     whose record misses a field, unordered (``events_first``, ``persons_first``: see
-    :func:`unemployed_sql`)."""
+    :func:`unemployed_sql`); ``joined``: to be joined with their rows again, which on Citus
+    needs their district too (a fourth column)."""
     complete = complete_sql(on)
     source = unemployed_sql(on, persons, events_first=events_first, persons_first=persons_first)
+    district = carried("p") if joined else ""
     return Sql(
-        f"SELECT p.id, p.name, p.community_id {source.text} WHERE NOT ({complete.text})",
+        f"SELECT p.id, p.name, p.community_id{district} {source.text} WHERE NOT ({complete.text})",
         (*source.params, *complete.params),
     )
 
@@ -381,10 +392,11 @@ def unit_page(
     complete = sum(n for n, _d in counts.values())
     total = sum(d for _n, d in counts.values())
     page = max(1, min(page, -(-(total - complete) // size)))  # past the end: the last page
-    picked = incomplete_sql(on, persons, events_first=large, persons_first=small)
+    picked = incomplete_sql(on, persons, events_first=large, persons_first=small, joined=True)
     query = (
         f"SELECT i.id, i.name, i.community_id, p.grid_id, e.since FROM ({picked.text}) i "
-        f"JOIN {_PERSON} p ON p.id = i.id JOIN {_EVENT} e ON e.person_id = i.id "
+        f"JOIN {_PERSON} p ON p.id = i.id{same_district('p', 'i')} "
+        f"JOIN {_EVENT} e ON e.person_id = i.id{same_district('e', 'i')} "
         f"AND {definitions.in_force_sql('e', on).text} AND e.status = %s "
         "ORDER BY i.community_id, i.name, i.id LIMIT %s OFFSET %s"
     )

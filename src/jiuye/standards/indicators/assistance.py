@@ -31,6 +31,7 @@ from jiuye.standards.indicators.base import (
 )
 from jiuye.standards.rules import Fact
 from jiuye.units.models import Unit
+from jiuye.units.sharding import carried, citus, rows_of
 
 _PERSON = Person._meta.db_table
 _RECORD = ServiceRecord._meta.db_table
@@ -70,6 +71,10 @@ def service_kinds(*, period: Period, root: Unit | None) -> dict[int, frozenset[s
         for kind in ASSISTANCE_KINDS
         if ServiceRecord.objects.filter(in_period, kind=kind).order_by()[: cap + 1].count() <= cap
     ]
+    if citus():
+        # Every kind read: a probe correlates the unit tree (a reference table) with the
+        # shards, which Citus does not run; the read goes to each shard in parallel instead.
+        few = list(ASSISTANCE_KINDS)
     many = [kind for kind in ASSISTANCE_KINDS if kind not in few]
     kinds: dict[int, set[str]] = defaultdict(set)
     for community, kind in _read(few, period, units) + _probe(many, period, units):
@@ -84,15 +89,15 @@ def _read(kinds: Sequence[str], period: Period, units: QuerySet[Unit]) -> list[t
     within, on = subquery(units), connection.ops.quote_name("on")
     # PostgreSQL would rather hash every person than look up the few served (it misjudges how
     # many persons the communities hold): the fenced lateral lookup keeps it to them.
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not citus():
         person = (
             f"CROSS JOIN LATERAL (SELECT p.community_id FROM {_PERSON} p "
             "WHERE p.id = s.person_id OFFSET 0) p"
         )
     else:
-        person = f"JOIN {_PERSON} p ON p.id = s.person_id"
+        person = f"JOIN {_PERSON} p ON {rows_of('s', 'person_id', 'p')}"
     records = (
-        f"SELECT s.person_id, s.kind FROM {_RECORD} s "
+        f"SELECT s.person_id{carried('s')}, s.kind FROM {_RECORD} s "
         f"WHERE s.kind IN ({sql_list(kinds)}) AND s.{on} >= %s AND s.{on} <= %s "
         f"{by_person('s.person_id')}"
     )

@@ -29,7 +29,7 @@ from jiuye.standards.indicators.base import (
 )
 from jiuye.standards.rules import Ratio
 from jiuye.units.models import Unit
-from jiuye.units.sharding import outer_district
+from jiuye.units.sharding import citus, outer_district, rows_of
 
 PREPARATION = (ServiceKind.GUIDANCE, ServiceKind.REFERRAL, ServiceKind.TRAINING)
 _RECORD = ServiceRecord._meta.db_table
@@ -55,20 +55,26 @@ def job_preparation_counts(*, period: Period, root: Unit | None) -> dict[int, Ra
     unemployed = unemployed_labor_force(period.end)
     in_force = definitions.in_force_sql("e", period.end)
     units = in_communities("p.community_id", root)
-    sql = f"""
-    SELECT p.community_id,
-           SUM(CASE WHEN EXISTS (
-                   SELECT 1 FROM {_RECORD} s
-                   WHERE s.person_id = p.id AND s.kind IN ({sql_list(PREPARATION)})
-                     AND s.{on} >= %s AND s.{on} <= %s
-               ) THEN 1 ELSE 0 END),
-           COUNT(*)
-    FROM (
+    events = f"""(
         SELECT e.person_id, e.status FROM {lists.EVENT} e
         WHERE {in_force.text} AND e.status = %s {keep}
     ) e
     JOIN {lists.PERSON} p ON p.id = e.person_id
-    WHERE {unemployed.text} AND {units.text}
+    WHERE"""
+    if citus():
+        # Citus correlates no sub-query with a FROM that holds one: the events joined plainly
+        # (the same conditions, in the same order).
+        events = f"""{lists.EVENT} e JOIN {lists.PERSON} p ON {rows_of("e", "person_id", "p")}
+    WHERE {in_force.text} AND e.status = %s AND"""
+    sql = f"""
+    SELECT p.community_id,
+           SUM(CASE WHEN EXISTS (
+                   SELECT 1 FROM {_RECORD} s
+                   WHERE {rows_of("s", "person_id", "p")} AND s.kind IN ({sql_list(PREPARATION)})
+                     AND s.{on} >= %s AND s.{on} <= %s
+               ) THEN 1 ELSE 0 END),
+           COUNT(*)
+    FROM {events} {unemployed.text} AND {units.text}
     GROUP BY p.community_id"""
     params = [
         period.start,

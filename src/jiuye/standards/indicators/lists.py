@@ -29,6 +29,7 @@ from jiuye.standards.indicators.base import (
 )
 from jiuye.units.models import Unit
 from jiuye.units.scope import scope_to_jurisdiction
+from jiuye.units.sharding import citus, rows_of
 
 PERSON = Person._meta.db_table
 EVENT = StatusEvent._meta.db_table
@@ -70,16 +71,18 @@ def picked_sql(
     units = in_communities("p.community_id", unit)
     if statuses is None:
         sql = (
-            f"SELECT p.id FROM {PERSON} p JOIN {HOUSEHOLD} h ON h.id = p.household_id "
-            f"LEFT JOIN {EVENT} e ON e.person_id = p.id AND {in_force.text} "
+            f"SELECT p.id FROM {PERSON} p "
+            f"JOIN {HOUSEHOLD} h ON {rows_of('p', 'household_id', 'h')} "
+            f"LEFT JOIN {EVENT} e ON {rows_of('e', 'person_id', 'p')} AND {in_force.text} "
             f"WHERE {units.text} AND {condition.text}"
         )
     else:
-        fence = "OFFSET 0" if connection.vendor == "postgresql" else ""
+        fence = "OFFSET 0" if connection.vendor == "postgresql" and not citus() else ""
         sql = (
             f"SELECT p.id FROM (SELECT * FROM {EVENT} e WHERE {in_force.text} "
             f"AND e.status IN ({sql_list(statuses)}) {fence}) e "
-            f"JOIN {PERSON} p ON p.id = e.person_id JOIN {HOUSEHOLD} h ON h.id = p.household_id "
+            f"JOIN {PERSON} p ON {rows_of('e', 'person_id', 'p')} "
+            f"JOIN {HOUSEHOLD} h ON {rows_of('p', 'household_id', 'h')} "
             f"WHERE {units.text} AND {condition.text}"
         )
     return RawSQL(sql, (*in_force.params, *units.params, *condition.params))

@@ -39,6 +39,7 @@ from jiuye.standards.indicators.base import (
     person_url,
 )
 from jiuye.units.models import Unit
+from jiuye.units.sharding import citus
 
 _CASE = AssistanceCase._meta.db_table
 _RECOGNITION = DifficultyRecognition._meta.db_table
@@ -62,13 +63,23 @@ def long_term_unemployed(*, on: date, root: Unit | None) -> list[LongTerm]:
     # With each person's hukou and whether they are an assistance target, in the same query:
     # an index probe each (LIMIT 1 keeps PostgreSQL from hashing every case and recognition).
     recognised = definitions.recognition_in_force_sql("d", on)
+    assisted = (
+        f"(SELECT 1 FROM {_CASE} a WHERE a.person_id = p.id AND a.opened_on <= %s "
+        "LIMIT 1) IS NOT NULL "
+        f"OR (SELECT 1 FROM {_RECOGNITION} d WHERE d.person_id = p.id AND {recognised.text} "
+        "LIMIT 1) IS NOT NULL"
+    )
+    if citus():
+        # The cases are a table of the coordinator, and Citus correlates no sub-query with
+        # one (nor with the items' sub-query): the same conditions as sets it reads first.
+        assisted = (
+            f"p.id IN (SELECT a.person_id FROM {_CASE} a WHERE a.opened_on <= %s) "
+            f"OR p.id IN (SELECT d.person_id FROM {_RECOGNITION} d WHERE {recognised.text})"
+        )
     found = deadlines.queries.fetch(
         Sql(
             "SELECT i.person_id, i.day, p.community_id, p.hukou_type, "
-            f"CASE WHEN (SELECT 1 FROM {_CASE} a WHERE a.person_id = p.id AND a.opened_on <= %s "
-            "LIMIT 1) IS NOT NULL "
-            f"OR (SELECT 1 FROM {_RECOGNITION} d WHERE d.person_id = p.id AND {recognised.text} "
-            "LIMIT 1) IS NOT NULL THEN 1 ELSE 0 END AS assisted "
+            f"CASE WHEN {assisted} THEN 1 ELSE 0 END AS assisted "
             f"FROM ({items.text}) i JOIN {lists.PERSON} p ON p.id = i.person_id "
             "WHERE i.actionable = 1 AND i.state = %s",
             (

@@ -242,9 +242,9 @@ def _household_counts(on: date, where: Sql) -> Sql:
     in_force = definitions.in_force_sql("e", on)
     return Sql(
         f"SELECT p.household_id, SUM({employed.text}) AS employed, SUM({farming.text}) AS farming "
-        f"FROM {lists.PERSON} p JOIN {lists.HOUSEHOLD} h ON h.id = p.household_id "
-        f"LEFT JOIN {lists.EVENT} e ON e.person_id = p.id AND {in_force.text} "
-        f"WHERE {where.text} GROUP BY p.household_id",
+        f"FROM {lists.PERSON} p JOIN {lists.HOUSEHOLD} h ON {rows_of('p', 'household_id', 'h')} "
+        f"LEFT JOIN {lists.EVENT} e ON {rows_of('e', 'person_id', 'p')} AND {in_force.text} "
+        f"WHERE {where.text} GROUP BY {by_district('p.household_id', alias='p')}",
         (*employed.params, *farming.params, *in_force.params, *where.params),
     )
 

@@ -81,6 +81,9 @@ def base_env(tmp_path: Path, url: str) -> dict[str, str]:
         JIUYE_VAR_DIR=str(tmp_path),
         JIUYE_ENV="development",
         DJANGO_SETTINGS_MODULE="jiuye.settings",
+        # A plain database (on a Citus coordinator too: tests/cluster/test_backup.py covers
+        # the cluster's backups).
+        JIUYE_CITUS="0",
     )
     return env
 

@@ -520,15 +520,38 @@ def stored_sql(scope: Scope, rules: Sequence[str]) -> Sql:
     assert scope.stored is not None
     where, state = table_where(scope.stored), _state_of(scope, D)
     chosen = ", ".join(f"'{rule}'" for rule in rules if rule in RULE_SQL)
+    items = f"{D}.rule_id IN ({chosen or 'NULL'}) AND {where.text}"
+    persons = rows_for_coordinator(
+        P, "sp", "id, name", Sql(f"id IN (SELECT {D}.person_id FROM {D} WHERE {items})", where.params)
+    )
+    households = rows_for_coordinator(
+        H,
+        "sh",
+        "id, number",
+        Sql(
+            f"id IN (SELECT {D}.household_id FROM {D} WHERE {D}.person_id IS NULL AND {items})",
+            where.params,
+        ),
+    )
     return Sql(
         f"SELECT {D}.rule_id, {D}.person_id, {D}.household_id, {D}.case_id, {D}.due, "
         f"{D}.done_on, {D}.actionable, {D}.day, {D}.n, {D}.community_id, {D}.grid_id, "
         f"COALESCE(sp.name, sh.number) AS name, {state.text} AS state "
-        f"FROM {D} LEFT JOIN {P} sp ON sp.id = {D}.person_id "
-        f"LEFT JOIN {H} sh ON sh.id = {D}.household_id AND {D}.person_id IS NULL "
-        f"WHERE {D}.rule_id IN ({chosen or 'NULL'}) AND {where.text}",
-        state.params + where.params,
+        f"FROM {D} LEFT JOIN {persons.text} ON sp.id = {D}.person_id "
+        f"LEFT JOIN {households.text} ON sh.id = {D}.household_id AND {D}.person_id IS NULL "
+        f"WHERE {items}",
+        state.params + persons.params + households.params + where.params,
     )
+
+
+def rows_for_coordinator(table: str, alias: str, columns: str, where: Sql) -> Sql:
+    """``table alias``, to join with rows held on the coordinator (the stored items, or items
+    worked out there): on Citus only the ``columns`` of the rows ``where`` selects (over the
+    table by its name), which the shards send first; Citus would otherwise send every row of
+    the table to join it there. On one server the table itself."""
+    if not citus():
+        return Sql(f"{table} {alias}")
+    return Sql(f"(SELECT {columns} FROM {table} WHERE {where.text}) {alias}", where.params)
 
 
 def items_sql(scope: Scope, rules: Iterable[str] | None = None) -> Sql:

@@ -398,8 +398,8 @@ def qg6_contact_sql(scope: Scope) -> Sql:
     in_force = definitions.recognition_in_force_sql("r", day)
     done = (
         f"(SELECT MIN(s.{ON}) FROM {_services([ServiceKind.CONTACT, ServiceKind.VISIT])} "
-        f"AND s.person_id = d.person_id{same_district('s', 'd')} AND s.{ON} >= d.first AND s.{ON} <= d.last "
-        f"AND s.{ON} <= %s)"
+        f"AND s.person_id = d.person_id{same_district('s', 'd')} AND s.{ON} >= d.first "
+        f"AND s.{ON} <= d.last AND s.{ON} <= %s)"
     )
     where = scope.person_where()
     return Sql(
@@ -522,7 +522,10 @@ def stored_sql(scope: Scope, rules: Sequence[str]) -> Sql:
     chosen = ", ".join(f"'{rule}'" for rule in rules if rule in RULE_SQL)
     items = f"{D}.rule_id IN ({chosen or 'NULL'}) AND {where.text}"
     persons = rows_for_coordinator(
-        P, "sp", "id, name", Sql(f"id IN (SELECT {D}.person_id FROM {D} WHERE {items})", where.params)
+        P,
+        "sp",
+        "id, name",
+        Sql(f"id IN (SELECT {D}.person_id FROM {D} WHERE {items})", where.params),
     )
     households = rows_for_coordinator(
         H,

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db.models.signals import post_save
 from django.test import override_settings
 
@@ -156,6 +157,10 @@ def test_every_kind_of_write_keeps_the_store_in_line(district: Unit) -> None:
             actor=None, case=case, kind=kind, on=ON - timedelta(days=5), today=ON
         )
     _agree(SYSTEM)
+    if settings.JIUYE_CITUS:
+        # The seeded districts have a community each, and on Citus a move across districts is
+        # refused by design (tests/registry/test_district_moves.py): no move to check there.
+        return
     # A person moved to a household of another community takes their items along.
     other = Household.objects.exclude(community_id=q.community_id).order_by("pk").first()
     assert other is not None

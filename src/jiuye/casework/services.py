@@ -48,6 +48,7 @@ from jiuye.casework.models import (
 from jiuye.casework.signals import zero_families_changed
 from jiuye.lib.masking import restore_masked
 from jiuye.lib.problems import Problem, raise_problems
+from jiuye.lib.sql import citus
 from jiuye.lib.workdays import WorkdayCalendarError
 from jiuye.registry import definitions
 from jiuye.registry.classification import member_timelines
@@ -346,7 +347,10 @@ def assistance_step_record(
     that day, with ``employer`` (through ``registry.services.person_change_status``, so with its
     checks). The follow-up visit closes the case.
     """
-    case = AssistanceCase.objects.select_for_update().select_related("person").get(pk=case.pk)
+    cases = AssistanceCase.objects.select_for_update()
+    # On Citus the case (a coordinator table) is locked alone and its person read after: a
+    # FOR UPDATE cannot span a join with the persons' shards.
+    case = (cases if citus() else cases.select_related("person")).get(pk=case.pk)
     person = case.person
     check_write(actor, placement(person))
     try:

@@ -53,7 +53,7 @@ from jiuye.registry.models import DifficultyCategory, DifficultyRecognition, Per
 from jiuye.registry.services import placement
 from jiuye.units.models import Unit
 from jiuye.units.scope import may_write, scope_to_jurisdiction
-from jiuye.units.sharding import outer_district
+from jiuye.units.sharding import citus, outer_district
 
 FILE = "escalation.toml"
 
@@ -332,11 +332,13 @@ def escalation_get(*, user: Any, pk: int) -> EscalationCase:
 
 
 def escalations_of(*, user: Any, person: Person) -> list[EscalationCase]:
-    return list(
-        with_hired(escalations_visible(user=user).filter(person=person)).order_by(
-            "-opened_on", "-pk"
-        )
-    )
+    cases = escalations_visible(user=user).filter(person=person)
+    if citus():
+        # The cases and their steps are tables of the coordinator: their hired date (a
+        # correlated sub-query) cannot share a statement with the persons' shards that the
+        # jurisdiction joins. The visible cases are read first, as a set.
+        cases = EscalationCase.objects.filter(pk__in=cases.values("pk"))
+    return list(with_hired(cases).order_by("-opened_on", "-pk"))
 
 
 def steps_of(case: EscalationCase) -> list[EscalationStep]:

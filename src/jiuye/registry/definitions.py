@@ -49,7 +49,7 @@ from jiuye.lib.retirement import add_months
 from jiuye.lib.sql import Sql, sql_list
 from jiuye.lib.workdays import month_deadline
 from jiuye.registry.models import HukouType, Sex, Status
-from jiuye.units.sharding import same_district
+from jiuye.units.sharding import by_district, carried, same_district
 
 # ---------------------------------------------------------------------------------------------
 # SQL fragments
@@ -354,20 +354,22 @@ def spells_sql(events: Sql, on: On) -> Sql:
     registered-unemployed events; the result selects each spell's (person_id, start, "end")
     as of ``on``. An event starts a new spell unless the person's previous one ends the day it
     begins; a spell's end is its last event's ``until``, unknown (NULL) while any event is open
-    or when it falls after ``on``."""
+    or when it falls after ``on``. On Citus ``events`` and the spells also carry the person's
+    ``district_id`` (:func:`~jiuye.units.sharding.carried`): the windows and the grouping run
+    on the shards only when they name it."""
     day, params = _on(on)
-    order = "PARTITION BY ev.person_id ORDER BY ev.since, ev.until"
+    order = f"PARTITION BY {by_district('ev.person_id', 'ev')} ORDER BY ev.since, ev.until"
     return Sql(
-        "SELECT person_id, MIN(since) AS start, "
+        f"SELECT person_id{carried()}, MIN(since) AS start, "
         f"CASE WHEN COUNT(until) < COUNT(*) OR MAX(until) > {day} THEN NULL "
         'ELSE MAX(until) END AS "end" '
-        "FROM (SELECT ev.person_id, ev.since, ev.until, SUM(ev.fresh) OVER ("
+        f"FROM (SELECT ev.person_id{carried('ev')}, ev.since, ev.until, SUM(ev.fresh) OVER ("
         f"{order} ROWS UNBOUNDED PRECEDING) AS spell "
-        "FROM (SELECT e.person_id, e.since, e.until, "
-        "CASE WHEN LAG(e.until) OVER (PARTITION BY e.person_id ORDER BY e.since, e.until) "
-        "= e.since THEN 0 ELSE 1 END AS fresh "
+        f"FROM (SELECT e.person_id{carried('e')}, e.since, e.until, "
+        f"CASE WHEN LAG(e.until) OVER (PARTITION BY {by_district('e.person_id', 'e')} "
+        "ORDER BY e.since, e.until) = e.since THEN 0 ELSE 1 END AS fresh "
         f"FROM ({events.text}) e WHERE e.since <= {day}) ev) chained "
-        "GROUP BY person_id, spell",
+        f"GROUP BY {by_district('person_id, spell')}",
         params + events.params + params,
     )
 

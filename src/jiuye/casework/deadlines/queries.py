@@ -51,12 +51,13 @@ from jiuye.casework.models import (
 )
 from jiuye.lib import workdays
 from jiuye.lib.retirement import add_months_sql
-from jiuye.lib.sql import Sql, read_date, subquery
+from jiuye.lib.sql import Sql, citus, read_date, subquery
 from jiuye.registry import definitions
 from jiuye.registry.models import DifficultyRecognition, Household, Person, StatusEvent
 from jiuye.registry.selectors import Reader, households_visible, persons_visible, unit_filter
 from jiuye.units.models import Unit
 from jiuye.units.scope import scope_to_jurisdiction
+from jiuye.units.sharding import carried, same_district
 
 COLUMNS = (
     "rule_id",
@@ -179,15 +180,16 @@ class Scope:
         person's place, name and labor-force facts: the ``spells`` table the rules read."""
         registered, where = definitions.registered_sql("e"), self.person_where()
         events = Sql(
-            f"SELECT e.person_id, e.since, e.until FROM {_t(StatusEvent)} e "
-            f"JOIN {P} ON {P}.id = e.person_id WHERE {registered.text} AND {where.text}",
+            f"SELECT e.person_id{carried('e')}, e.since, e.until FROM {_t(StatusEvent)} e "
+            f"JOIN {P} ON {P}.id = e.person_id{same_district('e', P)} "
+            f"WHERE {registered.text} AND {where.text}",
             registered.params + where.params,
         )
         spells = definitions.spells_sql(events, self.on)
         return Sql(
-            f'SELECT sp.person_id, sp.start, sp."end", {P}.community_id, {P}.grid_id, '
-            f"{P}.name, {P}.work_from, {P}.retire_on, {P}.able, {P}.willing "
-            f"FROM ({spells.text}) sp JOIN {P} ON {P}.id = sp.person_id",
+            f'SELECT sp.person_id{carried("sp")}, sp.start, sp."end", {P}.community_id, '
+            f"{P}.grid_id, {P}.name, {P}.work_from, {P}.retire_on, {P}.able, {P}.willing "
+            f"FROM ({spells.text}) sp JOIN {P} ON {P}.id = sp.person_id{same_district('sp', P)}",
             spells.params,
         )
 
@@ -294,7 +296,7 @@ def cq4_sql(scope: Scope) -> Sql:
     days = scope.guidance_days()
     done = (
         f"(SELECT MIN(s.{ON}) FROM {_services([ServiceKind.GUIDANCE])} "
-        "AND s.person_id = sp.person_id "
+        f"AND s.person_id = sp.person_id{same_district('s', 'sp')} "
         f'AND s.{ON} >= sp.start AND (sp."end" IS NULL OR s.{ON} < sp."end") AND s.{ON} <= %s)'
     )
     return Sql(
@@ -330,8 +332,8 @@ def qg6_visit_sql(scope: Scope) -> Sql:
     """QG-6 (visit): each person registered at ``on``, due a month after the registration or
     the period's start (``dates.visit_due``), done on the first visit in the period."""
     done = (
-        f"(SELECT MIN(s.{ON}) FROM {_services([ServiceKind.VISIT])} AND s.person_id = sp.person_id "
-        f"AND s.{ON} >= %s AND s.{ON} <= %s)"
+        f"(SELECT MIN(s.{ON}) FROM {_services([ServiceKind.VISIT])} AND s.person_id = sp.person_id"
+        f"{same_district('s', 'sp')} AND s.{ON} >= %s AND s.{ON} <= %s)"
     )
     return Sql(
         _head("QG-6-visit", "sp.person_id")
@@ -346,8 +348,8 @@ def qg3_referral_sql(scope: Scope) -> Sql:
     willing: registered means unemployed), due two months after the registration or the
     period's start (``dates.referral_due``), done on the 2nd referral in the period."""
     referrals = (
-        f"FROM {_services([ServiceKind.REFERRAL])} AND s.person_id = sp.person_id "
-        f"AND s.{ON} >= %s AND s.{ON} <= %s"
+        f"FROM {_services([ServiceKind.REFERRAL])} AND s.person_id = sp.person_id"
+        f"{same_district('s', 'sp')} AND s.{ON} >= %s AND s.{ON} <= %s"
     )
     candidates = definitions.labor_force_candidates_sql("sp", scope.on)
     return Sql(
@@ -396,17 +398,17 @@ def qg6_contact_sql(scope: Scope) -> Sql:
     in_force = definitions.recognition_in_force_sql("r", day)
     done = (
         f"(SELECT MIN(s.{ON}) FROM {_services([ServiceKind.CONTACT, ServiceKind.VISIT])} "
-        f"AND s.person_id = d.person_id AND s.{ON} >= d.first AND s.{ON} <= d.last "
-        f"AND s.{ON} <= %s)"
+        f"AND s.person_id = d.person_id{same_district('s', 'd')} AND s.{ON} >= d.first "
+        f"AND s.{ON} <= d.last AND s.{ON} <= %s)"
     )
     where = scope.person_where()
     return Sql(
         _head("QG-6-contact", "d.person_id") + f"d.last AS due, {done} AS done_on, "
         "CASE WHEN d.last >= %s THEN 1 ELSE 0 END AS actionable, d.last AS day, "
         f"{NULL_INT} AS n, {PLACE} "
-        f"FROM (SELECT DISTINCT r.person_id, qt.first, qt.last, {PERSON_PLACE} "
+        f"FROM (SELECT DISTINCT r.person_id{carried('r')}, qt.first, qt.last, {PERSON_PLACE} "
         f"FROM {_t(DifficultyRecognition)} r JOIN ({table.text}) qt ON {day} <= qt.upto "
-        f"AND {in_force.text} JOIN {P} ON {P}.id = r.person_id "
+        f"AND {in_force.text} JOIN {P} ON {P}.id = r.person_id{same_district('r', P)} "
         "WHERE r.recognized_on <= %s AND (r.ended_on IS NULL OR r.ended_on > %s) "
         f"AND {where.text}) d",
         (
@@ -434,7 +436,8 @@ def cq2_sql(scope: Scope) -> Sql:
         + f"{due} AS due, CASE WHEN {z}.eliminated_on <= %s THEN {z}.eliminated_on END "
         f"AS done_on, 1 AS actionable, {z}.emerged_on AS day, {NULL_INT} AS n, "
         f"{H}.community_id, {H}.grid_id, {H}.number AS name "
-        f"FROM {z} JOIN {H} ON {H}.id = {z}.household_id WHERE {inner.text} AND {where.text}",
+        f"FROM {z} JOIN {H} ON {H}.id = {z}.household_id{same_district(z, H)} "
+        f"WHERE {inner.text} AND {where.text}",
         (scope.on, *inner.params, *where.params),
     )
 
@@ -442,21 +445,46 @@ def cq2_sql(scope: Scope) -> Sql:
 def as1_sql(scope: Scope) -> Sql:
     """AS-1: assistance cases with a placement deadline, not yet placed at ``on`` or placed in
     the period; done on the placement."""
+    placed, last_placed, joined = _placements(scope.on)
+    where = scope.person_where()
+    return Sql(
+        _head("AS-1", "c.person_id", case="c.id")
+        + f"c.placement_due AS due, {placed.text} AS done_on, 1 AS actionable, "
+        f"c.opened_on AS day, {NULL_INT} AS n, {PERSON_PLACE} FROM {_t(AssistanceCase)} c"
+        f"{joined.text} JOIN {P} ON {P}.id = c.person_id "
+        "WHERE c.placement_due IS NOT NULL AND c.opened_on <= %s "
+        f"AND {where.text} AND ({placed.text} IS NULL OR {last_placed.text} >= %s)",
+        (
+            *placed.params,
+            *joined.params,
+            scope.on,
+            *where.params,
+            *placed.params,
+            *last_placed.params,
+            scope.period_start,
+        ),
+    )
+
+
+def _placements(on: date) -> tuple[Sql, Sql, Sql]:
+    """The first and the last placement step of the case ``c`` by ``on``, and what AS-1 joins
+    for them. On one server two sub-queries correlated with the case. On Citus the cases and
+    their steps are tables of the coordinator, which it cannot correlate with the persons'
+    shards: it reads the steps grouped by case (``pl``, joined to the cases) first."""
     steps = (
         f"FROM {_t(AssistanceStep)} st WHERE st.case_id = c.id "
         f"AND st.kind = '{AssistanceStepKind.PLACEMENT}' AND st.{ON} <= %s)"
     )
-    placed, last_placed = f"(SELECT MIN(st.{ON}) {steps}", f"(SELECT MAX(st.{ON}) {steps}"
-    where = scope.person_where()
-    return Sql(
-        _head("AS-1", "c.person_id", case="c.id")
-        + f"c.placement_due AS due, {placed} AS done_on, 1 AS actionable, c.opened_on AS day, "
-        f"{NULL_INT} AS n, {PERSON_PLACE} FROM {_t(AssistanceCase)} c "
-        f"JOIN {P} ON {P}.id = c.person_id "
-        "WHERE c.placement_due IS NOT NULL AND c.opened_on <= %s "
-        f"AND {where.text} AND ({placed} IS NULL OR {last_placed} >= %s)",
-        (scope.on, scope.on, *where.params, scope.on, scope.on, scope.period_start),
+    if not citus():
+        first, last = f"(SELECT MIN(st.{ON}) {steps}", f"(SELECT MAX(st.{ON}) {steps}"
+        return Sql(first, (on,)), Sql(last, (on,)), Sql("")
+    grouped = Sql(
+        f" LEFT JOIN (SELECT st.case_id, MIN(st.{ON}) AS first, MAX(st.{ON}) AS last "
+        f"FROM {_t(AssistanceStep)} st WHERE st.kind = '{AssistanceStepKind.PLACEMENT}' "
+        f"AND st.{ON} <= %s GROUP BY st.case_id) pl ON pl.case_id = c.id",
+        (on,),
     )
+    return Sql("pl.first"), Sql("pl.last"), grouped
 
 
 RULE_SQL = {
@@ -492,15 +520,41 @@ def stored_sql(scope: Scope, rules: Sequence[str]) -> Sql:
     assert scope.stored is not None
     where, state = table_where(scope.stored), _state_of(scope, D)
     chosen = ", ".join(f"'{rule}'" for rule in rules if rule in RULE_SQL)
+    items = f"{D}.rule_id IN ({chosen or 'NULL'}) AND {where.text}"
+    persons = rows_for_coordinator(
+        P,
+        "sp",
+        "id, name",
+        Sql(f"id IN (SELECT {D}.person_id FROM {D} WHERE {items})", where.params),
+    )
+    households = rows_for_coordinator(
+        H,
+        "sh",
+        "id, number",
+        Sql(
+            f"id IN (SELECT {D}.household_id FROM {D} WHERE {D}.person_id IS NULL AND {items})",
+            where.params,
+        ),
+    )
     return Sql(
         f"SELECT {D}.rule_id, {D}.person_id, {D}.household_id, {D}.case_id, {D}.due, "
         f"{D}.done_on, {D}.actionable, {D}.day, {D}.n, {D}.community_id, {D}.grid_id, "
         f"COALESCE(sp.name, sh.number) AS name, {state.text} AS state "
-        f"FROM {D} LEFT JOIN {P} sp ON sp.id = {D}.person_id "
-        f"LEFT JOIN {H} sh ON sh.id = {D}.household_id AND {D}.person_id IS NULL "
-        f"WHERE {D}.rule_id IN ({chosen or 'NULL'}) AND {where.text}",
-        state.params + where.params,
+        f"FROM {D} LEFT JOIN {persons.text} ON sp.id = {D}.person_id "
+        f"LEFT JOIN {households.text} ON sh.id = {D}.household_id AND {D}.person_id IS NULL "
+        f"WHERE {items}",
+        state.params + persons.params + households.params + where.params,
     )
+
+
+def rows_for_coordinator(table: str, alias: str, columns: str, where: Sql) -> Sql:
+    """``table alias``, to join with rows held on the coordinator (the stored items, or items
+    worked out there): on Citus only the ``columns`` of the rows ``where`` selects (over the
+    table by its name), which the shards send first; Citus would otherwise send every row of
+    the table to join it there. On one server the table itself."""
+    if not citus():
+        return Sql(f"{table} {alias}")
+    return Sql(f"(SELECT {columns} FROM {table} WHERE {where.text}) {alias}", where.params)
 
 
 def items_sql(scope: Scope, rules: Iterable[str] | None = None) -> Sql:
@@ -520,8 +574,12 @@ def rules_sql(scope: Scope, chosen: Sequence[str]) -> Sql:
     union = " UNION ALL ".join(f"SELECT * FROM ({p.text}) r{i}" for i, p in enumerate(parts))
     state = _state_of(scope, "items")
     spells = scope.spells() if SPELL_RULES & set(chosen) else Sql("SELECT 1")
+    # On Citus the spells are inlined into each rule that reads them: a CTE is materialized on
+    # the coordinator, whose rows could not be joined on the shards with each person's
+    # services (Citus inlines a CTE read more than once only when told NOT MATERIALIZED).
+    materialized = " NOT MATERIALIZED" if citus() else " MATERIALIZED"
     return Sql(
-        f"WITH spells AS MATERIALIZED ({spells.text}), items AS MATERIALIZED ({union}) "
+        f"WITH spells AS{materialized} ({spells.text}), items AS MATERIALIZED ({union}) "
         f"SELECT items.*, {state.text} AS state FROM items",
         spells.params + tuple(v for p in parts for v in p.params) + state.params,
     )

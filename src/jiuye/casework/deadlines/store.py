@@ -77,13 +77,15 @@ def _scope(
 def _insert(scope: queries.Scope) -> int:
     """Store the scope's items (worked out by the rules) for its day: one statement."""
     items = queries.rules_sql(scope, list(queries.RULE_SQL))
-    p = queries.P
+    persons = queries.rows_for_coordinator(
+        queries.P, "sp", "id, household_id", scope.person_where()
+    )
     query = Sql(
         f"INSERT INTO {queries.D} ({STORED_COLUMNS}) "
         "SELECT %s, i.rule_id, i.person_id, i.household_id, i.case_id, i.due, i.done_on, "
         "i.actionable, i.day, i.n, COALESCE(i.household_id, sp.household_id), i.community_id, "
-        f"i.grid_id FROM ({items.text}) i LEFT JOIN {p} sp ON sp.id = i.person_id",
-        (scope.on, *items.params),
+        f"i.grid_id FROM ({items.text}) i LEFT JOIN {persons.text} ON sp.id = i.person_id",
+        (scope.on, *items.params, *persons.params),
     )
     with connection.cursor() as cursor:
         cursor.execute(query.text, query.params)

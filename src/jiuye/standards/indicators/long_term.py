@@ -39,7 +39,7 @@ from jiuye.standards.indicators.base import (
     person_url,
 )
 from jiuye.units.models import Unit
-from jiuye.units.sharding import citus
+from jiuye.units.sharding import citus, rows_of
 
 _CASE = AssistanceCase._meta.db_table
 _RECOGNITION = DifficultyRecognition._meta.db_table
@@ -71,10 +71,13 @@ def long_term_unemployed(*, on: date, root: Unit | None) -> list[LongTerm]:
     )
     if citus():
         # The cases are a table of the coordinator, and Citus correlates no sub-query with
-        # one (nor with the items' sub-query): the same conditions as sets it reads first.
+        # one: the persons with a case as a set it reads first. The recognitions sit in the
+        # person's shard: correlated there, the districts equated (as a set they would be a
+        # join of the shards on the person alone, which Citus refuses).
         assisted = (
             f"p.id IN (SELECT a.person_id FROM {_CASE} a WHERE a.opened_on <= %s) "
-            f"OR p.id IN (SELECT d.person_id FROM {_RECOGNITION} d WHERE {recognised.text})"
+            f"OR (SELECT 1 FROM {_RECOGNITION} d WHERE {rows_of('d', 'person_id', 'p')} "
+            f"AND {recognised.text} LIMIT 1) IS NOT NULL"
         )
     found = deadlines.queries.fetch(
         Sql(

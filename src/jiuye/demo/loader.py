@@ -290,6 +290,7 @@ def seed(config: SeedConfig, *, replace: bool = False, actor: Any = None) -> See
                 # Check as we go, so no trigger events are pending when constraints are lifted.
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            bulkload.one_connection_a_node()
             replaced = has_registry_data()
             if replaced and not replace:
                 raise SeedRefused("数据库中已有单位或人员数据；如需替换，请使用 --replace")

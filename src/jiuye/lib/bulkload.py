@@ -127,6 +127,15 @@ class Lifted:
     indexes: list[tuple[str, str, str]]  # (table, name, CREATE INDEX statement)
 
 
+def one_connection_a_node() -> None:
+    """Citus: the rest of this transaction sends its statements over one connection a node.
+    A load writes the unit tree (a reference table) after reading and writing the residents'
+    shards, which Citus allows only then; the COPY streams are one a node either way."""
+    if citus():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
+
+
 def lift_constraints(tables: Models) -> Lifted:
     """PostgreSQL: drop the foreign keys from and into ``tables``, their unique constraints and
     secondary indexes (primary keys stay), keeping the definitions from the catalog to put them

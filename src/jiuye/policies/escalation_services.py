@@ -99,7 +99,7 @@ def escalation_open(
     note = (note or "").strip()
     _raise(_date_problems(on, after=None, today=today) + _note_problems(note))
     # One handover at a time per person: a second waits here, then finds the open case.
-    Person.objects.select_for_update().filter(pk=person.pk).first()
+    Person.objects.select_for_update().filter(pk=person.pk, district_id=person.district_id).first()
     found = escalation.person_verdict(person, on)
     if not found.candidate:
         raise ValidationError(

@@ -229,9 +229,10 @@ def household_set_head(*, actor: User | None, person: Person) -> list[Person]:
     check_write(actor, placement(person))
     if person.relation == HEAD:
         return []
+    # The district named: on Citus a locking read must go to one shard.
     former = list(
         Person.objects.select_for_update()
-        .filter(household_id=person.household_id, relation=HEAD)
+        .filter(household_id=person.household_id, district_id=person.district_id, relation=HEAD)
         .exclude(pk=person.pk)
     )
     changed = [person_update(actor=actor, person=p, relation="") for p in former]

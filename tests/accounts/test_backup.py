@@ -81,9 +81,6 @@ def base_env(tmp_path: Path, url: str) -> dict[str, str]:
         JIUYE_VAR_DIR=str(tmp_path),
         JIUYE_ENV="development",
         DJANGO_SETTINGS_MODULE="jiuye.settings",
-        # A plain database (on a Citus coordinator too: tests/cluster/test_backup.py covers
-        # the cluster's backups).
-        JIUYE_CITUS="0",
     )
     return env
 
@@ -116,7 +113,9 @@ def postgres_env(tmp_path: Path, django_db_blocker) -> Iterator[dict[str, str]]:
     with psycopg.connect(admin, autocommit=True) as con:
         con.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield base_env(tmp_path, f"{base}/{name}")
+        # A plain database (on a Citus coordinator too: tests/cluster/test_backup.py covers
+        # the cluster's backups).
+        yield {**base_env(tmp_path, f"{base}/{name}"), "JIUYE_CITUS": "0"}
     finally:
         with psycopg.connect(admin, autocommit=True) as con:
             con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

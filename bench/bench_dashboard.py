@@ -121,11 +121,16 @@ def _client(unit: Any, role: str) -> Any:
 def bench_panels(ctx: Any = None) -> Result:
     from django.db import transaction
 
+    from jiuye.lib.bulkload import one_connection_a_node
+
     _ready()
     found: list[Result] = []
     try:
         with transaction.atomic():
-            _one_connection_a_node()
+            # On Citus the rolled-back transaction reads the shards, then creates the users (a
+            # reference table): allowed over one connection a node (as for a test's
+            # transaction, tests/citus_setup.py); no request mixes the two.
+            one_connection_a_node()
             found.append(_measure())
             raise _Rollback
     except _Rollback:
@@ -137,13 +142,14 @@ def bench_new_month(ctx: Any = None) -> Result:
     from django.db import transaction
     from django.utils import timezone
 
+    from jiuye.lib.bulkload import one_connection_a_node
     from jiuye.monitoring import rollups
 
     _ready()
     found: list[Result] = []
     try:
         with transaction.atomic():
-            _one_connection_a_node()
+            one_connection_a_node()  # (see bench_panels)
             last = rollups.add_months(rollups.month_of(timezone.localdate()), -1)
             rollups.rollups_build(through=last)
             found.append(_measure(panels=("trend", "services", "ranking"), xlsx=False))
@@ -151,15 +157,6 @@ def bench_new_month(ctx: Any = None) -> Result:
     except _Rollback:
         pass
     return found[0]
-
-
-def _one_connection_a_node() -> None:
-    """On Citus: the rolled-back transaction reads the shards, then creates the users (a
-    reference table), which Citus allows over one connection a node (as tests/citus_setup.py
-    sets for a test's transaction); no request mixes the two."""
-    from jiuye.lib.bulkload import one_connection_a_node
-
-    one_connection_a_node()
 
 
 def _ready() -> None:

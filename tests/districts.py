@@ -28,9 +28,11 @@ def district_mismatches() -> dict[str, int]:
     }
     for table, parent, column in CHILDREN:
         checks[table] = (
-            f"SELECT COUNT(*) FROM {table} x LEFT JOIN {parent} p ON p.id = x.{column}"
-            " WHERE x.district_id IS NULL OR p.district_id IS NULL"
-            " OR x.district_id <> p.district_id"
+            # "no parent in the row's own district": a sub-query naming the district, which
+            # Citus runs on each shard (a join on the parent's id alone it cannot)
+            f"SELECT COUNT(*) FROM {table} x WHERE x.district_id IS NULL OR NOT EXISTS"
+            f" (SELECT 1 FROM {parent} p WHERE p.id = x.{column}"
+            " AND p.district_id = x.district_id)"
         )
     found = {}
     with connection.cursor() as cursor:

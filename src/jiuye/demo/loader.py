@@ -48,6 +48,7 @@ from jiuye.jobs.columns import (
 )
 from jiuye.jobs.models import ContractEvent, Employer, Hire, Layoff, Posting, Referral, StaffReport
 from jiuye.lib import bulkload
+from jiuye.lib.sql import citus
 from jiuye.registry.columns import (
     EVENT_FIELDS,
     HOUSEHOLD_FIELDS,
@@ -184,11 +185,12 @@ def clear_core() -> None:
     """Empty the unit tree and registry tables (after :func:`clear_dependents`). PostgreSQL
     truncates, which needs the foreign keys into them lifted first
     (:func:`jiuye.lib.bulkload.lift_constraints`);
-    elsewhere a plain DELETE, whose deferred checks pass at commit."""
+    elsewhere a plain DELETE, whose deferred checks pass at commit. Citus is elsewhere: the
+    keys stay on there (a load changes no schema), and Citus truncates no table a key names."""
     qn = connection.ops.quote_name
     tables = [qn(model._meta.db_table) for model in reversed(CORE_MODELS)]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and not citus():
             cursor.execute(f"TRUNCATE {', '.join(tables)}")
         else:
             for table in tables:

@@ -34,6 +34,7 @@ from jiuye.registry.models import DifficultyRecognition, Person
 from jiuye.registry.selectors import unit_filter
 from jiuye.units.models import COMMUNITY_LEVELS, Level, Unit
 from jiuye.units.scope import scope_to_jurisdiction
+from jiuye.units.sharding import outer_district
 
 
 def open_q(on: date, prefix: str = "") -> Q:
@@ -236,6 +237,7 @@ def _figures() -> dict[str, Any]:
     difficult = Exists(
         DifficultyRecognition.objects.filter(
             recognition_in_force_q(OuterRef("outcome_on")),  # type: ignore[arg-type]
+            outer_district("person__district_id"),
             person_id=OuterRef("person_id"),
         )
     )

@@ -40,7 +40,7 @@ from typing import IO, Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, TextChoices
+from django.db.models import Exists, OuterRef, Q, TextChoices
 
 from jiuye.accounts.models import User
 from jiuye.accounts.reveal import MIN_REASON
@@ -80,7 +80,7 @@ from jiuye.ledger.formulas import FORMULA_FIRST, neutralise
 from jiuye.ledger.xlsx import Workbook
 from jiuye.lib.masking import mask_id_number, mask_phone, mask_text
 from jiuye.policies.catalog import UnknownPolicy, policy_get
-from jiuye.policies.models import BeneficiaryKind, PaymentKind
+from jiuye.policies.models import BeneficiaryKind, Payment, PaymentKind
 from jiuye.policies.selectors import payments_visible
 from jiuye.registry import definitions
 from jiuye.registry.columns import PERSON_FIELDS
@@ -476,12 +476,13 @@ def _read(unit: Unit, user: User | None, on: date) -> _Data:
         services[row[0]].append(row[1:])
     for rows in services.values():
         rows.sort(key=lambda r: tuple("" if v is None else str(v) for v in (r[1], r[0], *r[2:])))
-    # The policy service records no payment wrote (a payment's own record is its payment row).
+    # The policy service records no payment wrote (a payment's own record is its payment row);
+    # NOT EXISTS rather than the ORM's outer join, which Citus cannot run beside the IN.
     policy_services: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    paid = Payment.objects.filter(service_id=OuterRef("pk"))
     for row in (
-        ServiceRecord.objects.filter(
-            person__in=person_filter, kind=ServiceKind.POLICY, policy_payment__isnull=True
-        )
+        ServiceRecord.objects.filter(person__in=person_filter, kind=ServiceKind.POLICY)
+        .exclude(Exists(paid))
         .order_by()
         .values_list(*SERVICE_VALUES)
     ):

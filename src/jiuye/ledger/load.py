@@ -199,7 +199,7 @@ def update(
     table = qn(model._meta.db_table)
     columns = bulkload.columns(model, fields)
     with connection.cursor() as cursor:
-        if _postgres():
+        if _postgres() and _joins_temporary(model):
             temp = f"ledger_update_{next(_temp_names)}"
             cursor.execute(
                 f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS "
@@ -213,15 +213,29 @@ def update(
                 for row in rows:
                     copy.write_row(row)
             sets = ", ".join(f"{qn(c)} = t.{qn(c)}" for c in columns[1:])
-            cursor.execute(f"UPDATE {table} SET {sets} FROM {temp} t WHERE {table}.id = t.id")
+            # The temporary table read as a sub-query: Citus joins no temporary table with a
+            # distributed one, but sends a sub-query's rows to the shards (OFFSET 0 keeps it one)
+            cursor.execute(
+                f"UPDATE {table} SET {sets} FROM (SELECT * FROM {temp} OFFSET 0) t"
+                f" WHERE {table}.id = t.id"
+            )
             cursor.execute(f"DROP TABLE {temp}")
         else:
             sets = ", ".join(f"{qn(c)} = %s" for c in columns[1:])
             sql = f"UPDATE {table} SET {sets} WHERE id = %s"
-            value = bulkload.sqlite_value
-            cursor.executemany(sql, [tuple(map(value, (*row[1:], row[0]))) for row in rows])
+            params = [(*row[1:], row[0]) for row in rows]
+            if not _postgres():
+                params = [tuple(map(bulkload.sqlite_value, p)) for p in params]
+            cursor.executemany(sql, params)
     if progress is not None:
         progress(len(rows))
+
+
+def _joins_temporary(model: type[models.Model]) -> bool:
+    """Whether an UPDATE of ``model`` may join a temporary table: on one server always; on
+    Citus a distributed table's may (read as a sub-query), a reference table's may not (the
+    employers' sheets: a few hundred rows, updated one statement a row)."""
+    return not sharding.citus() or issubclass(model, sharding.DistrictOwned)
 
 
 def _should_lift(plan: Plan) -> bool:

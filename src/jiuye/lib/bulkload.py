@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.management.color import no_style
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 from jiuye.lib.sql import citus
 
@@ -214,12 +214,21 @@ def reset_sequences(tables: Models) -> None:
 
 def analyze(tables: Models) -> None:
     """PostgreSQL: fresh planner statistics for ``tables``, so the first query after a bulk
-    load plans well (elsewhere nothing). Not on Citus: inside the load's transaction it would
-    be a parallel command after the local ones, which Citus refuses; the workers' autovacuum
-    analyses the shards it wrote."""
-    if not postgres() or citus():
+    load plans well (elsewhere nothing). On Citus once the load has committed: inside its
+    transaction it would be a parallel command after the local ones, which Citus refuses; after
+    it, Citus analyses every shard (a reference table's too, which autovacuum reaches only
+    minutes later: meanwhile a query over the jobs' contracts planned on no statistics took
+    minutes)."""
+    if not postgres():
         return
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for model in tables:
-            cursor.execute(f"ANALYZE {qn(model._meta.db_table)}")
+    statements = [f"ANALYZE {connection.ops.quote_name(m._meta.db_table)}" for m in tables]
+
+    def run() -> None:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+    if citus():
+        transaction.on_commit(run)
+    else:
+        run()

@@ -36,7 +36,7 @@ from jiuye.policies.amounts import amount_for, min_heads, unit_amount
 from jiuye.policies.catalog import Policy, policies
 from jiuye.policies.models import Application, AppState, Entitlement, Payment, PaymentKind
 from jiuye.registry.models import Person
-from jiuye.units.models import Level, Unit
+from jiuye.units.models import Unit
 from jiuye.units.scope import SYSTEM, scope_to_jurisdiction
 
 PERSONS = Person._meta.db_table
@@ -134,13 +134,11 @@ def verdict_of(
 # ---- heads: the persons an employer's or a unit's amount counts --------------------------------
 
 
-def _local(owner_path: str, person_path: str) -> str:
-    """The person lives in the district the owner lies in (HD-2018's 地区)."""
-    return (
-        f"EXISTS (SELECT 1 FROM {UNITS} d WHERE d.level = '{Level.DISTRICT.value}' "
-        f"AND substr({owner_path}, 1, length(d.path)) = d.path "
-        f"AND substr({person_path}, 1, length(d.path)) = d.path)"
-    )
+def _local(owner_path: str, district: str) -> str:
+    """The owner lies in the district the person lives in (HD-2018's 地区): the person's own
+    district (``district``, the row's ``district_id``), so the test is a join, not a nested
+    sub-query, which Citus cannot run inside one over reference tables."""
+    return f"substr({owner_path}, 1, length(d.path)) = d.path AND d.id = {district}"
 
 
 def heads_sql(policy: Policy, on: date, owners: Sql | None = None) -> Sql:
@@ -199,8 +197,8 @@ def heads_sql(policy: Policy, on: date, owners: Sql | None = None) -> Sql:
     if heads.local:
         text += (
             f" AND EXISTS (SELECT 1 FROM {Employer._meta.db_table} ee JOIN {UNITS} eu "
-            f"ON eu.id = ee.unit_id JOIN {UNITS} pu ON pu.id = p.community_id "
-            f"WHERE ee.id = {owner} AND {_local('eu.path', 'pu.path')})"
+            f"ON eu.id = ee.unit_id CROSS JOIN {UNITS} d "
+            f"WHERE ee.id = {owner} AND {_local('eu.path', 'p.district_id')})"
         )
     if heads.enterprises:  # 企业: registered with the market regulator as an enterprise
         text += (
@@ -516,16 +514,16 @@ class EligibleSet:
             row.state = state.get((row.pk, row.period), "")
 
 
-def _paid(policy: Policy, period: str, key: str) -> QuerySet[Entitlement]:
-    """The standing, paid entitlements of the period for the outer row (``key``: person,
-    employer or unit)."""
-    payments = Payment.objects.filter(entitlement=OuterRef("pk"), kind=PaymentKind.PAYMENT)
-    return Entitlement.objects.filter(
-        Exists(payments),
-        policy=policy.id,
-        period=period,
-        cancelled_at__isnull=True,
-        **{key: OuterRef("pk")},
+def _paid(policy: Policy, period: str, key: str) -> QuerySet[Payment]:
+    """The payments of the period's standing entitlements of the outer row (``key``: person,
+    employer or unit). One join, not a sub-query in a sub-query: Citus cannot run a nested one
+    over the reference tables these are."""
+    return Payment.objects.filter(
+        kind=PaymentKind.PAYMENT,
+        entitlement__policy=policy.id,
+        entitlement__period=period,
+        entitlement__cancelled_at__isnull=True,
+        **{f"entitlement__{key}": OuterRef("pk")},
     )
 
 

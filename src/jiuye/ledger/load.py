@@ -234,7 +234,7 @@ def update(
 def _joins_temporary(model: type[models.Model]) -> bool:
     """Whether an UPDATE of ``model`` may join a temporary table: on one server always; on
     Citus a distributed table's may (read as a sub-query), a reference table's may not (the
-    employers' sheets: a few hundred rows, updated one statement a row)."""
+    unit tree, the employers' sheets: a few hundred rows, updated one statement a row)."""
     return not sharding.citus() or issubclass(model, sharding.DistrictOwned)
 
 

@@ -107,7 +107,9 @@ def test_the_backup_holds_every_table_of_the_cluster(province: dict[str, Any]) -
         and manifest["tables"]["registry_person"]["rows"] == 5
     )
     assert placed["units_unit"] == "reference" and manifest["tables"]["units_unit"]["rows"] == 3
-    assert placed["audit_auditentry"] == "local" and manifest["tables"]["audit_auditentry"]["rows"]
+    assert placed["audit_auditentry"] == "distributed"
+    assert manifest["tables"]["audit_auditentry"]["rows"]
+    assert "local" in placed.values()  # django_migrations, the sessions...
     assert set(placed) == set(manifest["tables"])
 
 

@@ -204,7 +204,27 @@ def test_plan_distributes_co_located_after_the_reference_tables() -> None:
     ]
     for table in ("unit", "user", "person", "event"):
         assert f"SELECT truncate_local_data_after_distributing_table('{table}')" in sql
-    assert sql[:2] == [layout.SEQUENTIAL, layout.KEEP_CITUS_LOCAL]
+    assert sql[:3] == [layout.SEQUENTIAL, layout.KEEP_CITUS_LOCAL, layout.TRIGGERS]
+
+
+def test_plan_moves_a_truncate_trigger_past_the_distribution() -> None:
+    """A distributed table's trigger on TRUNCATE (the audit log's) is created again after the
+    table is distributed, so that it stays on the coordinator's table, where it can be lifted,
+    instead of on every shard, where Citus cannot switch it."""
+    trigger = layout.TruncateTrigger(
+        "event",
+        "no_truncate",
+        "CREATE TRIGGER no_truncate BEFORE TRUNCATE ON public.event"
+        " FOR EACH STATEMENT EXECUTE FUNCTION refuse()",
+    )
+    schema = _schema()
+    schema = Schema(schema.tables, schema.unique_keys, schema.foreign_keys, (trigger,))
+    sql = list(layout.plan(layout=SMALL, schema=schema).statements)
+    drop = sql.index("DROP TRIGGER no_truncate ON event")
+    create = sql.index(trigger.definition)
+    emptied = sql.index("SELECT truncate_local_data_after_distributing_table('event')")
+    distributed = next(i for i, s in enumerate(sql) if "create_distributed_table('event'" in s)
+    assert drop < distributed < emptied < create
 
 
 def test_plan_re_adds_the_keys_citus_keeps_and_leaves_out_the_others() -> None:
@@ -287,7 +307,8 @@ def test_status_shows_where_the_tables_live() -> None:
     assert rows["registry_statusevent"][0] == "distributed"
     assert rows["registry_person"][1:] == rows["registry_statusevent"][1:]  # shards, group
     assert rows["units_unit"][0] == "reference"
-    assert rows["audit_auditentry"][0] == "local"
+    assert rows["audit_auditentry"] == rows["registry_person"]  # with the residents' data
+    assert rows["accounts_membership"][0] == "reference"
     # And running the deploy step again changes nothing.
     out = StringIO()
     call_command("citus", "distribute", stdout=out)

@@ -409,6 +409,11 @@ def _names(names: list[str], shown: int = 6) -> str:
     return ", ".join(names[:shown]) + _(" 等 %(n)d 张") % {"n": len(names)}
 
 
+def _each(option: str, values: list[str]) -> list[str]:
+    """``[option, value]`` for each value, in order."""
+    return [part for value in values for part in (option, value)]
+
+
 def _citus_load(path: Path, tables: list[str]) -> None:
     """Replace every table's rows with the backup's, through the coordinator, in one
     transaction (psql --single-transaction, stopping at the first error): a failure leaves the
@@ -422,14 +427,18 @@ def _citus_load(path: Path, tables: list[str]) -> None:
         # distributed table that references it, in one transaction, is refused by Citus.
         "SET citus.multi_shard_modify_mode TO 'sequential'",
         # Replacing the audit log is what a restore does (pg_restore --clean drops the table on
-        # PostgreSQL); the triggers are back before the commit.
+        # PostgreSQL); the triggers are back before the commit. The log is distributed, and
+        # Citus lets only a session that asks for it switch a distributed table's triggers.
+        "SET citus.enable_unsafe_triggers TO on",
         *lift,
         f"TRUNCATE {quoted}",
     ]
     psql = [_pg_binary("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction"]
     # The dump's script empties search_path; the tables are named unqualified again after it.
     after = ["RESET search_path", *restore_triggers]
-    script = [*psql, "-c", ";".join(before), "-f", "-", "-c", ";".join(after)]
+    # One -c a statement: Citus sends a trigger's ALTER TABLE to the workers as the query
+    # string it came in, which must then hold that one command.
+    script = [*psql, *_each("-c", before), "-f", "-", *_each("-c", after)]
     rows = subprocess.Popen(
         [_pg_binary("pg_restore"), "--data-only", "-f", "-", str(path)],
         stdout=subprocess.PIPE,

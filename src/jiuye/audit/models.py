@@ -63,6 +63,12 @@ class AuditEntry(models.Model):
     # the first entry its transaction wrote; ``audit.services``). Nullable so that adding it
     # leaves the existing rows (and SQLite's triggers) as they are.
     chain = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001 (NULL: global)
+    # The district of the chain (``audit.services``: its unit's district, its user's home
+    # district, 0 for the global chain and the chains of no district). On Citus the log is
+    # distributed by it with the residents' data (cluster/layout.toml): a district's writes and
+    # their audit entries commit on the same node. Not signed: it follows from the chain, and
+    # ``verify_chain`` checks that a chain keeps one district.
+    district_id = models.BigIntegerField(default=0, db_default=0)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -71,6 +77,8 @@ class AuditEntry(models.Model):
         verbose_name = _("审计记录")
         verbose_name_plural = _("审计记录")
         indexes = [models.Index(fields=["chain", "id"], name="audit_chain_id")]
+
+    NO_DISTRICT = 0  # the district of the global chain and of the chains of no district
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.actor_name}"

@@ -21,6 +21,15 @@ finds both. Cutting the tail of any chain is found with an anchor, as before: ``
 verify`` (and ``seal``) first records every chain's head in an ``audit.checkpoint`` entry of
 the global chain (:func:`audit_checkpoint`), whose head it prints; a later verify checks that
 the heads each checkpoint recorded still exist, and ``--anchor`` that the printed one does.
+
+Each chain lives in one district (``district_id``): a unit's chain in the unit's district, a
+user's chain in the district of the user's first unit (its name then says which: a user whose
+units change opens a chain in the new district, ``user:<id>@<district>``), the global chain
+and everything of no district in ``AuditEntry.NO_DISTRICT``. The rule is the accounts app's
+(:func:`set_district_rule`: it knows the unit tree and the users' units, which this module
+sits below). On Citus the log is distributed by the district with the residents' data, so a
+community's write and its audit entry commit on one node, and each chain's head is found on
+that node alone.
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,6 +54,34 @@ GENESIS = "0" * 64
 OPEN_CHAIN = "audit.chain"  # opens a chain (``unit_path``: its name), in the global chain
 CHECKPOINT = "audit.checkpoint"  # every chain's head (``changes["heads"]``), in the global chain
 _GLOBAL_LOCK = 80420001  # the global chain's advisory lock (as before chains existed)
+NO_DISTRICT = AuditEntry.NO_DISTRICT
+
+
+def _no_district(*, path: str | None, user: int | None) -> int:
+    return NO_DISTRICT
+
+
+# ``(path=…, user=…) -> district``: the district of a unit's chain (``path``) or of a user's
+# (``user``, their id). The accounts app sets it when it starts (:func:`set_district_rule`).
+_district_rule: Callable[..., int] = _no_district
+
+
+def set_district_rule(rule: Callable[..., int]) -> None:
+    """Set the rule giving each chain its district; until then every chain is in
+    ``NO_DISTRICT``."""
+    global _district_rule
+    _district_rule = rule
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A chain's name (None: the global chain) and its district."""
+
+    name: str | None
+    district: int = NO_DISTRICT
+
+
+GLOBAL = Chain(None)
 
 
 def _canonical(entry: AuditEntry) -> str:
@@ -95,25 +132,27 @@ def _lock_chain(chain: str | None) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_GLOBAL_LOCK, key])
 
 
-def _transaction_chain(wanted: str | None) -> str | None:
+def _transaction_chain(first: AuditDraft) -> Chain:
     """The chain this call appends to: on PostgreSQL the chain the transaction appends to
-    already, else ``wanted`` (and from now on for this transaction); locked either way (a
-    savepoint rolled back releases the locks taken inside it). On SQLite ``wanted``."""
+    already, else the chain of ``first`` (and from now on for this transaction); locked either
+    way (a savepoint rolled back releases the locks taken inside it). On SQLite the chain of
+    ``first``."""
     if connection.vendor != "postgresql":
-        return wanted
+        return _draft_chain(first)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_current_xact_id()::text")
         txid = cursor.fetchone()[0]
     held = getattr(connection, "_audit_chain", None)
-    chain = held[1] if held is not None and held[0] == txid else wanted
+    chain = held[1] if held is not None and held[0] == txid else _draft_chain(first)
     connection._audit_chain = (txid, chain)  # type: ignore[attr-defined]
-    _lock_chain(chain)
+    _lock_chain(chain.name)
     return chain
 
 
-def _head(chain: str | None) -> str | None:
+def _head(chain: Chain) -> str | None:
     """The hash of the chain's last entry (None: the chain has no entry yet)."""
-    entries = AuditEntry.objects.filter(chain=chain)  # None: IS NULL, the global chain
+    # name None: IS NULL, the global chain; the district keeps it to one shard on Citus
+    entries = AuditEntry.objects.filter(district_id=chain.district, chain=chain.name)
     return entries.order_by("-id").values_list("hash", flat=True).first()
 
 
@@ -146,7 +185,7 @@ class AuditDraft:
     at: datetime | None = None
 
 
-def _entry(draft: AuditDraft, previous: str, now: datetime, chain: str | None = None) -> AuditEntry:
+def _entry(draft: AuditDraft, previous: str, now: datetime, chain: Chain = GLOBAL) -> AuditEntry:
     obj = draft.obj
     entry = AuditEntry(
         at=draft.at or now,
@@ -161,7 +200,8 @@ def _entry(draft: AuditDraft, previous: str, now: datetime, chain: str | None = 
         result=draft.result,
         prev_hash=previous,
         key_id=signing.current_key_id(),
-        chain=chain,
+        chain=chain.name,
+        district_id=chain.district,
     )
     entry.hash = entry_hash(entry)
     return entry
@@ -183,11 +223,11 @@ def audit_record(
     return entry
 
 
-def _append(chain: str | None, drafts: Sequence[AuditDraft]) -> list[AuditEntry]:
+def _append(chain: Chain, drafts: Sequence[AuditDraft]) -> list[AuditEntry]:
     """Append to ``chain`` (locked by the caller), opening it first if it has no entry."""
     previous = _head(chain)
     if previous is None:
-        previous = GENESIS if chain is None else _open(chain).hash
+        previous = GENESIS if chain.name is None else _open(chain.name).hash
     now = timezone.now()
     entries = []
     for draft in drafts:
@@ -205,7 +245,7 @@ def _open(chain: str) -> AuditEntry:
     """The global chain's entry that opens ``chain`` (its name in ``unit_path``): the first
     entry of the chain links to it. Taken under the global lock, once in a chain's life."""
     _lock_chain(None)
-    (opening,) = _append(None, [AuditDraft(None, OPEN_CHAIN, unit=_Path(chain))])
+    (opening,) = _append(GLOBAL, [AuditDraft(None, OPEN_CHAIN, unit=_Path(chain))])
     return opening
 
 
@@ -216,13 +256,18 @@ class _Path:
     path: str
 
 
-def _draft_chain(draft: AuditDraft) -> str | None:
-    """The chain of an entry: its unit's; without a unit, its user's; else the global one."""
+def _draft_chain(draft: AuditDraft) -> Chain:
+    """The chain of an entry: its unit's; without a unit, its user's (named for the user's
+    district unless that is none); else the global one."""
     path = getattr(draft.unit, "path", "") or None
+    if path is not None:
+        return Chain(path, _district_rule(path=path, user=None))
     user = getattr(draft.actor, "pk", None)
-    if path is None and user is not None:
-        return f"user:{user}"
-    return path
+    if user is None:
+        return GLOBAL
+    district = _district_rule(path=None, user=user)
+    name = f"user:{user}" if district == NO_DISTRICT else f"user:{user}@{district}"
+    return Chain(name, district)
 
 
 @transaction.atomic
@@ -230,8 +275,7 @@ def audit_records(drafts: Sequence[AuditDraft]) -> list[AuditEntry]:
     """Append several entries in order, chained, in one insert (a sync of many cases)."""
     if not drafts:
         return []
-    chain = _transaction_chain(_draft_chain(drafts[0]))
-    return _append(chain, drafts)
+    return _append(_transaction_chain(drafts[0]), drafts)
 
 
 def verify_chain() -> list[str]:
@@ -242,12 +286,15 @@ def verify_chain() -> list[str]:
     without an opening, or opened twice, is forged, and an opening without entries means a
     whole chain was removed. The heads the last checkpoint recorded must still be there (a cut
     tail). Besides the links, each entry's keyed hash: an unsigned entry (a plain hash anyone
-    can compute) is a forgery, and so is one signed with a key this server does not hold."""
+    can compute) is a forgery, and so is one signed with a key this server does not hold. A
+    chain keeps one district: an entry in another was moved (its chain's appends would skip
+    it)."""
     problems: list[str] = []
     heads: dict[str | None, str] = {None: GENESIS}  # each chain's last hash so far
     opened: dict[str, int] = {}  # chain → the id of the entry that opened it
     started: set[str] = set()
     recorded: dict[str, int] = {}  # chain → its head by the latest checkpoint
+    districts: dict[str | None, int] = {None: NO_DISTRICT}  # each chain's district
     for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
         chain = entry.chain
         previous = heads.get(chain)
@@ -255,6 +302,12 @@ def verify_chain() -> list[str]:
             problems.append(f"entry {entry.pk}: chain {chain} was never opened (forged?)")
         elif entry.prev_hash != previous:
             problems.append(f"entry {entry.pk}: previous hash does not match (row missing?)")
+        district = districts.setdefault(chain, entry.district_id)
+        if entry.district_id != district:
+            problems.append(
+                f"entry {entry.pk}: district {entry.district_id}, its chain's is {district}"
+                " (row moved?)"
+            )
         heads[chain] = entry.hash
         if chain is not None:
             started.add(chain)
@@ -314,13 +367,13 @@ def audit_checkpoint() -> AuditEntry | None:
     )
     if isinstance(last, dict) and last.get("heads") == heads:
         return None
-    (entry,) = _append(None, [AuditDraft(None, CHECKPOINT, changes={"heads": heads})])
+    (entry,) = _append(GLOBAL, [AuditDraft(None, CHECKPOINT, changes={"heads": heads})])
     return entry
 
 
 def chain_head() -> str | None:
     """The hash of the global chain's last entry: the anchor to keep outside the system."""
-    return _head(None)
+    return _head(GLOBAL)
 
 
 # Person ids per audit row of a read: an export of a whole district is split into rows of this

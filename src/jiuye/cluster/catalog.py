@@ -1,6 +1,7 @@
 """What the database says about its tables: the schema :func:`jiuye.cluster.layout.plan` needs
-(tables, unique keys, foreign keys) and where each table lives on the cluster, read from
-pg_catalog and Citus's metadata (pg_dist_partition, pg_dist_shard) of the current schema."""
+(tables, unique keys, foreign keys, triggers on TRUNCATE) and where each table lives on the
+cluster, read from pg_catalog and Citus's metadata (pg_dist_partition, pg_dist_shard) of the
+current schema."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from jiuye.cluster.layout import ForeignKey, Kind, Schema, UniqueKey
+from jiuye.cluster.layout import ForeignKey, Kind, Schema, TruncateTrigger, UniqueKey
 
 
 class NotCitus(Exception):
@@ -102,7 +103,21 @@ def read_schema() -> Schema:
             )
             for t, n, p, cols, pcols, d in cursor.fetchall()
         )
-    return Schema(tables=tables, unique_keys=unique_keys, foreign_keys=foreign_keys)
+        # Our triggers on TRUNCATE (tgtype bit 5), not Citus's own on its tables.
+        cursor.execute(
+            f"""SELECT t.relname, tg.tgname, pg_get_triggerdef(tg.oid)
+            FROM pg_trigger tg JOIN pg_class t ON t.oid = tg.tgrelid
+            WHERE tg.tgrelid IN ({_TABLES}) AND NOT tg.tgisinternal AND tg.tgtype & 32 <> 0
+              AND tg.tgfoid <> 'citus_truncate_trigger'::regproc
+            ORDER BY t.relname, tg.tgname"""
+        )
+        truncate_triggers = tuple(TruncateTrigger(*row) for row in cursor.fetchall())
+    return Schema(
+        tables=tables,
+        unique_keys=unique_keys,
+        foreign_keys=foreign_keys,
+        truncate_triggers=truncate_triggers,
+    )
 
 
 def _unqualified(definition: str) -> str:

@@ -24,7 +24,11 @@ into distributed tables are left out; every other table stays a local table on t
 3. ``create_reference_table`` for the reference tables (the referenced before the referencing),
    then ``create_distributed_table`` on ``district_id`` for the distributed ones, co-located
    with the first; after each, the coordinator's local copy of the rows is emptied (Citus keeps
-   it on disk, invisible, otherwise).
+   it on disk, invisible, otherwise). A distributed table's triggers go to each of its shards
+   (:data:`TRIGGERS`), except a trigger on TRUNCATE: Citus would copy it to the shards but
+   never enable or disable it there, so it is dropped before and created again after, on the
+   table the coordinator truncates through (the audit log's ``audit_no_truncate``, which the
+   tests' flush lifts).
 4. The foreign keys come back: between two distributed tables as composite keys
    ``(fk, district_id) REFERENCES parent (id, district_id)`` (a row and its parent are in the
    same district, so on the same shard group); into reference tables as they were; between
@@ -141,12 +145,23 @@ class ForeignKey:
 
 
 @dataclass(frozen=True)
+class TruncateTrigger:
+    """A trigger on TRUNCATE; ``definition`` is pg_get_triggerdef's text (``CREATE TRIGGER
+    audit_no_truncate BEFORE TRUNCATE ON public.audit_auditentry ...``)."""
+
+    table: str
+    name: str
+    definition: str
+
+
+@dataclass(frozen=True)
 class Schema:
     """The live schema as far as distributing it goes: each table with where it lives now."""
 
     tables: Mapping[str, Kind]
     unique_keys: tuple[UniqueKey, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
+    truncate_triggers: tuple[TruncateTrigger, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,6 +187,9 @@ SEQUENTIAL = "SET LOCAL citus.multi_shard_modify_mode TO 'sequential'"
 # back before the transaction ends anyway.
 KEEP_CITUS_LOCAL = "SET LOCAL citus.enable_local_reference_table_foreign_keys TO off"
 LINK_LOCAL = "SET LOCAL citus.enable_local_reference_table_foreign_keys TO on"
+# The audit log's append-only triggers go to each of its shards (Citus refuses to distribute a
+# table with triggers otherwise); they only raise an error, reading no other table.
+TRIGGERS = "SET LOCAL citus.enable_unsafe_triggers TO on"
 
 
 def plan(*, layout: Layout, schema: Schema, shard_count: int | None = None) -> Plan:
@@ -194,7 +212,7 @@ def plan(*, layout: Layout, schema: Schema, shard_count: int | None = None) -> P
         )
     readd, left_out = _sort_keys(layout, schema.foreign_keys)
 
-    statements = [SEQUENTIAL, KEEP_CITUS_LOCAL]
+    statements = [SEQUENTIAL, KEEP_CITUS_LOCAL, TRIGGERS]
     statements += [
         f"ALTER TABLE {fk.table} DROP CONSTRAINT {fk.name}" for fk in schema.foreign_keys
     ]
@@ -206,6 +224,8 @@ def plan(*, layout: Layout, schema: Schema, shard_count: int | None = None) -> P
         statements.append(f"SELECT create_reference_table('{table}')")
         statements.append(f"SELECT truncate_local_data_after_distributing_table('{table}')")
     for table in distributed:
+        triggers = [t for t in schema.truncate_triggers if t.table == table]
+        statements += [f"DROP TRIGGER {t.name} ON {t.table}" for t in triggers]
         if table == layout.colocate_with:
             shards = "" if shard_count is None else f", shard_count => {int(shard_count)}"
             colocation = f"'none'{shards}"
@@ -215,6 +235,7 @@ def plan(*, layout: Layout, schema: Schema, shard_count: int | None = None) -> P
             f"SELECT create_distributed_table('{table}', '{COLUMN}', colocate_with => {colocation})"
         )
         statements.append(f"SELECT truncate_local_data_after_distributing_table('{table}')")
+        statements += [t.definition for t in triggers]
     statements.append(LINK_LOCAL)
     statements.extend(readd)
     return Plan(

@@ -54,6 +54,18 @@ def district_of(unit_id: int) -> int:
     return int(row[0])
 
 
+def district_of_path(path: str) -> int | None:
+    """The district of the unit whose path is ``path`` (:func:`district_sql`); None when no
+    unit has that path."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {district_sql('x.id')} FROM units_unit x WHERE x.path = %s ORDER BY x.id",
+            [path],
+        )
+        row = cursor.fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
 DISTRICTS_CHUNK = 500  # units per query of districts_of (well under SQLite's parameter limit)
 
 

@@ -175,10 +175,13 @@ def test_one_transaction_writes_one_chain_on_postgresql(db: Any) -> None:
 
 
 def _advisory_locks(pid: int) -> list[tuple[int, int, int]]:
+    """The advisory locks ``pid`` holds of the two kinds an application takes (objsubid 1: a
+    64-bit key, 2: a pair of 32-bit keys); Citus takes its own kinds too (a write holds its
+    co-location group's, objsubid 8)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT classid::bigint, objid::bigint, objsubid FROM pg_locks "
-            "WHERE locktype = 'advisory' AND pid = %s AND granted",
+            "WHERE locktype = 'advisory' AND pid = %s AND granted AND objsubid IN (1, 2)",
             [pid],
         )
         return sorted(cursor.fetchall())

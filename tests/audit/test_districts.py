@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from jiuye.audit.models import AuditEntry
@@ -72,6 +73,15 @@ def test_a_user_moved_to_another_district_opens_a_chain_there(
     assert verify_chain() == []
 
 
+# On Citus the district is the distribution column, which no UPDATE may change: an entry can
+# only be "moved" by deleting it and writing another, which breaks its chain's links
+# (test_chain.py), and the upgrade runs before ``jiuye citus distribute`` distributes the log.
+local_log = pytest.mark.skipif(
+    settings.JIUYE_CITUS, reason="Citus: the distribution column cannot be updated"
+)
+
+
+@local_log
 def test_an_entry_moved_to_another_district_is_found(tree: dict[str, Any], tamper: Any) -> None:
     entries = [audit_record(actor=None, action=f"a.{i}", unit=tree["a"]) for i in range(3)]
     tamper(
@@ -92,6 +102,7 @@ def _upgrade() -> None:
     migration.fill_districts(None, SimpleNamespace(connection=connection))
 
 
+@local_log
 def test_the_upgrade_moves_each_units_chain_to_its_district(
     personas: dict[str, Any], tree: dict[str, Any], tamper: Any
 ) -> None:

@@ -114,7 +114,7 @@ def member_code_sql() -> str:
     return f"{_case(lf, f'({in_labor_force})')} + {dibao_member} + {not_recorded}"
 
 
-def household_rows_sql(household_filter: str = "") -> str:
+def household_rows_sql(household_filter: str = "", district: int | None = None) -> str:
     """``INSERT … SELECT`` of every household's timeline (those of the persons matching
     ``household_filter``, a condition on ``p.household_id``): the rows
     :func:`.timeline.household_timeline` computes one household at a time.
@@ -130,11 +130,20 @@ def household_rows_sql(household_filter: str = "") -> str:
        (:func:`member_code_sql`), with the status event in force that day;
     4. the member's change from the day before (one LAG), summed per household and day;
     5. the household's running sums, and its pure-farming flag (``definitions``).
+
+    ``district``: only that district's households, every table read named by it (Citus:
+    :func:`aggregates_rebuild` builds a district at a time, each statement a router query run
+    whole on the district's node).
     """
-    where = f"WHERE {household_filter}" if household_filter else ""
+
+    def only(alias: str) -> str:
+        return "" if district is None else f" AND {alias}.district_id = {int(district)}"
+
+    conditions = [c for c in (household_filter, only("p")[5:], only("h")[5:]) if c]
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     # Events and recognitions of a subset: by person (an index probe each); of everyone: all.
-    own = "WHERE person_id IN (SELECT id FROM m)" if household_filter else ""
-    own_ended = f"{own} AND" if own else "WHERE"
+    mine = "person_id IN (SELECT id FROM m)" if household_filter else "1 = 1"
+    events, recognitions = (f"WHERE {mine}{only(t)}" for t in (_EVENT, _RECOGNITION))
     own_closed = "AND c.person_id IN (SELECT id FROM m)" if household_filter else ""
     names = MEMBER_FIELDS
     # The change of bit i: ((code & 2^i) - (prev & 2^i)) / 2^i is -1, 0 or 1.
@@ -154,35 +163,34 @@ def household_rows_sql(household_filter: str = "") -> str:
     urban = definitions.urban_sql("p.hukou_type")
     urban_household = definitions.urban_sql("h.hukou_type")
     dc = carried()
-    return f"""
-    INSERT INTO {HT} ({", ".join(HT_COLUMNS)})
+    select = f"""
     WITH m AS (
         SELECT p.id, p.household_id, p.work_from, p.retire_on, p.able, p.willing{carried("p")},
                {urban} AS urban,
                h.dibao AND {urban_household} AS dibao_household,
-               EXISTS (SELECT 1 FROM {_RECOGNITION} r WHERE {rows_of("r", "person_id", "p")})
-                   AS recognised
+               EXISTS (SELECT 1 FROM {_RECOGNITION} r
+                       WHERE {rows_of("r", "person_id", "p")}{only("r")}) AS recognised
         FROM {_PERSON} p JOIN {_HOUSEHOLD} h ON {rows_of("p", "household_id", "h")}
         {where}
     ),
     pt AS (
         SELECT id AS person_id{dc}, work_from AS day FROM m
         UNION ALL SELECT id{dc}, retire_on FROM m
-        UNION ALL SELECT person_id{dc}, since FROM {_EVENT} {own}
+        UNION ALL SELECT person_id{dc}, since FROM {_EVENT} {events}
         UNION ALL SELECT c.person_id{carried("c")}, c.until FROM {_EVENT} c
-            WHERE c.until IS NOT NULL {own_closed} AND NOT EXISTS (
+            WHERE c.until IS NOT NULL {own_closed}{only("c")} AND NOT EXISTS (
                 SELECT 1 FROM {_EVENT} n WHERE n.person_id = c.person_id
-                {same_district("n", "c")} AND n.since = c.until)
-        UNION ALL SELECT person_id{dc}, recognized_on FROM {_RECOGNITION} {own}
+                {same_district("n", "c")}{only("n")} AND n.since = c.until)
+        UNION ALL SELECT person_id{dc}, recognized_on FROM {_RECOGNITION} {recognitions}
         UNION ALL SELECT person_id{dc}, ended_on FROM {_RECOGNITION}
-            {own_ended} ended_on IS NOT NULL
-    ),{_recognised_days_sql()}
+            {recognitions} AND ended_on IS NOT NULL
+    ),{_recognised_days_sql(only("r"))}
     st AS (
         SELECT m.household_id{carried("m")}, m.id AS person_id, pt.day, {member_code_sql()} AS code
         FROM pt
         JOIN m ON m.id = pt.person_id {same_district("m", "pt")}
                   AND pt.day >= m.work_from AND pt.day <= m.retire_on
-        LEFT JOIN {_EVENT} e ON {rows_of("e", "person_id", "m")}
+        LEFT JOIN {_EVENT} e ON {rows_of("e", "person_id", "m")}{only("e")}
                   AND {definitions.in_force_sql("e", "pt.day")}{_recognised_join()}
     ),
     md AS (
@@ -203,12 +211,20 @@ def household_rows_sql(household_filter: str = "") -> str:
         WINDOW w AS (PARTITION BY {by_district("household_id")} ORDER BY day)
     )
     SELECT hh.household_id, h.community_id, h.district_id, hh.day, hh.until, {columns}
-    FROM hh JOIN {_HOUSEHOLD} h ON h.id = hh.household_id {same_district("h", "hh")}"""
+    FROM hh JOIN {_HOUSEHOLD} h ON h.id = hh.household_id {same_district("h", "hh")}{only("h")}"""
+    insert = f"INSERT INTO {HT} ({', '.join(HT_COLUMNS)})"
+    if district is not None and citus():
+        # Citus plans a SELECT under an INSERT (whose ids come from a sequence) piece by
+        # piece, gathering each leg of ``pt`` on the coordinator; as a CTE of its own it is one
+        # router query on the district's node, whose rows then go to the timelines' shard.
+        return f"{insert} WITH rows AS MATERIALIZED ({select}) SELECT * FROM rows"
+    return f"{insert} {select}"
 
 
-def _recognised_days_sql() -> str:
+def _recognised_days_sql(only: str = "") -> str:
     """Citus only: ``rd``, the (person, day) pairs of ``pt`` on which a recognition is in
-    force (one server asks a correlated EXISTS instead, see :func:`member_code_sql`)."""
+    force (one server asks a correlated EXISTS instead, see :func:`member_code_sql`);
+    ``only``: the condition naming the district of the recognitions ``r``."""
     if not citus():
         return ""
     recognised = definitions.recognition_in_force_sql("r", "pt.day")
@@ -216,7 +232,7 @@ def _recognised_days_sql() -> str:
     rd AS (
         SELECT DISTINCT pt.person_id, pt.district_id, pt.day
         FROM pt JOIN {_RECOGNITION} r ON r.person_id = pt.person_id
-                                      AND r.district_id = pt.district_id
+                                      AND r.district_id = pt.district_id{only}
         WHERE {recognised}
     ),"""
 
@@ -390,6 +406,22 @@ class RebuildSummary:
 _TIMELINES = (HouseholdTimeline, CommunityTimeline)
 
 
+def _household_rows(cursor: Any) -> int:
+    """Write every household's timeline rows: one statement; on Citus one a district, each a
+    router query (:func:`household_rows_sql`): as one statement over every shard, Citus would
+    gather the persons' change days on the coordinator (over its 1 GB limit of such results in
+    the 10M city)."""
+    if not citus():
+        cursor.execute(household_rows_sql())
+        return int(cursor.rowcount)
+    cursor.execute(f"SELECT DISTINCT district_id FROM {_HOUSEHOLD} ORDER BY district_id")
+    total = 0
+    for (district,) in cursor.fetchall():
+        cursor.execute(household_rows_sql(district=district))
+        total += cursor.rowcount
+    return total
+
+
 @transaction.atomic
 def aggregates_rebuild() -> RebuildSummary:
     """Recompute every aggregate from the registry and casework (in one transaction), and mark
@@ -414,8 +446,7 @@ def aggregates_rebuild() -> RebuildSummary:
         # One sorted build per index afterwards instead of upkeep row by row (PostgreSQL).
         # (Not on Citus: DDL after the parallel reads above would have to run sequentially.)
         lifted = bulkload.lift_constraints(_TIMELINES) if postgres and not citus() else None
-        cursor.execute(household_rows_sql())
-        household_rows = cursor.rowcount
+        household_rows = _household_rows(cursor)
         cursor.execute(community_rows_sql())
         community_rows = cursor.rowcount
         if lifted is not None:

@@ -469,8 +469,9 @@ def as1_sql(scope: Scope) -> Sql:
 def _placements(on: date) -> tuple[Sql, Sql, Sql]:
     """The first and the last placement step of the case ``c`` by ``on``, and what AS-1 joins
     for them. On one server two sub-queries correlated with the case. On Citus the cases and
-    their steps are tables of the coordinator, which it cannot correlate with the persons'
-    shards: it reads the steps grouped by case (``pl``, joined to the cases) first."""
+    their steps are reference tables, which Citus does not correlate in a sub-query nested
+    under the persons' shards: it reads the steps grouped by case (``pl``, joined to the
+    cases) first."""
     steps = (
         f"FROM {_t(AssistanceStep)} st WHERE st.case_id = c.id "
         f"AND st.kind = '{AssistanceStepKind.PLACEMENT}' AND st.{ON} <= %s)"

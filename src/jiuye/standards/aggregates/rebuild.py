@@ -136,10 +136,13 @@ def household_rows_sql(household_filter: str = "", district: int | None = None) 
     whole on the district's node).
     """
 
-    def only(alias: str) -> str:
-        return "" if district is None else f" AND {alias}.district_id = {int(district)}"
+    def of_district(alias: str) -> str:
+        return "" if district is None else f"{alias}.district_id = {int(district)}"
 
-    conditions = [c for c in (household_filter, only("p")[5:], only("h")[5:]) if c]
+    def only(alias: str) -> str:
+        return f" AND {of_district(alias)}" if district is not None else ""
+
+    conditions = [c for c in (household_filter, of_district("p"), of_district("h")) if c]
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     # Events and recognitions of a subset: by person (an index probe each); of everyone: all.
     mine = "person_id IN (SELECT id FROM m)" if household_filter else "1 = 1"
